@@ -1,0 +1,69 @@
+/**
+ * boundwatch configuration (DESIGN.md §7), validated once: at synth time by the CDK app, at
+ * start by the command line. Errors name the offending field, e.g.
+ * `clusters.0.enforcement: Invalid option: expected one of "off"|"dry-run"|"apply"`.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors';
+import { EnforcementMode, Severity } from './events/schema';
+
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const ClusterConfig = z
+  .object({
+    name: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name (letters, digits, - and _; up to 100)'),
+    auditLogGroup: z.string().min(1).max(512),
+    flowLogGroup: z.string().min(1).max(512).optional(),
+    /** Field list of a custom VPC Flow Logs format, e.g. "${version} ${pkt-srcaddr} ..." or space-separated names. */
+    flowLogFormat: z.string().optional(),
+    enforcement: EnforcementMode.default('dry-run'),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/).optional(),
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).optional(),
+    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).optional(),
+  })
+  .strict();
+export type ClusterConfig = z.infer<typeof ClusterConfig>;
+
+export const AlertsConfig = z
+  .object({
+    emails: z.array(z.email()).default([]),
+    httpsEndpoints: z.array(z.url({ protocol: /^https$/ })).default([]),
+    minSeverity: Severity.default('MEDIUM'),
+  })
+  .strict();
+
+export const EnforcementConfig = z
+  .object({
+    minSeverity: Severity.default('HIGH'),
+    ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+    maxActionsPerHour: z.number().int().min(0).max(1000).default(10),
+    protectedNamespaces: z.array(z.string().regex(K8S_NAME)).default(['kube-system']),
+    /** Principals (usernames or canonical ARNs) that enforcement never acts on. */
+    protectedPrincipals: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
+export const BoundwatchConfig = z
+  .object({
+    clusters: z.array(ClusterConfig).min(1),
+    alerts: AlertsConfig.default(AlertsConfig.parse({})),
+    enforcement: EnforcementConfig.default(EnforcementConfig.parse({})),
+    highVolume: z.boolean().default(false),
+    /** Detector settings; see shared/detect and the README's "Detectors" table. */
+    detection: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type BoundwatchConfig = z.infer<typeof BoundwatchConfig>;
+
+/** Parses configuration, throwing a ConfigError whose message names every invalid field. */
+export function parseConfig(raw: unknown, origin = 'configuration'): BoundwatchConfig {
+  const result = BoundwatchConfig.safeParse(raw);
+  if (result.success) {
+    const names = result.data.clusters.map((c) => c.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new ConfigError(`${origin}: clusters: duplicate cluster name "${dup}"`);
+    return result.data;
+  }
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new ConfigError(`${origin}: ${problems.join('; ')}`);
+}

@@ -1,0 +1,158 @@
+/**
+ * The two events boundwatch emits on its EventBridge bus (DESIGN.md §5). These schemas are
+ * the public contract that users' rules and targets rely on: version them, never loosen them.
+ */
+import { z } from 'zod';
+
+export const EVENT_SOURCE = 'boundwatch';
+export const DetailType = {
+  anomaly: 'Behavior Anomaly',
+  enforcement: 'Enforcement Action',
+} as const;
+export const SCHEMA_VERSION = '1';
+
+export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export const Severity = z.enum(SEVERITIES);
+export type Severity = z.infer<typeof Severity>;
+
+/** Numeric rank, for `severity >= threshold` comparisons. */
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+export const PRINCIPAL_TYPES = ['ServiceAccount', 'IAMRole', 'IAMUser', 'User', 'Node', 'Anonymous', 'System'] as const;
+export const PrincipalType = z.enum(PRINCIPAL_TYPES);
+export type PrincipalType = z.infer<typeof PrincipalType>;
+
+export const ACTIONS = ['quarantine', 'tighten-egress', 'revoke-credentials', 'notify'] as const;
+export const ActionKind = z.enum(ACTIONS);
+export type ActionKind = z.infer<typeof ActionKind>;
+
+export const PrincipalRef = z.object({
+  type: PrincipalType,
+  name: z.string().min(1),
+  namespace: z.string().optional(),
+  arn: z.string().optional(),
+  sessionName: z.string().optional(),
+  groups: z.array(z.string()).optional(),
+});
+export type PrincipalRef = z.infer<typeof PrincipalRef>;
+
+export const OwnerRef = z.object({ kind: z.string(), name: z.string() });
+
+export const WorkloadRef = z.object({
+  namespace: z.string(),
+  pod: z.string().optional(),
+  serviceAccount: z.string().optional(),
+  owner: OwnerRef.optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export type WorkloadRef = z.infer<typeof WorkloadRef>;
+
+/** One flow of network evidence (category `network`). Addresses and counts only, never payloads. */
+export const FlowEvidence = z.object({
+  src: z.string(),
+  dst: z.string(),
+  dstPort: z.number().int(),
+  protocol: z.string(),
+  bytes: z.number(),
+  packets: z.number(),
+  start: z.string().optional(),
+  end: z.string().optional(),
+  peer: z.string().optional(),
+});
+export type FlowEvidence = z.infer<typeof FlowEvidence>;
+
+export const Evidence = z.object({
+  auditIDs: z.array(z.string()).optional(),
+  flows: z.array(FlowEvidence).optional(),
+  count: z.number().int().nonnegative(),
+  sourceIPs: z.array(z.string()),
+  userAgents: z.array(z.string()),
+  /** What was normal for this principal, in words a responder can act on. */
+  baseline: z.string(),
+});
+export type Evidence = z.infer<typeof Evidence>;
+
+export const Finding = z.object({
+  type: z.string().min(1),
+  title: z.string(),
+  description: z.string(),
+  mitre: z.array(z.string()),
+  evidence: Evidence,
+});
+export type Finding = z.infer<typeof Finding>;
+
+export const BehaviorAnomaly = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  id: z.string().min(1),
+  cluster: z.string().min(1),
+  category: z.enum(['api', 'network']),
+  severity: Severity,
+  score: z.number().min(0).max(100),
+  principal: PrincipalRef,
+  workload: WorkloadRef.optional(),
+  findings: z.array(Finding).min(1),
+  window: z.object({ start: z.string(), end: z.string() }),
+  recommendedActions: z.array(ActionKind),
+});
+export type BehaviorAnomaly = z.infer<typeof BehaviorAnomaly>;
+
+export const ENFORCEMENT_MODES = ['off', 'dry-run', 'apply'] as const;
+export const EnforcementMode = z.enum(ENFORCEMENT_MODES);
+export type EnforcementMode = z.infer<typeof EnforcementMode>;
+
+export const OUTCOMES = ['planned', 'applied', 'skipped', 'failed', 'reverted'] as const;
+export const Outcome = z.enum(OUTCOMES);
+export type Outcome = z.infer<typeof Outcome>;
+
+export const TARGET_KINDS = ['Pod', 'Deployment', 'ServiceAccount', 'IAMRole', 'IAMUser'] as const;
+
+export const EnforcementAction = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  id: z.string().min(1),
+  anomalyId: z.string().min(1),
+  cluster: z.string().min(1),
+  action: ActionKind,
+  target: z.object({
+    kind: z.enum(TARGET_KINDS),
+    namespace: z.string().optional(),
+    name: z.string(),
+    arn: z.string().optional(),
+  }),
+  /** `dry-run | apply` per DESIGN.md §5; an action under `off` is never emitted. */
+  mode: z.enum(['dry-run', 'apply']),
+  outcome: Outcome,
+  reason: z.string().optional(),
+  changes: z.array(z.string()),
+  expiresAt: z.string().optional(),
+});
+export type EnforcementAction = z.infer<typeof EnforcementAction>;
+
+/** An event exactly as an EventBridge target receives it. */
+export interface EventBridgeEvent<TDetailType extends string, TDetail> {
+  version: '0';
+  id: string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  'detail-type': TDetailType;
+  detail: TDetail;
+}
+
+export const EventBridgeEnvelope = z.object({
+  version: z.string(),
+  id: z.string(),
+  source: z.string(),
+  account: z.string(),
+  time: z.string(),
+  region: z.string(),
+  resources: z.array(z.string()),
+  'detail-type': z.string(),
+  detail: z.unknown(),
+});
+
+export type AnomalyEvent = EventBridgeEvent<typeof DetailType.anomaly, BehaviorAnomaly>;
+export type EnforcementEvent = EventBridgeEvent<typeof DetailType.enforcement, EnforcementAction>;

