@@ -20,6 +20,12 @@ export const EnvNames = {
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
   revertFunctionArn: 'REVERT_FUNCTION_ARN',
   awsRegion: 'AWS_REGION',
+  /** notify: the SNS topic alerts are published to. */
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+  /** notify: JSON object cluster name -> audit log group, for the Logs Insights query in alerts. */
+  auditLogGroups: 'AUDIT_LOG_GROUPS',
+  /** enforce: SQS queue for the DeadLetterConfig of the revert schedules it creates. */
+  schedulerDlqArn: 'SCHEDULER_DLQ_ARN',
 } as const;
 
 /** Reads a required variable, with the error message the style guide asks for. */

@@ -1,0 +1,81 @@
+/**
+ * The metrics contract between the functions (which emit them through Powertools metrics, as
+ * CloudWatch embedded metric format) and the CDK dashboard and alarms (which read them). Emit
+ * only these names, with exactly the dimensions listed here, so the dashboard finds them.
+ *
+ * Every metric also carries the dimensions `service` (added by Powertools: the function's
+ * service name) and `cluster` (a default dimension set by `createMetrics`).
+ */
+export const METRICS_NAMESPACE = 'boundwatch';
+
+export const MetricName = {
+  /** Audit events accepted by ingest-audit (after the kube-apiserver-audit-* stream filter). */
+  auditEventsIngested: 'AuditEventsIngested',
+  /** Audit records that could not be used; dimension `reason` (stable ValidationError reason). */
+  auditEventsRejected: 'AuditEventsRejected',
+  /** Flow records accepted by ingest-flows. */
+  flowRecordsIngested: 'FlowRecordsIngested',
+  /** Flow records that could not be used; dimension `reason`. */
+  flowRecordsRejected: 'FlowRecordsRejected',
+  /** Behavior Anomaly events published; dimension `severity`. */
+  anomaliesDetected: 'AnomaliesDetected',
+  /** Enforcement Action events; dimensions `action` and `outcome`. */
+  enforcementActions: 'EnforcementActions',
+  /** Inventory snapshots written by the inventory function. */
+  inventorySnapshots: 'InventorySnapshots',
+  /** Alerts published to the SNS topic by notify; dimension `kind` (anomaly | enforcement). */
+  alertsPublished: 'AlertsPublished',
+} as const;
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+
+export const MetricDimension = {
+  service: 'service',
+  cluster: 'cluster',
+  severity: 'severity',
+  action: 'action',
+  outcome: 'outcome',
+  reason: 'reason',
+  kind: 'kind',
+} as const;
+export type MetricDimension = (typeof MetricDimension)[keyof typeof MetricDimension];
+
+/** The dimensions each metric carries besides `service` and `cluster`. */
+export const METRIC_DIMENSIONS: Readonly<Record<MetricName, readonly MetricDimension[]>> = {
+  [MetricName.auditEventsIngested]: [],
+  [MetricName.auditEventsRejected]: [MetricDimension.reason],
+  [MetricName.flowRecordsIngested]: [],
+  [MetricName.flowRecordsRejected]: [MetricDimension.reason],
+  [MetricName.anomaliesDetected]: [MetricDimension.severity],
+  [MetricName.enforcementActions]: [MetricDimension.action, MetricDimension.outcome],
+  [MetricName.inventorySnapshots]: [],
+  [MetricName.alertsPublished]: [MetricDimension.kind],
+};
+
+/**
+ * Log lines the dashboard queries with CloudWatch Logs Insights. ingest-audit and ingest-flows
+ * log `LogMessage.anomalyDetected` once per published anomaly, with `anomalyLogKeys(...)`.
+ */
+export const LogMessage = {
+  anomalyDetected: 'Anomaly detected',
+  alertPublished: 'Alert published',
+} as const;
+
+/** The structured keys of an `Anomaly detected` log line: identifiers only, never evidence. */
+export function anomalyLogKeys(a: {
+  id: string;
+  cluster: string;
+  severity: string;
+  category: string;
+  principal: { type: string; name: string };
+  findings: ReadonlyArray<{ type: string }>;
+}): Record<string, string> {
+  return {
+    anomalyId: a.id,
+    cluster: a.cluster,
+    severity: a.severity,
+    category: a.category,
+    principal: a.principal.name,
+    principalType: a.principal.type,
+    findings: a.findings.map((f) => f.type).join(','),
+  };
+}
