@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { EnforcementMode, Severity } from './events/schema';
+import { DetectionConfig } from './detect/config';
 
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -49,8 +50,8 @@ export const BoundwatchConfig = z
     alerts: AlertsConfig.default(AlertsConfig.parse({})),
     enforcement: EnforcementConfig.default(EnforcementConfig.parse({})),
     highVolume: z.boolean().default(false),
-    /** Detector settings; see shared/detect and the README's "Detectors" table. */
-    detection: z.record(z.string(), z.unknown()).default({}),
+    /** Detector settings; see shared/detect/config.ts and the README's "Detectors" table. */
+    detection: DetectionConfig.default(DetectionConfig.parse({})),
   })
   .strict();
 export type BoundwatchConfig = z.infer<typeof BoundwatchConfig>;
@@ -66,4 +67,21 @@ export function parseConfig(raw: unknown, origin = 'configuration'): BoundwatchC
   }
   const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   throw new ConfigError(`${origin}: ${problems.join('; ')}`);
+}
+
+/**
+ * What one cluster's functions need, passed to them as the BOUNDWATCH_CONFIG environment
+ * variable (JSON): their cluster entry plus the account-wide detection and enforcement settings.
+ */
+export const FunctionConfig = z.object({
+  cluster: ClusterConfig,
+  detection: DetectionConfig.default(DetectionConfig.parse({})),
+  enforcement: EnforcementConfig.default(EnforcementConfig.parse({})),
+});
+export type FunctionConfig = z.infer<typeof FunctionConfig>;
+
+export function functionConfigFor(config: BoundwatchConfig, clusterName: string): FunctionConfig {
+  const cluster = config.clusters.find((c) => c.name === clusterName);
+  if (!cluster) throw new ConfigError(`no cluster named "${clusterName}" in the configuration`);
+  return { cluster, detection: config.detection, enforcement: config.enforcement };
 }

@@ -1,0 +1,106 @@
+/**
+ * Decoding of CloudWatch Logs subscription payloads (reference/eks-audit-formats.md §3):
+ * Lambda receives `{"awslogs":{"data":"<base64(gzip(JSON))>"}}`; the JSON holds
+ * `messageType`, `logGroup`, `logStream` and `logEvents[]`. Nothing here throws on bad input:
+ * every problem becomes a `Rejected` with a stable reason that summaries count.
+ */
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+
+export const RejectReason = {
+  invalidBase64: 'invalid-base64',
+  badGzip: 'bad-gzip',
+  notJson: 'not-json',
+  notSubscriptionPayload: 'not-subscription-payload',
+  truncated: 'truncated',
+  notAuditEvent: 'not-audit-event',
+  missingFields: 'missing-fields',
+} as const;
+export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
+
+export interface Rejected {
+  ok: false;
+  reason: RejectReason;
+  detail: string;
+}
+
+export const CloudWatchLogEvent = z.object({
+  id: z.string(),
+  timestamp: z.number(),
+  message: z.string(),
+});
+export type CloudWatchLogEvent = z.infer<typeof CloudWatchLogEvent>;
+
+export const CloudWatchLogsData = z.object({
+  messageType: z.enum(['DATA_MESSAGE', 'CONTROL_MESSAGE']),
+  owner: z.string().optional(),
+  logGroup: z.string(),
+  logStream: z.string(),
+  subscriptionFilters: z.array(z.string()).optional(),
+  policyLevel: z.string().optional(),
+  logEvents: z.array(CloudWatchLogEvent),
+});
+export type CloudWatchLogsData = z.infer<typeof CloudWatchLogsData>;
+
+export type Decoded = { ok: true; data: CloudWatchLogsData } | Rejected;
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function reject(reason: RejectReason, detail: string): Rejected {
+  return { ok: false, reason, detail };
+}
+
+/** Decodes `awslogs.data` (base64 of gzip of JSON). */
+export function decodeAwslogsData(data: string): Decoded {
+  const compact = data.replace(/\s+/g, '');
+  if (compact.length === 0 || compact.length % 4 !== 0 || !BASE64.test(compact)) {
+    return reject(RejectReason.invalidBase64, 'awslogs.data is not valid base64');
+  }
+  let json: string;
+  try {
+    json = gunzipSync(Buffer.from(compact, 'base64')).toString('utf8');
+  } catch (err) {
+    return reject(RejectReason.badGzip, `awslogs.data is not gzip: ${(err as Error).message}`);
+  }
+  return parseLogsData(json);
+}
+
+/** Parses the decoded subscription JSON (as found in files of decoded payloads). */
+export function parseLogsData(json: string | unknown): Decoded {
+  let raw: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      raw = JSON.parse(json);
+    } catch {
+      return reject(RejectReason.notJson, 'subscription payload is not JSON');
+    }
+  }
+  const parsed = CloudWatchLogsData.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return reject(
+      RejectReason.notSubscriptionPayload,
+      `not a CloudWatch Logs subscription payload (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'})`,
+    );
+  }
+  return { ok: true, data: parsed.data };
+}
+
+/** Accepts the Lambda event shape `{awslogs:{data}}`. */
+export function decodeSubscriptionEvent(event: unknown): Decoded {
+  const data = (event as { awslogs?: { data?: unknown } } | null)?.awslogs?.data;
+  if (typeof data !== 'string') {
+    return reject(RejectReason.notSubscriptionPayload, 'event has no awslogs.data string');
+  }
+  return decodeAwslogsData(data);
+}
+
+/** Encodes a payload the way CloudWatch Logs delivers it (used by the local runtime and tests). */
+export function encodeAwslogsData(data: CloudWatchLogsData): { awslogs: { data: string } } {
+  return { awslogs: { data: gzipSync(Buffer.from(JSON.stringify(data))).toString('base64') } };
+}
+
+/** EKS writes audit records to `kube-apiserver-audit-<hex>` streams; other streams share the group. */
+export function isAuditStream(logStream: string): boolean {
+  return logStream.startsWith('kube-apiserver-audit');
+}

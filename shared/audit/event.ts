@@ -1,0 +1,114 @@
+/**
+ * The `audit.k8s.io/v1` Event, as EKS writes it to CloudWatch Logs (one JSON object per log
+ * event). Only what detection reads is typed; `requestObject` stays opaque and is never copied
+ * into anything boundwatch emits.
+ */
+import { z } from 'zod';
+import { RejectReason, type Rejected } from './cloudwatch';
+
+const StringList = z.array(z.string());
+
+export const AuditUser = z.object({
+  username: z.string().min(1),
+  uid: z.string().optional(),
+  groups: StringList.optional(),
+  extra: z.record(z.string(), StringList).optional(),
+});
+export type AuditUser = z.infer<typeof AuditUser>;
+
+export const ObjectRef = z.object({
+  resource: z.string().optional(),
+  namespace: z.string().optional(),
+  name: z.string().optional(),
+  uid: z.string().optional(),
+  apiGroup: z.string().optional(),
+  apiVersion: z.string().optional(),
+  resourceVersion: z.string().optional(),
+  subresource: z.string().optional(),
+});
+export type ObjectRef = z.infer<typeof ObjectRef>;
+
+export const AuditEvent = z.object({
+  kind: z.literal('Event').optional(),
+  apiVersion: z
+    .string()
+    .refine((v) => v.startsWith('audit.k8s.io/'), 'must be audit.k8s.io/*')
+    .optional(),
+  level: z.string().optional(),
+  auditID: z.string().min(1),
+  stage: z.string().min(1),
+  requestURI: z.string().optional(),
+  verb: z.string().min(1),
+  user: AuditUser,
+  impersonatedUser: AuditUser.optional(),
+  sourceIPs: StringList.optional(),
+  userAgent: z.string().optional(),
+  objectRef: ObjectRef.optional(),
+  responseStatus: z
+    .object({ code: z.number().optional(), reason: z.string().optional(), status: z.string().optional() })
+    .optional(),
+  requestObject: z.unknown().optional(),
+  responseObject: z.unknown().optional(),
+  requestReceivedTimestamp: z.string().optional(),
+  stageTimestamp: z.string().optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+export type AuditEvent = z.infer<typeof AuditEvent>;
+
+/** An accepted audit event with its time resolved to epoch milliseconds. */
+export interface ParsedAuditEvent {
+  ok: true;
+  event: AuditEvent;
+  timeMs: number;
+}
+
+const TRUNCATED_SUFFIX = '[Truncated...]';
+
+/**
+ * Audit timestamps are RFC 3339 with microseconds; hand-written fixtures use
+ * "2022-11-29 00:09:04.38" (UTC implied). Returns NaN when unparseable.
+ */
+export function parseAuditTime(value: string | undefined): number {
+  if (!value) return Number.NaN;
+  let v = value.trim();
+  if (/^\d{4}-\d{2}-\d{2} \d/.test(v)) v = v.replace(' ', 'T');
+  if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)) v += 'Z';
+  // Date.parse accepts at most millisecond precision on some engines; trim extra digits.
+  v = v.replace(/(\.\d{3})\d+/, '$1');
+  return Date.parse(v);
+}
+
+/** Parses one CloudWatch log message (or JSON line) into an audit event, or says why not. */
+export function parseAuditMessage(message: string): ParsedAuditEvent | Rejected {
+  if (message.endsWith(TRUNCATED_SUFFIX)) {
+    return { ok: false, reason: RejectReason.truncated, detail: 'CloudWatch truncated the record at 10,000 characters' };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(message);
+  } catch {
+    return { ok: false, reason: RejectReason.notJson, detail: 'log message is not JSON' };
+  }
+  return parseAuditObject(raw);
+}
+
+export function parseAuditObject(raw: unknown): ParsedAuditEvent | Rejected {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, reason: RejectReason.notAuditEvent, detail: 'not a JSON object' };
+  }
+  const obj = raw as Record<string, unknown>;
+  if ((obj.kind !== undefined && obj.kind !== 'Event') || (typeof obj.apiVersion === 'string' && !obj.apiVersion.startsWith('audit.k8s.io/'))) {
+    return { ok: false, reason: RejectReason.notAuditEvent, detail: `kind ${String(obj.kind)} / apiVersion ${String(obj.apiVersion)} is not an audit Event` };
+  }
+  const parsed = AuditEvent.safeParse(raw);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))];
+    return { ok: false, reason: RejectReason.missingFields, detail: `missing or invalid: ${fields.join(', ')}` };
+  }
+  const event = parsed.data;
+  const timeMs = parseAuditTime(event.requestReceivedTimestamp ?? event.stageTimestamp);
+  if (Number.isNaN(timeMs)) {
+    return { ok: false, reason: RejectReason.missingFields, detail: 'missing or invalid: requestReceivedTimestamp' };
+  }
+  return { ok: true, event, timeMs };
+}

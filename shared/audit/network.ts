@@ -1,0 +1,36 @@
+/**
+ * Source-network and user-agent features. Addresses are reduced to networks (/24 for IPv4,
+ * /64 for IPv6) so that a baseline generalises across a NAT pool but not across the internet.
+ */
+import ipaddr from 'ipaddr.js';
+
+export interface SourceNetwork {
+  /** `10.0.1.0/24`, `2001:db8:1:2::/64`, or `unknown`. */
+  net: string;
+  /** Private, loopback, link-local or unique-local ranges: inside the VPC or the cluster. */
+  internal: boolean;
+}
+
+const INTERNAL_RANGES = new Set(['private', 'loopback', 'linkLocal', 'uniqueLocal', 'carrierGradeNat']);
+
+export function sourceNetworkOf(ip: string | undefined): SourceNetwork {
+  if (!ip || !ipaddr.isValid(ip)) return { net: 'unknown', internal: false };
+  let addr = ipaddr.parse(ip);
+  if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  const internal = INTERNAL_RANGES.has(addr.range());
+  if (addr.kind() === 'ipv4') {
+    const o = (addr as ipaddr.IPv4).octets;
+    return { net: `${o[0]}.${o[1]}.${o[2]}.0/24`, internal };
+  }
+  const parts = (addr as ipaddr.IPv6).parts.slice(0, 4);
+  const prefix = ipaddr.IPv6.parse(`${parts.map((p) => p.toString(16)).join(':')}::`);
+  return { net: `${prefix.toString()}/64`, internal };
+}
+
+/** `kubectl/v1.29.0 (linux/amd64) kubernetes/abc` → `kubectl`; `stratus-red-team_<uuid>` → `stratus-red-team`. */
+export function userAgentFamily(ua: string | undefined): string {
+  if (!ua) return 'unknown';
+  const token = ua.trim().split(/[\s/]/)[0] ?? '';
+  const family = token.replace(/_[0-9a-f-]{8,}$/i, '').replace(/[-_]?v?\d+(\.\d+)*$/, '');
+  return family.toLowerCase() || 'unknown';
+}

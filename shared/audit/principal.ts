@@ -1,0 +1,125 @@
+/**
+ * Who made a request. Every principal gets one stable key (reference/eks-audit-formats.md §4):
+ * service accounts by `system:serviceaccount:<ns>:<name>`, IAM roles and users by
+ * `user.extra.canonicalArn` (never by session), nodes by `system:node:<name>`. What varies per
+ * session (session name, access key, source IP, user agent, bound-token credential id and pod)
+ * is kept as features of the request, not as identity.
+ */
+import type { PrincipalRef, PrincipalType } from '../events/schema';
+import type { AuditEvent, AuditUser } from './event';
+
+export interface Principal {
+  /** Stable identity key; equals `ref.name`. */
+  key: string;
+  type: PrincipalType;
+  ref: PrincipalRef;
+  /** For service accounts: namespace and name. */
+  serviceAccount?: { namespace: string; name: string };
+  /** Peer group for judging new principals, when one applies (e.g. `kubelets`, `control-plane`). */
+  peerGroup?: string;
+}
+
+/** Per-request facts that vary across sessions of the same principal. */
+export interface RequestFeatures {
+  sourceIP?: string;
+  userAgent?: string;
+  sessionName?: string;
+  accessKeyId?: string;
+  /** `authentication.kubernetes.io/credential-id` of a bound service-account token (`JTI=...`). */
+  credentialId?: string;
+  /** The pod a bound service-account token belongs to. */
+  boundPod?: string;
+  boundPodUid?: string;
+  boundNode?: string;
+  /** Which authorizer allowed the request: `EKS Access Policy`, `RBAC`, ... */
+  authorizer?: string;
+}
+
+const SA_PREFIX = 'system:serviceaccount:';
+const NODE_PREFIX = 'system:node:';
+
+/** Control-plane and EKS-managed identities (Falco's eks_allowed_k8s_users, upstream components). */
+const CONTROL_PLANE_USERS = new Set([
+  'system:kube-controller-manager',
+  'system:kube-scheduler',
+  'system:apiserver',
+  'system:kube-proxy',
+  'kube-apiserver',
+  'kube-apiserver-kubelet-client',
+]);
+
+function first(extra: AuditUser['extra'], key: string): string | undefined {
+  const v = extra?.[key]?.[0];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function iamTypeOf(canonicalArn: string): PrincipalType | undefined {
+  if (/^arn:aws[\w-]*:iam::\d{12}:role\//.test(canonicalArn)) return 'IAMRole';
+  if (/^arn:aws[\w-]*:iam::\d{12}:user\//.test(canonicalArn)) return 'IAMUser';
+  return undefined;
+}
+
+export function normalizePrincipal(user: AuditUser): Principal {
+  const username = user.username;
+  const groups = user.groups ?? [];
+  const canonicalArn = first(user.extra, 'canonicalArn');
+  const sessionArn = first(user.extra, 'arn');
+  const sessionName = first(user.extra, 'sessionName');
+
+  if (username.startsWith(SA_PREFIX)) {
+    const [namespace = '', name = ''] = username.slice(SA_PREFIX.length).split(':');
+    return {
+      key: username,
+      type: 'ServiceAccount',
+      ref: { type: 'ServiceAccount', name: username, namespace, groups },
+      serviceAccount: { namespace, name },
+    };
+  }
+  if (username.startsWith(NODE_PREFIX)) {
+    return {
+      key: username,
+      type: 'Node',
+      ref: { type: 'Node', name: username, ...(canonicalArn ? { arn: canonicalArn } : {}), ...(sessionName ? { sessionName } : {}), groups },
+      peerGroup: 'kubelets',
+    };
+  }
+  if (username === 'system:anonymous') {
+    return { key: username, type: 'Anonymous', ref: { type: 'Anonymous', name: username, groups } };
+  }
+  if (CONTROL_PLANE_USERS.has(username) || username.startsWith('eks:') || (username.startsWith('system:') && !canonicalArn)) {
+    return { key: username, type: 'System', ref: { type: 'System', name: username, groups }, peerGroup: 'control-plane' };
+  }
+  const iamType = canonicalArn ? iamTypeOf(canonicalArn) : undefined;
+  if (canonicalArn && iamType) {
+    return {
+      key: canonicalArn,
+      type: iamType,
+      ref: {
+        type: iamType,
+        name: canonicalArn,
+        ...(sessionArn ? { arn: sessionArn } : { arn: canonicalArn }),
+        ...(sessionName ? { sessionName } : {}),
+        groups,
+      },
+    };
+  }
+  return { key: username, type: 'User', ref: { type: 'User', name: username, groups } };
+}
+
+export function requestFeatures(event: AuditEvent): RequestFeatures {
+  const extra = event.user.extra;
+  const reason = event.annotations?.['authorization.k8s.io/reason'];
+  const authorizer = reason ? reason.split(':')[0]?.trim() : undefined;
+  const f: RequestFeatures = {
+    sourceIP: event.sourceIPs?.[0],
+    userAgent: event.userAgent,
+    sessionName: first(extra, 'sessionName'),
+    accessKeyId: first(extra, 'accessKeyId'),
+    credentialId: first(extra, 'authentication.kubernetes.io/credential-id'),
+    boundPod: first(extra, 'authentication.kubernetes.io/pod-name'),
+    boundPodUid: first(extra, 'authentication.kubernetes.io/pod-uid'),
+    boundNode: first(extra, 'authentication.kubernetes.io/node-name'),
+    authorizer: authorizer || undefined,
+  };
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as RequestFeatures;
+}

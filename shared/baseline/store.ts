@@ -1,0 +1,138 @@
+/**
+ * Persistence of behavior profiles in the boundwatch table (key design: shared/store/table.ts).
+ *
+ * One item per principal holds its whole profile as a JSON document plus a `version` for
+ * optimistic concurrency: concurrent invocations for the same principal never overwrite each
+ * other's learning; the loser reloads and reapplies. Each profile remembers the ids of the
+ * payloads it has absorbed (`batches`), which is what makes redelivery idempotent.
+ */
+import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  ConditionalCheckFailedException,
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { KeyPrefix, TableKeys } from '../store/table';
+import { DownstreamError } from '../errors';
+import type { PrincipalProfile } from './profile';
+
+export interface StoredProfile {
+  profile: PrincipalProfile;
+  version: number;
+}
+
+export interface ClusterMeta {
+  firstSeen: number;
+}
+
+export function principalPk(cluster: string, key: string): string {
+  return `${KeyPrefix.principal}#${cluster}#${key}`;
+}
+const PROFILE_SK = 'PROFILE';
+const clusterPk = (cluster: string) => `${KeyPrefix.cluster}#${cluster}`;
+const META_SK = 'META';
+
+function key(pk: string, sk: string): Record<string, AttributeValue> {
+  return { [TableKeys.partitionKey]: { S: pk }, [TableKeys.sortKey]: { S: sk } };
+}
+
+export class ProfileConflictError extends Error {
+  constructor(readonly principalKey: string) {
+    super(`profile of ${principalKey} changed concurrently`);
+    this.name = 'ProfileConflictError';
+  }
+}
+
+const MAX_BATCH_GET = 100;
+
+/** Loads the profiles of the given principals and the cluster meta with as few reads as possible. */
+export async function loadProfiles(
+  ddb: DynamoDBClient,
+  tableName: string,
+  cluster: string,
+  principalKeys: string[],
+): Promise<{ profiles: Map<string, StoredProfile>; meta: ClusterMeta | undefined }> {
+  const wanted = [key(clusterPk(cluster), META_SK), ...principalKeys.map((k) => key(principalPk(cluster, k), PROFILE_SK))];
+  const items: Record<string, AttributeValue>[] = [];
+  for (let i = 0; i < wanted.length; i += MAX_BATCH_GET) {
+    let pending: Record<string, AttributeValue>[] | undefined = wanted.slice(i, i + MAX_BATCH_GET);
+    for (let attempt = 0; pending && pending.length > 0; attempt++) {
+      if (attempt > 8) throw new DownstreamError(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const out: BatchGetItemCommandOutput = await ddb.send(new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }));
+      items.push(...(out.Responses?.[tableName] ?? []));
+      pending = out.UnprocessedKeys?.[tableName]?.Keys;
+    }
+  }
+  const profiles = new Map<string, StoredProfile>();
+  let meta: ClusterMeta | undefined;
+  for (const item of items) {
+    const pk = item[TableKeys.partitionKey]?.S ?? '';
+    if (pk === clusterPk(cluster)) {
+      meta = { firstSeen: Number(item.firstSeen?.N) };
+      continue;
+    }
+    const doc = item.doc?.S;
+    if (!doc) continue;
+    const profile = JSON.parse(doc) as PrincipalProfile;
+    profiles.set(profile.key, { profile, version: Number(item.version?.N ?? '0') });
+  }
+  return { profiles, meta };
+}
+
+/**
+ * Writes a profile if nobody else wrote it since we read `expectedVersion` (0 = absent).
+ * Throws ProfileConflictError otherwise.
+ */
+export async function saveProfile(
+  ddb: DynamoDBClient,
+  tableName: string,
+  cluster: string,
+  profile: PrincipalProfile,
+  expectedVersion: number,
+  ttlSeconds: number,
+): Promise<number> {
+  const version = expectedVersion + 1;
+  try {
+    await ddb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          ...key(principalPk(cluster, profile.key), PROFILE_SK),
+          doc: { S: JSON.stringify(profile) },
+          version: { N: String(version) },
+          principalType: { S: profile.type },
+          lastSeen: { N: String(profile.lastSeen) },
+          [TableKeys.ttlAttribute]: { N: String(ttlSeconds) },
+        },
+        ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(#pk)' : '#v = :expected',
+        ExpressionAttributeNames: expectedVersion === 0 ? { '#pk': TableKeys.partitionKey } : { '#v': 'version' },
+        ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } }),
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) throw new ProfileConflictError(profile.key);
+    throw err;
+  }
+  return version;
+}
+
+/** Records the earliest event time seen for the cluster (starts its learning period). */
+export async function recordClusterFirstSeen(ddb: DynamoDBClient, tableName: string, cluster: string, firstSeen: number): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key(clusterPk(cluster), META_SK),
+        UpdateExpression: 'SET firstSeen = :t',
+        ConditionExpression: 'attribute_not_exists(firstSeen) OR firstSeen > :t',
+        ExpressionAttributeValues: { ':t': { N: String(firstSeen) } },
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+  }
+}

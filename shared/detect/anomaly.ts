@@ -1,0 +1,101 @@
+/**
+ * Combines one principal's findings into Behavior Anomaly events (DESIGN.md §5): one anomaly
+ * per principal per time window, scored 0–100, with a stable id so that redelivery of the same
+ * payload re-detects the same anomaly under the same id.
+ */
+import { SCHEMA_VERSION, type ActionKind, type BehaviorAnomaly, type Finding, type Severity } from '../events/schema';
+import { stableId } from '../events/ids';
+import type { Principal } from '../audit/principal';
+import type { DetectedFinding } from './engine';
+import { MINUTE_MS } from './config';
+
+const MAX_IDS = 20;
+const MAX_LIST = 10;
+
+export function severityOf(score: number): Severity {
+  if (score >= 85) return 'CRITICAL';
+  if (score >= 65) return 'HIGH';
+  if (score >= 40) return 'MEDIUM';
+  return 'LOW';
+}
+
+/** Highest finding score, raised a little for every further distinct finding type (corroboration). */
+export function combinedScore(scores: number[], distinctTypes: number): number {
+  const max = Math.max(0, ...scores);
+  return Math.min(100, max + 5 * Math.max(0, distinctTypes - 1));
+}
+
+function uniq(values: Array<string | undefined>, cap = MAX_LIST): string[] {
+  return [...new Set(values.filter((v): v is string => !!v))].sort().slice(0, cap);
+}
+
+function recommendedActions(principal: Principal, findings: DetectedFinding[]): ActionKind[] {
+  const actions: ActionKind[] = [];
+  const boundPod = findings.some((f) => f.facts.features.boundPod);
+  if (principal.type === 'ServiceAccount' && boundPod) actions.push('quarantine');
+  if (principal.type === 'ServiceAccount' || principal.type === 'IAMRole' || principal.type === 'IAMUser') actions.push('revoke-credentials');
+  actions.push('notify');
+  return actions;
+}
+
+function workloadOf(principal: Principal, findings: DetectedFinding[]): BehaviorAnomaly['workload'] {
+  if (!principal.serviceAccount) return undefined;
+  const pod = findings.map((f) => f.facts.features.boundPod).find((p) => p);
+  return {
+    namespace: principal.serviceAccount.namespace,
+    serviceAccount: principal.serviceAccount.name,
+    ...(pod ? { pod } : {}),
+  };
+}
+
+export function buildAnomalies(cluster: string, principal: Principal, findings: DetectedFinding[], windowMinutes: number): BehaviorAnomaly[] {
+  const windowMs = windowMinutes * MINUTE_MS;
+  const byWindow = new Map<number, DetectedFinding[]>();
+  for (const f of findings) {
+    const bucket = Math.floor(f.facts.timeMs / windowMs) * windowMs;
+    byWindow.set(bucket, [...(byWindow.get(bucket) ?? []), f]);
+  }
+  const anomalies: BehaviorAnomaly[] = [];
+  for (const [bucket, group] of [...byWindow.entries()].sort((a, b) => a[0] - b[0])) {
+    const byKey = new Map<string, DetectedFinding[]>();
+    for (const f of group) byKey.set(`${f.type}|${f.subject}`, [...(byKey.get(`${f.type}|${f.subject}`) ?? []), f]);
+    const keys = [...byKey.keys()].sort();
+    const out: Finding[] = keys.map((k) => {
+      const fs = byKey.get(k)!;
+      const head = fs[0]!;
+      return {
+        type: head.type,
+        title: head.title,
+        description: head.description,
+        mitre: head.mitre,
+        evidence: {
+          auditIDs: uniq(fs.map((f) => f.facts.event.auditID), MAX_IDS),
+          count: fs.length,
+          sourceIPs: uniq(fs.map((f) => f.facts.features.sourceIP)),
+          userAgents: uniq(fs.map((f) => f.facts.features.userAgent)),
+          baseline: head.baseline,
+        },
+      };
+    });
+    const score = combinedScore(
+      group.map((f) => f.score),
+      new Set(group.map((f) => f.type)).size,
+    );
+    const times = group.map((f) => f.facts.timeMs);
+    const workload = workloadOf(principal, group);
+    anomalies.push({
+      schemaVersion: SCHEMA_VERSION,
+      id: stableId('anomaly', cluster, principal.key, bucket, ...keys),
+      cluster,
+      category: 'api',
+      severity: severityOf(score),
+      score,
+      principal: principal.ref,
+      ...(workload ? { workload } : {}),
+      findings: out,
+      window: { start: new Date(Math.min(...times)).toISOString(), end: new Date(Math.max(...times)).toISOString() },
+      recommendedActions: recommendedActions(principal, group),
+    });
+  }
+  return anomalies;
+}
