@@ -3,8 +3,9 @@
  * CloudWatch embedded metric format) and the CDK dashboard and alarms (which read them). Emit
  * only these names, with exactly the dimensions listed here, so the dashboard finds them.
  *
- * Every metric also carries the dimensions `service` (added by Powertools: the function's
- * service name) and `cluster` (a default dimension set by `createMetrics`).
+ * Every metric also carries the dimension `service` (added by Powertools: the function's
+ * service name). Per-cluster functions get `cluster` as a default dimension from
+ * `createMetrics(name, { cluster })`; notify, which serves every cluster, passes it per metric.
  */
 export const METRICS_NAMESPACE = 'boundwatch';
 
@@ -23,7 +24,7 @@ export const MetricName = {
   enforcementActions: 'EnforcementActions',
   /** Inventory snapshots written by the inventory function. */
   inventorySnapshots: 'InventorySnapshots',
-  /** Alerts published to the SNS topic by notify; dimension `kind` (anomaly | enforcement). */
+  /** Alerts published to the SNS topic by notify; dimensions `cluster` and `kind` (anomaly | enforcement). */
   alertsPublished: 'AlertsPublished',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
@@ -39,7 +40,7 @@ export const MetricDimension = {
 } as const;
 export type MetricDimension = (typeof MetricDimension)[keyof typeof MetricDimension];
 
-/** The dimensions each metric carries besides `service` and `cluster`. */
+/** The dimensions each metric carries besides `service` and the default `cluster`. */
 export const METRIC_DIMENSIONS: Readonly<Record<MetricName, readonly MetricDimension[]>> = {
   [MetricName.auditEventsIngested]: [],
   [MetricName.auditEventsRejected]: [MetricDimension.reason],
@@ -48,7 +49,7 @@ export const METRIC_DIMENSIONS: Readonly<Record<MetricName, readonly MetricDimen
   [MetricName.anomaliesDetected]: [MetricDimension.severity],
   [MetricName.enforcementActions]: [MetricDimension.action, MetricDimension.outcome],
   [MetricName.inventorySnapshots]: [],
-  [MetricName.alertsPublished]: [MetricDimension.kind],
+  [MetricName.alertsPublished]: [MetricDimension.cluster, MetricDimension.kind],
 };
 
 /**
