@@ -260,7 +260,9 @@ export async function startLocalEventBridge(opts: LocalEventBridgeOptions = {}):
   }
 
   const server = createServer((req, res) => {
-    void handle(req, res);
+    // handle() answers every error it can; one it cannot (a broken socket) ends the
+    // connection, which the SDK sees as a network error and retries.
+    handle(req, res).catch(() => req.socket.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

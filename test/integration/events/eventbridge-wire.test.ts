@@ -5,13 +5,14 @@
  * publish further events while drain() waits for all of it.
  */
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { LocalBus, type BusEvent } from '#infra/local/bus';
 import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/eventbridge-server';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { DownstreamError } from '#shared/errors';
 import { PublishEventsError, publishEvents } from '#shared/events/publish';
 import { boundwatchRules } from '#shared/events/rules';
-import { DetailType, SEVERITIES, type BehaviorAnomaly } from '#shared/events/schema';
+import { BehaviorAnomaly, DetailType, EventBridgeEnvelope, SEVERITIES } from '#shared/events/schema';
 import { anomalyDetail, enforcementDetail } from '#test/unit/events/sample-events';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -88,6 +89,10 @@ describe('PutEvents through the real SDK to the local endpoint', () => {
     });
     expect(Object.keys(withTime as BusEvent)).toEqual(['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail']);
     expect(withTime?.id).toMatch(UUID);
+    // What the enforce and notify handlers parse at their edge accepts it unchanged.
+    expect(EventBridgeSchema.parse(withTime)).toEqual(withTime);
+    expect(EventBridgeEnvelope.parse(withTime)).toEqual(withTime);
+    expect(BehaviorAnomaly.parse(withTime?.detail)).toEqual(detail);
     // Without Time, EventBridge stamps the time of the call, to the second.
     expect(withoutTime).toMatchObject({ time: '2024-05-01T12:00:00Z', resources: [] });
     expect(received.enforce.map((e) => e.id)).toEqual(out.eventIds);
