@@ -1,0 +1,103 @@
+/**
+ * The command-line inputs of the netpol commands (DESIGN.md §3): the `--cluster` inventory and
+ * the `--policies` path. Unreadable input is an InputError naming the file; a bad policy
+ * document is a per-document problem and the others still load.
+ */
+import { readFile } from 'node:fs/promises';
+import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster';
+import { InputError, errorMessage } from '#shared/errors';
+import { classifyDocument, type DocumentSource, loadManifests, objectLabel, sourceLabel } from './manifest';
+import type { NetworkPolicy } from './types';
+import { validateNetworkPolicy } from './validate';
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const what = code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory, expected a file' : errorMessage(err);
+    throw new InputError(`${file}: ${what}`, { cause: err });
+  }
+}
+
+/** Reads a JSON file; the error names the file and the position. */
+export async function readJsonFile(file: string): Promise<unknown> {
+  const text = await readText(file);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${file}: invalid JSON: ${errorMessage(err)}`, { cause: err });
+  }
+}
+
+function zodIssueText(issue: { path: ReadonlyArray<PropertyKey>; message: string }): string {
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+/** Reads and checks a `--cluster` inventory, adding the namespace name labels. */
+export async function readInventoryFile(file: string): Promise<ClusterInventory> {
+  const parsed = ClusterInventory.safeParse(await readJsonFile(file));
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    throw new InputError(`${file}: not a cluster inventory: ${zodIssueText(issues[0]!)}${more}`);
+  }
+  return normalizeInventory(parsed.data);
+}
+
+export interface LoadedPolicy {
+  policy: NetworkPolicy;
+  source: DocumentSource;
+  /** `file#n`. */
+  label: string;
+  warnings: string[];
+}
+
+export interface DocumentProblem {
+  label: string;
+  object: string;
+  /** What is wrong, most important first (kube-style field errors for invalid policies). */
+  errors: string[];
+}
+
+export interface PolicySet {
+  policies: LoadedPolicy[];
+  /** Documents that are not valid NetworkPolicies (parse errors, validation errors). */
+  problems: DocumentProblem[];
+  /** Documents of other kinds, ignored. */
+  skipped: Array<{ label: string; object: string }>;
+}
+
+/**
+ * Loads every NetworkPolicy under a path, validated and defaulted. Invalid documents are
+ * reported in `problems` and left out: evaluating a policy the API server would reject would
+ * answer for a cluster that cannot exist.
+ */
+export async function loadPolicies(path: string, opts: { defaultNamespace?: string } = {}): Promise<PolicySet> {
+  const set: PolicySet = { policies: [], problems: [], skipped: [] };
+  for (const doc of await loadManifests(path)) {
+    const label = sourceLabel(doc.source);
+    if (doc.error) {
+      set.problems.push({ label, object: '?', errors: [doc.error] });
+      continue;
+    }
+    const object = objectLabel(doc.object);
+    const kind = classifyDocument(doc.object);
+    if (kind.type === 'other') {
+      set.skipped.push({ label, object });
+      continue;
+    }
+    if (kind.type === 'invalid') {
+      set.problems.push({ label, object, errors: [kind.reason] });
+      continue;
+    }
+    const v = validateNetworkPolicy(doc.object, { defaultNamespace: opts.defaultNamespace, eks: false });
+    if (!v.policy) {
+      set.problems.push({ label, object, errors: v.errors.map((e) => e.message) });
+      continue;
+    }
+    set.policies.push({ policy: v.policy, source: doc.source, label, warnings: v.warnings });
+  }
+  return set;
+}
