@@ -15,6 +15,7 @@ const common = {
   moduleNameMapper: {
     '^#shared/(.*)$': '<rootDir>/shared/$1',
     '^#infra/(.*)$': '<rootDir>/infra/$1',
+    '^#functions/(.*)$': '<rootDir>/functions/$1',
     '^#test/(.*)$': '<rootDir>/test/$1',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
@@ -27,6 +28,6 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'], globalSetup: '<rootDir>/test/support/e2e-setup.js' },
   ],
 };

@@ -43,6 +43,7 @@ export const EnforcementConfig = z
     protectedPrincipals: z.array(z.string().min(1)).default([]),
   })
   .strict();
+export type EnforcementConfig = z.infer<typeof EnforcementConfig>;
 
 export const BoundwatchConfig = z
   .object({

@@ -4,14 +4,16 @@
  * Bad records are counted and logged, never thrown; a DynamoDB or EventBridge failure throws,
  * so that the asynchronous invocation is retried (and lands on the on-failure destination).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { createDynamoClient } from '#shared/clients/dynamo';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { FunctionConfig } from '#shared/config';
 import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
 import { ingestAuditEvent, type AuditIngestDeps, type AuditIngestReport } from '#shared/ingest/audit';
+import { LogMessage, MetricName, anomalyLogKeys } from '#shared/observability/metrics';
+import { countMetric, createLogger, createMetrics } from '#shared/observability/powertools';
 
 export interface Observability {
   logger: Logger;
@@ -30,25 +32,22 @@ export function depsFromEnv(env: NodeJS.ProcessEnv): AuditIngestDeps {
   };
 }
 
-export function defaultObservability(): Observability {
-  return {
-    logger: new Logger({ serviceName: 'ingest-audit' }),
-    metrics: new Metrics({ namespace: 'boundwatch', serviceName: 'ingest-audit' }),
-  };
+export function defaultObservability(cluster: string): Observability {
+  return { logger: createLogger('ingest-audit'), metrics: createMetrics('ingest-audit', { cluster }) };
 }
 
-function record(obs: Observability, cluster: string, report: AuditIngestReport): void {
+function record(obs: Observability, report: AuditIngestReport): void {
   const { logger, metrics } = obs;
-  metrics.addDimension('cluster', cluster);
-  metrics.addMetric('AuditEventsIngested', MetricUnit.Count, report.accepted);
-  const rejected = Object.values(report.rejected).reduce((a, b) => a + (b ?? 0), 0);
-  metrics.addMetric('AuditEventsRejected', MetricUnit.Count, rejected);
-  metrics.addMetric('AnomaliesDetected', MetricUnit.Count, report.anomalies.length);
-  if (rejected > 0) logger.warn('records rejected', { rejected: report.rejected });
+  countMetric(metrics, MetricName.auditEventsIngested, report.accepted);
+  for (const [reason, n] of Object.entries(report.rejected)) countMetric(metrics, MetricName.auditEventsRejected, n ?? 0, { reason });
+  if (Object.keys(report.rejected).length > 0) logger.warn('records rejected', { rejected: report.rejected });
+  const bySeverity = new Map<string, number>();
   for (const a of report.anomalies) {
-    // Ids, types and principal only: evidence stays in the event, bodies never leave the audit log.
-    logger.info('anomaly published', { anomalyId: a.id, severity: a.severity, principal: a.principal.name, findings: a.findings.map((f) => f.type) });
+    bySeverity.set(a.severity, (bySeverity.get(a.severity) ?? 0) + 1);
+    // Identifiers only: evidence stays in the event, request bodies never leave the audit log.
+    logger.info(LogMessage.anomalyDetected, anomalyLogKeys(a));
   }
+  for (const [severity, n] of bySeverity) countMetric(metrics, MetricName.anomaliesDetected, n, { severity });
   logger.info('payload processed', {
     received: report.received,
     accepted: report.accepted,
@@ -59,18 +58,19 @@ function record(obs: Observability, cluster: string, report: AuditIngestReport):
   });
 }
 
-export function makeHandler(deps: AuditIngestDeps, obs: Observability = defaultObservability()) {
+export function makeHandler(deps: AuditIngestDeps, obs: Observability = defaultObservability(deps.cluster)) {
   return async (event: unknown, context?: Context): Promise<AuditIngestReport> => {
     if (context) obs.logger.addContext(context);
     try {
       const report = await ingestAuditEvent(deps, event);
-      record(obs, deps.cluster, report);
+      record(obs, report);
       return report;
     } catch (err) {
       obs.logger.error('payload failed; it will be retried', err as Error);
       throw err;
     } finally {
-      obs.metrics.publishStoredMetrics();
+      // Metrics with extra dimensions went out as single-metric records already.
+      if (obs.metrics.hasStoredMetrics()) obs.metrics.publishStoredMetrics();
     }
   };
 }

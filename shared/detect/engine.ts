@@ -63,11 +63,12 @@ export function runPrincipal(
   const profile: PrincipalProfile = existing
     ? structuredClone(existing)
     : emptyProfile(firstFact?.principal.key ?? '', firstFact?.principal.type ?? 'User', firstFact?.timeMs ?? 0);
+  const runCtx: DetectionContext = { ...ctx, priorProfile: existing };
   const cooldown = ctx.config.cooldownMinutes * MINUTE_MS;
   const findings: DetectedFinding[] = [];
   for (const f of sorted) {
     for (const detector of detectors) {
-      for (const draft of detector(f, profile, ctx)) {
+      for (const draft of detector(f, profile, runCtx)) {
         const key = `${draft.type}|${draft.subject}`;
         const last = profile.alerts[key];
         if (last !== undefined && f.timeMs - last < cooldown && f.timeMs >= last) {

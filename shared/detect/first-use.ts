@@ -24,7 +24,7 @@ export const firstSensitiveUse: AuditDetector = (facts, profile, ctx) => {
       mitre: kind.mitre,
       score: kind.score,
       subject: b.key,
-      baseline: describeBaseline(profile, facts.behavior),
+      baseline: describeBaseline(ctx.priorProfile ?? profile, facts.behavior),
     },
   ];
 };

@@ -27,6 +27,11 @@ export interface DetectionContext {
   config: DetectionConfig;
   /** First event time seen for the cluster; baseline detectors stay quiet before it + clusterLearningDays. */
   clusterFirstSeen: number;
+  /**
+   * The principal's profile as stored before this payload, for explanations: "what was normal"
+   * must not include requests of the very incident being reported. Undefined for a new principal.
+   */
+  priorProfile?: PrincipalProfile;
 }
 
 export interface FindingDraft {

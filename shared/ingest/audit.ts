@@ -46,13 +46,15 @@ export interface AuditIngestReport {
   /** Records deliberately not analysed, by reason (other log streams, non-final stages, duplicates). */
   ignored: Record<string, number>;
   principals: number;
+  /** Keys of the principals seen in this payload (for distinct counts across payloads). */
+  principalKeys: string[];
   /** Principals whose profile already held this payload: a redelivery. */
   redelivered: number;
   anomalies: BehaviorAnomaly[];
 }
 
 export function emptyReport(): AuditIngestReport {
-  return { payloads: 0, controlMessages: 0, received: 0, accepted: 0, rejected: {}, ignored: {}, principals: 0, redelivered: 0, anomalies: [] };
+  return { payloads: 0, controlMessages: 0, received: 0, accepted: 0, rejected: {}, ignored: {}, principals: 0, principalKeys: [], redelivered: 0, anomalies: [] };
 }
 
 function bump<K extends string>(map: Partial<Record<K, number>>, key: K, n = 1): void {
@@ -124,6 +126,7 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
     entry.facts.push(factsOf(p, principal));
   }
   report.principals = byPrincipal.size;
+  report.principalKeys = [...byPrincipal.keys()];
 
   const { profiles, meta } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [...byPrincipal.keys()]);
   const batchFirst = Math.min(...parsed.map((p) => p.timeMs));

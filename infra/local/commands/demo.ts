@@ -1,5 +1,38 @@
+/**
+ * `boundwatch demo` (and `npm start`): the built-in scenario through the real handlers, the
+ * embedded DynamoDB and the local bus, in dry-run. The scenario's input is written next to the
+ * outputs so that it can be replayed, inspected or edited.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { writeOutputs } from '../outputs';
+import { runPipeline } from '../pipeline';
+import { renderReport } from '../report';
+import { defaultLocalConfig } from '../load-config';
+import { BENIGN_DAYS, DEMO_CLUSTER, demoAuditLines } from '../scenario/demo-cluster';
 
 export function registerDemo(program: Command): void {
-  void program;
+  program
+    .command('demo')
+    .description('run a built-in cluster scenario (benign days, then attacks) through the whole pipeline, in dry-run')
+    .option('--out <dir>', 'output folder', './boundwatch-out')
+    .action(async (opts: { out: string }) => {
+      const inputDir = join(opts.out, 'input');
+      mkdirSync(inputDir, { recursive: true });
+      const auditFile = join(inputDir, 'audit.jsonl');
+      const lines = demoAuditLines();
+      writeFileSync(auditFile, lines.join('\n') + '\n');
+      process.stderr.write(
+        `boundwatch demo: cluster ${DEMO_CLUSTER}, ${BENIGN_DAYS} days of routine activity (${lines.length} audit events), ` +
+          `then a stolen service-account token used from the internet.\n`,
+      );
+      const out = await runPipeline(
+        { auditFiles: [auditFile], flowFiles: [] },
+        { config: defaultLocalConfig(DEMO_CLUSTER), enforce: 'dry-run', progress: true },
+      );
+      writeOutputs(opts.out, out);
+      process.stdout.write(renderReport(out, opts.out));
+      process.stdout.write(`\nReplay it yourself: npx boundwatch replay --audit ${auditFile} --out ${join(opts.out, 'replay')}\n`);
+    });
 }

@@ -1,5 +1,44 @@
-import type { Command } from 'commander';
+/** `boundwatch replay`: the full pipeline over recorded input (DESIGN.md §3, outputs §4). */
+import { Option, type Command } from 'commander';
+import { InputError } from '#shared/errors';
+import { ENFORCEMENT_MODES, type EnforcementMode } from '#shared/events/schema';
+import { loadConfig } from '../load-config';
+import { writeOutputs } from '../outputs';
+import { runPipeline } from '../pipeline';
+import { renderReport } from '../report';
+
+interface ReplayOptions {
+  audit?: string[];
+  flows?: string[];
+  cluster?: string;
+  out: string;
+  state?: string;
+  enforce: EnforcementMode;
+  kubeconfig?: string;
+  config?: string;
+}
 
 export function registerReplay(program: Command): void {
-  void program;
+  program
+    .command('replay')
+    .description('run the full pipeline over recorded audit logs and flows')
+    .option('--audit <path...>', 'audit input: files or folders (JSON lines, EventList, CloudWatch payloads, gzip)')
+    .option('--flows <path...>', 'flow input: JSON lines or VPC Flow Logs records')
+    .option('--cluster <file>', 'cluster inventory JSON (namespaces, pods, services, nodes)')
+    .option('--out <dir>', 'output folder', './boundwatch-out')
+    .option('--state <dir>', 'keep the embedded DynamoDB in this folder between runs')
+    .addOption(new Option('--enforce <mode>', 'enforcement mode').choices([...ENFORCEMENT_MODES]).default('dry-run'))
+    .option('--kubeconfig <file>', 'kubeconfig of the cluster to enforce on (with --enforce apply)')
+    .option('--config <file>', 'boundwatch configuration JSON (DESIGN.md §7 shape)')
+    .action(async (opts: ReplayOptions) => {
+      if (!opts.audit?.length && !opts.flows?.length) throw new InputError('replay needs at least one of --audit or --flows');
+      if (opts.enforce === 'apply' && !opts.kubeconfig) throw new InputError('--enforce apply needs --kubeconfig');
+      const config = loadConfig(opts.config);
+      const out = await runPipeline(
+        { auditFiles: opts.audit ?? [], flowFiles: opts.flows ?? [], clusterFile: opts.cluster },
+        { config, enforce: opts.enforce, statePath: opts.state, kubeconfig: opts.kubeconfig, progress: true },
+      );
+      writeOutputs(opts.out, out);
+      process.stdout.write(renderReport(out, opts.out));
+    });
 }

@@ -1,0 +1,50 @@
+/**
+ * The outputs of `replay` and `demo` (DESIGN.md §4), written to `--out`:
+ * anomalies.jsonl and enforcement.jsonl (each line exactly as an EventBridge target receives
+ * it), policies/<namespace>/<name>.yaml, and summary.json.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
+import type { BusEvent } from './bus';
+
+export interface Summary {
+  events: {
+    read: number;
+    accepted: number;
+    rejected: Record<string, number>;
+    ignored: Record<string, number>;
+  };
+  flows?: Record<string, unknown>;
+  principals: number;
+  anomalies: { total: number; bySeverity: Record<string, number>; byCategory: Record<string, number> };
+  actions: { total: number; byKind: Record<string, number>; byOutcome: Record<string, number> };
+  dynamodb: { reads: number; writes: number };
+  /** Deliveries the local bus gave up on after retries (never silently lost). */
+  failedDeliveries: number;
+  wallTimeMs: number;
+}
+
+export interface Outputs {
+  anomalies: BusEvent[];
+  enforcement: BusEvent[];
+  policies: NetworkPolicyManifest[];
+  summary: Summary;
+}
+
+const jsonl = (events: unknown[]) => events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : '');
+
+export function writeOutputs(outDir: string, out: Outputs): void {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'anomalies.jsonl'), jsonl(out.anomalies));
+  writeFileSync(join(outDir, 'enforcement.jsonl'), jsonl(out.enforcement));
+  // Policies of an earlier run in the same folder would be mistaken for this run's.
+  rmSync(join(outDir, 'policies'), { recursive: true, force: true });
+  for (const p of out.policies) {
+    const dir = join(outDir, 'policies', p.metadata.namespace);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${p.metadata.name}.yaml`), stringify(p, { lineWidth: 0 }));
+  }
+  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(out.summary, null, 2) + '\n');
+}

@@ -1,0 +1,54 @@
+/** What a person reads after `replay` or `demo`: tables of anomalies and actions, and the counts. */
+import Table from 'cli-table3';
+import type { BehaviorAnomaly, EnforcementAction } from '#shared/events/schema';
+import type { Outputs } from './outputs';
+
+/** Colour only on a terminal: piped output and files stay plain text. */
+const style = () => (process.stdout.isTTY ? {} : { style: { head: [], border: [] } });
+
+function anomaliesTable(anomalies: BehaviorAnomaly[]): string {
+  const t = new Table({ head: ['severity', 'score', 'category', 'principal', 'findings', 'when (UTC)'], wordWrap: true, colWidths: [10, 7, 9, 44, 40, 22], ...style() });
+  for (const a of anomalies) {
+    t.push([a.severity, a.score, a.category, a.principal.name, a.findings.map((f) => f.title).join('\n'), a.window.start.slice(0, 19).replace('T', ' ')]);
+  }
+  return t.toString();
+}
+
+function actionsTable(actions: EnforcementAction[]): string {
+  const t = new Table({ head: ['action', 'target', 'mode', 'outcome', 'reason / changes'], wordWrap: true, colWidths: [14, 40, 9, 10, 60], ...style() });
+  for (const a of actions) {
+    const target = `${a.target.kind} ${a.target.namespace ? `${a.target.namespace}/` : ''}${a.target.name}`;
+    t.push([a.action, target, a.mode, a.outcome, a.reason ?? a.changes.join('\n')]);
+  }
+  return t.toString();
+}
+
+export function renderReport(out: Outputs, outDir: string): string {
+  const s = out.summary;
+  const lines: string[] = [];
+  const anomalies = out.anomalies.map((e) => e.detail as BehaviorAnomaly);
+  const actions = out.enforcement.map((e) => e.detail as EnforcementAction);
+  const rejected = Object.entries(s.events.rejected);
+  lines.push(
+    `Read ${s.events.read} audit events from ${s.principals} principals; accepted ${s.events.accepted}` +
+      (rejected.length ? `, rejected ${rejected.reduce((n, [, v]) => n + v, 0)} (${rejected.map(([k, v]) => `${k}: ${v}`).join(', ')})` : '') +
+      '.',
+  );
+  lines.push(`DynamoDB: ${s.dynamodb.reads} reads, ${s.dynamodb.writes} writes. Wall time ${(s.wallTimeMs / 1000).toFixed(1)} s.`);
+  lines.push('');
+  if (anomalies.length === 0) lines.push('No anomalies.');
+  else {
+    lines.push(`${anomalies.length} anomal${anomalies.length === 1 ? 'y' : 'ies'} (${Object.entries(s.anomalies.bySeverity).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}):`);
+    lines.push(anomaliesTable(anomalies));
+  }
+  lines.push('');
+  if (actions.length === 0) lines.push('No enforcement actions.');
+  else {
+    lines.push(`${actions.length} enforcement action${actions.length === 1 ? '' : 's'}:`);
+    lines.push(actionsTable(actions));
+  }
+  if (s.failedDeliveries > 0) lines.push(`\n${s.failedDeliveries} event deliveries failed after retries (see stderr).`);
+  lines.push('');
+  lines.push(`Outputs in ${outDir}: anomalies.jsonl, enforcement.jsonl, summary.json${out.policies.length ? `, policies/ (${out.policies.length} NetworkPolic${out.policies.length === 1 ? 'y' : 'ies'})` : ''}.`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,122 @@
+/**
+ * The ingest path over the real wire: @aws-sdk/client-dynamodb against dynalite (and DynamoDB
+ * Local where Java is present), @aws-sdk/client-eventbridge against the local endpoint.
+ */
+import { loadProfiles } from '#shared/baseline/store';
+import { DEFAULT_DETECTION, DAY_MS } from '#shared/detect/config';
+import { eventBridgeClientFor } from '#shared/clients/eventbridge';
+import { ingestAuditEvent, type AuditIngestDeps } from '#shared/ingest/audit';
+import { DetailType } from '#shared/events/schema';
+import { LocalBus } from '#infra/local/bus';
+import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/eventbridge-server';
+import { dynamoBackends, freshTable } from '#test/support/dynamo';
+import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
+
+const T0 = Date.parse('2024-03-01T08:00:00Z');
+const checkout = serviceAccountUser('shop', 'checkout', { name: 'checkout-6d9f-abcde' });
+const cart = serviceAccountUser('shop', 'cart', { name: 'cart-1' });
+
+const routine = (user: ReturnType<typeof serviceAccountUser>, day: number, n = 5) =>
+  Array.from({ length: n }, (_, i) => auditEvent({ user, at: new Date(T0 + day * DAY_MS + i * 60_000) }));
+const secretsDump = (day: number) =>
+  auditEvent({ user: checkout, at: new Date(T0 + day * DAY_MS + 3_600_000), verb: 'list', objectRef: { resource: 'secrets' }, requestURI: '/api/v1/secrets', sourceIPs: ['203.0.113.9'] });
+
+describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
+  let dynamo: { endpoint: string; stop(): Promise<void> };
+  let eb: LocalEventBridge;
+  beforeAll(async () => {
+    dynamo = await backend.start();
+    eb = await startLocalEventBridge({ bus: new LocalBus() });
+  }, 90_000);
+  afterAll(async () => {
+    await eb?.stop();
+    await dynamo?.stop();
+  });
+
+  async function deps(): Promise<AuditIngestDeps & { counter: { reads: number; writes: number } }> {
+    const { client, tableName, counter } = await freshTable(dynamo.endpoint);
+    return {
+      ddb: client,
+      tableName,
+      counter,
+      eventBridge: eventBridgeClientFor(eb.endpoint),
+      busName: eb.bus.name,
+      cluster: `c-${Math.random().toString(36).slice(2, 8)}`,
+      detection: DEFAULT_DETECTION,
+    };
+  }
+
+  it('writes one profile update per principal per payload, not one per event', async () => {
+    const d = await deps();
+    const report = await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, 0, 30), ...routine(cart, 0, 20)]));
+    expect(report).toMatchObject({ received: 50, accepted: 50, principals: 2, redelivered: 0 });
+    // Two profiles plus the cluster's first-seen marker.
+    expect(d.counter.writes).toBe(3);
+    const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout', 'system:serviceaccount:shop:cart']);
+    expect(profiles.get('system:serviceaccount:shop:checkout')?.profile.events).toBe(30);
+    expect(profiles.get('system:serviceaccount:shop:cart')?.profile.events).toBe(20);
+  });
+
+  it('is idempotent on redelivery of the same payload: no double counting, the same anomaly id', async () => {
+    const d = await deps();
+    for (let day = 0; day < 9; day++) await ingestAuditEvent(d, subscriptionEvent(routine(checkout, day)));
+    const attack = subscriptionEvent([...routine(checkout, 9, 2), secretsDump(9)]);
+    const first = await ingestAuditEvent(d, attack);
+    expect(first.anomalies).toHaveLength(1);
+    const writesBefore = d.counter.writes;
+    const again = await ingestAuditEvent(d, attack);
+    expect(again.redelivered).toBe(1);
+    expect(again.anomalies).toEqual([]);
+    expect(d.counter.writes).toBe(writesBefore);
+    const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout']);
+    expect(profiles.get('system:serviceaccount:shop:checkout')?.profile.events).toBe(9 * 5 + 3);
+  });
+
+  it('publishes before learning: when PutEvents fails, nothing is learned and the retry re-detects under the same id', async () => {
+    const d = await deps();
+    for (let day = 0; day < 9; day++) await ingestAuditEvent(d, subscriptionEvent(routine(checkout, day)));
+    const attack = subscriptionEvent([secretsDump(9)]);
+    eb.failNextEntries(100, 'InternalFailure');
+    await expect(ingestAuditEvent({ ...d }, attack)).rejects.toThrow();
+    eb.failNextEntries(0);
+    const published = eb.bus.events.length;
+    const retry = await ingestAuditEvent(d, attack);
+    expect(retry.anomalies).toHaveLength(1);
+    await eb.bus.drain();
+    const delivered = eb.bus.events.slice(published).filter((e) => e['detail-type'] === DetailType.anomaly);
+    expect(delivered.map((e) => (e.detail as { id: string }).id)).toEqual([retry.anomalies[0]!.id]);
+    const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout']);
+    expect(profiles.get('system:serviceaccount:shop:checkout')?.profile.events).toBe(9 * 5 + 1);
+  }, 60_000);
+
+  it('keeps both learnings when two payloads for one principal are ingested concurrently', async () => {
+    const d = await deps();
+    await ingestAuditEvent(d, subscriptionEvent(routine(checkout, 0, 3)));
+    await Promise.all([
+      ingestAuditEvent(d, subscriptionEvent(routine(checkout, 1, 4))),
+      ingestAuditEvent(d, subscriptionEvent(routine(checkout, 2, 6))),
+      ingestAuditEvent(d, subscriptionEvent(routine(checkout, 3, 7))),
+    ]);
+    const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout']);
+    expect(profiles.get('system:serviceaccount:shop:checkout')?.profile.events).toBe(3 + 4 + 6 + 7);
+  });
+
+  it('counts bad records and still ingests the good ones in the same payload', async () => {
+    const d = await deps();
+    const good = routine(checkout, 0, 3);
+    const report = await ingestAuditEvent(
+      d,
+      subscriptionEvent([good[0]!, 'not json', JSON.stringify(good[1]).slice(0, 50) + '[Truncated...]', JSON.stringify({ ...good[1], verb: undefined }), good[2]!]),
+    );
+    expect(report).toMatchObject({ received: 5, accepted: 2, rejected: { 'not-json': 1, truncated: 1, 'missing-fields': 1 } });
+  });
+
+  it('acknowledges control messages and skips non-audit streams without touching the table', async () => {
+    const d = await deps();
+    const control = await ingestAuditEvent(d, subscriptionEvent([], { messageType: 'CONTROL_MESSAGE' }));
+    expect(control.controlMessages).toBe(1);
+    const other = await ingestAuditEvent(d, subscriptionEvent(routine(checkout, 0, 4), { logStream: 'authenticator-abc' }));
+    expect(other.ignored).toEqual({ 'not-audit-stream': 4 });
+    expect(d.counter).toEqual({ reads: 0, writes: 0 });
+  });
+});
