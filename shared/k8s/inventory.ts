@@ -1,0 +1,101 @@
+/**
+ * The cluster inventory (shared/inventory/cluster.ts) read from a live API server: what
+ * functions/inventory snapshots and what `--cluster` files hold. Only objects the inventory
+ * can use are kept: pods that have an IP and are not finished (a finished pod's IP may already
+ * belong to another pod), nodes that have an address.
+ */
+import type { V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
+import { ClusterInventory, type InventoryNode, type InventoryPod, type InventoryService } from '../inventory/cluster';
+import type { ClusterClient } from './client';
+
+export type InventorySource = Pick<ClusterClient, 'listNamespaces' | 'listPods' | 'listServices' | 'listNodes'>;
+
+const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
+const protocol = (p: string | undefined): 'TCP' | 'UDP' | 'SCTP' => (p && PROTOCOLS.has(p) ? (p as 'TCP' | 'UDP' | 'SCTP') : 'TCP');
+
+/**
+ * The workload that owns a pod: the controller ownerReference, with a ReplicaSet named
+ * `<deployment>-<pod-template-hash>` reported as its Deployment and a CronJob's Job
+ * (`<cronjob>-<scheduled minute>`) as its CronJob, since those are what people name.
+ */
+export function podOwner(pod: V1Pod): { kind: string; name: string } | undefined {
+  const refs = pod.metadata?.ownerReferences ?? [];
+  const ref = refs.find((r) => r.controller) ?? refs[0];
+  if (!ref) return undefined;
+  if (ref.kind === 'ReplicaSet') {
+    const hash = pod.metadata?.labels?.['pod-template-hash'];
+    if (hash && ref.name.endsWith(`-${hash}`)) return { kind: 'Deployment', name: ref.name.slice(0, -hash.length - 1) };
+    const m = ref.name.match(/^(.+)-[bcdfghjklmnpqrstvwxz2456789]{5,10}$/);
+    if (m) return { kind: 'Deployment', name: m[1]! };
+  }
+  if (ref.kind === 'Job') {
+    const m = ref.name.match(/^(.+)-\d{8,}$/);
+    if (m) return { kind: 'CronJob', name: m[1]! };
+  }
+  return { kind: ref.kind, name: ref.name };
+}
+
+export function toInventoryPod(pod: V1Pod): InventoryPod | undefined {
+  const ip = pod.status?.podIP;
+  const phase = pod.status?.phase;
+  if (!ip || !pod.metadata?.name || !pod.metadata.namespace || phase === 'Succeeded' || phase === 'Failed') return undefined;
+  const owner = podOwner(pod);
+  return {
+    namespace: pod.metadata.namespace,
+    name: pod.metadata.name,
+    ip,
+    labels: { ...(pod.metadata.labels ?? {}) },
+    ...(pod.spec?.serviceAccountName ? { serviceAccount: pod.spec.serviceAccountName } : {}),
+    ...(owner ? { owner } : {}),
+    hostNetwork: pod.spec?.hostNetwork === true,
+    ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
+    ...(pod.status?.hostIP ? { hostIP: pod.status.hostIP } : {}),
+    ports: (pod.spec?.containers ?? []).flatMap((c) =>
+      (c.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.containerPort, protocol: protocol(p.protocol) })),
+    ),
+  };
+}
+
+export function toInventoryService(svc: V1Service): InventoryService | undefined {
+  if (!svc.metadata?.name || !svc.metadata.namespace) return undefined;
+  const clusterIP = svc.spec?.clusterIP;
+  return {
+    namespace: svc.metadata.namespace,
+    name: svc.metadata.name,
+    type: svc.spec?.type ?? 'ClusterIP',
+    // Headless services say "None", which is not an address.
+    ...(clusterIP && clusterIP !== 'None' ? { clusterIP } : {}),
+    ...(svc.spec?.selector ? { selector: { ...svc.spec.selector } } : {}),
+    ports: (svc.spec?.ports ?? []).map((p) => ({
+      ...(p.name ? { name: p.name } : {}),
+      port: p.port,
+      ...(p.targetPort !== undefined ? { targetPort: p.targetPort as number | string } : {}),
+      protocol: protocol(p.protocol),
+    })),
+  };
+}
+
+export function toInventoryNode(node: V1Node): InventoryNode | undefined {
+  const addresses = node.status?.addresses ?? [];
+  const ip = addresses.find((a) => a.type === 'InternalIP')?.address ?? addresses.find((a) => a.type === 'ExternalIP')?.address;
+  if (!node.metadata?.name || !ip) return undefined;
+  return { name: node.metadata.name, ip, labels: { ...(node.metadata.labels ?? {}) } };
+}
+
+function toInventoryNamespace(ns: V1Namespace): { name: string; labels: Record<string, string> } | undefined {
+  if (!ns.metadata?.name) return undefined;
+  return { name: ns.metadata.name, labels: { ...(ns.metadata.labels ?? {}) } };
+}
+
+const defined = <T>(x: T | undefined): x is T => x !== undefined;
+
+/** Reads namespaces, pods, services and nodes (four paginated lists) into a ClusterInventory. */
+export async function inventoryFromCluster(client: InventorySource): Promise<ClusterInventory> {
+  const [namespaces, pods, services, nodes] = await Promise.all([client.listNamespaces(), client.listPods(), client.listServices(), client.listNodes()]);
+  return ClusterInventory.parse({
+    namespaces: namespaces.map(toInventoryNamespace).filter(defined),
+    pods: pods.map(toInventoryPod).filter(defined),
+    services: services.map(toInventoryService).filter(defined),
+    nodes: nodes.map(toInventoryNode).filter(defined),
+  });
+}

@@ -1,0 +1,257 @@
+/**
+ * Kubernetes name and label syntax, with the messages kube-apiserver uses
+ * (k8s.io/apimachinery/pkg/util/validation). Everything boundwatch writes to a cluster goes
+ * through these checks first, so a bad name from an audit event or an anomaly is refused
+ * locally with a clear message instead of reaching the API server.
+ */
+import { ValidationError } from '../errors';
+
+const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
+const DNS1035_LABEL_FMT = '[a-z]([-a-z0-9]*[a-z0-9])?';
+const QNAME_CHAR_FMT = '[A-Za-z0-9]';
+const QNAME_EXT_CHAR_FMT = '[-A-Za-z0-9_.]';
+const QUALIFIED_NAME_FMT = `(${QNAME_CHAR_FMT}${QNAME_EXT_CHAR_FMT}*)?${QNAME_CHAR_FMT}`;
+const LABEL_VALUE_FMT = `(${QUALIFIED_NAME_FMT})?`;
+
+const DNS1123_LABEL_RE = new RegExp(`^${DNS1123_LABEL_FMT}$`);
+const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
+const DNS1035_LABEL_RE = new RegExp(`^${DNS1035_LABEL_FMT}$`);
+const QUALIFIED_NAME_RE = new RegExp(`^${QUALIFIED_NAME_FMT}$`);
+const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
+
+export const DNS1123_LABEL_MAX_LENGTH = 63;
+export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
+export const DNS1035_LABEL_MAX_LENGTH = 63;
+export const QUALIFIED_NAME_MAX_LENGTH = 63;
+export const LABEL_VALUE_MAX_LENGTH = 63;
+/** kube-apiserver's limit on the total size of an object's annotations (keys + values). */
+export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+
+function maxLenError(length: number): string {
+  return `must be no more than ${length} characters`;
+}
+
+function regexError(msg: string, fmt: string, ...examples: string[]): string {
+  if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`;
+  // Go's RegexError joins "'x', " with " or ", hence the double space kube-apiserver prints.
+  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
+}
+
+/** IsDNS1123Label: namespace names, and most short names. Returns problems, empty when valid. */
+export function dns1123LabelErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (!DNS1123_LABEL_RE.test(value)) {
+    // A valid subdomain that is not a valid label can only be wrong because of its dots.
+    if (DNS1123_SUBDOMAIN_RE.test(value)) errs.push('must not contain dots');
+    else
+      errs.push(
+        regexError(
+          "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+          DNS1123_LABEL_FMT,
+          'my-name',
+          '123-abc',
+        ),
+      );
+  }
+  return errs;
+}
+
+/** IsDNS1123Subdomain: pod, secret, service account, node and NetworkPolicy names. */
+export function dns1123SubdomainErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (!DNS1123_SUBDOMAIN_RE.test(value))
+    errs.push(
+      regexError(
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character",
+        DNS1123_SUBDOMAIN_FMT,
+        'example.com',
+      ),
+    );
+  return errs;
+}
+
+/** IsDNS1035Label: Service names (they become DNS labels and must not start with a digit). */
+export function dns1035LabelErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > DNS1035_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1035_LABEL_MAX_LENGTH));
+  if (!DNS1035_LABEL_RE.test(value))
+    errs.push(
+      regexError(
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character",
+        DNS1035_LABEL_FMT,
+        'my-name',
+        'abc-123',
+      ),
+    );
+  return errs;
+}
+
+const QUALIFIED_NAME_ERR =
+  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+
+/** IsQualifiedName: label keys and annotation keys, `[prefix/]name`. */
+export function qualifiedNameErrors(value: string): string[] {
+  const errs: string[] = [];
+  const parts = value.split('/');
+  let name: string;
+  if (parts.length === 1) {
+    name = parts[0]!;
+  } else if (parts.length === 2) {
+    const prefix = parts[0]!;
+    name = parts[1]!;
+    if (prefix.length === 0) errs.push('prefix part must be non-empty');
+    else errs.push(...dns1123SubdomainErrors(prefix).map((m) => `prefix part ${m}`));
+  } else {
+    return [
+      `a qualified name ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
+  }
+  if (name.length === 0) errs.push('name part must be non-empty');
+  else if (name.length > QUALIFIED_NAME_MAX_LENGTH) errs.push(`name part ${maxLenError(QUALIFIED_NAME_MAX_LENGTH)}`);
+  if (!QUALIFIED_NAME_RE.test(name)) errs.push(`name part ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
+  return errs;
+}
+
+/** IsValidLabelValue: empty, or up to 63 alphanumerics with '-', '_' and '.' inside. */
+export function labelValueErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
+  if (!LABEL_VALUE_RE.test(value))
+    errs.push(
+      regexError(
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character",
+        LABEL_VALUE_FMT,
+        'MyValue',
+        'my_value',
+        '12345',
+      ),
+    );
+  return errs;
+}
+
+export const isDns1123Label = (v: string): boolean => dns1123LabelErrors(v).length === 0;
+export const isDns1123Subdomain = (v: string): boolean => dns1123SubdomainErrors(v).length === 0;
+export const isDns1035Label = (v: string): boolean => dns1035LabelErrors(v).length === 0;
+export const isQualifiedName = (v: string): boolean => qualifiedNameErrors(v).length === 0;
+export const isValidLabelValue = (v: string): boolean => labelValueErrors(v).length === 0;
+
+/**
+ * A field error as kube-apiserver reports it (k8s.io/apimachinery/pkg/util/validation/field):
+ * `type` is the cause reason that appears in Status details (`FieldValueInvalid`, ...), and
+ * `message` is the full text, `<field>: <Type string>: <value>: <detail>`.
+ */
+export interface FieldError {
+  field: string;
+  type: string;
+  badValue?: unknown;
+  detail: string;
+  message: string;
+}
+
+/** Cause reasons (metav1.CauseType) and the words kube-apiserver prints for them. */
+export const FIELD_ERROR_TYPES = {
+  FieldValueInvalid: 'Invalid value',
+  FieldValueRequired: 'Required value',
+  FieldValueNotSupported: 'Unsupported value',
+  FieldValueForbidden: 'Forbidden',
+  FieldValueDuplicate: 'Duplicate value',
+  FieldValueTooLong: 'Too long',
+  FieldValueTooMany: 'Too many',
+  FieldValueNotFound: 'Not found',
+  InternalError: 'Internal error',
+  FieldValueTypeInvalid: 'Invalid value',
+} as const;
+export type FieldErrorType = keyof typeof FIELD_ERROR_TYPES;
+
+/** The part of a field error after `<field>: ` (field.Error.ErrorBody). */
+export function fieldErrorBody(type: string, badValue: unknown, detail: string, hasValue = true): string {
+  const words = FIELD_ERROR_TYPES[type as FieldErrorType] ?? type;
+  let s: string;
+  const valueless = ['FieldValueRequired', 'FieldValueForbidden', 'FieldValueTooLong', 'InternalError'];
+  if (valueless.includes(type) || !hasValue) s = words;
+  else if (badValue === null || badValue === undefined) s = `${words}: "null"`;
+  else if (typeof badValue === 'string') s = `${words}: ${JSON.stringify(badValue)}`;
+  else if (typeof badValue === 'number' || typeof badValue === 'boolean') s = `${words}: ${String(badValue)}`;
+  else s = `${words}: ${JSON.stringify(badValue)}`;
+  return detail ? `${s}: ${detail}` : s;
+}
+
+export function fieldError(type: FieldErrorType, field: string, badValue: unknown, detail: string): FieldError {
+  const hasValue = badValue !== undefined;
+  const body = fieldErrorBody(type, badValue, detail, hasValue);
+  return { field, type, ...(hasValue ? { badValue } : {}), detail, message: `${field}: ${body}` };
+}
+
+/** ValidateLabels: every key a qualified name, every value a label value, all at `fieldPath`. */
+export function validateLabels(labels: Record<string, unknown> | undefined, fieldPath = 'metadata.labels'): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const [k, v] of Object.entries(labels ?? {})) {
+    for (const msg of qualifiedNameErrors(k)) errs.push(fieldError('FieldValueInvalid', fieldPath, k, msg));
+    if (typeof v !== 'string') {
+      errs.push(fieldError('FieldValueInvalid', fieldPath, v, 'label values must be strings'));
+      continue;
+    }
+    for (const msg of labelValueErrors(v)) errs.push(fieldError('FieldValueInvalid', fieldPath, v, msg));
+  }
+  return errs;
+}
+
+/** ValidateAnnotations: lower-cased keys must be qualified names; 256 KiB in total. */
+export function validateAnnotations(annotations: Record<string, unknown> | undefined, fieldPath = 'metadata.annotations'): FieldError[] {
+  const errs: FieldError[] = [];
+  let total = 0;
+  for (const [k, v] of Object.entries(annotations ?? {})) {
+    for (const msg of qualifiedNameErrors(k.toLowerCase())) errs.push(fieldError('FieldValueInvalid', fieldPath, k, msg));
+    total += k.length + (typeof v === 'string' ? v.length : 0);
+  }
+  if (total > TOTAL_ANNOTATION_SIZE_LIMIT) {
+    errs.push(fieldError('FieldValueTooLong', fieldPath, undefined, `may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`));
+  }
+  return errs;
+}
+
+/** Which name rule kube-apiserver applies to each resource boundwatch touches. */
+export const NAME_RULES = {
+  namespaces: dns1123LabelErrors,
+  pods: dns1123SubdomainErrors,
+  services: dns1035LabelErrors,
+  serviceaccounts: dns1123SubdomainErrors,
+  secrets: dns1123SubdomainErrors,
+  nodes: dns1123SubdomainErrors,
+  networkpolicies: dns1123SubdomainErrors,
+} as const;
+export type NamedResource = keyof typeof NAME_RULES;
+
+/** Name problems for one resource, e.g. `nameErrors('services', '1abc')`. */
+export function nameErrors(resource: NamedResource, name: string): string[] {
+  if (name === '') return ['must be non-empty'];
+  return NAME_RULES[resource](name);
+}
+
+/**
+ * Throws a ValidationError (reason `invalid-k8s-name`) unless `name` is valid for `resource`.
+ * Used before every request that carries a name we did not read from the cluster ourselves.
+ */
+export function assertValidName(resource: NamedResource, name: string): void {
+  const errs = typeof name === 'string' ? nameErrors(resource, name) : ['must be a string'];
+  if (errs.length > 0) {
+    throw new ValidationError('invalid-k8s-name', `${resource} name ${JSON.stringify(name)} is invalid: ${errs.join('; ')}`);
+  }
+}
+
+/** Throws a ValidationError (reason `invalid-k8s-label`) naming every bad key or value. */
+export function assertValidLabels(labels: Record<string, unknown>, fieldPath = 'metadata.labels'): void {
+  const errs = validateLabels(labels, fieldPath);
+  if (errs.length > 0) throw new ValidationError('invalid-k8s-label', errs.map((e) => e.message).join('; '));
+}
+
+/** The fieldManager rule of kube-apiserver: at most 128 printable characters. */
+export function assertValidFieldManager(manager: string): void {
+  // Printable per Go's unicode.IsPrint: no control characters.
+  if (manager.length === 0 || manager.length > 128 || /[\u0000-\u001f\u007f]/.test(manager)) {
+    throw new ValidationError('invalid-field-manager', `fieldManager ${JSON.stringify(manager)} must be 1-128 printable characters`);
+  }
+}

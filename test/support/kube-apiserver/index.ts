@@ -1,0 +1,23 @@
+/**
+ * The test Kubernetes API server. Typical use in a test:
+ *
+ *   const api = await KubeApiServer.start();
+ *   api.seed(inventory);
+ *   const kc = loadKubeConfig(api.writeKubeconfig(tmpDir));
+ *   ...
+ *   await api.stop();
+ */
+export { KubeApiServer } from './server';
+export type { Fault, FaultMatch, KubeApiServerOptions, PolicyRule, RequestRecord, UserInfo } from './server';
+export { kubeconfigYaml, writeKubeconfigFile, type KubeconfigOptions } from './kubeconfig';
+export { seedInventory, podObject } from './seed';
+export type { NetworkPolicyValidator } from './resources';
+export type { Status, StatusCause } from './status';
+
+import type { KubeApiServer } from './server';
+import type { KubeconfigOptions } from './kubeconfig';
+
+/** Writes a kubeconfig for `server` into `dir` and returns its path. */
+export function writeKubeconfig(server: KubeApiServer, dir: string, opts: Omit<KubeconfigOptions, 'server'> & { fileName?: string } = {}): string {
+  return server.writeKubeconfig(dir, opts);
+}
