@@ -17,6 +17,23 @@ const WRITE_OPS = new Set([
 export interface RequestCounter {
   reads: number;
   writes: number;
+  /** Capacity units DynamoDB reports as consumed (what on-demand billing charges). */
+  readUnits?: number;
+  writeUnits?: number;
+}
+
+interface ConsumedCapacity {
+  ReadCapacityUnits?: number;
+  WriteCapacityUnits?: number;
+  CapacityUnits?: number;
+}
+
+function addConsumed(counter: RequestCounter, kind: 'read' | 'write', consumed: ConsumedCapacity | ConsumedCapacity[] | undefined): void {
+  for (const c of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+    const units = (kind === 'read' ? c.ReadCapacityUnits : c.WriteCapacityUnits) ?? c.CapacityUnits ?? 0;
+    if (kind === 'read') counter.readUnits = (counter.readUnits ?? 0) + units;
+    else counter.writeUnits = (counter.writeUnits ?? 0) + units;
+  }
 }
 
 export interface DynamoOptions {
@@ -39,9 +56,16 @@ export function createDynamoClient(opts: DynamoOptions = {}): DynamoDBClient {
     client.middlewareStack.add(
       (next, context) => async (args) => {
         const name = context.commandName ?? '';
-        if (READ_OPS.has(name)) counter.reads += 1;
-        else if (WRITE_OPS.has(name)) counter.writes += 1;
-        return next(args);
+        const kind = READ_OPS.has(name) ? 'read' : WRITE_OPS.has(name) ? 'write' : undefined;
+        if (!kind) return next(args);
+        if (kind === 'read') counter.reads += 1;
+        else counter.writes += 1;
+        // Ask for consumed capacity so that summaries and the cost model use billed units.
+        const input = args.input as { ReturnConsumedCapacity?: string };
+        input.ReturnConsumedCapacity ??= 'TOTAL';
+        const result = await next(args);
+        addConsumed(counter, kind, (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity);
+        return result;
       },
       { step: 'initialize', name: 'boundwatchRequestCounter' },
     );

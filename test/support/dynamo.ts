@@ -78,5 +78,7 @@ export async function freshTable(endpoint: string): Promise<{ client: DynamoDBCl
   await ensureTable(client, tableName);
   counter.reads = 0;
   counter.writes = 0;
+  delete counter.readUnits;
+  delete counter.writeUnits;
   return { client, tableName, counter };
 }

@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: runs every benchmark section, prints a table per section and writes
+ * bench-results.json (DESIGN.md §6). Each comparison is measured within one run.
+ */
+import { writeFileSync } from 'node:fs';
+import Table from 'cli-table3';
+import type { BenchSection } from './types';
+import * as ingest from './ingest';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const SECTIONS: Array<{ name: string; bench: () => Promise<BenchSection> }> = [
+  { name: 'ingest', bench: ingest.bench },
+];
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--rss-child')) return ingest.rssChild();
+  const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const results: Record<string, number> = {};
+  for (const s of SECTIONS) {
+    if (only.length && !only.includes(s.name)) continue;
+    process.stderr.write(`bench: ${s.name}...\n`);
+    const section = await s.bench();
+    const table = new Table({ head: [section.title, ''], style: process.stdout.isTTY ? {} : { head: [], border: [] } });
+    for (const row of section.rows) table.push(row);
+    process.stdout.write(`${table.toString()}\n\n`);
+    Object.assign(results, section.results);
+  }
+  writeFileSync('bench-results.json', JSON.stringify(results, null, 2) + '\n');
+  process.stdout.write(`bench-results.json: ${Object.keys(results).length} keys\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
