@@ -1,0 +1,194 @@
+/**
+ * The boundwatch stack: one per AWS account and region, covering every configured cluster.
+ * Core (key, table, bus, schema registry), alerts (topic, notify, rules), one ClusterPipeline
+ * per cluster, and operations (alarms, dashboard). Environment-agnostic and lookup-free, so
+ * `cdk synth` runs offline and the same template deploys to any account.
+ */
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { BoundwatchConfig } from '#shared/config';
+import { boundwatchRules, RuleTarget } from '#shared/events/rules';
+import { EVENT_SOURCE } from '#shared/events/schema';
+import { TableKeys } from '#shared/store/table';
+import { eventSchemas, SCHEMA_REGISTRY_NAME } from './event-schemas';
+import { Alerts } from './constructs/alerts';
+import { ClusterPipeline } from './constructs/cluster-pipeline';
+import { Operations, type MonitoredFunction } from './constructs/operations';
+
+/** The bus name is part of the contract (DESIGN.md §1): users subscribe their own rules to it. */
+export const EVENT_BUS_NAME = 'boundwatch';
+export const KEY_ALIAS = 'alias/boundwatch';
+
+export interface BoundwatchStackProps extends StackProps {
+  config: BoundwatchConfig;
+  projectRoot: string;
+}
+
+export class BoundwatchStack extends Stack {
+  readonly key: kms.Key;
+  readonly table: dynamodb.Table;
+  readonly bus: events.EventBus;
+  readonly alerts: Alerts;
+  readonly clusters: ClusterPipeline[];
+  readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: BoundwatchStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.key = this.createKey();
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: TableKeys.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TableKeys.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TableKeys.ttlAttribute,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      // Baselines take weeks to learn: never lose them to a stack deletion or a replacement.
+      removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
+    });
+
+    this.bus = new events.EventBus(this, 'Bus', {
+      eventBusName: EVENT_BUS_NAME,
+      description: 'boundwatch: Behavior Anomaly and Enforcement Action events',
+    });
+    // Replay after a target was broken: every boundwatch event, kept 30 days.
+    this.bus.archive('Archive', {
+      description: 'Every boundwatch event, for replay',
+      eventPattern: { source: [EVENT_SOURCE] },
+      retention: Duration.days(30),
+    });
+    this.createSchemaRegistry();
+
+    const rules = boundwatchRules({
+      enforcementMinSeverity: config.enforcement.minSeverity,
+      alertMinSeverity: config.alerts.minSeverity,
+    });
+    const enforceRule = rules.find((r) => r.target === RuleTarget.enforce);
+    if (!enforceRule) throw new Error('shared/events/rules.ts defines no enforce rule');
+
+    this.alerts = new Alerts(this, 'Alerts', { config, projectRoot: props.projectRoot, key: this.key, bus: this.bus, rules });
+
+    this.clusters = config.clusters.map(
+      (cluster) =>
+        new ClusterPipeline(this, `Cluster-${cluster.name}`, {
+          cluster,
+          config,
+          projectRoot: props.projectRoot,
+          key: this.key,
+          table: this.table,
+          bus: this.bus,
+          enforceRule,
+        }),
+    );
+
+    this.operations = new Operations(this, 'Operations', {
+      topic: this.alerts.topic,
+      clusters: config.clusters.map((c) => c.name),
+      functions: [
+        { fn: this.alerts.notify, label: 'notify', async: true },
+        ...this.clusters.flatMap((c): MonitoredFunction[] => [
+          { fn: c.ingestAudit, label: `${c.clusterName}/ingest-audit`, async: !c.auditStream, stream: !!c.auditStream },
+          ...(c.ingestFlows ? [{ fn: c.ingestFlows, label: `${c.clusterName}/ingest-flows`, async: true }] : []),
+          { fn: c.enforce, label: `${c.clusterName}/enforce`, async: true },
+          { fn: c.revert, label: `${c.clusterName}/revert`, async: true },
+          { fn: c.inventory, label: `${c.clusterName}/inventory`, async: true },
+        ]),
+      ],
+      queues: [
+        { dlq: this.alerts.deadLetterQueue, label: 'notify' },
+        ...this.clusters.flatMap((c) => c.deadLetterQueues.map((dlq) => ({ dlq, label: `${c.clusterName}/${dlq.label}` }))),
+      ],
+      rules: [
+        ...this.alerts.rules.map((rule) => ({ rule, label: rule.node.id, eventBusName: EVENT_BUS_NAME })),
+        ...this.clusters.flatMap((c) =>
+          c.rules.map((rule) => ({
+            rule,
+            label: `${c.clusterName}/${rule.node.id}`,
+            eventBusName: rule.node.id === enforceRule.id ? EVENT_BUS_NAME : undefined,
+          })),
+        ),
+      ],
+      anomalyLogGroupNames: this.clusters.flatMap((c) => [c.ingestAudit, ...(c.ingestFlows ? [c.ingestFlows] : [])].map((f) => f.logGroup.logGroupName)),
+    });
+
+    new CfnOutput(this, 'AlertsTopicArn', { value: this.alerts.topic.topicArn, description: 'SNS topic for alerts and alarms: subscribe pagers here' });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'EventBridge bus with Behavior Anomaly and Enforcement Action events' });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'DynamoDB table with baselines, inventory and enforcement actions' });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
+      description: 'CloudWatch dashboard',
+    });
+  }
+
+  /**
+   * One customer managed key (rotated yearly) for the table, topic, queues, streams and function
+   * logs. Besides the account (IAM policies decide who in it may use the key), the key policy
+   * lets in exactly the services that encrypt on boundwatch's behalf.
+   */
+  private createKey(): kms.Key {
+    const key = new kms.Key(this, 'Key', {
+      alias: KEY_ALIAS,
+      description: 'boundwatch: table, alerts topic, dead-letter queues, audit stream and function logs',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // CloudWatch Logs encrypts this account's log groups in this region with it.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` } },
+      }),
+    );
+    // CloudWatch alarms publish to the encrypted alerts topic.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+    // EventBridge writes undeliverable events to the encrypted dead-letter queues. EventBridge's
+    // KMS requests carry no aws:SourceAccount/SourceArn; the queue policies limit which rules.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EventBridgeDeadLetterQueues',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
+    return key;
+  }
+
+  /** The registry makes both events discoverable and gives users code bindings for them. */
+  private createSchemaRegistry(): void {
+    const registry = new eventschemas.CfnRegistry(this, 'SchemaRegistry', {
+      registryName: SCHEMA_REGISTRY_NAME,
+      description: 'boundwatch events (source "boundwatch")',
+    });
+    for (const s of eventSchemas()) {
+      const schema = new eventschemas.CfnSchema(this, `Schema${s.schemaName.split('@')[1]}`, {
+        registryName: SCHEMA_REGISTRY_NAME,
+        schemaName: s.schemaName,
+        type: 'JSONSchemaDraft4',
+        description: s.description,
+        content: JSON.stringify(s.content),
+      });
+      schema.node.addDependency(registry);
+    }
+  }
+}

@@ -1,0 +1,412 @@
+/**
+ * Everything boundwatch deploys for one EKS cluster: audit (and flow) ingestion from CloudWatch
+ * Logs, optionally through Kinesis; the enforce and revert functions with the EventBridge rule,
+ * Scheduler group and role that drive them; the inventory function; and the EKS access entries
+ * that map boundwatch's roles to Kubernetes groups. Nothing here looks anything up: the cluster
+ * is addressed by name, account and region only, so `cdk synth` works offline.
+ */
+import { Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as logDestinations from 'aws-cdk-lib/aws-logs-destinations';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { Construct } from 'constructs';
+import { functionConfigFor, type BoundwatchConfig, type ClusterConfig } from '#shared/config';
+import { EnvNames } from '#shared/env';
+import { ConfigError } from '#shared/errors';
+import type { RuleDefinition } from '#shared/events/rules';
+import { forCluster, toCdkEventPattern } from '../event-patterns';
+import { EKS_GROUPS, PROTECTED_TAG, scheduleGroupName } from '../names';
+import { acknowledgeKeyGrants } from '../nag';
+import { BoundwatchFunction, type VpcPlacement } from './boundwatch-function';
+import { DeadLetterQueue } from './dead-letter-queue';
+
+/** Lambda caps all environment variables of a function at 4 KB together. */
+const MAX_CONFIG_ENV_BYTES = 3 * 1024;
+
+export interface ClusterPipelineProps {
+  cluster: ClusterConfig;
+  config: BoundwatchConfig;
+  projectRoot: string;
+  key: kms.IKey;
+  table: dynamodb.ITable;
+  bus: events.IEventBus;
+  /** The shared AnomalyToEnforce definition; this construct narrows it to the cluster. */
+  enforceRule: RuleDefinition;
+}
+
+export class ClusterPipeline extends Construct {
+  readonly clusterName: string;
+  readonly clusterArn: string;
+  readonly ingestAudit: BoundwatchFunction;
+  readonly ingestFlows?: BoundwatchFunction;
+  readonly enforce: BoundwatchFunction;
+  readonly revert: BoundwatchFunction;
+  readonly inventory: BoundwatchFunction;
+  readonly enforcerRole: iam.Role;
+  readonly schedulerRole: iam.Role;
+  readonly scheduleGroup: scheduler.CfnScheduleGroup;
+  readonly rules: events.Rule[] = [];
+  readonly deadLetterQueues: DeadLetterQueue[] = [];
+  /** High-volume mode only. */
+  readonly auditStream?: kinesis.Stream;
+
+  constructor(scope: Construct, id: string, props: ClusterPipelineProps) {
+    super(scope, id);
+    const { cluster, key, table, bus } = props;
+    const stack = Stack.of(this);
+    this.clusterName = cluster.name;
+    this.clusterArn = stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: cluster.name });
+
+    const functionConfig = JSON.stringify(functionConfigFor(props.config, cluster.name));
+    if (Buffer.byteLength(functionConfig) > MAX_CONFIG_ENV_BYTES) {
+      throw new ConfigError(
+        `clusters (${cluster.name}): the detection and enforcement settings take ${Buffer.byteLength(functionConfig)} bytes as JSON; Lambda environment variables allow ${MAX_CONFIG_ENV_BYTES} here`,
+      );
+    }
+    const clusterEnv = { [EnvNames.clusterName]: cluster.name, [EnvNames.config]: functionConfig };
+    const common = { projectRoot: props.projectRoot, encryptionKey: key };
+
+    // --- Audit ingestion -------------------------------------------------------------------
+    this.ingestAudit = new BoundwatchFunction(this, 'IngestAudit', {
+      ...common,
+      name: 'ingest-audit',
+      description: `boundwatch ${cluster.name}: EKS audit log to per-principal baselines and anomalies`,
+      memorySize: 1024,
+      timeout: Duration.minutes(2),
+      environment: clusterEnv,
+    })
+      .bindTable(table)
+      .bindBus(bus);
+    const auditLogGroup = logs.LogGroup.fromLogGroupName(this, 'AuditLogGroup', cluster.auditLogGroup);
+    if (props.config.highVolume) {
+      this.auditStream = this.routeThroughKinesis(auditLogGroup, key);
+    } else {
+      this.deadLetterQueues.push(this.ingestAudit.withAsyncFailureQueue(key));
+      // Empty pattern: the handler keeps the kube-apiserver-audit-* streams and counts the rest.
+      new logs.SubscriptionFilter(this, 'AuditSubscription', {
+        logGroup: auditLogGroup,
+        destination: new logDestinations.LambdaDestination(this.ingestAudit.fn),
+        filterPattern: logs.FilterPattern.allEvents(),
+        filterName: 'boundwatch-audit',
+      });
+    }
+
+    // --- Flow ingestion (optional) ---------------------------------------------------------
+    if (cluster.flowLogGroup) {
+      this.ingestFlows = new BoundwatchFunction(this, 'IngestFlows', {
+        ...common,
+        name: 'ingest-flows',
+        description: `boundwatch ${cluster.name}: flow records to the flow graph and network anomalies`,
+        memorySize: 1024,
+        timeout: Duration.minutes(2),
+        environment: clusterEnv,
+      })
+        .bindTable(table)
+        .bindBus(bus);
+      this.deadLetterQueues.push(this.ingestFlows.withAsyncFailureQueue(key));
+      new logs.SubscriptionFilter(this, 'FlowSubscription', {
+        logGroup: logs.LogGroup.fromLogGroupName(this, 'FlowLogGroup', cluster.flowLogGroup),
+        destination: new logDestinations.LambdaDestination(this.ingestFlows.fn),
+        filterPattern: logs.FilterPattern.allEvents(),
+        filterName: 'boundwatch-flows',
+      });
+    }
+
+    // --- Enforcement -----------------------------------------------------------------------
+    const vpc = this.vpcPlacement(cluster);
+    // enforce and revert are one principal: what one does, the other must be able to undo.
+    this.enforcerRole = new iam.Role(this, 'EnforcerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `boundwatch ${cluster.name}: enforce and revert`,
+    });
+    this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'RevertSchedules', { name: scheduleGroupName(cluster.name) });
+    const scheduleGroupArn = stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: this.scheduleGroup.name });
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnEquals: { 'aws:SourceArn': scheduleGroupArn } },
+      }),
+      description: `boundwatch ${cluster.name}: EventBridge Scheduler invokes revert`,
+    });
+
+    const enforcementEnv = {
+      ...clusterEnv,
+      [EnvNames.enforcementMode]: cluster.enforcement,
+      [EnvNames.schedulerGroupName]: this.scheduleGroup.name as string,
+    };
+    this.revert = new BoundwatchFunction(this, 'Revert', {
+      ...common,
+      name: 'revert',
+      description: `boundwatch ${cluster.name}: reverts an enforcement action when it expires`,
+      role: this.enforcerRole,
+      vpc,
+      environment: enforcementEnv,
+    })
+      .bindTable(table)
+      .bindBus(bus);
+    const revertDlq = this.revert.withAsyncFailureQueue(key);
+    this.deadLetterQueues.push(revertDlq);
+    // The scheduler role can invoke revert, and nothing else; failed schedules go to revert's queue.
+    this.schedulerRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.revert.fn.functionArn] }),
+    );
+    revertDlq.queue.grantSendMessages(this.schedulerRole);
+    acknowledgeKeyGrants(this.schedulerRole);
+
+    this.enforce = new BoundwatchFunction(this, 'Enforce', {
+      ...common,
+      name: 'enforce',
+      description: `boundwatch ${cluster.name}: NetworkPolicy and credential enforcement (${cluster.enforcement})`,
+      role: this.enforcerRole,
+      vpc,
+      environment: {
+        ...enforcementEnv,
+        [EnvNames.schedulerRoleArn]: this.schedulerRole.roleArn,
+        [EnvNames.revertFunctionArn]: this.revert.fn.functionArn,
+        [EnvNames.schedulerDlqArn]: revertDlq.queue.queueArn,
+      },
+    })
+      .bindTable(table)
+      .bindBus(bus);
+    const enforceDlq = this.enforce.withAsyncFailureQueue(key);
+    this.deadLetterQueues.push(enforceDlq);
+    const enforceRule = new events.Rule(this, props.enforceRule.id, {
+      eventBus: bus,
+      description: `${props.enforceRule.description} (cluster ${cluster.name})`,
+      eventPattern: toCdkEventPattern(forCluster(props.enforceRule.pattern, cluster.name)),
+    });
+    enforceRule.addTarget(
+      new targets.LambdaFunction(this.enforce.fn, { deadLetterQueue: enforceDlq.queue, retryAttempts: 8, maxEventAge: Duration.hours(2) }),
+    );
+    this.rules.push(enforceRule);
+    this.grantEnforcement(cluster, props.config.enforcement.protectedPrincipals);
+
+    // --- Inventory -------------------------------------------------------------------------
+    this.inventory = new BoundwatchFunction(this, 'Inventory', {
+      ...common,
+      name: 'inventory',
+      description: `boundwatch ${cluster.name}: snapshots namespaces, pods, services and nodes`,
+      memorySize: 1024,
+      timeout: Duration.minutes(2),
+      vpc,
+      environment: clusterEnv,
+    }).bindTable(table);
+    this.inventory.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [this.clusterArn] }));
+    // A missed snapshot is replaced five minutes later; retry once, then keep it for a look.
+    const inventoryDlq = this.inventory.withAsyncFailureQueue(key, { retryAttempts: 1, maxEventAge: Duration.minutes(5) });
+    this.deadLetterQueues.push(inventoryDlq);
+    const inventorySchedule = new events.Rule(this, 'InventorySchedule', {
+      description: `boundwatch ${cluster.name}: inventory snapshot every 5 minutes`,
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+    });
+    inventorySchedule.addTarget(
+      new targets.LambdaFunction(this.inventory.fn, { deadLetterQueue: inventoryDlq.queue, retryAttempts: 2, maxEventAge: Duration.minutes(5) }),
+    );
+    this.rules.push(inventorySchedule);
+
+    // --- Cluster access --------------------------------------------------------------------
+    // Requires the cluster's authentication mode to be API or API_AND_CONFIG_MAP.
+    new eks.CfnAccessEntry(this, 'EnforcerAccessEntry', {
+      clusterName: cluster.name,
+      principalArn: this.enforcerRole.roleArn,
+      kubernetesGroups: [EKS_GROUPS.enforcer],
+      type: 'STANDARD',
+    });
+    new eks.CfnAccessEntry(this, 'InventoryAccessEntry', {
+      clusterName: cluster.name,
+      principalArn: this.inventory.role.roleArn,
+      kubernetesGroups: [EKS_GROUPS.inventory],
+      type: 'STANDARD',
+    });
+
+    // boundwatch's own roles are never targets of credential revocation (see grantEnforcement).
+    for (const role of [this.enforcerRole, this.schedulerRole, this.inventory.role, this.ingestAudit.role]) {
+      Tags.of(role).add(PROTECTED_TAG.key, PROTECTED_TAG.value);
+    }
+    if (this.ingestFlows) Tags.of(this.ingestFlows.role).add(PROTECTED_TAG.key, PROTECTED_TAG.value);
+  }
+
+  /** Every function of the cluster, for alarms and the dashboard. */
+  get functions(): BoundwatchFunction[] {
+    return [this.ingestAudit, ...(this.ingestFlows ? [this.ingestFlows] : []), this.enforce, this.revert, this.inventory];
+  }
+
+  /**
+   * High-volume mode: CloudWatch Logs → Kinesis Data Streams → ingest-audit. Kinesis absorbs
+   * bursts, the event source mapping batches, and failures are per record: the handler reports
+   * batch item failures, a failing batch is bisected, and what still fails goes to a queue.
+   */
+  private routeThroughKinesis(auditLogGroup: logs.ILogGroup, key: kms.IKey): kinesis.Stream {
+    const stack = Stack.of(this);
+    const stream = new kinesis.Stream(this, 'AuditStream', {
+      streamMode: kinesis.StreamMode.ON_DEMAND,
+      encryption: kinesis.StreamEncryption.KMS,
+      encryptionKey: key,
+      retentionPeriod: Duration.hours(24),
+    });
+    const writer = new iam.Role(this, 'AuditStreamWriter', {
+      assumedBy: new iam.ServicePrincipal('logs.amazonaws.com', {
+        conditions: { ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:*` } },
+      }),
+      description: 'boundwatch: CloudWatch Logs writes the audit log to Kinesis',
+    });
+    acknowledgeKeyGrants(writer);
+    new logs.SubscriptionFilter(this, 'AuditSubscription', {
+      logGroup: auditLogGroup,
+      destination: new logDestinations.KinesisDestination(stream, { role: writer }),
+      filterPattern: logs.FilterPattern.allEvents(),
+      filterName: 'boundwatch-audit',
+    });
+    const failures = new DeadLetterQueue(this, 'AuditStreamFailures', {
+      encryptionKey: key,
+      purpose: 'ingest-audit: Kinesis records that failed after retries and bisection',
+      label: 'ingest-audit-stream',
+    });
+    this.deadLetterQueues.push(failures);
+    this.ingestAudit.deadLetterQueue = failures;
+    this.ingestAudit.fn.addEventSource(
+      new sources.KinesisEventSource(stream, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(5),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 10,
+        maxRecordAge: Duration.hours(6),
+        parallelizationFactor: 2,
+        onFailure: new sources.SqsDlq(failures.queue),
+      }),
+    );
+    return stream;
+  }
+
+  /**
+   * What enforce and revert may do. Always: read the cluster and its access entries. With
+   * `enforcement: apply` only: change access policy associations, put and delete the inline
+   * deny policy that revokes an IAM role's sessions, and create revert schedules. Explicit
+   * denies keep boundwatch's own roles, the CDK deployment roles, roles tagged
+   * `boundwatch:protected=true` and protectedPrincipals out of reach.
+   */
+  private grantEnforcement(cluster: ClusterConfig, protectedPrincipals: readonly string[]): void {
+    const stack = Stack.of(this);
+    const role = this.enforcerRole;
+    const accessEntries = stack.formatArn({ service: 'eks', resource: 'access-entry', resourceName: `${cluster.name}/*` });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:DescribeCluster', 'eks:ListAccessEntries'], resources: [this.clusterArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['eks:DescribeAccessEntry', 'eks:ListAssociatedAccessPolicies'], resources: [accessEntries] }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:access-entry/${cluster.name}/*]`,
+      reason: 'Access entry ARNs end in an id EKS assigns; the statement is limited to this cluster\'s entries, and the entries of boundwatch\'s own roles are denied for writes.',
+    });
+    if (cluster.enforcement !== 'apply') return;
+
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['eks:AssociateAccessPolicy', 'eks:DisassociateAccessPolicy'], resources: [accessEntries] }),
+    );
+    const roles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'], resources: [roles] }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
+      reason: 'Revoking a role\'s sessions means attaching an inline deny policy to whichever role an anomaly names, unknown at deploy time. Inline policies only (no attach), and explicit denies exclude boundwatch\'s roles, CDK roles, protected-tagged roles and protectedPrincipals.',
+    });
+    const schedules = stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.scheduleGroup.name}/*` });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:GetSchedule', 'scheduler:DeleteSchedule'], resources: [schedules] }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduleGroup.name}/*]`,
+      reason: 'One revert schedule per enforcement action, named at run time; limited to this cluster\'s schedule group.',
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+
+    // Explicit denies win over any allow, including the role/* above.
+    const protectedRoles = [
+      this.enforcerRole.roleArn,
+      this.schedulerRole.roleArn,
+      this.inventory.role.roleArn,
+      this.ingestAudit.role.roleArn,
+      ...(this.ingestFlows ? [this.ingestFlows.role.roleArn] : []),
+      stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'cdk-*' }),
+      ...protectedRoleArns(protectedPrincipals),
+    ];
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+        resources: protectedRoles,
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+        resources: [roles],
+        conditions: { StringEquals: { [`aws:ResourceTag/${PROTECTED_TAG.key}`]: PROTECTED_TAG.value } },
+      }),
+    );
+    // Associating a policy with boundwatch's own access entries would turn the enforcer into a
+    // cluster admin: deny it.
+    const ownEntries = [this.enforcerRole, this.inventory.role].map((r) =>
+      stack.formatArn({ service: 'eks', resource: 'access-entry', resourceName: `${cluster.name}/role/${stack.account}/${r.roleName}/*` }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['eks:AssociateAccessPolicy', 'eks:DisassociateAccessPolicy'],
+        resources: ownEntries,
+      }),
+    );
+  }
+
+  /** Private cluster endpoints: subnets, and the given security groups or one allowing HTTPS out. */
+  private vpcPlacement(cluster: ClusterConfig): VpcPlacement | undefined {
+    if (!cluster.subnetIds?.length) return undefined;
+    if (cluster.securityGroupIds?.length) return { subnetIds: cluster.subnetIds, securityGroupIds: cluster.securityGroupIds };
+    const sg = new ec2.CfnSecurityGroup(this, 'FunctionSecurityGroup', {
+      groupDescription: `boundwatch ${cluster.name}: functions reaching the cluster endpoint`,
+      vpcId: cluster.vpcId as string,
+      securityGroupEgress: [{ ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIp: '0.0.0.0/0', description: 'HTTPS to the EKS API and AWS endpoints' }],
+    });
+    return { subnetIds: cluster.subnetIds, securityGroupIds: [sg.attrGroupId] };
+  }
+}
+
+/**
+ * IAM role ARNs among `enforcement.protectedPrincipals` (role ARNs, or the assumed-role ARNs
+ * audit events carry as canonical ARNs), for the explicit deny. Other principals (usernames,
+ * service accounts) are protected by the enforce function itself.
+ */
+export function protectedRoleArns(principals: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of principals) {
+    const role = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(.+)$/.exec(p);
+    if (role) {
+      out.push(p);
+      continue;
+    }
+    const assumed = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)(\/.*)?$/.exec(p);
+    if (assumed) {
+      // The session ARN drops the role's path: cover the role at the root and under any path.
+      out.push(`arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}`, `arn:${assumed[1]}:iam::${assumed[2]}:role/*/${assumed[3]}`);
+    }
+  }
+  return [...new Set(out)];
+}

@@ -1,0 +1,205 @@
+/**
+ * Operating boundwatch: alarms on everything that can lose or delay work (function errors and
+ * throttles, dropped or undeliverable async events, Kinesis iterator age, dead-letter queue
+ * depth, EventBridge targets that could not even reach their DLQ), all to the alerts topic; and
+ * a dashboard to watch it live, built on the metric names in shared/observability/metrics.ts.
+ */
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { LogMessage, METRICS_NAMESPACE, MetricName } from '#shared/observability/metrics';
+import type { BoundwatchFunction } from './boundwatch-function';
+import type { DeadLetterQueue } from './dead-letter-queue';
+
+export interface MonitoredFunction {
+  fn: BoundwatchFunction;
+  /** e.g. `prod-eks/ingest-audit`; names the alarms and dashboard lines. */
+  label: string;
+  /** Invoked asynchronously (CloudWatch Logs, EventBridge, Scheduler): watch dropped events. */
+  async: boolean;
+  /** Fed by a Kinesis event source mapping: watch the iterator age. */
+  stream?: boolean;
+}
+
+export interface MonitoredRule {
+  rule: events.Rule;
+  label: string;
+  /** Set for rules on a custom bus: AWS/Events then has an EventBusName dimension too. */
+  eventBusName?: string;
+}
+
+export interface OperationsProps {
+  topic: sns.ITopic;
+  functions: MonitoredFunction[];
+  queues: Array<{ dlq: DeadLetterQueue; label: string }>;
+  rules: MonitoredRule[];
+  /** Log groups of the functions that log `Anomaly detected` (the ingest functions). */
+  anomalyLogGroupNames: string[];
+  clusters: string[];
+}
+
+/** Kinesis records older than this mean ingestion is falling behind the audit log. */
+export const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
+
+export class Operations extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: OperationsProps) {
+    super(scope, id);
+    const period = Duration.minutes(5);
+    const action = new actions.SnsAction(props.topic);
+    const alarm = (alarmId: string, name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+      const a = new cloudwatch.Alarm(this, alarmId, {
+        alarmName: `boundwatch/${name}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(action);
+      this.alarms.push(a);
+      return a;
+    };
+    const idOf = (label: string) => label.replace(/[^A-Za-z0-9]/g, '');
+
+    for (const { fn, label, async, stream } of props.functions) {
+      const f = fn.fn;
+      const base = idOf(label);
+      alarm(`${base}Errors`, `${label}/Errors`, f.metricErrors({ period, statistic: 'Sum' }), 1, `${label} failed invocations. Failed work is retried, then lands in its dead-letter queue.`);
+      alarm(`${base}Throttles`, `${label}/Throttles`, f.metricThrottles({ period, statistic: 'Sum' }), 1, `${label} was throttled: raise the account's Lambda concurrency or look for a burst.`);
+      if (async) {
+        alarm(`${base}Dropped`, `${label}/AsyncEventsDropped`, f.metric('AsyncEventsDropped', { period, statistic: 'Sum' }), 1, `${label} dropped asynchronous events (too old or out of retries) without a destination.`);
+        alarm(`${base}DestinationFailures`, `${label}/DestinationDeliveryFailures`, f.metric('DestinationDeliveryFailures', { period, statistic: 'Sum' }), 1, `${label} could not deliver failed events to its dead-letter queue: they are lost.`);
+      }
+      if (stream) {
+        alarm(`${base}IteratorAge`, `${label}/IteratorAge`, f.metric('IteratorAge', { period, statistic: 'Maximum' }), ITERATOR_AGE_ALARM_MS, `${label} is more than 5 minutes behind the audit log stream.`);
+      }
+    }
+    for (const { dlq, label } of props.queues) {
+      alarm(
+        `${idOf(label)}Depth`,
+        `${label}/DeadLetters`,
+        dlq.queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        1,
+        `${dlq.purpose}. Inspect the messages, fix the cause, then redrive them.`,
+      );
+    }
+    for (const { rule, label, eventBusName } of props.rules) {
+      alarm(
+        `${idOf(label)}DlqFailures`,
+        `${label}/InvocationsFailedToBeSentToDlq`,
+        new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName: 'InvocationsFailedToBeSentToDlq',
+          dimensionsMap: { RuleName: rule.ruleName, ...(eventBusName ? { EventBusName: eventBusName } : {}) },
+          period,
+          statistic: 'Sum',
+        }),
+        1,
+        `EventBridge could neither deliver ${label} events nor put them in the dead-letter queue: they are lost.`,
+      );
+    }
+
+    this.dashboard = this.buildDashboard(props);
+  }
+
+  private buildDashboard(props: OperationsProps): cloudwatch.Dashboard {
+    const live = Duration.minutes(1);
+    const insights = (label: string, query: string) =>
+      new cloudwatch.MathExpression({ expression: query, label, period: live, usingMetrics: {} });
+    const graph = (title: string, metrics: cloudwatch.IMetric[], opts: Partial<cloudwatch.GraphWidgetProps> = {}) =>
+      new cloudwatch.GraphWidget({ title, left: metrics, width: 12, height: 6, ...opts });
+    const sum = (metric: string, by: string) => `SELECT SUM(${metric}) FROM "${METRICS_NAMESPACE}" GROUP BY ${by}`;
+
+    const region = Stack.of(this).region;
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `boundwatch-${region}`,
+      defaultInterval: Duration.hours(3),
+    });
+    dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: [
+          '# boundwatch',
+          `Clusters: ${props.clusters.join(', ')}. Alarms and alerts go to the boundwatch alerts topic.`,
+          'Behavior metrics come from the functions (Powertools EMF, namespace `boundwatch`, Metrics Insights: last 2 weeks).',
+        ].join('\n\n'),
+        width: 24,
+        height: 3,
+      }),
+    );
+    dashboard.addWidgets(
+      graph('Audit events ingested, by cluster', [insights('ingested', sum(MetricName.auditEventsIngested, 'cluster'))]),
+      graph('Audit records rejected, by reason', [insights('rejected', sum(MetricName.auditEventsRejected, 'reason'))]),
+    );
+    dashboard.addWidgets(
+      graph('Anomalies, by severity', [insights('anomalies', sum(MetricName.anomaliesDetected, 'severity'))], { stacked: true }),
+      graph('Enforcement actions, by action and outcome', [insights('actions', sum(MetricName.enforcementActions, 'action, outcome'))], { stacked: true }),
+    );
+    dashboard.addWidgets(
+      graph('Flow records ingested and rejected', [
+        insights('ingested', sum(MetricName.flowRecordsIngested, 'cluster')),
+        insights('rejected', sum(MetricName.flowRecordsRejected, 'reason')),
+      ]),
+      graph('Alerts published, by kind', [insights('alerts', sum(MetricName.alertsPublished, 'kind'))]),
+    );
+    if (props.anomalyLogGroupNames.length > 0) {
+      dashboard.addWidgets(
+        new cloudwatch.LogQueryWidget({
+          title: 'Anomalies by principal',
+          logGroupNames: props.anomalyLogGroupNames,
+          view: cloudwatch.LogQueryVisualizationType.TABLE,
+          queryLines: [
+            'fields principal, severity, cluster',
+            `filter message = "${LogMessage.anomalyDetected}"`,
+            'stats count(*) as anomalies by principal, severity, cluster',
+            'sort anomalies desc',
+            'limit 25',
+          ],
+          width: 12,
+          height: 8,
+        }),
+        new cloudwatch.LogQueryWidget({
+          title: 'Latest anomalies',
+          logGroupNames: props.anomalyLogGroupNames,
+          view: cloudwatch.LogQueryVisualizationType.TABLE,
+          queryLines: [
+            'fields @timestamp, severity, cluster, principal, findings, anomalyId',
+            `filter message = "${LogMessage.anomalyDetected}"`,
+            'sort @timestamp desc',
+            'limit 20',
+          ],
+          width: 12,
+          height: 8,
+        }),
+      );
+    }
+    const fnMetric = (pick: (f: MonitoredFunction) => cloudwatch.Metric) => props.functions.map((f) => pick(f).with({ label: f.label, period: live }));
+    dashboard.addWidgets(
+      graph('Function errors', fnMetric((f) => f.fn.fn.metricErrors({ statistic: 'Sum' }))),
+      graph('Function duration p99', fnMetric((f) => f.fn.fn.metricDuration({ statistic: 'p99' }))),
+    );
+    const queueDepth = props.queues.map(({ dlq, label }) =>
+      dlq.queue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', label, period: live }),
+    );
+    const iteratorAges = props.functions
+      .filter((f) => f.stream)
+      .map((f) => f.fn.fn.metric('IteratorAge', { statistic: 'Maximum', label: f.label, period: live }));
+    dashboard.addWidgets(
+      graph('Dead-letter queue depth', queueDepth),
+      iteratorAges.length > 0
+        ? graph('Kinesis iterator age (ms)', iteratorAges)
+        : graph('Function throttles', fnMetric((f) => f.fn.fn.metricThrottles({ statistic: 'Sum' }))),
+    );
+    // An alarm status widget shows at most 100 alarms.
+    for (let i = 0; i < this.alarms.length; i += 100) {
+      dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms.slice(i, i + 100), width: 24, height: 6 }));
+    }
+    return dashboard;
+  }
+}

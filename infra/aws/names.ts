@@ -1,0 +1,28 @@
+/**
+ * Physical names derived from cluster names. EKS allows 100 characters; most names we derive
+ * allow fewer, so long ones are shortened with a hash that keeps them unique and stable.
+ */
+import { createHash } from 'node:crypto';
+
+export function boundedName(name: string, max: number): string {
+  if (name.length <= max) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, max - 9)}-${hash}`;
+}
+
+/** EventBridge Scheduler group for a cluster's revert schedules: [0-9a-zA-Z-_.]{1,64}. */
+export function scheduleGroupName(cluster: string): string {
+  return boundedName(`boundwatch-${cluster}`, 64);
+}
+
+/**
+ * Kubernetes groups the EKS access entries map boundwatch's roles to; the ClusterRoles bound to
+ * them are in shared/k8s (the RBAC manifests the README tells you to apply).
+ */
+export const EKS_GROUPS = {
+  enforcer: 'boundwatch:enforcer',
+  inventory: 'boundwatch:inventory',
+} as const;
+
+/** Tag that puts an IAM role out of reach of credential revocation (an explicit Deny matches it). */
+export const PROTECTED_TAG = { key: 'boundwatch:protected', value: 'true' } as const;
