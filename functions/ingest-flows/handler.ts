@@ -1,4 +1,112 @@
-// Placeholder entry so the CDK app can bundle while the function is being built.
-export const handler = async (): Promise<never> => {
-  throw new Error('functions/ingest-flows is not implemented yet');
+/**
+ * Lambda entry for VPC Flow Logs (and JSON-lines flows) delivered by a CloudWatch Logs
+ * subscription filter. Thin: configuration and clients at cold start, then
+ * shared/flows/ingest.ts does the work. Bad payloads and records are counted and logged, never
+ * thrown; a DynamoDB or EventBridge failure throws so that the asynchronous invocation is
+ * retried (every write is idempotent per payload).
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { createDynamoClient } from '#shared/clients/dynamo';
+import { eventBridgeClientFor } from '#shared/clients/eventbridge';
+import { EnvNames, optionalEnv, requireEnv } from '#shared/env';
+import { ConfigError } from '#shared/errors';
+import { publishEvents } from '#shared/events/publish';
+import { DEFAULT_NETWORK_CONFIG, networkConfigFromFunctionConfig, type NetworkConfig } from '#shared/flows/config';
+import { ingestFlowPayload, type FlowIngestDeps, type FlowIngestReport } from '#shared/flows/ingest';
+import { vpcFlowFormat } from '#shared/flows/parse';
+import { StoredInventory } from '#shared/inventory/snapshot-store';
+import { anomalyLogKeys, LogMessage, MetricName } from '#shared/observability/metrics';
+import { countMetric, createLogger, createMetrics } from '#shared/observability/powertools';
+
+const SERVICE = 'ingest-flows';
+
+function networkSettings(env: NodeJS.ProcessEnv): { cluster: string; network: NetworkConfig } {
+  const raw = optionalEnv(EnvNames.config, env);
+  if (!raw) return { cluster: requireEnv(EnvNames.clusterName, env), network: DEFAULT_NETWORK_CONFIG };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`Environment variable ${EnvNames.config} is not valid JSON`);
+  }
+  const settings = networkConfigFromFunctionConfig(parsed);
+  // A bad format must fail the cold start, not every record.
+  if (settings.network.format) vpcFlowFormat(settings.network.format);
+  return settings;
+}
+
+export function depsFromEnv(env: NodeJS.ProcessEnv): FlowIngestDeps {
+  const { cluster, network } = networkSettings(env);
+  const region = optionalEnv(EnvNames.awsRegion, env);
+  const dynamo = createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), region });
+  const tableName = requireEnv(EnvNames.tableName, env);
+  const eventBridge = eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), region ? { region } : {});
+  const busName = requireEnv(EnvNames.eventBusName, env);
+  return {
+    dynamo,
+    tableName,
+    cluster,
+    network,
+    inventory: new StoredInventory(
+      { client: dynamo, tableName, cluster },
+      { vpcCidrs: network.vpcCidrs, externalPrefixV4: network.externalPrefixV4, externalPrefixV6: network.externalPrefixV6 },
+    ),
+    publish: (events) => publishEvents(eventBridge, busName, events),
+  };
+}
+
+export interface Observability {
+  logger: Logger;
+  metrics: Metrics;
+}
+
+function record(obs: Observability, report: FlowIngestReport): void {
+  const { logger, metrics } = obs;
+  countMetric(metrics, MetricName.flowRecordsIngested, report.records);
+  for (const [reason, n] of Object.entries(report.rejected)) countMetric(metrics, MetricName.flowRecordsRejected, n, { reason });
+  for (const a of report.anomalies) {
+    countMetric(metrics, MetricName.anomaliesDetected, 1, { severity: a.severity });
+    logger.info(LogMessage.anomalyDetected, anomalyLogKeys(a));
+  }
+  if (Object.keys(report.rejected).length > 0) logger.warn('flow records rejected', { rejected: report.rejected });
+  logger.info('payload processed', {
+    lines: report.lines,
+    records: report.records,
+    skipped: report.skipped,
+    networkRejected: report.networkRejected,
+    inferredBy: report.inferredBy,
+    edges: report.edges,
+    edgesDuplicate: report.edgesDuplicate,
+    workloads: report.workloads,
+    redelivered: report.redelivered,
+    anomalies: report.anomalies.length,
+  });
+}
+
+export function makeHandler(deps: FlowIngestDeps, obs: Observability) {
+  return async (event: unknown, context?: Context): Promise<FlowIngestReport> => {
+    if (context) obs.logger.addContext(context);
+    try {
+      const report = await ingestFlowPayload(deps, event);
+      record(obs, report);
+      return report;
+    } catch (err) {
+      obs.logger.error('payload failed; it will be retried', err as Error);
+      throw err;
+    } finally {
+      obs.metrics.publishStoredMetrics();
+    }
+  };
+}
+
+let instance: ReturnType<typeof makeHandler> | undefined;
+
+export const handler = (event: unknown, context: Context): Promise<FlowIngestReport> => {
+  if (!instance) {
+    const deps = depsFromEnv(process.env);
+    instance = makeHandler(deps, { logger: createLogger(SERVICE), metrics: createMetrics(SERVICE, { cluster: deps.cluster }) });
+  }
+  return instance(event, context);
 };

@@ -1,0 +1,209 @@
+/**
+ * The flow graph: flows aggregated per (source peer, destination peer, port, protocol), where a
+ * peer is a workload (`namespace/Kind/name`), a node (`node:<name>`), a VPC address
+ * (`vpc:<ip>`) or an external network (`ext:<cidr>`). Pure: shared/flows/graph-store.ts
+ * persists it, the detectors and the policy advisor read it.
+ */
+import type { FlowEvidence } from '../events/schema';
+import type { Endpoint, EndpointKind } from '../inventory/resolve';
+import { workloadKey } from '../inventory/workload';
+import type { OrientedFlow } from './direction';
+import type { FlowProtocol } from './types';
+
+export const HOUR_MS = 60 * 60 * 1000;
+
+/** A flow with both ends resolved; `port` is the port on the destination (Service ports mapped to targets). */
+export interface ResolvedFlow extends OrientedFlow {
+  src: Endpoint;
+  dst: Endpoint;
+  /** `namespace/name` when the destination address was a Service ClusterIP. */
+  service?: string;
+}
+
+const peerKeys = new WeakMap<Endpoint, string>();
+
+/** The graph key of an endpoint (cached per endpoint object: resolution reuses them). */
+export function peerKey(e: Endpoint): string {
+  let k = peerKeys.get(e);
+  if (k !== undefined) return k;
+  switch (e.kind) {
+    case 'pod':
+      k = workloadKey(e.workload);
+      break;
+    case 'node':
+      k = `node:${e.node}`;
+      break;
+    case 'vpc':
+      k = `vpc:${e.ip}`;
+      break;
+    case 'external':
+      k = `ext:${e.network}`;
+      break;
+  }
+  peerKeys.set(e, k);
+  return k;
+}
+
+/** Whether a peer key names a workload (pods), as opposed to a node, VPC address or network. */
+export function isWorkloadKey(key: string): boolean {
+  return !key.startsWith('node:') && !key.startsWith('vpc:') && !key.startsWith('ext:');
+}
+
+interface Sample {
+  src: string;
+  dst: string;
+  bytes: number;
+  packets: number;
+  start: number;
+  end: number;
+}
+
+export interface Edge {
+  src: string;
+  dst: string;
+  port: number;
+  protocol: FlowProtocol;
+  srcKind: EndpointKind;
+  dstKind: EndpointKind;
+  /** Both directions of the connections. */
+  bytes: number;
+  /** Client → server only: what the source sent. */
+  bytesSent: number;
+  packets: number;
+  /** Flow records folded in. */
+  records: number;
+  first: number;
+  last: number;
+  /** Bytes sent per hour (hour index = epoch ms / 1 h), for volume baselines. */
+  hourlySent: Map<number, number>;
+  /** One endpoint of each side as seen (the first), for pod, service account and labels. */
+  srcEndpoint: Endpoint;
+  dstEndpoint: Endpoint;
+  services: Set<string>;
+  /** Per (client address, server address): the connections behind the edge, for evidence. */
+  samples: Map<string, Map<string, Sample>>;
+  sampleCount: number;
+}
+
+export function edgeKey(src: string, dst: string, port: number, protocol: string): string {
+  return `${src}>${dst}#${port}#${protocol}`;
+}
+
+const MAX_SAMPLES = 8;
+const PROTO_INDEX: Record<string, number> = { TCP: 0, UDP: 1, SCTP: 2 };
+
+/**
+ * Aggregates resolved flows; rejected (action REJECT) flows are counted, never turned into
+ * edges. Keys are interned numbers rather than concatenated strings: this runs per record.
+ */
+export class FlowGraphBuilder {
+  private readonly index = new Map<number, Map<number, Edge>>();
+  private readonly peerIds = new Map<string, number>();
+  private readonly all: Edge[] = [];
+  rejectedFlows = 0;
+  flows = 0;
+
+  private idOf(key: string): number {
+    let id = this.peerIds.get(key);
+    if (id === undefined) {
+      id = this.peerIds.size;
+      this.peerIds.set(key, id);
+    }
+    return id;
+  }
+
+  add(f: ResolvedFlow): void {
+    this.addResolved(f, f.src, f.dst, f.port, f.service);
+  }
+
+  /** `add` without building a ResolvedFlow: the oriented flow plus its resolved ends. */
+  addResolved(f: OrientedFlow, srcEp: Endpoint, dstEp: Endpoint, port: number, service?: string): void {
+    if (f.action === 'REJECT') {
+      this.rejectedFlows += 1;
+      return;
+    }
+    this.flows += 1;
+    const src = peerKey(srcEp);
+    const dst = peerKey(dstEp);
+    const pair = this.idOf(src) * 1_048_576 + this.idOf(dst);
+    let byPort = this.index.get(pair);
+    if (!byPort) {
+      byPort = new Map();
+      this.index.set(pair, byPort);
+    }
+    const pk = port * 4 + (PROTO_INDEX[f.protocol] ?? 3);
+    let e = byPort.get(pk);
+    if (!e) {
+      e = {
+        src, dst, port, protocol: f.protocol, srcKind: srcEp.kind, dstKind: dstEp.kind,
+        bytes: 0, bytesSent: 0, packets: 0, records: 0, first: f.start, last: f.end,
+        hourlySent: new Map(), srcEndpoint: srcEp, dstEndpoint: dstEp, services: new Set(), samples: new Map(), sampleCount: 0,
+      };
+      byPort.set(pk, e);
+      this.all.push(e);
+    }
+    e.bytes += f.bytesSent + f.bytesReceived;
+    e.bytesSent += f.bytesSent;
+    e.packets += f.packets;
+    e.records += 1;
+    if (f.start < e.first) e.first = f.start;
+    if (f.end > e.last) e.last = f.end;
+    if (f.bytesSent > 0) {
+      const h = Math.floor(f.start / HOUR_MS);
+      e.hourlySent.set(h, (e.hourlySent.get(h) ?? 0) + f.bytesSent);
+    }
+    if (service !== undefined) e.services.add(service);
+    let byServer = e.samples.get(f.client);
+    let s = byServer?.get(f.server);
+    if (!s && e.sampleCount < MAX_SAMPLES) {
+      s = { src: f.client, dst: f.server, bytes: 0, packets: 0, start: f.start, end: f.end };
+      if (!byServer) {
+        byServer = new Map();
+        e.samples.set(f.client, byServer);
+      }
+      byServer.set(f.server, s);
+      e.sampleCount += 1;
+    }
+    if (s) {
+      s.bytes += f.bytesSent + f.bytesReceived;
+      s.packets += f.packets;
+      if (f.start < s.start) s.start = f.start;
+      if (f.end > s.end) s.end = f.end;
+    }
+  }
+
+  get size(): number {
+    return this.all.length;
+  }
+
+  /** Edges in a stable order (by source, destination, port, protocol). */
+  list(): Edge[] {
+    return [...this.all].sort((a, b) => compareEdges(a, b));
+  }
+}
+
+export function compareEdges(a: Pick<Edge, 'src' | 'dst' | 'port' | 'protocol'>, b: Pick<Edge, 'src' | 'dst' | 'port' | 'protocol'>): number {
+  if (a.src !== b.src) return a.src < b.src ? -1 : 1;
+  if (a.dst !== b.dst) return a.dst < b.dst ? -1 : 1;
+  if (a.port !== b.port) return a.port - b.port;
+  return a.protocol < b.protocol ? -1 : a.protocol > b.protocol ? 1 : 0;
+}
+
+/** Flow evidence for an edge: the largest connections by bytes, addresses and counts only. */
+export function edgeEvidence(e: Edge, max = 5): FlowEvidence[] {
+  return [...e.samples.values()]
+    .flatMap((m) => [...m.values()])
+    .sort((a, b) => b.bytes - a.bytes || (a.src + a.dst < b.src + b.dst ? -1 : 1))
+    .slice(0, max)
+    .map((s) => ({
+      src: s.src,
+      dst: s.dst,
+      dstPort: e.port,
+      protocol: e.protocol,
+      bytes: s.bytes,
+      packets: s.packets,
+      start: new Date(s.start).toISOString(),
+      end: new Date(s.end).toISOString(),
+      peer: e.dst,
+    }));
+}
