@@ -11,23 +11,28 @@
  * addresses, nodes and host-network pods are never isolated. Loopback is undefined.
  */
 import { ValidationError } from '#shared/errors';
-import type { ClusterInventory } from '#shared/inventory/cluster';
+import type { ClusterInventory, InventoryService } from '#shared/inventory/cluster';
 import { type ParsedIp, parseIp } from './ip';
 import { type ReachabilityMatrix, computeMatrix } from './matrix';
 import { CompiledModel, type CompiledRule, ipBlockMatches } from './model';
 import { describePort, resolveNamedPort, rulePortsMatch } from './ports';
+import { selectorMatches } from './selector';
 import type { NetworkPolicy, Protocol } from './types';
 
 export type { NetworkPolicy, Protocol } from './types';
 export type { ReachabilityMatrix } from './matrix';
 
-/** How callers name an endpoint: `ns/pod`, or an address (which may belong to a pod or node). */
-export type EndpointRef = string | { ip: string } | { pod: string };
+/**
+ * How callers name an endpoint: `ns/pod`, an address (which may belong to a pod, a node or a
+ * Service ClusterIP), or a Service (`{service: "ns/name"}`, destinations only).
+ */
+export type EndpointRef = string | { ip: string } | { pod: string } | { service: string };
 
 export type ResolvedEndpoint =
   | { kind: 'pod'; pod: number; id: string; ip: ParsedIp | undefined; label: string }
   | { kind: 'node'; ip: ParsedIp | undefined; addresses: string[]; node?: string; hostPod?: string; label: string }
-  | { kind: 'external'; ip: ParsedIp; label: string };
+  | { kind: 'external'; ip: ParsedIp; label: string }
+  | { kind: 'service'; id: string; ip: ParsedIp | undefined; service: InventoryService; label: string };
 
 export interface RuleRef {
   /** `ns/name` of the policy. */
@@ -58,6 +63,11 @@ export interface Evaluation {
   to: ResolvedEndpoint;
   port: number;
   protocol: Protocol;
+  /**
+   * For a Service destination: one evaluation per backend pod, on its targetPort (policy is
+   * enforced after DNAT, on the pod). `allowed` is true only when every backend is allowed.
+   */
+  backends?: Evaluation[];
 }
 
 export interface Evaluator {
@@ -94,6 +104,18 @@ export function createEvaluator(inventory: ClusterInventory, policies: readonly 
     return { kind: 'pod', pod: index, id: pod.id, ip: pod.ip, label: pod.id };
   }
 
+  const serviceById = new Map<string, InventoryService>();
+  const serviceByIp = new Map<string, InventoryService>();
+  for (const svc of inventory.services) {
+    serviceById.set(`${svc.namespace}/${svc.name}`, svc);
+    const ip = svc.clusterIP ? parseIp(svc.clusterIP) : undefined;
+    if (ip) serviceByIp.set(ip.text, svc);
+  }
+  const fromService = (svc: InventoryService): ResolvedEndpoint => {
+    const id = `${svc.namespace}/${svc.name}`;
+    return { kind: 'service', id, ip: svc.clusterIP ? parseIp(svc.clusterIP) : undefined, service: svc, label: `service ${id}` };
+  };
+
   function resolve(ref: EndpointRef): ResolvedEndpoint {
     let ipText: string | undefined;
     if (typeof ref === 'string') {
@@ -101,11 +123,17 @@ export function createEvaluator(inventory: ClusterInventory, policies: readonly 
       ipText = ref;
     } else if ('pod' in ref) {
       return fromPod(podById(ref.pod));
+    } else if ('service' in ref) {
+      const svc = serviceById.get(ref.service);
+      if (!svc) throw new ValidationError('unknown-service', `service ${ref.service} is not in the cluster inventory`);
+      return fromService(svc);
     } else {
       ipText = ref.ip;
     }
     const ip = parseIp(ipText);
     if (!ip) throw new ValidationError('invalid-ip', `"${ipText}" is neither ns/pod nor an IP address`);
+    const svc = serviceByIp.get(ip.text);
+    if (svc) return fromService(svc);
     const owners = model.podsByIp.get(ip.text);
     if (owners?.length) {
       const first = model.pods[owners[0]!]!;
@@ -198,9 +226,43 @@ export function createEvaluator(inventory: ClusterInventory, policies: readonly 
     return !!from.ip && !!to.ip && from.ip.text === to.ip.text;
   }
 
+  /** A Service destination: every backend pod, on the targetPort the service port maps to. */
+  function evaluateService(from: ResolvedEndpoint, to: Extract<ResolvedEndpoint, { kind: 'service' }>, portIn: number | string, protocol: Protocol): Evaluation {
+    const svc = to.service;
+    const entry = svc.ports.find((p) => p.protocol === protocol && (typeof portIn === 'number' ? p.port === portIn : p.name === portIn));
+    if (!entry) throw new ValidationError('unknown-service-port', `${to.label} has no ${protocol} port ${portIn}`);
+    const selector = svc.selector;
+    const backends = selector
+      ? model.pods.filter((p) => p.namespace === svc.namespace && Object.keys(selector).length > 0 && selectorMatches({ matchLabels: selector }, p.labels))
+      : [];
+    const target = entry.targetPort ?? entry.port;
+    const evaluations: Evaluation[] = [];
+    for (const pod of backends) {
+      const targetPort = typeof target === 'number' ? target : resolveNamedPort(target, protocol, pod.ports);
+      if (targetPort === undefined) continue;
+      evaluations.push(evaluateResolved(from, fromPod(pod.index), targetPort, protocol));
+    }
+    if (evaluations.length === 0) {
+      throw new ValidationError('no-backends', `${to.label} has no backend pod${typeof target === 'string' ? ` with a ${protocol} port named "${target}"` : ''} in the inventory`);
+    }
+    const denied = evaluations.filter((e) => e.allowed === false);
+    const loop = evaluations.filter((e) => e.allowed === 'undefined');
+    const shown = denied[0] ?? loop[0] ?? evaluations[0]!;
+    const via = `${to.label} ${describePort(typeof portIn === 'number' ? portIn : entry.port, protocol)} → targetPort ${target}`;
+    const allowed: boolean | 'undefined' = denied.length ? false : loop.length ? 'undefined' : true;
+    const reason = denied.length
+      ? `denied via ${via}: ${denied.length} of ${evaluations.length} backends denied (${denied.map((d) => d.to.label).join(', ')}); ${shown.reason}`
+      : `${allowed === true ? 'allowed' : 'undefined'} via ${via}: ${evaluations.length === 1 ? 'its one backend' : `all ${evaluations.length} backends`}; ${shown.reason}`;
+    return { allowed, reason, egress: shown.egress, ingress: shown.ingress, from, to, port: shown.port, protocol, backends: evaluations };
+  }
+
   function evaluate(fromRef: EndpointRef, toRef: EndpointRef, portIn: number | string, protocol: Protocol = 'TCP'): Evaluation {
-    const from = resolve(fromRef);
-    const to = resolve(toRef);
+    return evaluateResolved(resolve(fromRef), resolve(toRef), portIn, protocol);
+  }
+
+  function evaluateResolved(from: ResolvedEndpoint, to: ResolvedEndpoint, portIn: number | string, protocol: Protocol): Evaluation {
+    if (from.kind === 'service') throw new ValidationError('service-source', `${from.label} cannot be a source: connections come from its pods`);
+    if (to.kind === 'service') return evaluateService(from, to, portIn, protocol);
     let port: number;
     let portName: string | undefined;
     if (typeof portIn === 'string') {

@@ -84,6 +84,17 @@ function describePeer(peer: NetworkPolicyPeer, policyNamespace: string): string 
   return `${pods} in ${ns}`;
 }
 
+function lowerBound(sorted: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class CompiledModel {
   readonly pods: PodEntry[] = [];
   readonly podById = new Map<string, number>();
@@ -97,6 +108,8 @@ export class CompiledModel {
   readonly egressPolicies: number[][];
   readonly all: Bitset;
   readonly hostPods: Bitset;
+  /** Pods with an IPv4 address, sorted by it, so an ipBlock is a binary search, not a scan. */
+  private readonly v4Sorted: { ips: Float64Array; pods: Int32Array };
   private readonly namespaceLabels = new Map<string, Labels>();
   private readonly nonHostPodsByNs = new Map<string, number[]>();
   private readonly cache = new Map<string, Bitset>();
@@ -152,6 +165,8 @@ export class CompiledModel {
         this.nonHostPodsByNs.set(p.namespace, list);
       }
     });
+    const v4 = this.pods.filter((p) => p.ip?.family === 4).sort((a, b) => a.ip!.v4 - b.ip!.v4);
+    this.v4Sorted = { ips: Float64Array.from(v4, (p) => p.ip!.v4), pods: Int32Array.from(v4, (p) => p.index) };
     const n = this.pods.length;
     this.all = Bitset.full(n);
     this.hostPods = new Bitset(n);
@@ -199,7 +214,18 @@ export class CompiledModel {
         cidr,
         except: (peer.ipBlock.except ?? []).map(parseCidr).filter((c): c is ParsedCidr => !!c),
       };
-      for (const pod of this.pods) if (pod.ip && ipBlockMatches(block, pod.ip)) pods.add(pod.index);
+      if (cidr.family === 4) {
+        // The block is the contiguous range [network, network + 2^(32-prefix) - 1].
+        const { ips, pods: order } = this.v4Sorted;
+        const lo = cidr.network.v4;
+        const hi = lo + 2 ** (32 - cidr.prefix) - 1;
+        for (let i = lowerBound(ips, lo); i < ips.length && ips[i]! <= hi; i++) {
+          const pod = this.pods[order[i]!]!;
+          if (ipBlockMatches(block, pod.ip!)) pods.add(pod.index);
+        }
+      } else {
+        for (const pod of this.pods) if (pod.ip && ipBlockMatches(block, pod.ip)) pods.add(pod.index);
+      }
       return { index, peer, pods, ipBlock: block, description };
     }
     const podKey = peer.podSelector ? selectorKey(peer.podSelector) : '*';

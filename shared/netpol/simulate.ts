@@ -13,8 +13,8 @@ import type { Evaluation, Evaluator } from './evaluate';
 import { PROTOCOLS, type Protocol } from './types';
 
 const Endpoint = z.union(
-  [z.string().min(1), z.object({ ip: z.string().min(1) }), z.object({ pod: z.string().min(1) })],
-  { error: 'must be "ns/pod" or {"ip": "..."}' },
+  [z.string().min(1), z.object({ ip: z.string().min(1) }), z.object({ pod: z.string().min(1) }), z.object({ service: z.string().min(1) })],
+  { error: 'must be "ns/pod", {"ip": "..."} or {"service": "ns/name"}' },
 );
 
 export const Probe = z.looseObject({
@@ -58,7 +58,10 @@ export function answerProbe(evaluator: Evaluator, raw: unknown, index: number, o
     if (opts.explain) {
       line.egress = evaluation.egress;
       line.ingress = evaluation.ingress;
-      if (typeof probe.port === 'string') line.resolvedPort = evaluation.port;
+      if (typeof probe.port === 'string' || evaluation.backends) line.resolvedPort = evaluation.port;
+      if (evaluation.backends) {
+        line.backends = evaluation.backends.map((b) => ({ pod: b.to.label, allowed: b.allowed === true, reason: b.reason }));
+      }
     }
     return { line, evaluation };
   } catch (err) {

@@ -1,0 +1,75 @@
+/** Small builders for hand-made clusters and policies in the netpol tests. */
+import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster';
+import { type Evaluator, createEvaluator } from '#shared/netpol/evaluate';
+import type { NetworkPolicy, Protocol } from '#shared/netpol/types';
+import { parseNetworkPolicy } from '#shared/netpol/validate';
+
+export interface PodSpec {
+  /** `ns/name`. */
+  id: string;
+  ip: string;
+  labels?: Record<string, string>;
+  hostNetwork?: boolean;
+  nodeName?: string;
+  hostIP?: string;
+  owner?: { kind: string; name: string } | null;
+  ports?: Array<{ name?: string; port: number; protocol?: Protocol }>;
+}
+
+export function cluster(spec: {
+  namespaces?: Array<string | { name: string; labels?: Record<string, string> }>;
+  pods: PodSpec[];
+  nodes?: Array<{ name: string; ip: string }>;
+  services?: unknown[];
+}): ClusterInventory {
+  const nsNames = new Set(spec.pods.map((p) => p.id.split('/')[0]!));
+  const namespaces = (spec.namespaces ?? [...nsNames]).map((n) => (typeof n === 'string' ? { name: n } : n));
+  return normalizeInventory(
+    ClusterInventory.parse({
+      namespaces,
+      pods: spec.pods.map((p) => {
+        const [namespace, name] = p.id.split('/');
+        return {
+          namespace,
+          name,
+          ip: p.ip,
+          labels: p.labels ?? { app: name },
+          hostNetwork: p.hostNetwork ?? false,
+          ...(p.nodeName ? { nodeName: p.nodeName } : {}),
+          ...(p.hostIP ? { hostIP: p.hostIP } : {}),
+          ...(p.owner === null ? {} : { owner: p.owner ?? { kind: 'Deployment', name } }),
+          ports: p.ports ?? [],
+        };
+      }),
+      nodes: spec.nodes ?? [],
+      services: spec.services ?? [],
+    }),
+  );
+}
+
+/** A NetworkPolicy from a raw spec, validated and defaulted like one read from a file. */
+export function policy(id: string, spec: Record<string, unknown>): NetworkPolicy {
+  const [namespace, name] = id.split('/');
+  return parseNetworkPolicy({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
+}
+
+export function engine(inv: ClusterInventory, policies: NetworkPolicy[]): Evaluator {
+  return createEvaluator(inv, policies);
+}
+
+/** Shorthand: `allowed` of one probe. */
+export function allowed(e: Evaluator, from: Parameters<Evaluator['evaluate']>[0], to: Parameters<Evaluator['evaluate']>[1], port: number | string = 80, protocol: Protocol = 'TCP') {
+  return e.evaluate(from, to, port, protocol).allowed;
+}
+
+/** Seeded PRNG (mulberry32): random clusters that are the same on every run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
