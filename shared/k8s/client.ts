@@ -393,12 +393,12 @@ export class KubeClusterClient implements ClusterClient {
 
   // ---- pods ------------------------------------------------------------------------------
 
-  getPod(namespace: string, name: string): Promise<V1Pod | null> {
+  async getPod(namespace: string, name: string): Promise<V1Pod | null> {
     this.checkName('pods', namespace, name);
     return this.run(`get pod ${ref(namespace, name)}`, ({ core }) => core.readNamespacedPod({ name, namespace }, this.options()), () => null);
   }
 
-  listPods(opts?: ListOptions): Promise<V1Pod[]> {
+  async listPods(opts?: ListOptions): Promise<V1Pod[]> {
     if (opts?.namespace !== undefined) assertValidName('namespaces', opts.namespace);
     const p = this.listParams(opts);
     return this.listAll(this.describeList('pods', opts), ({ core }, cont) =>
@@ -408,7 +408,7 @@ export class KubeClusterClient implements ClusterClient {
     );
   }
 
-  patchPodLabels(namespace: string, name: string, labels: Record<string, string | null>, opts?: WriteOptions & { resourceVersion?: string }): Promise<V1Pod> {
+  async patchPodLabels(namespace: string, name: string, labels: Record<string, string | null>, opts?: WriteOptions & { resourceVersion?: string }): Promise<V1Pod> {
     this.checkName('pods', namespace, name);
     assertValidLabels(Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v ?? ''])));
     const body = { metadata: { labels, ...(opts?.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}) } };
@@ -417,7 +417,7 @@ export class KubeClusterClient implements ClusterClient {
     );
   }
 
-  applyPodLabels(namespace: string, name: string, labels: Record<string, string>, opts?: ApplyOptions): Promise<V1Pod> {
+  async applyPodLabels(namespace: string, name: string, labels: Record<string, string>, opts?: ApplyOptions): Promise<V1Pod> {
     this.checkName('pods', namespace, name);
     assertValidLabels(labels);
     const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels } };
@@ -429,24 +429,24 @@ export class KubeClusterClient implements ClusterClient {
     );
   }
 
-  deletePod(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult> {
+  async deletePod(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult> {
     this.checkName('pods', namespace, name);
     return this.remove(`delete pod ${ref(namespace, name)}`, opts, ({ core }) => core.deleteNamespacedPod({ name, namespace, ...this.deleteBody(opts) }, this.options()));
   }
 
   // ---- namespaces, services, nodes, service accounts -------------------------------------
 
-  getNamespace(name: string): Promise<V1Namespace | null> {
+  async getNamespace(name: string): Promise<V1Namespace | null> {
     assertValidName('namespaces', name);
     return this.run(`get namespace ${name}`, ({ core }) => core.readNamespace({ name }, this.options()), () => null);
   }
 
-  listNamespaces(opts?: Omit<ListOptions, 'namespace'>): Promise<V1Namespace[]> {
+  async listNamespaces(opts?: Omit<ListOptions, 'namespace'>): Promise<V1Namespace[]> {
     const p = this.listParams(opts);
     return this.listAll(this.describeList('namespaces', opts), ({ core }, cont) => core.listNamespace({ ...p, ...(cont ? { _continue: cont } : {}) }, this.options()));
   }
 
-  listServices(opts?: ListOptions): Promise<V1Service[]> {
+  async listServices(opts?: ListOptions): Promise<V1Service[]> {
     if (opts?.namespace !== undefined) assertValidName('namespaces', opts.namespace);
     const p = this.listParams(opts);
     return this.listAll(this.describeList('services', opts), ({ core }, cont) =>
@@ -456,17 +456,17 @@ export class KubeClusterClient implements ClusterClient {
     );
   }
 
-  listNodes(opts?: Omit<ListOptions, 'namespace'>): Promise<V1Node[]> {
+  async listNodes(opts?: Omit<ListOptions, 'namespace'>): Promise<V1Node[]> {
     const p = this.listParams(opts);
     return this.listAll(this.describeList('nodes', opts), ({ core }, cont) => core.listNode({ ...p, ...(cont ? { _continue: cont } : {}) }, this.options()));
   }
 
-  getServiceAccount(namespace: string, name: string): Promise<V1ServiceAccount | null> {
+  async getServiceAccount(namespace: string, name: string): Promise<V1ServiceAccount | null> {
     this.checkName('serviceaccounts', namespace, name);
     return this.run(`get serviceaccount ${ref(namespace, name)}`, ({ core }) => core.readNamespacedServiceAccount({ name, namespace }, this.options()), () => null);
   }
 
-  listServiceAccounts(opts?: ListOptions): Promise<V1ServiceAccount[]> {
+  async listServiceAccounts(opts?: ListOptions): Promise<V1ServiceAccount[]> {
     if (opts?.namespace !== undefined) assertValidName('namespaces', opts.namespace);
     const p = this.listParams(opts);
     return this.listAll(this.describeList('serviceaccounts', opts), ({ core }, cont) =>
@@ -495,7 +495,7 @@ export class KubeClusterClient implements ClusterClient {
     return items.map(sanitizeSecret);
   }
 
-  deleteSecret(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult> {
+  async deleteSecret(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult> {
     this.checkName('secrets', namespace, name);
     return this.remove(`delete secret ${ref(namespace, name)}`, opts, ({ core }) => core.deleteNamespacedSecret({ name, namespace, ...this.deleteBody(opts) }, this.options()));
   }
@@ -518,12 +518,12 @@ export class KubeClusterClient implements ClusterClient {
 
   // ---- NetworkPolicies -------------------------------------------------------------------
 
-  getNetworkPolicy(namespace: string, name: string): Promise<V1NetworkPolicy | null> {
+  async getNetworkPolicy(namespace: string, name: string): Promise<V1NetworkPolicy | null> {
     this.checkName('networkpolicies', namespace, name);
     return this.run(`get networkpolicy ${ref(namespace, name)}`, ({ net }) => net.readNamespacedNetworkPolicy({ name, namespace }, this.options()), () => null);
   }
 
-  listNetworkPolicies(opts?: ListOptions): Promise<V1NetworkPolicy[]> {
+  async listNetworkPolicies(opts?: ListOptions): Promise<V1NetworkPolicy[]> {
     if (opts?.namespace !== undefined) assertValidName('namespaces', opts.namespace);
     const p = this.listParams(opts);
     return this.listAll(this.describeList('networkpolicies', opts), ({ net }, cont) =>
@@ -533,7 +533,7 @@ export class KubeClusterClient implements ClusterClient {
     );
   }
 
-  applyNetworkPolicy(policy: NetworkPolicyManifest, opts?: ApplyOptions): Promise<V1NetworkPolicy> {
+  async applyNetworkPolicy(policy: NetworkPolicyManifest, opts?: ApplyOptions): Promise<V1NetworkPolicy> {
     const { name, namespace, labels, annotations } = policy.metadata ?? ({} as NetworkPolicyManifest['metadata']);
     this.checkName('networkpolicies', namespace, name);
     if (labels) assertValidLabels(labels);
@@ -555,7 +555,7 @@ export class KubeClusterClient implements ClusterClient {
     );
   }
 
-  deleteNetworkPolicy(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult> {
+  async deleteNetworkPolicy(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult> {
     this.checkName('networkpolicies', namespace, name);
     return this.remove(`delete networkpolicy ${ref(namespace, name)}`, opts, ({ net }) =>
       net.deleteNamespacedNetworkPolicy({ name, namespace, ...this.deleteBody(opts) }, this.options()),

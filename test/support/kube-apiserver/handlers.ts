@@ -90,7 +90,13 @@ export class ApiHandlers {
       items = items.slice(0, limit);
     }
     // Items of a typed list carry no kind/apiVersion on the wire, as with kube-apiserver.
-    return { status: 200, body: { kind: def.listKind, apiVersion: apiVersionOf(def), metadata: listMeta, items } };
+    const bare = items.map((o) => {
+      const rest = { ...o };
+      delete rest.kind;
+      delete rest.apiVersion;
+      return rest;
+    });
+    return { status: 200, body: { kind: def.listKind, apiVersion: apiVersionOf(def), metadata: listMeta, items: bare } };
   }
 
   create(def: ResourceDef, namespace: string | undefined, body: unknown, opts: RequestOptions): Result {

@@ -6,11 +6,14 @@
  *   const kc = loadKubeConfig(api.writeKubeconfig(tmpDir));
  *   ...
  *   await api.stop();
+ *
+ * or `startKubeFixture({ seed })`, which also makes the kubeconfig and a ClusterClient.
  */
 export { KubeApiServer } from './server';
 export type { Fault, FaultMatch, KubeApiServerOptions, PolicyRule, RequestRecord, UserInfo } from './server';
 export { kubeconfigYaml, writeKubeconfigFile, type KubeconfigOptions } from './kubeconfig';
 export { seedInventory, podObject } from './seed';
+export { startKubeFixture, type KubeFixture, type KubeFixtureOptions } from './fixture';
 export type { NetworkPolicyValidator } from './resources';
 export type { Status, StatusCause } from './status';
 

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { assertValidFieldManager, type NamedResource } from '#shared/k8s/names';
+import type { z } from 'zod';
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import { validateNetworkPolicy } from '#shared/netpol/validate';
 import { ApiHandlers, PATCH_TYPES, type RequestOptions, type Result } from './handlers';
@@ -246,7 +247,7 @@ export class KubeApiServer {
   }
 
   /** Loads an inventory as namespaces, pods, services and nodes with realistic fields. */
-  seed(inventory: ClusterInventory): void {
+  seed(inventory: z.input<typeof ClusterInventory> | ClusterInventory): void {
     seedInventory(this, inventory);
   }
 
@@ -478,6 +479,9 @@ export class KubeApiServer {
     if (route.subresource) throw NOT_FOUND_RESOURCE();
     const verb = record.verb!;
     this.authorize(user, verb, route);
+    // An apply that creates the object also needs `create`, as kube-apiserver checks.
+    const isApply = verb === 'patch' && (req.headers['content-type'] ?? '').startsWith(PATCH_TYPES.apply);
+    if (isApply && route.name !== undefined && !this.store.get(def.resource, route.namespace ?? '', route.name)) this.authorize(user, 'create', route);
     const dryRun = q.get('dryRun');
     if (dryRun !== null && dryRun !== 'All') throw badRequest(`Invalid dryRun value: ${dryRun}`);
     const explicitManager = q.get('fieldManager');

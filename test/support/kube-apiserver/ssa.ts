@@ -113,14 +113,20 @@ function setPath(obj: JsonObject, key: string, value: Json): void {
   cur[p[p.length - 1]!] = clone(value);
 }
 
+/** Removes a field, and the maps that removal leaves empty (an unlabelled object has no `labels: {}`). */
 function deletePath(obj: JsonObject, key: string): void {
   const p = segs(key);
-  let cur: Json | undefined = obj;
+  const chain: JsonObject[] = [obj];
   for (const s of p.slice(0, -1)) {
-    if (!isObject(cur)) return;
-    cur = cur[s];
+    const next: Json | undefined = chain[chain.length - 1]![s];
+    if (!isObject(next)) return;
+    chain.push(next);
   }
-  if (isObject(cur)) delete cur[p[p.length - 1]!];
+  delete chain[chain.length - 1]![p[p.length - 1]!];
+  for (let i = chain.length - 1; i > 0; i--) {
+    if (Object.keys(chain[i]!).length > 0) break;
+    delete chain[i - 1]![p[i - 1]!];
+  }
 }
 
 function toFieldsV1(fields: Set<string>): JsonObject {
