@@ -1,6 +1,7 @@
 /**
  * `netpol simulate`: answers probes (DESIGN.md §3). A probe is
- * `{"from": "ns/pod" | {"ip": ...}, "to": ..., "port": 80 | "http", "protocol": "TCP"}`; the
+ * `{"from": "ns/pod" | {"ip": ...}, "to": ... | {"service": "ns/name"}, "port": 80 | "http",
+ * "protocol": "TCP"}` (a Service or its ClusterIP is answered on its backend pods); the
  * answer is the probe's own fields plus `allowed` (true|false) and `reason`. Loopback probes,
  * which NetworkPolicy leaves undefined, answer `"allowed": false` with a reason starting
  * `undefined:` so that a true/false consumer never counts them as reachable.
@@ -17,16 +18,21 @@ const Endpoint = z.union(
   { error: 'must be "ns/pod", {"ip": "..."} or {"service": "ns/name"}' },
 );
 
+const PORT_ERROR = 'must be a port number (1-65535) or a port name';
+
 export const Probe = z.looseObject({
   from: Endpoint,
   to: Endpoint,
-  port: z.union([z.int().min(1).max(65535), z.string().min(1)], { error: 'must be a port number (1-65535) or a port name' }),
+  port: z.union(
+    [z.int({ error: PORT_ERROR }).min(1, { error: PORT_ERROR }).max(65535, { error: PORT_ERROR }), z.string({ error: PORT_ERROR }).min(1, { error: PORT_ERROR })],
+    { error: PORT_ERROR },
+  ),
   protocol: z
     .string()
     .transform((p) => p.toUpperCase())
     .pipe(z.enum(PROTOCOLS, { error: 'must be TCP, UDP or SCTP' }))
     .optional(),
-});
+}, { error: 'must be an object with from, to and port' });
 export type Probe = z.infer<typeof Probe>;
 
 export interface ProbeAnswer {

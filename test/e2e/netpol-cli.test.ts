@@ -1,0 +1,178 @@
+/**
+ * `boundwatch netpol simulate` and `netpol validate` end to end: the bundled command line over
+ * hand-written files (test/fixtures/netpol), with the exit codes of DESIGN.md §3:
+ * 0 success, 1 invalid manifests, 2 bad usage or unreadable input.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '#test/support/cli';
+
+const F = 'test/fixtures/netpol';
+const simulate = (...extra: string[]) =>
+  runCli(['netpol', 'simulate', '--cluster', `${F}/cluster.json`, '--policies', `${F}/policies`, '--probes', `${F}/probes.json`, ...extra]);
+const lines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('boundwatch netpol simulate', () => {
+  test('answers each probe with its own fields plus allowed and reason', async () => {
+    const r = await simulate();
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout);
+    expect(out).toHaveLength(12);
+    expect(out.map((l) => l.allowed)).toEqual([true, true, false, true, false, true, false, false, true, true, true, true]);
+    expect(out[0]).toEqual({
+      from: 'shop/web-7d9f-abcde',
+      to: 'shop/checkout-6d9f-fghij',
+      port: 8080,
+      protocol: 'TCP',
+      allowed: true,
+      reason: 'allowed on TCP/8080: egress allowed by shop/web-to-checkout egress[0]; ingress allowed by shop/checkout ingress[0]',
+    });
+    expect(out[2]!.reason).toContain('egress from shop/web-7d9f-abcde is isolated by shop/default-deny, shop/web-to-checkout, shop/allow-dns');
+    // The named port is resolved on the destination; the probe keeps what the user wrote.
+    expect(out[3]).toMatchObject({ port: 'http', allowed: true });
+    expect(out[3]!.reason).toContain('TCP/8080 (http)');
+    // Loopback: false for true/false consumers, with the reason saying it is undefined.
+    expect(out[7]).toMatchObject({ allowed: false });
+    expect(out[7]!.reason).toMatch(/^undefined: loopback/);
+    // kubelet on the pod's own node; a Service through its backend on the targetPort.
+    expect(out[8]!.reason).toContain('traffic from its own node 10.20.1.5');
+    expect(out[9]!.reason).toContain('service payments/api TCP/443 → targetPort 8443');
+    expect(r.stderr).toContain('boundwatch: 9 policies from test/fixtures/netpol/policies, 2 other documents skipped; 12 probes');
+  });
+
+  test('--explain adds the verdict of each direction', async () => {
+    const r = await simulate('--explain');
+    expect(r.code).toBe(0);
+    const [first, , third] = lines(r.stdout);
+    expect(first!.egress).toMatchObject({ kind: 'allowed-by-rule', policy: 'shop/web-to-checkout', direction: 'egress', rule: 0 });
+    expect(first!.ingress).toMatchObject({ kind: 'allowed-by-rule', policy: 'shop/checkout', direction: 'ingress', rule: 0 });
+    expect(third!.egress).toMatchObject({ kind: 'isolated', isolatedBy: ['shop/default-deny', 'shop/web-to-checkout', 'shop/allow-dns'] });
+  });
+
+  test('probes it cannot answer get an error line, the rest are answered, and it exits 2', async () => {
+    const r = await runCli(['netpol', 'simulate', '--cluster', `${F}/cluster.json`, '--policies', `${F}/policies`, '--probes', `${F}/probes-bad.json`]);
+    expect(r.code).toBe(2);
+    const out = lines(r.stdout);
+    expect(out).toHaveLength(4);
+    expect(out[0]).toMatchObject({ allowed: true });
+    expect(out[1]).toEqual({ from: 'shop/nope', to: 'shop/checkout-6d9f-fghij', port: 8080, error: 'probe 1: pod shop/nope is not in the cluster inventory' });
+    expect(out[2]!.error).toBe('probe 2: port: must be a port number (1-65535) or a port name');
+    expect(out[3]!.error).toBe('probe 3: protocol: must be TCP, UDP or SCTP');
+    expect(r.stderr).toContain(`boundwatch: ${F}/probes-bad.json: 3 of 4 probes could not be answered (first: probe 1: pod shop/nope is not in the cluster inventory)`);
+  });
+
+  test('invalid policy documents are reported on stderr and left out; the valid ones still apply', async () => {
+    const r = await runCli(['netpol', 'simulate', '--cluster', `${F}/cluster.json`, '--policies', `${F}/invalid`, '--probes', `${F}/probes.json`]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${F}/invalid/mixed.yaml#2 NetworkPolicy/shop/bad-ports is not used: spec.ingress[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive (and 3 more; see netpol validate)`);
+    expect(r.stderr).toContain(`${F}/invalid/typo.yaml: unknown field "spec.ingress[0].form"`);
+    // good-before denies all ingress in shop: external to web is now denied.
+    expect(lines(r.stdout)[3]).toMatchObject({ allowed: false });
+  });
+
+  test.each([
+    ['a missing option', ['netpol', 'simulate', '--policies', `${F}/policies`, '--probes', `${F}/probes.json`], /required option '--cluster <file>' not specified/],
+    ['a missing cluster file', ['netpol', 'simulate', '--cluster', `${F}/nope.json`, '--policies', `${F}/policies`, '--probes', `${F}/probes.json`], /nope\.json: no such file or directory/],
+    ['a cluster file that is not an inventory', ['netpol', 'simulate', '--cluster', `${F}/probes.json`, '--policies', `${F}/policies`, '--probes', `${F}/probes.json`], /probes\.json: not a cluster inventory: /],
+    ['probes that are not a list', ['netpol', 'simulate', '--cluster', `${F}/cluster.json`, '--policies', `${F}/policies`, '--probes', `${F}/cluster.json`], /cluster\.json: expected a JSON array of probes/],
+    ['a policies path that does not exist', ['netpol', 'simulate', '--cluster', `${F}/cluster.json`, '--policies', `${F}/nowhere`, '--probes', `${F}/probes.json`], /nowhere: no such file or directory/],
+  ])('exits 2 with one clear line for %s', async (_name, args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+});
+
+describe('boundwatch netpol validate', () => {
+  test('valid manifests: one line per document and a summary, exit 0', async () => {
+    const r = await runCli(['netpol', 'validate', `${F}/policies`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${F}/policies/00-default-deny.yaml#1 NetworkPolicy/shop/default-deny: OK\n`);
+    expect(r.stdout).toContain(`${F}/policies/20-dns.json NetworkPolicy/shop/allow-dns: OK\n`);
+    expect(r.stdout).toContain(`${F}/policies/nested/50-not-policies.yaml#1 Deployment/shop/web: skipped (not a NetworkPolicy)`);
+    expect(r.stdout).toContain('warning: EKS: spec.ingress[0].ports[0].port: named port "https"');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('11 documents: 9 valid, 0 invalid, 2 skipped; 1 warning');
+  });
+
+  test('--cluster adds warnings about the selected pods', async () => {
+    const r = await runCli(['netpol', 'validate', `${F}/policies`, '--cluster', `${F}/cluster.json`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('EKS: selects 1 pod(s) without an owner (shop/debug)');
+  });
+
+  test('invalid manifests: kube-apiserver messages per document, the others still checked, exit 1', async () => {
+    const r = await runCli(['netpol', 'validate', `${F}/invalid`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${F}/invalid/mixed.yaml#1 NetworkPolicy/shop/good-before: OK`);
+    expect(r.stdout).toContain(
+      [
+        `${F}/invalid/mixed.yaml#2 NetworkPolicy/shop/bad-ports: INVALID, 4 errors`,
+        '  error: spec.ingress[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive',
+        '  error: spec.ingress[0].ports[1].protocol: Unsupported value: "ICMP": supported values: "TCP", "UDP", "SCTP"',
+        '  error: spec.ingress[0].from[0]: Required value: must specify a peer',
+        '  error: spec.policyTypes: Invalid value: []networking.PolicyType{"Ingress", "Egress", "Ingress"}: may not specify more than two policyTypes',
+      ].join('\n'),
+    );
+    expect(r.stdout).toMatch(/mixed\.yaml#3 \?: INVALID, 1 error\n {2}error: invalid YAML: line 30, column 1: /);
+    expect(r.stdout).toContain(`${F}/invalid/mixed.yaml#4 NetworkPolicy/shop/good-after: OK`);
+    expect(r.stdout).toContain(`${F}/invalid/typo.yaml NetworkPolicy/shop/typo: INVALID, 1 error\n  error: unknown field "spec.ingress[0].form"`);
+    expect(r.stdout).toContain('8 documents: 3 valid, 5 invalid, 0 skipped; 0 warnings');
+    expect(r.stderr).toBe(`boundwatch: 5 of 8 documents in ${F}/invalid are invalid\n`);
+  });
+
+  test('--field-validation warn accepts unknown fields with a warning', async () => {
+    const r = await runCli(['netpol', 'validate', `${F}/invalid/typo.yaml`, '--field-validation', 'warn']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('warning: unknown field "spec.ingress[0].form"');
+  });
+
+  test('--output json gives the structured report', async () => {
+    const r = await runCli(['netpol', 'validate', `${F}/invalid/mixed.yaml`, '-o', 'json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.summary).toEqual({ documents: 4, valid: 2, invalid: 2, skipped: 0, warnings: 0 });
+    expect(report.documents[1].fieldErrors[0]).toEqual({
+      field: 'spec.ingress[0].ports[0].port',
+      type: 'FieldValueInvalid',
+      badValue: 0,
+      detail: 'must be between 1 and 65535, inclusive',
+      message: 'spec.ingress[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive',
+    });
+  });
+
+  test('a manifest without a namespace needs --namespace, as kubectl -n would supply it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-netpol-cli-'));
+    writeFileSync(join(dir, 'p.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n');
+    const without = await runCli(['netpol', 'validate', dir]);
+    expect(without.code).toBe(1);
+    expect(without.stdout).toContain('error: metadata.namespace: Required value');
+    expect(without.stdout).toContain('hint: manifests without metadata.namespace need --namespace NS');
+    const withNs = await runCli(['netpol', 'validate', dir, '-n', 'shop']);
+    expect(withNs.code).toBe(0);
+    expect(withNs.stdout).toContain('NetworkPolicy/?/deny: OK');
+  });
+
+  test.each([
+    ['a path that does not exist', ['netpol', 'validate', `${F}/nope`], /nope: no such file or directory/],
+    ['a folder without manifests', ['netpol', 'validate', 'test/e2e'], /test\/e2e: no \*\.yaml, \*\.yml or \*\.json files in this folder/],
+    ['no path', ['netpol', 'validate'], /missing required argument 'path'/],
+    ['an unknown --field-validation mode', ['netpol', 'validate', `${F}/policies`, '--field-validation', 'loose'], /Allowed choices are strict, warn, ignore/],
+  ])('exits 2 for %s', async (_name, args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  test('--help exits 0 and names the options', async () => {
+    const r = await runCli(['netpol', 'validate', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--field-validation <mode>');
+    expect(r.stdout).toContain('--cluster <file>');
+  });
+});
