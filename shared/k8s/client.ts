@@ -281,10 +281,10 @@ export class KubeClusterClient implements ClusterClient {
   }
 
   /**
-   * Runs one API call with retries. `notFound: 'null'` turns a 404 into null for reads and
-   * deletes; otherwise a 404 is KubeNotFoundError.
+   * Runs one API call with retries. With `onNotFound`, a 404 returns its value (null for
+   * reads, `not-found` for deletes); without, a 404 is KubeNotFoundError.
    */
-  private async call<T>(operation: string, fn: (apis: Apis) => Promise<T>, onNotFound?: () => T): Promise<T> {
+  private async run<T>(operation: string, fn: (apis: Apis) => Promise<T>, onNotFound?: () => T): Promise<T> {
     let authRenewed = false;
     let lastReason = '';
     let lastCause: unknown;
@@ -306,7 +306,8 @@ export class KubeClusterClient implements ClusterClient {
           attempt--;
           continue;
         }
-        throw this.toError(operation, code, status, failure.cause, onNotFound);
+        if (code === 404 && onNotFound) return onNotFound();
+        throw this.toError(operation, code, status, failure.cause);
       }
       lastReason = failure.reason;
       if (attempt < this.retry.attempts) {
@@ -318,8 +319,7 @@ export class KubeClusterClient implements ClusterClient {
     throw new DownstreamError(`${operation}: ${lastReason} after ${this.retry.attempts} attempts (${this.source.description})`, { cause: lastCause });
   }
 
-  private toError(operation: string, code: number, status: KubeStatus, cause: unknown, onNotFound?: () => unknown): Error {
-    if (code === 404 && onNotFound) throw new NotFoundSignal(onNotFound());
+  private toError(operation: string, code: number, status: KubeStatus, cause: unknown): Error {
     const info = { operation, code, reason: status.reason, causes: (status.details?.causes ?? []) as StatusCause[] };
     const message = status.message;
     if (code === 401 || code === 403) {
@@ -329,15 +329,6 @@ export class KubeClusterClient implements ClusterClient {
     if (code === 409) return new KubeConflictError(info, message);
     if (code === 422) return new KubeInvalidError(info, message);
     return new KubeRequestError(info, message);
-  }
-
-  private async run<T>(operation: string, fn: (apis: Apis) => Promise<T>, onNotFound?: () => T): Promise<T> {
-    try {
-      return await this.call(operation, fn, onNotFound);
-    } catch (err) {
-      if (err instanceof NotFoundSignal) return err.value as T;
-      throw err;
-    }
   }
 
   private async listAll<T>(operation: string, page: (apis: Apis, cont: string | undefined) => Promise<{ items: T[]; metadata?: { _continue?: string } }>): Promise<T[]> {
@@ -561,11 +552,6 @@ export class KubeClusterClient implements ClusterClient {
       net.deleteNamespacedNetworkPolicy({ name, namespace, ...this.deleteBody(opts) }, this.options()),
     );
   }
-}
-
-/** Carries a 404's replacement value out of the retry loop. */
-class NotFoundSignal {
-  constructor(readonly value: unknown) {}
 }
 
 /** A ClusterClient over a KubeConfig or a KubeConfigSource. */

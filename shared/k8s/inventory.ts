@@ -6,6 +6,7 @@
  */
 import type { V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { ClusterInventory, type InventoryNode, type InventoryPod, type InventoryService } from '../inventory/cluster';
+import { workloadOf } from '../inventory/workload';
 import type { ClusterClient } from './client';
 
 export type InventorySource = Pick<ClusterClient, 'listNamespaces' | 'listPods' | 'listServices' | 'listNodes'>;
@@ -14,25 +15,16 @@ const PROTOCOLS = new Set(['TCP', 'UDP', 'SCTP']);
 const protocol = (p: string | undefined): 'TCP' | 'UDP' | 'SCTP' => (p && PROTOCOLS.has(p) ? (p as 'TCP' | 'UDP' | 'SCTP') : 'TCP');
 
 /**
- * The workload that owns a pod: the controller ownerReference, with a ReplicaSet named
- * `<deployment>-<pod-template-hash>` reported as its Deployment and a CronJob's Job
- * (`<cronjob>-<scheduled minute>`) as its CronJob, since those are what people name.
+ * The workload that owns a pod, by its controller ownerReference and the inventory's workload
+ * rules (workloadOf): a ReplicaSet `<deployment>-<pod-template-hash>` is reported as its
+ * Deployment and a CronJob's Job as its CronJob, since those are what people name.
  */
 export function podOwner(pod: V1Pod): { kind: string; name: string } | undefined {
   const refs = pod.metadata?.ownerReferences ?? [];
   const ref = refs.find((r) => r.controller) ?? refs[0];
   if (!ref) return undefined;
-  if (ref.kind === 'ReplicaSet') {
-    const hash = pod.metadata?.labels?.['pod-template-hash'];
-    if (hash && ref.name.endsWith(`-${hash}`)) return { kind: 'Deployment', name: ref.name.slice(0, -hash.length - 1) };
-    const m = ref.name.match(/^(.+)-[bcdfghjklmnpqrstvwxz2456789]{5,10}$/);
-    if (m) return { kind: 'Deployment', name: m[1]! };
-  }
-  if (ref.kind === 'Job') {
-    const m = ref.name.match(/^(.+)-\d{8,}$/);
-    if (m) return { kind: 'CronJob', name: m[1]! };
-  }
-  return { kind: ref.kind, name: ref.name };
+  const w = workloadOf({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', labels: pod.metadata?.labels ?? {}, owner: { kind: ref.kind, name: ref.name } });
+  return { kind: w.kind, name: w.name };
 }
 
 export function toInventoryPod(pod: V1Pod): InventoryPod | undefined {

@@ -1,4 +1,5 @@
 import { parseAllDocuments } from 'yaml';
+import { EKS_GROUPS } from '#infra/aws/names';
 import { ENFORCER_CLUSTER_ROLE, ENFORCER_GROUP, ENFORCER_RULES, INVENTORY_GROUP, INVENTORY_RULES, rbacManifests, renderRbacYaml } from '#shared/k8s/rbac';
 
 const verbsFor = (rules: readonly { apiGroups: string[]; resources: string[]; verbs: string[] }[], group: string, resource: string) =>
@@ -41,5 +42,9 @@ describe('boundwatch RBAC', () => {
     expect(docs[3]?.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: INVENTORY_GROUP }]);
     // EKS access entries refuse groups starting with system:.
     expect(ENFORCER_GROUP.startsWith('system:')).toBe(false);
+  });
+
+  it("names the same groups the CDK stack's access entries map the roles to", () => {
+    expect(EKS_GROUPS).toEqual({ enforcer: ENFORCER_GROUP, inventory: INVENTORY_GROUP });
   });
 });
