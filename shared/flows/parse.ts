@@ -262,6 +262,9 @@ const JSON_ISSUE_REASON: Record<string, FlowRejectReason> = {
 
 /** Converts an already-parsed JSON value (a line of the JSON-lines format). */
 export function parseJsonFlowValue(value: unknown): LineResult {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !('src' in value) || !('dst' in value)) {
+    return reject(FlowRejectReason.invalidJsonFlow, 'not a flow object (needs src, dst, dstPort, protocol, bytes, packets, start, end)');
+  }
   const parsed = JsonFlow.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -307,7 +310,7 @@ export function parseJsonFlowLine(line: string): LineResult {
 export function parseFlowLine(line: string, format: VpcFlowFormat = DEFAULT_V2_FORMAT): LineResult {
   const first = line.charCodeAt(0);
   if (line.length === 0 || (first <= 32 && line.trim().length === 0)) return { kind: 'blank' };
-  if (first === 123 /* { */) return parseJsonFlowLine(line);
+  if (first === 123 /* { */ || first === 91 /* [ */) return parseJsonFlowLine(line);
   if (first >= 97 && first <= 122 /* a-z */ && isHeaderLine(line)) {
     try {
       return { kind: 'header', format: vpcFlowFormat(line, { strict: false }) };
