@@ -175,27 +175,41 @@ interface MatrixTiming {
   rssMB: number;
 }
 
-/** Seconds to compile the model and compute the matrix for one port; median of `runs`. */
-function timeMatrix(pods: number, runs: number): MatrixTiming {
-  const { inventory, policies } = syntheticCluster({ pods, namespaces: 50, policies: 1000, seed: 42 });
-  const totals: number[] = [];
-  const compiles: number[] = [];
-  let allowed = 0;
-  let n = 0;
-  let rss = 0;
-  for (let r = 0; r < runs; r++) {
-    const t0 = process.hrtime.bigint();
-    const evaluator = createEvaluator(inventory, policies);
-    const t1 = process.hrtime.bigint();
-    const matrix = evaluator.matrix(8080, 'TCP');
-    const t2 = process.hrtime.bigint();
-    totals.push(Number(t2 - t0) / 1e9);
-    compiles.push(Number(t1 - t0) / 1e9);
-    allowed = matrix.countAllowed();
-    n = matrix.pods.length;
-    rss = Math.max(rss, process.memoryUsage().rss);
-  }
-  return { seconds: median(totals), compileSeconds: median(compiles), allowed, pairs: n * n, rssMB: rss / 2 ** 20 };
+/** One timed compile + matrix of a cluster for TCP/8080. */
+function timeOnce(cluster: ReturnType<typeof syntheticCluster>): { total: number; compile: number; allowed: number; pairs: number; rss: number } {
+  const t0 = process.hrtime.bigint();
+  const evaluator = createEvaluator(cluster.inventory, cluster.policies);
+  const t1 = process.hrtime.bigint();
+  const matrix = evaluator.matrix(8080, 'TCP');
+  const t2 = process.hrtime.bigint();
+  const n = matrix.pods.length;
+  return { total: Number(t2 - t0) / 1e9, compile: Number(t1 - t0) / 1e9, allowed: matrix.countAllowed(), pairs: n * n, rss: process.memoryUsage().rss };
+}
+
+/**
+ * Median timings per cluster size. Runs are interleaved across sizes so that a noisy moment
+ * on a shared machine hits every size alike instead of skewing one of them.
+ */
+function timeMatrices(sizes: readonly number[], runs: number): Map<number, MatrixTiming> {
+  const clusters = sizes.map((pods) => syntheticCluster({ pods, namespaces: 50, policies: 1000, seed: 42 }));
+  const samples = sizes.map(() => [] as Array<ReturnType<typeof timeOnce>>);
+  for (let r = 0; r < runs; r++) clusters.forEach((c, i) => samples[i]!.push(timeOnce(c)));
+  return new Map(
+    sizes.map((pods, i) => {
+      const s = samples[i]!;
+      const last = s.at(-1)!;
+      return [
+        pods,
+        {
+          seconds: median(s.map((x) => x.total)),
+          compileSeconds: median(s.map((x) => x.compile)),
+          allowed: last.allowed,
+          pairs: last.pairs,
+          rssMB: Math.max(...s.map((x) => x.rss)) / 2 ** 20,
+        },
+      ];
+    }),
+  );
 }
 
 /** Probes per second through the explaining evaluator (the path simulate and audit use). */
@@ -212,9 +226,10 @@ function timeEvaluator(pods: number, samples: number): number {
 
 export async function bench(): Promise<BenchSection> {
   // Warm the JIT on the measured shape first: cold runs are several times slower and noisy.
-  timeMatrix(2000, 2);
-  const main = timeMatrix(2000, 5);
-  const scaling = [1000, 2000, 4000].map((pods) => ({ pods, ...(pods === 2000 ? main : timeMatrix(pods, 5)) }));
+  timeMatrices([2000], 2);
+  const timings = timeMatrices([1000, 2000, 4000], 7);
+  const main = timings.get(2000)!;
+  const scaling = [...timings].map(([pods, t]) => ({ pods, ...t }));
   const evalPerSec = timeEvaluator(2000, 200_000);
   const pairsPerSec = main.pairs / main.seconds;
   const peakRssMB = main.rssMB;
