@@ -1,0 +1,85 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { loadConfig } from '#infra/aws/config';
+import { ConfigError } from '#shared/errors';
+import { defaultConfig, EXAMPLES, minimal, synthConfig } from './support';
+
+const context = (values: Record<string, unknown>) => ({ tryGetContext: (k: string) => values[k] });
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('reads the cdk.json context and fills the defaults of DESIGN.md §7', () => {
+    const config = loadConfig(context({ boundwatch: minimal() }));
+
+    expect(config.clusters[0]).toMatchObject({ name: 'prod-eks', auditLogGroup: '/aws/eks/prod-eks/cluster', enforcement: 'dry-run' });
+    expect(config.alerts).toEqual({ emails: [], httpsEndpoints: [], minSeverity: 'MEDIUM' });
+    expect(config.enforcement).toMatchObject({ minSeverity: 'HIGH', ttlMinutes: 60, maxActionsPerHour: 10, protectedNamespaces: ['kube-system'] });
+    expect(config.highVolume).toBe(false);
+  });
+
+  it('accepts the configuration cdk.json ships', () => {
+    expect(loadConfig(context({ boundwatch: defaultConfig() })).clusters.map((c) => c.name)).toEqual(['prod-eks']);
+  });
+
+  it('takes -c boundwatch=<json> as a string', () => {
+    expect(loadConfig(context({ boundwatch: JSON.stringify(minimal({ highVolume: true })) })).highVolume).toBe(true);
+  });
+
+  it('prefers -c configFile=PATH, relative to the working folder', () => {
+    const config = loadConfig(context({ configFile: 'examples/multi-cluster.json', boundwatch: minimal() }), path.resolve(EXAMPLES, '..'));
+
+    expect(config.clusters.map((c) => c.name)).toEqual(['prod-eks', 'staging-eks', 'batch_eks']);
+  });
+
+  it.each([
+    ['a missing cluster list', {}, /cdk\.json context "boundwatch": clusters: /],
+    ['a cluster without auditLogGroup', { clusters: [{ name: 'prod-eks' }] }, /clusters\.0\.auditLogGroup: /],
+    ['an unknown enforcement mode', minimal({}, { enforcement: 'block' }), /clusters\.0\.enforcement: /],
+    ['a bad cluster name', minimal({}, { name: 'prod eks!' }), /clusters\.0\.name: must be an EKS cluster name/],
+    ['an invalid email', minimal({ alerts: { emails: ['oncall'] } }), /alerts\.emails\.0: /],
+    ['a plain-HTTP endpoint', minimal({ alerts: { httpsEndpoints: ['http://example.com/hook'] } }), /alerts\.httpsEndpoints\.0: /],
+    ['an unknown severity', minimal({ alerts: { minSeverity: 'URGENT' } }), /alerts\.minSeverity: /],
+    ['a zero TTL', minimal({ enforcement: { ttlMinutes: 0 } }), /enforcement\.ttlMinutes: /],
+    ['a misspelled key', { ...minimal(), highvolume: true }, /\(root\): Unrecognized key.*highvolume/],
+    ['a non-boolean highVolume', minimal({ highVolume: 'yes' }), /highVolume: /],
+    ['duplicate cluster names', { clusters: [minimal().clusters[0], minimal().clusters[0]] }, /clusters: duplicate cluster name "prod-eks"/],
+    ['a vpcId without subnets', minimal({}, { vpcId: 'vpc-0abc' }), /clusters\.0\.subnetIds: required/],
+    ['subnets without a vpcId or security groups', minimal({}, { subnetIds: ['subnet-0abc'] }), /clusters\.0\.vpcId: required to create a security group/],
+    ['a malformed subnet id', minimal({}, { vpcId: 'vpc-0abc', subnetIds: ['subnet-XYZ'] }), /clusters\.0\.subnetIds\.0: /],
+  ])('rejects %s, naming the field', (_, raw, message) => {
+    expect(configError(() => loadConfig(context({ boundwatch: raw }))).message).toMatch(message);
+  });
+
+  it('says where to put the configuration when there is none', () => {
+    expect(configError(() => loadConfig(context({}))).message).toMatch(/set the "boundwatch" context in cdk\.json or pass -c configFile=PATH/);
+  });
+
+  it('names a configuration file it cannot read', () => {
+    expect(configError(() => loadConfig(context({ configFile: '/nonexistent/boundwatch.json' }))).message).toMatch(
+      /^\/nonexistent\/boundwatch\.json: cannot read the configuration file/,
+    );
+  });
+
+  it('names a configuration file that is not JSON, and the field of one that is invalid', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bw-config-'));
+    writeFileSync(path.join(dir, 'broken.json'), '{ "clusters": [ }');
+    writeFileSync(path.join(dir, 'invalid.json'), JSON.stringify(minimal({}, { enforcement: 'always' })));
+
+    expect(configError(() => loadConfig(context({ configFile: 'broken.json' }), dir)).message).toMatch(/^broken\.json: not valid JSON/);
+    expect(configError(() => loadConfig(context({ configFile: 'invalid.json' }), dir)).message).toMatch(/^invalid\.json: clusters\.0\.enforcement: /);
+  });
+
+  it('fails the synth itself, before any resource is created', () => {
+    expect(() => synthConfig(minimal({}, { enforcement: 'sometimes' }))).toThrow(/clusters\.0\.enforcement/);
+  });
+});

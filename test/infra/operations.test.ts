@@ -1,0 +1,79 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { LogMessage, MetricName } from '#shared/observability/metrics';
+import { example, onlyResource, resourcesOf, synthConfig, type Synth } from './support';
+
+type Alarm = { AlarmName: string; MetricName: string; Namespace: string; AlarmActions: unknown[]; Dimensions?: Array<{ Name: string; Value: unknown }> };
+
+describe('alarms and dashboard', () => {
+  let s: Synth;
+  let alarms: Alarm[];
+  beforeAll(() => {
+    s = synthConfig(example('multi-cluster.json'));
+    alarms = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties as unknown as Alarm);
+  });
+
+  it('sends every alarm to the alerts topic', () => {
+    const topic = onlyResource(s.template, 'AWS::SNS::Topic').id;
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const a of alarms) expect([a.AlarmName, a.AlarmActions]).toEqual([a.AlarmName, [{ Ref: topic }]]);
+  });
+
+  it('watches errors and throttles of every function, and dropped async events where invoked asynchronously', () => {
+    const fns = Object.keys(resourcesOf(s.template, 'AWS::Lambda::Function'));
+    for (const fn of fns) {
+      const on = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fn } }]));
+      expect([fn, on.map((a) => a.MetricName).sort()]).toEqual([fn, ['AsyncEventsDropped', 'DestinationDeliveryFailures', 'Errors', 'Throttles']]);
+    }
+  });
+
+  it('watches the depth of every dead-letter queue', () => {
+    const queues = Object.keys(resourcesOf(s.template, 'AWS::SQS::Queue'));
+    const depth = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(depth.map((a) => (a.Dimensions![0]!.Value as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]).sort()).toEqual(queues.sort());
+  });
+
+  it('watches every rule for events that could not even reach the dead-letter queue', () => {
+    const rules = Object.keys(resourcesOf(s.template, 'AWS::Events::Rule'));
+    const dlqFailures = alarms.filter((a) => a.MetricName === 'InvocationsFailedToBeSentToDlq');
+    expect(dlqFailures).toHaveLength(rules.length);
+    const enforce = dlqFailures.find((a) => a.AlarmName === 'boundwatch/prod-eks/AnomalyToEnforce/InvocationsFailedToBeSentToDlq')!;
+    expect(enforce.Dimensions).toHaveLength(2);
+    expect(enforce.Dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: 'RuleName', Value: { Ref: onlyResource(s.template, 'AWS::Events::Rule', 'ClusterprodeksAnomalyToEnforce').id } },
+        { Name: 'EventBusName', Value: 'boundwatch' },
+      ]),
+    );
+    const inventory = dlqFailures.find((a) => a.AlarmName === 'boundwatch/prod-eks/InventorySchedule/InvocationsFailedToBeSentToDlq')!;
+    expect(inventory.Dimensions!.map((d) => d.Name)).toEqual(['RuleName']);
+  });
+
+  it('builds a dashboard from the metric names the functions emit, and the anomaly log line', () => {
+    const dashboard = onlyResource(s.template, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+
+    expect(JSON.stringify(dashboard.Properties.DashboardName)).toContain('boundwatch-');
+    for (const name of [MetricName.auditEventsIngested, MetricName.auditEventsRejected, MetricName.anomaliesDetected, MetricName.enforcementActions, MetricName.flowRecordsIngested]) {
+      expect(body).toContain(`SELECT SUM(${name}) FROM \\\\\\"boundwatch\\\\\\"`);
+    }
+    expect(body).toContain('GROUP BY severity');
+    expect(body).toContain('GROUP BY action, outcome');
+    expect(body).toContain(`filter message = \\\\\\"${LogMessage.anomalyDetected}\\\\\\"`);
+    expect(body).toContain('stats count(*) as anomalies by principal, severity, cluster');
+    // The Logs Insights widgets read the ingest functions' log groups.
+    const ingestLogs = Object.keys(resourcesOf(s.template, 'AWS::Logs::LogGroup')).filter((id) => /Ingest(Audit|Flows)Logs/.test(id));
+    expect(ingestLogs).toHaveLength(4);
+    for (const id of ingestLogs) expect(body).toContain(`"Ref":"${id}"`);
+  });
+
+  it('shows every alarm in an alarm status widget', () => {
+    const body = JSON.stringify(onlyResource(s.template, 'AWS::CloudWatch::Dashboard').Properties.DashboardBody);
+    const alarmIds = Object.keys(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'));
+    for (const id of alarmIds) expect(body).toContain(`"${id}","Arn"`);
+  });
+
+  it('treats missing data as fine, so quiet clusters do not page', () => {
+    s.template.allResourcesProperties('AWS::CloudWatch::Alarm', { TreatMissingData: 'notBreaching', ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', Match.objectLike({ MetricName: 'Errors', Threshold: 1, Statistic: 'Sum', Period: 300 }));
+  });
+});
