@@ -96,12 +96,7 @@ describe('one cluster, defaults (dry-run)', () => {
     expect(onlyResource(s.template, 'AWS::Lambda::Function', 'Revert').Properties.Role).toEqual(enforce);
     const actions = allowedActions(s.template, 'EnforcerRole');
 
-    expect(actions.filter((a) => /^(eks|iam|scheduler):/.test(a))).toEqual([
-      'eks:DescribeAccessEntry',
-      'eks:DescribeCluster',
-      'eks:ListAccessEntries',
-      'eks:ListAssociatedAccessPolicies',
-    ]);
+    expect(actions.filter((a) => /^(eks|iam|scheduler):/.test(a))).toEqual(['eks:DescribeCluster', 'eks:ListAssociatedAccessPolicies']);
     const describe = statementsOfRole(s.template, 'EnforcerRole').find((st) => JSON.stringify(st.Action).includes('eks:DescribeCluster'))!;
     expect(describe.Resource).toEqual(clusterArn('prod-eks'));
   });
@@ -192,7 +187,19 @@ describe('enforcement: apply', () => {
     const find = (action: string) => st.find((x) => JSON.stringify(x.Action).includes(action))!;
 
     expect(find('eks:AssociateAccessPolicy').Resource).toEqual({ 'Fn::Join': ['', expect.arrayContaining([':access-entry/prod-eks/*'])] });
-    expect(find('iam:PutRolePolicy').Action).toEqual(['iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy']);
+    expect(find('iam:PutRolePolicy').Action).toEqual(['iam:PutRolePolicy', 'iam:DeleteRolePolicy']);
+    expect(find('scheduler:CreateSchedule').Action).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
+    expect(allowedActions(s.template, 'EnforcerRole').filter((a) => /^(eks|iam|scheduler):/.test(a))).toEqual([
+      'eks:AssociateAccessPolicy',
+      'eks:DescribeCluster',
+      'eks:DisassociateAccessPolicy',
+      'eks:ListAssociatedAccessPolicies',
+      'iam:DeleteRolePolicy',
+      'iam:PassRole',
+      'iam:PutRolePolicy',
+      'scheduler:CreateSchedule',
+      'scheduler:DeleteSchedule',
+    ]);
     expect(find('iam:PutRolePolicy').Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/*']] });
     expect(find('scheduler:CreateSchedule').Resource).toEqual({ 'Fn::Join': ['', expect.arrayContaining([':schedule/boundwatch-prod-eks/*'])] });
     expect(find('iam:PassRole')).toEqual({

@@ -296,9 +296,10 @@ export class ClusterPipeline extends Construct {
   }
 
   /**
-   * What enforce and revert may do. Always: read the cluster and its access entries. With
+   * What enforce and revert may do (exactly the calls of shared/enforce/aws.ts and the EKS
+   * token source). Always: describe the cluster, list a principal's access policies. With
    * `enforcement: apply` only: change access policy associations, put and delete the inline
-   * deny policy that revokes an IAM role's sessions, and create revert schedules. Explicit
+   * deny policy that revokes an IAM role's sessions, create and delete revert schedules. Explicit
    * denies keep boundwatch's own roles, the CDK deployment roles, roles tagged
    * `boundwatch:protected=true` and protectedPrincipals out of reach.
    */
@@ -306,10 +307,8 @@ export class ClusterPipeline extends Construct {
     const stack = Stack.of(this);
     const role = this.enforcerRole;
     const accessEntries = stack.formatArn({ service: 'eks', resource: 'access-entry', resourceName: `${cluster.name}/*` });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:DescribeCluster', 'eks:ListAccessEntries'], resources: [this.clusterArn] }));
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['eks:DescribeAccessEntry', 'eks:ListAssociatedAccessPolicies'], resources: [accessEntries] }),
-    );
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [this.clusterArn] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:ListAssociatedAccessPolicies'], resources: [accessEntries] }));
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:access-entry/${cluster.name}/*]`,
       reason: 'Access entry ARNs end in an id EKS assigns; the statement is limited to this cluster\'s entries, and the entries of boundwatch\'s own roles are denied for writes.',
@@ -321,7 +320,7 @@ export class ClusterPipeline extends Construct {
     );
     const roles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' });
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'], resources: [roles] }),
+      new iam.PolicyStatement({ actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'], resources: [roles] }),
     );
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
@@ -329,7 +328,7 @@ export class ClusterPipeline extends Construct {
     });
     const schedules = stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.scheduleGroup.name}/*` });
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:GetSchedule', 'scheduler:DeleteSchedule'], resources: [schedules] }),
+      new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], resources: [schedules] }),
     );
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduleGroup.name}/*]`,
