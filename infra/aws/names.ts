@@ -3,6 +3,7 @@
  * allow fewer, so long ones are shortened with a hash that keeps them unique and stable.
  */
 import { createHash } from 'node:crypto';
+import { ENFORCER_GROUP, INVENTORY_GROUP } from '#shared/k8s/rbac';
 
 export function boundedName(name: string, max: number): string {
   if (name.length <= max) return name;
@@ -17,11 +18,11 @@ export function scheduleGroupName(cluster: string): string {
 
 /**
  * Kubernetes groups the EKS access entries map boundwatch's roles to; the ClusterRoles bound to
- * them are in shared/k8s (the RBAC manifests the README tells you to apply).
+ * them are shared/k8s/rbac.ts (the RBAC manifests the README tells you to apply).
  */
 export const EKS_GROUPS = {
-  enforcer: 'boundwatch:enforcer',
-  inventory: 'boundwatch:inventory',
+  enforcer: ENFORCER_GROUP,
+  inventory: INVENTORY_GROUP,
 } as const;
 
 /** Tag that puts an IAM role out of reach of credential revocation (an explicit Deny matches it). */
