@@ -8,7 +8,8 @@
  * until 10 minutes after signing (EKS accepts it for 15) or one minute before the credentials
  * expire, whichever is first.
  */
-import { DescribeClusterCommand, type EKSClient } from '@aws-sdk/client-eks';
+import { DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ClusterAuthError, ConfigError, DownstreamError } from '../errors';
 import { eksBearerToken, type AwsCredentials, type AwsCredentialsProvider } from './eks-token';
@@ -110,4 +111,17 @@ export class EksKubeConfigSource implements KubeConfigSource {
     this.cached = { kc, refreshAt };
     return kc;
   }
+}
+
+/**
+ * The source a Lambda handler creates once at module scope: the function's own role
+ * (the default provider chain, which caches and refreshes) and an EKS client in its region.
+ */
+export function createEksKubeConfigSource(opts: { clusterName: string; region: string; eks?: Pick<EKSClient, 'send'>; credentials?: AwsCredentialsProvider }): EksKubeConfigSource {
+  return new EksKubeConfigSource({
+    clusterName: opts.clusterName,
+    region: opts.region,
+    eks: opts.eks ?? new EKSClient({ region: opts.region }),
+    credentials: opts.credentials ?? defaultProvider(),
+  });
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterAuthError, ConfigError, DownstreamError, InputError } from '#shared/errors';
-import { describeClusterAccess, EksKubeConfigSource, TOKEN_REFRESH_AFTER_MS } from '#shared/k8s/eks';
+import { createEksKubeConfigSource, describeClusterAccess, EksKubeConfigSource, TOKEN_REFRESH_AFTER_MS } from '#shared/k8s/eks';
 import { kubeConfigFileSource, kubeConfigFromParts, loadKubeConfig } from '#shared/k8s/kubeconfig';
 import { parseEksToken } from '#shared/k8s/eks-token';
 import { kubeconfigYaml } from '#test/support/kube-apiserver/kubeconfig';
@@ -156,5 +156,13 @@ describe('EksKubeConfigSource', () => {
   it('turns a failing credentials provider into ClusterAuthError', async () => {
     const src = new EksKubeConfigSource({ clusterName: 'prod-eks', region: 'us-east-1', eks: fakeEks(answer) as never, credentials: () => Promise.reject(new Error('no role')) });
     await expect(src.get()).rejects.toThrow(new ClusterAuthError('EKS token for cluster prod-eks: no AWS credentials: no role'));
+  });
+});
+
+describe('createEksKubeConfigSource', () => {
+  it('defaults to the role\'s credentials and an EKS client in the region, and builds lazily', () => {
+    const src = createEksKubeConfigSource({ clusterName: 'prod-eks', region: 'us-east-1' });
+    expect(src).toBeInstanceOf(EksKubeConfigSource);
+    expect(src.description).toBe('EKS cluster prod-eks');
   });
 });
