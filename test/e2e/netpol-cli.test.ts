@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '#test/support/cli';
 
+// Each test spawns the bundled CLI; on a loaded machine that alone can take seconds.
+jest.setTimeout(60_000);
+
 const F = 'test/fixtures/netpol';
 const simulate = (...extra: string[]) =>
   runCli(['netpol', 'simulate', '--cluster', `${F}/cluster.json`, '--policies', `${F}/policies`, '--probes', `${F}/probes.json`, ...extra]);
