@@ -6,11 +6,13 @@ import { writeFileSync } from 'node:fs';
 import Table from 'cli-table3';
 import type { BenchSection } from './types';
 import * as ingest from './ingest';
+import * as netpol from './netpol';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const SECTIONS: Array<{ name: string; bench: () => Promise<BenchSection> }> = [
   { name: 'ingest', bench: ingest.bench },
+  { name: 'netpol', bench: netpol.bench },
 ];
 
 async function main(): Promise<void> {
