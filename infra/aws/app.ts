@@ -18,10 +18,16 @@ export function buildApp(app: App = new App()): { app: App; stack: BoundwatchSta
   const stack = new BoundwatchStack(app, stackName, {
     config,
     projectRoot: findProjectRoot(),
-    description: `boundwatch: layered defense for Amazon EKS (${config.clusters.map((c) => c.name).join(', ')})`,
+    description: stackDescription(config.clusters.map((c) => c.name)),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
+}
+
+/** CloudFormation caps stack descriptions at 1,024 bytes; name the clusters while they fit. */
+export function stackDescription(clusters: string[]): string {
+  const named = `boundwatch: layered defense for Amazon EKS (${clusters.join(', ')})`;
+  return named.length <= 1024 ? named : `boundwatch: layered defense for Amazon EKS (${clusters.length} clusters)`;
 }
 
 if (require.main === module) {

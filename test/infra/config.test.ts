@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { stackDescription } from '#infra/aws/app';
 import { loadConfig } from '#infra/aws/config';
 import { ConfigError } from '#shared/errors';
 import { defaultConfig, EXAMPLES, minimal, synthConfig } from './support';
@@ -77,6 +78,25 @@ describe('loadConfig', () => {
 
     expect(configError(() => loadConfig(context({ configFile: 'broken.json' }), dir)).message).toMatch(/^broken\.json: not valid JSON/);
     expect(configError(() => loadConfig(context({ configFile: 'invalid.json' }), dir)).message).toMatch(/^invalid\.json: clusters\.0\.enforcement: /);
+  });
+
+  it('fails the synth when a cluster\'s settings would not fit in the Lambda environment', () => {
+    const principals = Array.from({ length: 80 }, (_, i) => `arn:aws:iam::111122223333:role/protected-role-number-${i}`);
+
+    expect(() => synthConfig(minimal({ enforcement: { protectedPrincipals: principals } }))).toThrow(
+      /clusters \(prod-eks\): the detection and enforcement settings take \d+ bytes as JSON/,
+    );
+  });
+
+  it('fails the synth when the clusters\' audit log groups would not fit in notify\'s environment', () => {
+    const clusters = Array.from({ length: 40 }, (_, i) => ({ name: `cluster-${i}-${'x'.repeat(40)}`, auditLogGroup: `/aws/eks/cluster-${i}-${'x'.repeat(40)}/cluster` }));
+
+    expect(() => synthConfig({ clusters })).toThrow(/exceed what the notify function's environment can hold/);
+  });
+
+  it('names the clusters in the stack description while they fit in 1,024 bytes', () => {
+    expect(stackDescription(['prod-eks', 'staging-eks'])).toBe('boundwatch: layered defense for Amazon EKS (prod-eks, staging-eks)');
+    expect(stackDescription(Array.from({ length: 20 }, () => 'x'.repeat(100)))).toBe('boundwatch: layered defense for Amazon EKS (20 clusters)');
   });
 
   it('fails the synth itself, before any resource is created', () => {

@@ -15,6 +15,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { BoundwatchConfig } from '#shared/config';
 import { EnvNames } from '#shared/env';
+import { ConfigError } from '#shared/errors';
 import { RuleTarget, type RuleDefinition } from '#shared/events/rules';
 import { toCdkEventPattern } from '../event-patterns';
 import { BoundwatchFunction } from './boundwatch-function';
@@ -63,7 +64,11 @@ export class Alerts extends Construct {
       }),
     );
 
-    const auditLogGroups = Object.fromEntries(props.config.clusters.map((c) => [c.name, c.auditLogGroup]));
+    const auditLogGroups = JSON.stringify(Object.fromEntries(props.config.clusters.map((c) => [c.name, c.auditLogGroup])));
+    // Lambda allows 4 KB of environment in total; a stack this large should be split by account or region.
+    if (Buffer.byteLength(auditLogGroups) > 3 * 1024) {
+      throw new ConfigError(`clusters: ${props.config.clusters.length} clusters' audit log group names exceed what the notify function's environment can hold (3 KB); deploy them as separate stacks (-c stackName=...) in separate regions or accounts`);
+    }
     this.notify = new BoundwatchFunction(this, 'Notify', {
       name: 'notify',
       projectRoot: props.projectRoot,
@@ -71,7 +76,7 @@ export class Alerts extends Construct {
       description: 'boundwatch: formats anomalies and enforcement actions and publishes them to the alerts topic',
       memorySize: 256,
       timeout: Duration.seconds(30),
-      environment: { [EnvNames.auditLogGroups]: JSON.stringify(auditLogGroups) },
+      environment: { [EnvNames.auditLogGroups]: auditLogGroups },
     }).bindTopic(this.topic);
     this.deadLetterQueue = this.notify.withAsyncFailureQueue(props.key);
 
