@@ -275,7 +275,7 @@ export class KubeClusterClient implements ClusterClient {
 
   private backoff(attempt: number, retryAfterMs?: number): number {
     const exp = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-    // Full jitter, but never shorter than the server asked for (capped by maxDelayMs).
+    // Equal jitter (half fixed, half random), never shorter than a Retry-After (capped by maxDelayMs).
     const jittered = Math.round(exp / 2 + Math.random() * (exp / 2));
     return retryAfterMs !== undefined ? Math.min(this.retry.maxDelayMs, Math.max(jittered, retryAfterMs)) : jittered;
   }
