@@ -7,6 +7,8 @@ const entries = {
   boundwatch: 'infra/local/cli.ts',
   bench: 'test/bench/run.ts',
   eval: 'test/eval/run.ts',
+  // A test Kubernetes API server for trying `replay --enforce apply` without a cluster.
+  'kube-apiserver': 'test/support/kube-apiserver/main.ts',
 };
 
 // Native or self-locating packages stay in node_modules and are required at run time.
