@@ -40,12 +40,15 @@ describe('alarms and dashboard', () => {
     expect(enforce.Dimensions).toHaveLength(2);
     expect(enforce.Dimensions).toEqual(
       expect.arrayContaining([
-        { Name: 'RuleName', Value: { Ref: onlyResource(s.template, 'AWS::Events::Rule', 'ClusterprodeksAnomalyToEnforce').id } },
+        // Ref of a custom-bus rule is `<bus>|<rule>`: the dimension takes the part after the bar.
+        { Name: 'RuleName', Value: { 'Fn::Select': [1, { 'Fn::Split': ['|', { Ref: onlyResource(s.template, 'AWS::Events::Rule', 'ClusterprodeksAnomalyToEnforce').id }] }] } },
         { Name: 'EventBusName', Value: 'boundwatch' },
       ]),
     );
     const inventory = dlqFailures.find((a) => a.AlarmName === 'boundwatch/prod-eks/InventorySchedule/InvocationsFailedToBeSentToDlq')!;
-    expect(inventory.Dimensions!.map((d) => d.Name)).toEqual(['RuleName']);
+    expect(inventory.Dimensions).toEqual([
+      { Name: 'RuleName', Value: { Ref: onlyResource(s.template, 'AWS::Events::Rule', 'ClusterprodeksInventorySchedule').id } },
+    ]);
   });
 
   it('builds a dashboard from the metric names the functions emit, and the anomaly log line', () => {

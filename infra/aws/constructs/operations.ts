@@ -4,7 +4,7 @@
  * depth, EventBridge targets that could not even reach their DLQ), all to the alerts topic; and
  * a dashboard to watch it live, built on the metric names in shared/observability/metrics.ts.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as events from 'aws-cdk-lib/aws-events';
@@ -91,13 +91,16 @@ export class Operations extends Construct {
       );
     }
     for (const { rule, label, eventBusName } of props.rules) {
+      // CloudFormation's Ref of a rule on a custom bus is `<bus>|<rule>`, not the rule name the
+      // metric dimension wants (cloudformation-coverage-roadmap#1131).
+      const ruleName = eventBusName ? Fn.select(1, Fn.split('|', rule.ruleName)) : rule.ruleName;
       alarm(
         `${idOf(label)}DlqFailures`,
         `${label}/InvocationsFailedToBeSentToDlq`,
         new cloudwatch.Metric({
           namespace: 'AWS/Events',
           metricName: 'InvocationsFailedToBeSentToDlq',
-          dimensionsMap: { RuleName: rule.ruleName, ...(eventBusName ? { EventBusName: eventBusName } : {}) },
+          dimensionsMap: { RuleName: ruleName, ...(eventBusName ? { EventBusName: eventBusName } : {}) },
           period,
           statistic: 'Sum',
         }),
