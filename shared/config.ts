@@ -7,8 +7,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors';
 import { EnforcementMode, Severity } from './events/schema';
 import { DetectionConfig } from './detect/config';
-
-const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+import { EnforcementConfig } from './enforce/config';
 
 export const ClusterConfig = z
   .object({
@@ -33,17 +32,8 @@ export const AlertsConfig = z
   })
   .strict();
 
-export const EnforcementConfig = z
-  .object({
-    minSeverity: Severity.default('HIGH'),
-    ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
-    maxActionsPerHour: z.number().int().min(0).max(1000).default(10),
-    protectedNamespaces: z.array(z.string().regex(K8S_NAME)).default(['kube-system']),
-    /** Principals (usernames or canonical ARNs) that enforcement never acts on. */
-    protectedPrincipals: z.array(z.string().min(1)).default([]),
-  })
-  .strict();
-export type EnforcementConfig = z.infer<typeof EnforcementConfig>;
+// Defined beside the enforcement code, which owns its semantics; re-exported for callers of the config.
+export { EnforcementConfig } from './enforce/config';
 
 export const BoundwatchConfig = z
   .object({

@@ -1,72 +1,119 @@
 /**
- * From a Behavior Anomaly to the enforcement actions it calls for, with the safety rails
- * applied: mode `off` plans nothing, protected namespaces and principals are skipped with a
- * reason, and every action gets a deterministic id (so redelivery plans the same action) and
- * an expiry.
+ * From a Behavior Anomaly to the actions it calls for, with the safety rails that need no
+ * lookup applied in this order: mode (`off` plans nothing), protected namespaces (kube-system
+ * and boundwatch's own by default), protected principals (configured, plus principals whose
+ * credentials must never be revoked: nodes), allow-lists. Each action gets a deterministic id
+ * (the same anomaly redelivered plans the same actions) and an expiry. The rate limit and
+ * idempotency need state and are applied by the engine (engine.ts).
  */
-import type { EnforcementConfig } from '../config';
+import { allowListMatch, protectedNamespaces, type EnforcementConfig } from './config';
 import { stableId } from '../events/ids';
-import { SCHEMA_VERSION, type BehaviorAnomaly, type EnforcementAction, type EnforcementMode } from '../events/schema';
-import { quarantinePolicy, QUARANTINE_LABEL, quarantineToken, type NetworkPolicyManifest } from './quarantine';
+import type { ActionKind, BehaviorAnomaly, EnforcementAction, EnforcementMode } from '../events/schema';
+import { roleNameFromArn } from './aws';
+import { serviceAccountOf } from './revoke';
+import type { ActionIntent, NetworkPolicyManifest, Target } from './types';
 
+/** One action as the enforce function announces it, with the policies it applies or would apply. */
 export interface PlannedAction {
   action: EnforcementAction;
-  /** NetworkPolicies this action applies (or would apply). */
   policies: NetworkPolicyManifest[];
 }
 
-export interface PlanInput {
+export interface IntentInput {
   anomaly: BehaviorAnomaly;
   mode: EnforcementMode;
-  config: Pick<EnforcementConfig, 'ttlMinutes' | 'protectedNamespaces' | 'protectedPrincipals'>;
+  config: EnforcementConfig;
   /** Time of the decision, for the expiry. */
   now: Date;
 }
 
-export function planActions({ anomaly, mode, config, now }: PlanInput): PlannedAction[] {
-  if (mode === 'off') return [];
-  const expiresAt = new Date(now.getTime() + config.ttlMinutes * 60_000).toISOString();
-  const out: PlannedAction[] = [];
-  const pod = anomaly.workload?.pod;
-  const ns = anomaly.workload?.namespace;
-  if (anomaly.recommendedActions.includes('quarantine') && pod && ns) {
-    const target = { kind: 'Pod' as const, namespace: ns, name: pod };
-    const id = stableId('action', anomaly.id, 'quarantine', ns, pod);
-    const base: EnforcementAction = {
-      schemaVersion: SCHEMA_VERSION,
-      id,
-      anomalyId: anomaly.id,
-      cluster: anomaly.cluster,
-      action: 'quarantine',
-      target,
-      mode,
-      outcome: 'planned',
-      changes: [],
-      expiresAt,
-    };
-    const skip = skipReason(anomaly, ns, config);
-    if (skip) {
-      out.push({ action: { ...base, outcome: 'skipped', reason: skip }, policies: [] });
-    } else {
-      const policy = quarantinePolicy(ns, pod, id, anomaly.id, expiresAt);
+/** Order of execution: isolate first, then restrict, then revoke, then notify. */
+export const ACTION_ORDER: readonly ActionKind[] = ['quarantine', 'tighten-egress', 'revoke-credentials', 'notify'];
+
+export function actionId(anomalyId: string, kind: ActionKind, target: Target): string {
+  // Kept identical to the first release for quarantine, so records and labels stay valid.
+  if (kind === 'quarantine') return stableId('action', anomalyId, 'quarantine', target.namespace ?? '', target.name);
+  return stableId('action', anomalyId, kind, target.kind, target.namespace ?? '', target.arn ?? target.name);
+}
+
+function workloadRef(anomaly: BehaviorAnomaly): string | undefined {
+  const w = anomaly.workload;
+  if (w?.owner) return `${w.owner.kind}/${w.owner.name}`;
+  return w?.pod ? `Pod/${w.pod}` : undefined;
+}
+
+function targets(anomaly: BehaviorAnomaly): Array<{ kind: ActionKind; target: Target; skip?: string }> {
+  const out: Array<{ kind: ActionKind; target: Target; skip?: string }> = [];
+  const w = anomaly.workload;
+  const rec = new Set(anomaly.recommendedActions);
+  if (rec.has('quarantine') && w?.pod) out.push({ kind: 'quarantine', target: { kind: 'Pod', namespace: w.namespace, name: w.pod } });
+  if (rec.has('tighten-egress') && w) {
+    if (w.owner?.kind === 'Deployment') out.push({ kind: 'tighten-egress', target: { kind: 'Deployment', namespace: w.namespace, name: w.owner.name } });
+    else if (w.pod) out.push({ kind: 'tighten-egress', target: { kind: 'Pod', namespace: w.namespace, name: w.pod } });
+  }
+  if (rec.has('revoke-credentials')) {
+    const p = anomaly.principal;
+    const sa = p.type === 'ServiceAccount' ? serviceAccountOf(anomaly) : undefined;
+    if (sa) out.push({ kind: 'revoke-credentials', target: { kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name } });
+    else if (p.type === 'IAMRole' || p.type === 'IAMUser') {
+      const arn = p.name.startsWith('arn:') ? p.name : (p.arn ?? p.name);
+      const name = p.type === 'IAMRole' ? (roleNameFromArn(arn) ?? arn) : (arn.split('/').pop() ?? arn);
+      out.push({ kind: 'revoke-credentials', target: { kind: p.type, name, arn } });
+    } else if (p.type === 'Node' && p.arn) {
       out.push({
-        action: {
-          ...base,
-          changes: [
-            `label pod ${ns}/${pod} ${QUARANTINE_LABEL}=${quarantineToken(id)} and remove its workload labels, so Services, its ReplicaSet and existing allow policies stop selecting it`,
-            `apply NetworkPolicy ${ns}/${policy.metadata.name} denying all ingress and egress of the quarantined pod`,
-            `revert at ${expiresAt}: delete the policy and restore the pod's labels`,
-          ],
-        },
-        policies: [policy],
+        kind: 'revoke-credentials',
+        target: { kind: 'IAMRole', name: roleNameFromArn(p.arn) ?? p.arn, arn: p.arn },
+        skip: `node credentials are never revoked: it would cut off every pod on node ${p.name.replace(/^system:node:/, '')}`,
       });
     }
+    // Other principal types (users of other authenticators, anonymous, control plane) have no
+    // credential boundwatch can revoke; detectors never recommend it for them.
+  }
+  if (out.length === 0 && rec.has('notify')) {
+    const p = anomaly.principal;
+    const sa = serviceAccountOf(anomaly);
+    const target: Target | undefined = w?.pod
+      ? { kind: 'Pod', namespace: w.namespace, name: w.pod }
+      : sa
+        ? { kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name }
+        : p.type === 'IAMRole' || p.type === 'IAMUser'
+          ? { kind: p.type, name: p.name.split('/').pop() ?? p.name, ...(p.arn ? { arn: p.arn } : {}) }
+          : undefined;
+    if (target) out.push({ kind: 'notify', target });
   }
   return out;
 }
 
-function skipReason(anomaly: BehaviorAnomaly, ns: string, config: PlanInput['config']): string | undefined {
-  if (config.protectedNamespaces.includes(ns)) return `namespace ${ns} is protected`;
-  if (config.protectedPrincipals.includes(anomaly.principal.name)) return `principal ${anomaly.principal.name} is protected`;
+function railReason(anomaly: BehaviorAnomaly, kind: ActionKind, target: Target, config: EnforcementConfig): string | undefined {
+  if (kind === 'notify') return undefined;
+  const protectedNs = protectedNamespaces(config);
+  const namespaces = [target.namespace, anomaly.workload?.namespace, anomaly.principal.type === 'ServiceAccount' ? anomaly.principal.namespace : undefined].filter((n): n is string => !!n);
+  const ns = namespaces.find((n) => protectedNs.has(n));
+  if (ns) return `namespace ${ns} is protected`;
+  const p = anomaly.principal;
+  const hit = [p.name, p.arn].find((x) => x !== undefined && config.protectedPrincipals.includes(x));
+  if (hit) return `principal ${hit} is protected`;
+  const allowed = allowListMatch(config.allowList, kind, { principal: p, ...(namespaces[0] ? { namespace: namespaces[0] } : {}), ...(workloadRef(anomaly) ? { workload: workloadRef(anomaly)! } : {}) });
+  if (allowed) return `allow-listed for ${kind}${allowed.reason ? `: ${allowed.reason}` : ''}`;
   return undefined;
+}
+
+/** The actions an anomaly calls for, in execution order, each already screened by the safety rails. */
+export function planIntents({ anomaly, mode, config, now }: IntentInput): ActionIntent[] {
+  if (mode === 'off') return [];
+  const expiresAt = new Date(now.getTime() + config.ttlMinutes * 60_000).toISOString();
+  const intents = targets(anomaly).map(({ kind, target, skip }) => {
+    const reason = skip ?? railReason(anomaly, kind, target, config);
+    return { id: actionId(anomaly.id, kind, target), kind, target, expiresAt, ...(reason ? { skip: reason } : {}) };
+  });
+  // "always" deletes the pod to revoke its bound token: quarantining it first would be moot.
+  const revoke = intents.find((i) => i.kind === 'revoke-credentials' && i.target.kind === 'ServiceAccount' && !i.skip);
+  if (config.boundTokenRevocation === 'always' && revoke) {
+    for (const i of intents) {
+      if (i.kind === 'quarantine' && !i.skip && i.target.namespace === revoke.target.namespace) {
+        i.skip = `superseded: the pod is deleted to revoke its stolen token (enforcement.boundTokenRevocation is "always")`;
+      }
+    }
+  }
+  return intents.sort((a, b) => ACTION_ORDER.indexOf(a.kind) - ACTION_ORDER.indexOf(b.kind));
 }

@@ -1,27 +1,26 @@
 /**
- * Quarantine plan for one pod. NetworkPolicies only add allowances (reference
+ * Quarantine of one pod. NetworkPolicies only add allowances (reference
  * networkpolicy-semantics.md §7), so a deny-all policy alone would leave the pod reachable
- * through any policy that already allows it. The plan therefore relabels the pod with a
- * quarantine label (and strips the labels that Services, ReplicaSets and allow policies select
- * on, so the controller replaces it and nothing selects it any more) and applies a deny-all
- * policy that selects only the quarantine label. The pod keeps running for forensics.
+ * through any policy that already allows it. The plan therefore
+ * 1. applies a deny-all policy (Ingress and Egress, no rules) that selects only a quarantine
+ *    label no pod carries yet, so applying it changes nothing;
+ * 2. relabels the pod in one conditional merge patch: the quarantine label on, every other
+ *    label off, so Services, its ReplicaSet and the existing allow policies stop selecting it
+ *    and the deny-all policy starts to. The labels removed are kept in the policy's
+ *    annotations and in the action record, and restored on release.
+ * The pod keeps running for forensics. Host-network pods are skipped: NetworkPolicy cannot
+ * select their traffic (it is the node's), so a "quarantine" would only pretend.
  */
+import type { V1Pod } from '@kubernetes/client-node';
 import { stableId } from '../events/ids';
+import type { BehaviorAnomaly } from '../events/schema';
+import { podOwner } from '../k8s/inventory';
+import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ActionIntent, type ActionPlan, type NetworkPolicyManifest } from './types';
 
-export const QUARANTINE_LABEL = 'boundwatch.io/quarantine';
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'boundwatch' } as const;
+export type { NetworkPolicyManifest } from './types';
 
-export interface NetworkPolicyManifest {
-  apiVersion: 'networking.k8s.io/v1';
-  kind: 'NetworkPolicy';
-  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
-  spec: {
-    podSelector: { matchLabels: Record<string, string> };
-    policyTypes: Array<'Ingress' | 'Egress'>;
-    ingress?: unknown[];
-    egress?: unknown[];
-  };
-}
+export const QUARANTINE_LABEL = LABELS.quarantine;
+export const MANAGED_BY = { [LABELS.managedBy]: MANAGED_BY_VALUE } as const;
 
 /** A DNS-1123 name of at most 63 characters: a readable prefix plus a hash for uniqueness. */
 export function boundedName(prefix: string, subject: string, max = 63): string {
@@ -32,23 +31,143 @@ export function boundedName(prefix: string, subject: string, max = 63): string {
   return [prefix, middle, hash].filter(Boolean).join('-');
 }
 
+/** The action's short token: a valid label value that ties objects to one action. */
 export function quarantineToken(actionId: string): string {
   return actionId.replaceAll('-', '').slice(0, 16);
 }
 
-export function quarantinePolicy(namespace: string, pod: string, actionId: string, anomalyId: string, expiresAt: string): NetworkPolicyManifest {
+export function quarantinePolicyName(pod: string): string {
+  return boundedName('boundwatch-quarantine', pod);
+}
+
+/** The deny-all policy; `restore` (the labels the pod had) is added once they are known. */
+export function quarantinePolicy(
+  namespace: string,
+  pod: string,
+  actionId: string,
+  anomalyId: string,
+  expiresAt: string,
+  extra: { podUid?: string; restore?: Record<string, string> } = {},
+): NetworkPolicyManifest {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: {
-      name: boundedName('boundwatch-quarantine', pod),
+      name: quarantinePolicyName(pod),
       namespace,
-      labels: { ...MANAGED_BY, 'boundwatch.io/action': quarantineToken(actionId) },
-      annotations: { 'boundwatch.io/anomaly-id': anomalyId, 'boundwatch.io/action-id': actionId, 'boundwatch.io/expires-at': expiresAt },
+      labels: { ...MANAGED_BY, [LABELS.action]: quarantineToken(actionId) },
+      annotations: {
+        [ANNOTATIONS.anomalyId]: anomalyId,
+        [ANNOTATIONS.actionId]: actionId,
+        [ANNOTATIONS.kind]: 'quarantine',
+        [ANNOTATIONS.expiresAt]: expiresAt,
+        [ANNOTATIONS.pod]: pod,
+        ...(extra.podUid ? { [ANNOTATIONS.podUid]: extra.podUid } : {}),
+        ...(extra.restore ? { [ANNOTATIONS.restoreLabels]: JSON.stringify(sortKeys(extra.restore)) } : {}),
+      },
     },
     spec: {
       podSelector: { matchLabels: { [QUARANTINE_LABEL]: quarantineToken(actionId) } },
       policyTypes: ['Ingress', 'Egress'],
     },
+  };
+}
+
+export function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+}
+
+/** The labels a quarantine removes: all of them, except a quarantine label already present. */
+export function labelsToRemove(labels: Record<string, string> | undefined): Record<string, string> {
+  const out = { ...(labels ?? {}) };
+  delete out[QUARANTINE_LABEL];
+  return sortKeys(out);
+}
+
+/** What happens to the pod's controller when the pod stops matching its selector. */
+export function ownerConsequence(pod: V1Pod): string {
+  const ref = (pod.metadata?.ownerReferences ?? []).find((r) => r.controller) ?? pod.metadata?.ownerReferences?.[0];
+  const owner = podOwner(pod);
+  if (!ref) return 'it has no controller: nothing replaces it while it is quarantined';
+  switch (ref.kind) {
+    case 'ReplicaSet':
+      return `its ReplicaSet ${ref.name}${owner?.kind === 'Deployment' ? ` (Deployment ${owner.name})` : ''} releases it and starts a replacement, so the workload keeps serving`;
+    case 'StatefulSet':
+      return `StatefulSet ${ref.name} cannot recreate a pod of the same name while this one exists: that replica stays out of service until release`;
+    case 'DaemonSet':
+      return `DaemonSet ${ref.name} releases it and starts a replacement on node ${pod.spec?.nodeName ?? 'its node'}`;
+    case 'Job':
+      return `Job ${ref.name} releases it and may start a replacement pod`;
+    default:
+      return `its controller ${ref.kind} ${ref.name} may release it and start a replacement`;
+  }
+}
+
+/**
+ * EKS caveat (reference netpol-anchors.md §8, aws-network-policy-agent#327): the VPC CNI
+ * agent documents policies only for pods with ownerReferences and keys pods by name prefix.
+ * Once its controller releases it, a quarantined pod has no ownerReferences.
+ */
+export function eksCaveat(pod: V1Pod): string {
+  if (!(pod.metadata?.ownerReferences ?? []).length) return 'on EKS the VPC CNI network policy agent does not enforce policies on pods without ownerReferences: confirm the isolation, or enforce with Calico or Cilium';
+  return `on EKS the VPC CNI network policy agent documents policies only for pods with ownerReferences, which this pod loses when its controller releases it: confirm the isolation on node ${pod.spec?.nodeName ?? '(unknown)'}`;
+}
+
+export interface QuarantineFacts {
+  /** The live pod; `undefined` when this run has no cluster access, `null` when it is gone. */
+  pod: V1Pod | null | undefined;
+}
+
+export function planQuarantine(intent: ActionIntent, anomaly: BehaviorAnomaly, facts: QuarantineFacts): ActionPlan {
+  const ns = intent.target.namespace!;
+  const name = intent.target.name;
+  const token = quarantineToken(intent.id);
+  const base = quarantinePolicy(ns, name, intent.id, anomaly.id, intent.expiresAt);
+  const revertLine = `revert at ${intent.expiresAt}: restore the pod's labels and delete the policy`;
+  const policyLine = `apply NetworkPolicy ${ns}/${base.metadata.name} selecting ${QUARANTINE_LABEL}=${token}: all ingress and egress denied`;
+  if (facts.pod === undefined) {
+    return {
+      operations: [{ op: 'quarantine-pod', namespace: ns, pod: name, token, policy: base }],
+      changes: [
+        policyLine,
+        `label pod ${ns}/${name} ${QUARANTINE_LABEL}=${token} and remove all its other labels, so Services, its ReplicaSet and existing allow policies stop selecting it; the pod keeps running for forensics`,
+        revertLine,
+        'not verified: this run has no cluster access',
+      ],
+      policies: [base],
+    };
+  }
+  const pod = facts.pod;
+  if (pod === null) return { skip: `pod ${ns}/${name} not found: it is gone already, nothing to isolate`, operations: [], changes: [], policies: [] };
+  if (pod.spec?.hostNetwork) {
+    return {
+      skip: `pod ${ns}/${name} uses the host network: NetworkPolicies cannot select its traffic (it is the node's), so it cannot be quarantined; revoke its credentials or cordon and drain node ${pod.spec.nodeName ?? ''}`.trim(),
+      operations: [],
+      changes: [],
+      policies: [],
+    };
+  }
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') {
+    return { skip: `pod ${ns}/${name} has finished (${phase}): nothing runs to isolate`, operations: [], changes: [], policies: [] };
+  }
+  const current = pod.metadata?.labels?.[QUARANTINE_LABEL];
+  if (current !== undefined && current !== token) {
+    return { skip: `pod ${ns}/${name} is already quarantined by another boundwatch action (${QUARANTINE_LABEL}=${current})`, operations: [], changes: [], policies: [] };
+  }
+  const remove = labelsToRemove(pod.metadata?.labels);
+  const uid = pod.metadata?.uid;
+  const policy = quarantinePolicy(ns, name, intent.id, anomaly.id, intent.expiresAt, { ...(uid ? { podUid: uid } : {}), restore: remove });
+  const removed = Object.entries(remove).map(([k, v]) => `${k}=${v}`);
+  const changes = [
+    policyLine,
+    `label pod ${ns}/${name} ${QUARANTINE_LABEL}=${token} and remove its ${removed.length} other label${removed.length === 1 ? '' : 's'}${removed.length ? ` (${removed.join(', ')})` : ''}, so Services and existing allow policies stop selecting it; the pod keeps running for forensics`,
+    ownerConsequence(pod),
+  ];
+  changes.push(eksCaveat(pod), revertLine);
+  return {
+    operations: [{ op: 'quarantine-pod', namespace: ns, pod: name, ...(uid ? { uid } : {}), token, policy, remove }],
+    changes,
+    policies: [policy],
   };
 }

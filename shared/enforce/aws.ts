@@ -1,0 +1,242 @@
+/**
+ * The AWS side of enforcement, as small ports over the real SDK clients (passed in, created
+ * once per container): IAM inline policies that revoke a role's active sessions, EKS access
+ * policy associations, and the EventBridge Scheduler one-time schedules that revert actions.
+ * Errors come back named and classified: retryable (throttling, 5xx after the SDK's own
+ * retries) or not (access denied, validation), never with request bodies.
+ */
+import {
+  DeleteRolePolicyCommand,
+  PutRolePolicyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import {
+  AssociateAccessPolicyCommand,
+  DisassociateAccessPolicyCommand,
+  ListAssociatedAccessPoliciesCommand,
+  type EKSClient,
+} from '@aws-sdk/client-eks';
+import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { BoundwatchError, ConfigError, DownstreamError } from '../errors';
+import type { AccessScope } from './types';
+
+/** A failed AWS call; `retryable` when trying again later can succeed. */
+export class AwsCallError extends BoundwatchError {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+const NOT_RETRYABLE = /AccessDenied|Unauthorized|NotAuthorized|Validation|InvalidParameter|InvalidInput|MalformedPolicy|LimitExceeded|UnmodifiableEntity|Forbidden/;
+
+function awsError(operation: string, err: unknown): AwsCallError | DownstreamError {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const code = e?.name ?? 'Error';
+  const status = e?.$metadata?.httpStatusCode;
+  const retryable = !NOT_RETRYABLE.test(code) && (status === undefined || status >= 500 || status === 429 || e?.$retryable !== undefined || /Throttl|ServiceUnavailable|InternalFailure|ServiceFailure|TimeoutError|ECONN/.test(code));
+  const message = `${operation}: ${code}${e?.message ? `: ${e.message}` : ''}`;
+  return retryable ? new DownstreamError(message, { cause: err }) : new AwsCallError(message, false, code);
+}
+
+function isNotFound(err: unknown): boolean {
+  const name = (err as { name?: string })?.name ?? '';
+  return name === 'NoSuchEntityException' || name === 'NoSuchEntity' || name === 'ResourceNotFoundException';
+}
+
+// ---- IAM ---------------------------------------------------------------------------------
+
+export interface IamPort {
+  putRolePolicy(roleName: string, policyName: string, document: string): Promise<void>;
+  deleteRolePolicy(roleName: string, policyName: string): Promise<'deleted' | 'not-found'>;
+}
+
+export function iamPort(client: Pick<IAMClient, 'send'>): IamPort {
+  return {
+    async putRolePolicy(roleName, policyName, document) {
+      try {
+        await client.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: document }));
+      } catch (err) {
+        throw awsError(`iam:PutRolePolicy ${roleName}/${policyName}`, err);
+      }
+    },
+    async deleteRolePolicy(roleName, policyName) {
+      try {
+        await client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
+        return 'deleted';
+      } catch (err) {
+        if (isNotFound(err)) return 'not-found';
+        throw awsError(`iam:DeleteRolePolicy ${roleName}/${policyName}`, err);
+      }
+    },
+  };
+}
+
+/**
+ * The AWS "revoke active sessions" pattern: deny everything to sessions issued before `at`.
+ * New sessions (issued after `at`) are unaffected, so workloads that re-assume the role recover.
+ */
+export function revokeSessionsPolicy(at: Date): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'BoundwatchRevokeOlderSessions',
+        Effect: 'Deny',
+        Action: ['*'],
+        Resource: ['*'],
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': at.toISOString().replace(/\.\d{3}Z$/, 'Z') } },
+      },
+    ],
+  });
+}
+
+/** `arn:aws:iam::123456789012:role/path/name` → `name` (IAM APIs take the name without its path). */
+export function roleNameFromArn(arn: string): string | undefined {
+  const m = /^arn:aws[\w-]*:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]{1,64})$/.exec(arn);
+  return m?.[1];
+}
+
+// ---- EKS access policies -----------------------------------------------------------------
+
+export interface AssociatedAccessPolicy {
+  policyArn: string;
+  accessScope: AccessScope;
+}
+
+export interface AccessPolicyPort {
+  /** The policies associated with the principal's access entry; null when it has no access entry. */
+  listAssociated(clusterName: string, principalArn: string): Promise<AssociatedAccessPolicy[] | null>;
+  disassociate(clusterName: string, principalArn: string, policyArn: string): Promise<'deleted' | 'not-found'>;
+  associate(clusterName: string, principalArn: string, policyArn: string, scope: AccessScope): Promise<void>;
+}
+
+export function accessPolicyPort(client: Pick<EKSClient, 'send'>): AccessPolicyPort {
+  return {
+    async listAssociated(clusterName, principalArn) {
+      const out: AssociatedAccessPolicy[] = [];
+      let nextToken: string | undefined;
+      try {
+        do {
+          const page = await client.send(new ListAssociatedAccessPoliciesCommand({ clusterName, principalArn, ...(nextToken ? { nextToken } : {}) }));
+          for (const p of page.associatedAccessPolicies ?? []) {
+            if (!p.policyArn) continue;
+            const type = p.accessScope?.type === 'namespace' ? 'namespace' : 'cluster';
+            out.push({ policyArn: p.policyArn, accessScope: { type, ...(type === 'namespace' ? { namespaces: [...(p.accessScope?.namespaces ?? [])] } : {}) } });
+          }
+          nextToken = page.nextToken;
+        } while (nextToken);
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw awsError(`eks:ListAssociatedAccessPolicies ${clusterName} ${principalArn}`, err);
+      }
+      return out;
+    },
+    async disassociate(clusterName, principalArn, policyArn) {
+      try {
+        await client.send(new DisassociateAccessPolicyCommand({ clusterName, principalArn, policyArn }));
+        return 'deleted';
+      } catch (err) {
+        if (isNotFound(err)) return 'not-found';
+        throw awsError(`eks:DisassociateAccessPolicy ${clusterName} ${principalArn} ${policyArn}`, err);
+      }
+    },
+    async associate(clusterName, principalArn, policyArn, scope) {
+      try {
+        await client.send(
+          new AssociateAccessPolicyCommand({
+            clusterName,
+            principalArn,
+            policyArn,
+            accessScope: { type: scope.type, ...(scope.type === 'namespace' ? { namespaces: scope.namespaces ?? [] } : {}) },
+          }),
+        );
+      } catch (err) {
+        throw awsError(`eks:AssociateAccessPolicy ${clusterName} ${principalArn} ${policyArn}`, err);
+      }
+    },
+  };
+}
+
+// ---- Revert schedules --------------------------------------------------------------------
+
+/** Invokes the revert of an action at a time; both methods are idempotent. */
+export interface RevertScheduler {
+  /** Schedules the revert of `actionId` at `at`; returns the schedule's name. */
+  schedule(actionId: string, cluster: string, at: Date): Promise<string>;
+  cancel(name: string): Promise<void>;
+  readonly description: string;
+}
+
+/** The revert function's input, as the schedule (or `release`) sends it. */
+export interface RevertInput {
+  actionId: string;
+  cluster?: string;
+  trigger?: 'expiry' | 'release';
+}
+
+export interface AwsSchedulerOptions {
+  groupName: string;
+  /** The role EventBridge Scheduler assumes to invoke the revert function (needed to create schedules). */
+  roleArn?: string;
+  revertFunctionArn?: string;
+  deadLetterArn?: string;
+}
+
+/** Schedule names allow [0-9a-zA-Z-_.]{1,64}: `bw-revert-` plus the action id fits. */
+export function scheduleName(actionId: string): string {
+  return `bw-revert-${actionId}`.replace(/[^0-9A-Za-z._-]/g, '-').slice(0, 64);
+}
+
+/** `at(yyyy-mm-ddThh:mm:ss)`, in UTC, rounded up to the next second. */
+export function atExpression(at: Date): string {
+  const t = new Date(Math.ceil(at.getTime() / 1000) * 1000);
+  return `at(${t.toISOString().slice(0, 19)})`;
+}
+
+export function awsRevertScheduler(client: Pick<SchedulerClient, 'send'>, opts: AwsSchedulerOptions): RevertScheduler {
+  return {
+    description: `EventBridge Scheduler group ${opts.groupName}`,
+    async schedule(actionId, cluster, at) {
+      if (!opts.roleArn || !opts.revertFunctionArn) throw new ConfigError('creating revert schedules needs the scheduler role and the revert function ARN');
+      const name = scheduleName(actionId);
+      const input: RevertInput = { actionId, cluster, trigger: 'expiry' };
+      try {
+        await client.send(
+          new CreateScheduleCommand({
+            Name: name,
+            GroupName: opts.groupName,
+            ScheduleExpression: atExpression(at),
+            ScheduleExpressionTimezone: 'UTC',
+            FlexibleTimeWindow: { Mode: 'OFF' },
+            ActionAfterCompletion: 'DELETE',
+            Description: `boundwatch: revert enforcement action ${actionId}`,
+            Target: {
+              Arn: opts.revertFunctionArn,
+              RoleArn: opts.roleArn,
+              Input: JSON.stringify(input),
+              RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 24 * 3600 },
+              ...(opts.deadLetterArn ? { DeadLetterConfig: { Arn: opts.deadLetterArn } } : {}),
+            },
+          }),
+        );
+      } catch (err) {
+        // Redelivery: the schedule of this action exists already.
+        if ((err as { name?: string })?.name === 'ConflictException') return name;
+        throw awsError(`scheduler:CreateSchedule ${opts.groupName}/${name}`, err);
+      }
+      return name;
+    },
+    async cancel(name) {
+      try {
+        await client.send(new DeleteScheduleCommand({ Name: name, GroupName: opts.groupName }));
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw awsError(`scheduler:DeleteSchedule ${opts.groupName}/${name}`, err);
+      }
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Enforcement settings (the `enforcement` section of the configuration, DESIGN.md §7) and the
+ * pure checks derived from them: which namespaces and principals are protected, and which
+ * allow-list entries exempt a target from an action kind.
+ */
+import { z } from 'zod';
+import { ACTIONS, ActionKind, Severity, type BehaviorAnomaly } from '../events/schema';
+
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * What revoking a stolen pod-bound service-account token does when the same anomaly also asks
+ * for quarantine. A bound token dies only with its pod, and deleting the pod destroys what a
+ * quarantine keeps for forensics:
+ * - `unless-quarantined` (default): delete the pod only when it could not be quarantined; a
+ *   quarantined pod keeps running, isolated, and the action says that the token stays valid
+ *   until the pod is deleted (and whether it was used from outside the pod).
+ * - `always`: delete the pod (the quarantine of that pod is then skipped as superseded).
+ * - `never`: never delete pods; only legacy token secrets are deleted.
+ */
+export const BOUND_TOKEN_REVOCATION = ['unless-quarantined', 'always', 'never'] as const;
+export const BoundTokenRevocation = z.enum(BOUND_TOKEN_REVOCATION);
+export type BoundTokenRevocation = z.infer<typeof BoundTokenRevocation>;
+
+/**
+ * One allow-list entry: targets boundwatch never acts on for the given action kinds (all kinds
+ * but `notify` when absent). Every field given must match; `*` in a value matches any run of
+ * characters (`system:serviceaccount:ci:*`, `Deployment/payments-*`).
+ */
+export const AllowEntry = z
+  .object({
+    actions: z.array(ActionKind).min(1).optional(),
+    /** Principal name (username or canonical ARN) or the session ARN. */
+    principal: z.string().min(1).optional(),
+    namespace: z.string().min(1).optional(),
+    /** `Kind/name` of the workload (`Deployment/checkout`), or its name alone. */
+    workload: z.string().min(1).optional(),
+    /** Why, for the skipped action's reason. */
+    reason: z.string().max(200).optional(),
+  })
+  .strict()
+  .refine((e) => e.principal !== undefined || e.namespace !== undefined || e.workload !== undefined, {
+    message: 'an allow-list entry needs at least one of principal, namespace or workload',
+  });
+export type AllowEntry = z.infer<typeof AllowEntry>;
+
+export const EnforcementConfig = z
+  .object({
+    minSeverity: Severity.default('HIGH'),
+    ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+    maxActionsPerHour: z.number().int().min(0).max(1000).default(10),
+    protectedNamespaces: z.array(z.string().regex(K8S_NAME)).default(['kube-system']),
+    /** boundwatch's own namespace (for anything of it that runs in the cluster): always protected. */
+    boundwatchNamespace: z.string().regex(K8S_NAME).default('boundwatch'),
+    /** Principals (usernames or canonical ARNs) that enforcement never acts on. */
+    protectedPrincipals: z.array(z.string().min(1)).default([]),
+    allowList: z.array(AllowEntry).default([]),
+    boundTokenRevocation: BoundTokenRevocation.default('unless-quarantined'),
+  })
+  .strict();
+export type EnforcementConfig = z.infer<typeof EnforcementConfig>;
+
+/** Action kinds an allow-list entry covers when it names none: every kind that changes something. */
+export const CHANGING_ACTIONS: readonly ActionKind[] = ACTIONS.filter((a) => a !== 'notify');
+
+export function protectedNamespaces(config: Pick<EnforcementConfig, 'protectedNamespaces' | 'boundwatchNamespace'>): Set<string> {
+  return new Set([...config.protectedNamespaces, config.boundwatchNamespace]);
+}
+
+function globMatches(pattern: string, value: string | undefined): boolean {
+  if (value === undefined) return false;
+  if (!pattern.includes('*')) return pattern === value;
+  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return re.test(value);
+}
+
+export interface AllowSubject {
+  principal: BehaviorAnomaly['principal'];
+  namespace?: string;
+  /** `Kind/name` of the workload, when known. */
+  workload?: string;
+}
+
+/** The first allow-list entry exempting this subject from `action`, if any. */
+export function allowListMatch(entries: readonly AllowEntry[], action: ActionKind, s: AllowSubject): AllowEntry | undefined {
+  return entries.find((e) => {
+    if (!(e.actions ?? CHANGING_ACTIONS).includes(action)) return false;
+    if (e.principal !== undefined && !globMatches(e.principal, s.principal.name) && !globMatches(e.principal, s.principal.arn)) return false;
+    if (e.namespace !== undefined && !globMatches(e.namespace, s.namespace)) return false;
+    if (e.workload !== undefined) {
+      const name = s.workload?.split('/')[1];
+      if (!globMatches(e.workload, s.workload) && !globMatches(e.workload, name)) return false;
+    }
+    return true;
+  });
+}

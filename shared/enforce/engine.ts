@@ -1,0 +1,446 @@
+/**
+ * The enforcement engine: one Behavior Anomaly in, its actions recorded, carried out (or
+ * planned) and announced. For each action, in order (plan.ts):
+ *
+ * 1. Idempotency. A conditional put of the action record claims the action; a redelivered
+ *    anomaly finds the record and only announces what was not announced yet. An attempt owns
+ *    the record for a lease; a crashed attempt is resumed after it, replaying the recorded
+ *    operations (they are idempotent), never re-planning them.
+ * 2. Safety rails (plan.ts), then the action's planner with what it can read (the pod, the
+ *    cluster, legacy token secrets, access policies, the flow-graph baseline).
+ * 3. Rate limit: one atomic counter per cluster and hour; over the limit the action is
+ *    `skipped`, and still announced.
+ * 4. dry-run: a server-side dry run of the cluster writes (when a cluster is reachable) and a
+ *    simulation of the result; `planned`. apply: the revert schedule first (nothing changes
+ *    without a guaranteed revert), then the operations, each undo step recorded as it
+ *    succeeds, then verification against the live cluster; `applied`.
+ * 5. Failure: whatever ran is rolled back, the action is `failed` with the reason, recorded
+ *    and announced. A retryable failure (API down, throttling) is retried by redelivery
+ *    (the caller throws RetryLaterError), which cannot double-act.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { ConfigError, DownstreamError, errorMessage } from '../errors';
+import { stableId } from '../events/ids';
+import { SCHEMA_VERSION, type BehaviorAnomaly, type EnforcementAction, type EnforcementMode } from '../events/schema';
+import type { ClusterInventory } from '../inventory/cluster';
+import { workloadKey } from '../inventory/workload';
+import type { ClusterClient } from '../k8s/client';
+import { inventoryFromCluster } from '../k8s/inventory';
+import type { NetworkPolicy } from '../netpol/types';
+import { parseNetworkPolicy } from '../netpol/validate';
+import { AwsCallError, type AccessPolicyPort, type IamPort, type RevertScheduler } from './aws';
+import type { BaselineSource } from './baseline';
+import type { EnforcementConfig } from './config';
+import { anomalyWorkload, planTightenEgress, verifyTightening } from './egress';
+import { mergeUndo, runOperation, runUndo, type ExecDeps } from './execute';
+import { planIntents, type PlannedAction } from './plan';
+import { planQuarantine, QUARANTINE_LABEL } from './quarantine';
+import { planRevoke, serviceAccountOf } from './revoke';
+import { RecordConflictError, type ActionRecord, type ActionStore } from './store';
+import type { ActionIntent, ActionPlan, Operation } from './types';
+import { isolationReport, reachability, toNetpolPolicies, withPodLabels, withPolicy } from './verify';
+
+export interface EngineDeps {
+  cluster: string;
+  mode: EnforcementMode;
+  config: EnforcementConfig;
+  now: () => Date;
+  store: ActionStore;
+  /** Publishes Enforcement Action events; throws when they did not all go out. */
+  announce: (actions: EnforcementAction[]) => Promise<void>;
+  kube?: ClusterClient;
+  iam?: IamPort;
+  access?: AccessPolicyPort;
+  /** The EKS cluster name for access-policy calls; `cluster` when absent. */
+  eksClusterName?: string;
+  scheduler?: RevertScheduler;
+  baselines?: BaselineSource;
+  /** How long one attempt owns an action; longer than the function's timeout. Default 5 min. */
+  leaseMs?: number;
+  /** Attempts of a retryable failure before it is final. Default 5. */
+  maxAttempts?: number;
+}
+
+/** Some actions must be tried again later (in progress elsewhere, or a retryable failure). */
+export class RetryLaterError extends DownstreamError {
+  constructor(
+    message: string,
+    readonly results: PlannedAction[],
+  ) {
+    super(message);
+  }
+}
+
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof AwsCallError) return err.retryable;
+  return err instanceof DownstreamError;
+}
+
+interface ClusterFacts {
+  inventory: ClusterInventory;
+  policies: NetworkPolicy[];
+}
+
+export async function readClusterFacts(kube: ClusterClient): Promise<ClusterFacts> {
+  const [inventory, policies] = await Promise.all([inventoryFromCluster(kube), kube.listNetworkPolicies()]);
+  return { inventory, policies: toNetpolPolicies(policies) };
+}
+
+function hashOf(action: EnforcementAction): string {
+  return stableId('announced', JSON.stringify(action));
+}
+
+const FINAL = new Set(['planned', 'applied', 'skipped', 'reverted']);
+
+interface Ctx {
+  deps: EngineDeps;
+  anomaly: BehaviorAnomaly;
+  mode: 'dry-run' | 'apply';
+  exec: ExecDeps;
+  /** Outcomes of this anomaly's earlier actions by kind and target (the revoke planner asks about the quarantine). */
+  outcomes: Map<string, EnforcementAction['outcome']>;
+  /** Facts read while planning, reused to simulate the result in dry-run. */
+  facts: Map<string, ClusterFacts>;
+}
+
+/**
+ * Enforces one anomaly. Returns every action with its final state; throws RetryLaterError
+ * (carrying the same results) when some action should be tried again by redelivery.
+ */
+export async function enforceAnomaly(deps: EngineDeps, anomaly: BehaviorAnomaly): Promise<PlannedAction[]> {
+  if (deps.mode === 'off') return [];
+  const intents = planIntents({ anomaly, mode: deps.mode, config: deps.config, now: deps.now() });
+  const ctx: Ctx = {
+    deps,
+    anomaly,
+    mode: deps.mode,
+    exec: { ...(deps.kube ? { kube: deps.kube } : {}), ...(deps.iam ? { iam: deps.iam } : {}), ...(deps.access ? { access: deps.access } : {}), dryRun: deps.mode !== 'apply' },
+    outcomes: new Map(),
+    facts: new Map(),
+  };
+  const results: PlannedAction[] = [];
+  const retry: string[] = [];
+  for (const intent of intents) {
+    const r = await processIntent(ctx, intent);
+    results.push(r.result);
+    ctx.outcomes.set(outcomeKey(intent.kind, intent.target.namespace, intent.target.name), r.result.action.outcome);
+    if (r.retry) retry.push(`${intent.kind} ${intent.id}: ${r.retry}`);
+  }
+  if (retry.length) throw new RetryLaterError(`retry later: ${retry.join('; ')}`, results);
+  return results;
+}
+
+function newRecord(ctx: Ctx, intent: ActionIntent, now: Date): ActionRecord {
+  const at = now.toISOString();
+  return {
+    id: intent.id,
+    anomalyId: ctx.anomaly.id,
+    cluster: ctx.deps.cluster,
+    kind: intent.kind,
+    mode: ctx.mode,
+    status: 'pending',
+    action: {
+      schemaVersion: SCHEMA_VERSION,
+      id: intent.id,
+      anomalyId: ctx.anomaly.id,
+      cluster: ctx.deps.cluster,
+      action: intent.kind,
+      target: intent.target,
+      mode: ctx.mode,
+      outcome: 'planned',
+      changes: [],
+      ...(intent.kind !== 'notify' ? { expiresAt: intent.expiresAt } : {}),
+    },
+    policies: [],
+    operations: [],
+    planned: false,
+    undo: [],
+    attempts: 1,
+    leaseUntil: now.getTime() + (ctx.deps.leaseMs ?? 300_000),
+    createdAt: at,
+    updatedAt: at,
+    version: 0,
+  };
+}
+
+const result = (rec: ActionRecord): PlannedAction => ({ action: rec.action, policies: rec.policies });
+
+async function processIntent(ctx: Ctx, intent: ActionIntent): Promise<{ result: PlannedAction; retry?: string }> {
+  const { deps } = ctx;
+  const now = deps.now();
+  let rec = await deps.store.get(intent.id, ctx.mode);
+  if (!rec) {
+    const fresh = newRecord(ctx, intent, now);
+    if (await deps.store.create(fresh)) return run(ctx, intent, fresh);
+    rec = (await deps.store.get(intent.id, ctx.mode))!;
+  }
+  const maxAttempts = deps.maxAttempts ?? 5;
+  const final = FINAL.has(rec.status) || (rec.status === 'failed' && (!rec.retryable || rec.attempts >= maxAttempts));
+  if (final) {
+    // A redelivery: nothing is done again, only an announcement that did not go out is repeated.
+    try {
+      await announce(ctx, rec);
+    } catch (err) {
+      return { result: result(rec), retry: `announcing failed: ${errorMessage(err)}` };
+    }
+    return { result: result(rec) };
+  }
+  if (rec.status === 'pending' && (rec.leaseUntil ?? 0) > now.getTime()) return { result: result(rec), retry: 'in progress in another invocation' };
+  // Resume an attempt that died, or retry a retryable failure.
+  rec.status = 'pending';
+  rec.attempts += 1;
+  rec.leaseUntil = now.getTime() + (deps.leaseMs ?? 300_000);
+  rec.updatedAt = now.toISOString();
+  try {
+    await deps.store.save(rec);
+  } catch (err) {
+    if (err instanceof RecordConflictError) return { result: result(rec), retry: 'taken over by another invocation' };
+    throw err;
+  }
+  return run(ctx, intent, rec);
+}
+
+async function announce(ctx: Ctx, rec: ActionRecord): Promise<void> {
+  const h = hashOf(rec.action);
+  if (rec.announced === h) return;
+  await ctx.deps.announce([rec.action]);
+  rec.announced = h;
+  await ctx.deps.store.save(rec);
+}
+
+async function finish(ctx: Ctx, rec: ActionRecord, outcome: Exclude<EnforcementAction['outcome'], 'reverted'>, changes: string[], reason?: string): Promise<{ result: PlannedAction; retry?: string }> {
+  rec.status = outcome;
+  const action: EnforcementAction = { ...rec.action, outcome, changes };
+  if (reason) action.reason = reason;
+  else delete action.reason;
+  rec.action = action;
+  delete rec.leaseUntil;
+  rec.updatedAt = ctx.deps.now().toISOString();
+  await ctx.deps.store.save(rec);
+  try {
+    await announce(ctx, rec);
+  } catch (err) {
+    return { result: result(rec), retry: `announcing failed: ${errorMessage(err)}` };
+  }
+  return { result: result(rec) };
+}
+
+async function run(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{ result: PlannedAction; retry?: string }> {
+  const { deps } = ctx;
+  try {
+    if (intent.skip) return await finish(ctx, rec, 'skipped', [], intent.skip);
+    if (!rec.planned) {
+      const plan = await planFor(ctx, intent);
+      if (plan.skip) return await finish(ctx, rec, 'skipped', plan.changes, plan.skip);
+      rec.operations = plan.operations;
+      rec.policies = plan.policies;
+      rec.action = { ...rec.action, changes: plan.changes };
+      rec.planned = true;
+      if (intent.kind !== 'notify' && !rec.rateCounted) {
+        const rate = await deps.store.consumeRate(deps.cluster, deps.now(), deps.config.maxActionsPerHour, ctx.mode);
+        if (!rate.allowed) {
+          return await finish(ctx, rec, 'skipped', plan.changes, `rate limit: ${deps.config.maxActionsPerHour} actions per hour on cluster ${deps.cluster} reached (enforcement.maxActionsPerHour)`);
+        }
+        rec.rateCounted = true;
+      }
+      await deps.store.save(rec);
+    }
+    if (ctx.mode === 'dry-run') return await dryRun(ctx, intent, rec);
+    return await apply(ctx, intent, rec);
+  } catch (err) {
+    if (err instanceof RecordConflictError) return { result: result(rec), retry: 'taken over by another invocation' };
+    return failed(ctx, rec, err);
+  }
+}
+
+// ---- planning --------------------------------------------------------------------------
+
+async function factsFor(ctx: Ctx, key: string): Promise<ClusterFacts | undefined> {
+  if (!ctx.deps.kube) return undefined;
+  let f = ctx.facts.get(key);
+  if (!f) {
+    f = await readClusterFacts(ctx.deps.kube);
+    ctx.facts.set(key, f);
+  }
+  return f;
+}
+
+async function planFor(ctx: Ctx, intent: ActionIntent): Promise<ActionPlan> {
+  const { deps, anomaly } = ctx;
+  const kube = deps.kube;
+  switch (intent.kind) {
+    case 'quarantine': {
+      const pod = kube ? await kube.getPod(intent.target.namespace!, intent.target.name) : undefined;
+      const plan = planQuarantine(intent, anomaly, { pod });
+      if (plan.skip || !kube) return plan;
+      const facts = await factsFor(ctx, intent.id);
+      const podId = `${intent.target.namespace}/${intent.target.name}`;
+      const before = reachability(facts!.inventory, facts!.policies, podId);
+      plan.changes.push(`before: ${before.inbound.length} source${before.inbound.length === 1 ? '' : 's'} could reach the pod and it could reach ${before.outbound.length} destination${before.outbound.length === 1 ? '' : 's'} (NetworkPolicy simulator, live cluster)`);
+      return plan;
+    }
+    case 'tighten-egress': {
+      const facts = await factsFor(ctx, intent.id);
+      const w = anomalyWorkload(anomaly, facts?.inventory);
+      const baseline = w && deps.baselines ? await deps.baselines.destinations(workloadKey(w), new Date(anomaly.window.start)) : undefined;
+      return planTightenEgress(intent, anomaly, { ...(facts ? { inventory: facts.inventory, policies: facts.policies } : {}), baseline });
+    }
+    case 'revoke-credentials': {
+      const sa = intent.target.kind === 'ServiceAccount' ? serviceAccountOf(anomaly) : undefined;
+      const podName = sa && anomaly.workload?.namespace === sa.namespace ? anomaly.workload.pod : undefined;
+      let pod: V1Pod | null | undefined;
+      if (kube && podName) pod = await kube.getPod(sa!.namespace, podName);
+      const quarantine = podName ? ctx.outcomes.get(outcomeKey('quarantine', sa!.namespace, podName)) : undefined;
+      const arn = intent.target.arn;
+      const accessPolicies = arn && deps.access ? await deps.access.listAssociated(deps.eksClusterName ?? deps.cluster, arn) : undefined;
+      return planRevoke(intent, anomaly, {
+        cluster: !!kube,
+        ...(pod !== undefined ? { pod } : {}),
+        ...(kube && sa ? { legacySecrets: await kube.legacyTokenSecrets(sa.namespace, sa.name) } : {}),
+        ...(quarantine && quarantine !== 'reverted' ? { quarantine } : {}),
+        boundTokenRevocation: deps.config.boundTokenRevocation,
+        iam: !!deps.iam,
+        eks: !!deps.access,
+        eksClusterName: deps.eksClusterName ?? deps.cluster,
+        ...(accessPolicies !== undefined ? { accessPolicies } : {}),
+        now: deps.now(),
+      });
+    }
+    case 'notify':
+      return { operations: [], changes: ['no change to the cluster or to credentials: the anomaly is announced on the alert topic only'], policies: [] };
+  }
+}
+
+function outcomeKey(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}:${namespace ?? ''}/${name}`;
+}
+
+// ---- dry run ---------------------------------------------------------------------------
+
+async function dryRun(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{ result: PlannedAction; retry?: string }> {
+  const changes = [...rec.action.changes];
+  let reason: string | undefined;
+  if (ctx.deps.kube) {
+    // The API server validates and admits each write without persisting it.
+    for (const op of rec.operations.filter(touchesCluster)) {
+      try {
+        await runOperation(ctx.exec, op, ctx.anomaly.id);
+      } catch (err) {
+        if (isRetryable(err)) throw err;
+        return finish(ctx, rec, 'failed', changes, `server-side dry run rejected it: ${errorMessage(err)}`);
+      }
+    }
+    changes.push('server-side dry run: the API server accepted every change');
+    const facts = ctx.facts.get(intent.id);
+    if (facts) {
+      const v = verification(ctx, intent, rec, simulateAfter(facts, rec.operations), false);
+      changes.push(...v.lines);
+      reason = v.reason;
+    }
+  }
+  return finish(ctx, rec, 'planned', changes, reason);
+}
+
+const touchesCluster = (op: Operation) => op.op === 'apply-policy' || op.op === 'quarantine-pod' || op.op === 'delete-pod' || op.op === 'delete-secret';
+
+/** The cluster as it would be after the operations: relabelled pods, added policies. */
+function simulateAfter(facts: ClusterFacts, ops: readonly Operation[]): ClusterFacts {
+  let { inventory, policies } = facts;
+  for (const op of ops) {
+    if (op.op === 'quarantine-pod') {
+      inventory = withPodLabels(inventory, `${op.namespace}/${op.pod}`, { [QUARANTINE_LABEL]: op.token });
+      policies = withPolicy(policies, parseNetworkPolicy(op.policy));
+    } else if (op.op === 'apply-policy') {
+      policies = withPolicy(policies, parseNetworkPolicy(op.policy));
+    }
+  }
+  return { inventory, policies };
+}
+
+function verification(ctx: Ctx, intent: ActionIntent, rec: ActionRecord, facts: ClusterFacts, live: boolean): { lines: string[]; reason?: string } {
+  const where = live ? 'against the live cluster' : 'on the simulated result';
+  if (intent.kind === 'quarantine') {
+    const op = rec.operations.find((o) => o.op === 'quarantine-pod');
+    if (!op || op.op !== 'quarantine-pod') return { lines: [] };
+    const podId = `${op.namespace}/${op.pod}`;
+    const r = isolationReport(facts.inventory, facts.policies, podId, `${op.namespace}/${op.policy.metadata.name}`);
+    const lines = r.residual.length
+      ? r.residual
+      : [`verified with the NetworkPolicy simulator ${where}: no pod, node or outside address reaches ${podId}, and it reaches nothing`];
+    lines.push(...r.inherent);
+    return { lines, ...(r.residual.length ? { reason: `isolation incomplete: ${r.residual.length} residual allowance${r.residual.length === 1 ? '' : 's'} (see changes)` } : {}) };
+  }
+  if (intent.kind === 'tighten-egress') {
+    const op = rec.operations.find((o) => o.op === 'apply-policy');
+    const w = anomalyWorkload(ctx.anomaly, facts.inventory);
+    if (!op || op.op !== 'apply-policy' || !w) return { lines: [] };
+    const lines = verifyTightening(ctx.anomaly, w, op.policy, facts, { live });
+    const residual = lines.filter((l) => l.startsWith('residual path'));
+    return { lines, ...(residual.length ? { reason: `still escapes: ${residual.length} of the anomaly's destinations remain reachable through other policies (see changes)` } : {}) };
+  }
+  return { lines: [] };
+}
+
+// ---- apply -----------------------------------------------------------------------------
+
+async function apply(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{ result: PlannedAction; retry?: string }> {
+  const { deps } = ctx;
+  if (rec.operations.length && !rec.schedule) {
+    if (!deps.scheduler) throw new ConfigError('enforcement mode apply needs a revert scheduler');
+    rec.schedule = await deps.scheduler.schedule(rec.id, deps.cluster, new Date(rec.action.expiresAt ?? deps.now().toISOString()));
+    await deps.store.save(rec);
+  }
+  for (const op of rec.operations) {
+    const r = await runOperation(ctx.exec, op, ctx.anomaly.id);
+    mergeUndo(rec.undo, r.undo);
+    await deps.store.save(rec);
+  }
+  const changes = [...rec.action.changes];
+  let reason: string | undefined;
+  if (deps.kube && (intent.kind === 'quarantine' || intent.kind === 'tighten-egress')) {
+    const v = verification(ctx, intent, rec, await readClusterFacts(deps.kube), true);
+    changes.push(...v.lines);
+    reason = v.reason;
+  }
+  return finish(ctx, rec, 'applied', changes, reason);
+}
+
+/** Rolls back what ran, records the failure, announces it; retryable failures are retried by redelivery. */
+async function failed(ctx: Ctx, rec: ActionRecord, err: unknown): Promise<{ result: PlannedAction; retry?: string }> {
+  const { deps } = ctx;
+  const retryable = isRetryable(err) && rec.attempts < (deps.maxAttempts ?? 5);
+  const notes: string[] = [];
+  let rollbackError: string | undefined;
+  const reversible = rec.undo.filter((s) => s.undo !== 'irreversible');
+  for (const step of [...reversible].reverse()) {
+    try {
+      notes.push(await runUndo(ctx.exec, step));
+      rec.undo = rec.undo.filter((s) => s !== step);
+    } catch (e) {
+      rollbackError = errorMessage(e);
+      break;
+    }
+  }
+  if (!rollbackError && rec.schedule && !rec.undo.some((s) => s.undo !== 'irreversible')) {
+    try {
+      await deps.scheduler?.cancel(rec.schedule);
+      delete rec.schedule;
+    } catch {
+      // The revert then runs at expiry and finds nothing to do.
+    }
+  }
+  rec.retryable = retryable;
+  const base = errorMessage(err);
+  const tail = rollbackError
+    ? `; rollback incomplete (${rollbackError}): the revert scheduled for ${rec.action.expiresAt} retries it`
+    : notes.length
+      ? `; rolled back: ${notes.join('; ')}`
+      : '';
+  const again = retryable ? ' (retried on redelivery)' : '';
+  try {
+    const out = await finish(ctx, rec, 'failed', rec.action.changes, `${base}${tail}${again}`);
+    return retryable ? { ...out, retry: base } : out;
+  } catch (e) {
+    return { result: result(rec), retry: `recording the failure failed: ${errorMessage(e)}` };
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Runs operations and their undo steps against the cluster, IAM and EKS. Every operation and
+ * every undo step is idempotent: a redelivery, a resumed attempt or a second release repeats
+ * it without effect. Cluster writes use field manager `boundwatch` (server-side apply for
+ * policies, force: boundwatch owns the objects it names) and preconditions (pod uid,
+ * resourceVersion) so that nothing boundwatch did not mean is ever touched.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { ConfigError, PolicyApplyError } from '../errors';
+import type { ClusterClient } from '../k8s/client';
+import { KubeConflictError } from '../k8s/errors';
+import type { AccessPolicyPort, IamPort } from './aws';
+import { labelsToRemove, quarantinePolicy, QUARANTINE_LABEL, sortKeys } from './quarantine';
+import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type NetworkPolicyManifest, type Operation, type UndoStep } from './types';
+
+export interface ExecDeps {
+  kube?: ClusterClient;
+  iam?: IamPort;
+  access?: AccessPolicyPort;
+  /** Server-side dry run for cluster writes; IAM and EKS calls are not made at all. */
+  dryRun: boolean;
+}
+
+export interface OpResult {
+  undo: UndoStep[];
+  /** What happened, for logs and the action's changes when it differs from the plan. */
+  note: string;
+}
+
+const CONFLICT_RETRIES = 3;
+
+function needKube(deps: ExecDeps): ClusterClient {
+  if (!deps.kube) throw new ConfigError('this action needs cluster access (a kubeconfig locally, the EKS access entry on AWS)');
+  return deps.kube;
+}
+
+/** Refuses to overwrite a policy that is not this action's (another action's, or nobody's). */
+async function assertPolicyIsOurs(kube: ClusterClient, policy: NetworkPolicyManifest): Promise<void> {
+  const existing = await kube.getNetworkPolicy(policy.metadata.namespace, policy.metadata.name);
+  if (!existing) return;
+  const ours = policy.metadata.annotations[ANNOTATIONS.actionId];
+  const theirs = existing.metadata?.annotations?.[ANNOTATIONS.actionId];
+  if (theirs === ours) return;
+  const id = `${policy.metadata.namespace}/${policy.metadata.name}`;
+  if (existing.metadata?.labels?.[LABELS.managedBy] === MANAGED_BY_VALUE && theirs) {
+    throw new PolicyApplyError(`NetworkPolicy ${id} belongs to boundwatch action ${theirs}: not overwritten`);
+  }
+  throw new PolicyApplyError(`NetworkPolicy ${id} exists and is not boundwatch's: not overwritten`);
+}
+
+async function applyPolicy(deps: ExecDeps, policy: NetworkPolicyManifest): Promise<OpResult> {
+  const kube = needKube(deps);
+  await assertPolicyIsOurs(kube, policy);
+  await kube.applyNetworkPolicy(policy, { force: true, dryRun: deps.dryRun });
+  const id = `${policy.metadata.namespace}/${policy.metadata.name}`;
+  return { undo: [{ undo: 'delete-policy', namespace: policy.metadata.namespace, name: policy.metadata.name }], note: `applied NetworkPolicy ${id}` };
+}
+
+/** The labels to restore for a pod already carrying `token`: from its policy's annotation. */
+async function recordedLabels(kube: ClusterClient, op: Extract<Operation, { op: 'quarantine-pod' }>): Promise<Record<string, string> | undefined> {
+  const live = await kube.getNetworkPolicy(op.namespace, op.policy.metadata.name);
+  const text = live?.metadata?.annotations?.[ANNOTATIONS.restoreLabels];
+  if (text) {
+    try {
+      return JSON.parse(text) as Record<string, string>;
+    } catch {
+      // fall through to the recorded plan
+    }
+  }
+  return op.remove;
+}
+
+/**
+ * Quarantine: apply the deny-all policy (which selects no pod yet), then in one conditional
+ * merge patch put the quarantine label on and take every other label off. If the pod changed
+ * in between (409), its labels are read again, the policy's restore annotation is updated and
+ * the patch is retried.
+ */
+async function quarantinePod(deps: ExecDeps, op: Extract<Operation, { op: 'quarantine-pod' }>, anomalyId: string): Promise<OpResult> {
+  const kube = needKube(deps);
+  const id = `${op.namespace}/${op.pod}`;
+  const actionId = op.policy.metadata.annotations[ANNOTATIONS.actionId]!;
+  const expiresAt = op.policy.metadata.annotations[ANNOTATIONS.expiresAt]!;
+  for (let attempt = 1; ; attempt++) {
+    const pod: V1Pod | null = await kube.getPod(op.namespace, op.pod);
+    if (!pod) throw new PolicyApplyError(`pod ${id} is gone: nothing to quarantine`);
+    const uid = pod.metadata?.uid;
+    if (op.uid && uid && uid !== op.uid) throw new PolicyApplyError(`pod ${id} was replaced (uid ${uid}, expected ${op.uid}): not quarantined`);
+    const current = pod.metadata?.labels?.[QUARANTINE_LABEL];
+    if (current !== undefined && current !== op.token) throw new PolicyApplyError(`pod ${id} is quarantined by another boundwatch action (${QUARANTINE_LABEL}=${current})`);
+    // A resumed attempt finds the pod relabelled already: what it had is in the policy annotation.
+    const remove = current === op.token ? ((await recordedLabels(kube, op)) ?? {}) : labelsToRemove(pod.metadata?.labels);
+    const policy = quarantinePolicy(op.namespace, op.pod, actionId, anomalyId, expiresAt, { ...(uid ? { podUid: uid } : {}), restore: remove });
+    await assertPolicyIsOurs(kube, policy);
+    await kube.applyNetworkPolicy(policy, { force: true, dryRun: deps.dryRun });
+    const patch: Record<string, string | null> = { [QUARANTINE_LABEL]: op.token };
+    for (const key of Object.keys(pod.metadata?.labels ?? {})) if (key !== QUARANTINE_LABEL) patch[key] = null;
+    try {
+      await kube.patchPodLabels(op.namespace, op.pod, patch, { dryRun: deps.dryRun, ...(pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}) });
+    } catch (err) {
+      if (err instanceof KubeConflictError && attempt < CONFLICT_RETRIES) continue;
+      throw err;
+    }
+    const restore = sortKeys(remove);
+    return {
+      undo: [
+        { undo: 'delete-policy', namespace: op.namespace, name: policy.metadata.name },
+        { undo: 'restore-pod-labels', namespace: op.namespace, pod: op.pod, ...(uid ? { uid } : {}), token: op.token, labels: restore },
+      ],
+      note: `quarantined pod ${id}: removed ${Object.keys(restore).length} labels, applied NetworkPolicy ${op.namespace}/${policy.metadata.name}`,
+    };
+  }
+}
+
+export async function runOperation(deps: ExecDeps, op: Operation, anomalyId: string): Promise<OpResult> {
+  switch (op.op) {
+    case 'apply-policy':
+      return applyPolicy(deps, op.policy);
+    case 'quarantine-pod':
+      return quarantinePod(deps, op, anomalyId);
+    case 'delete-pod': {
+      const r = await needKube(deps).deletePod(op.namespace, op.pod, { dryRun: deps.dryRun, ...(op.uid ? { uid: op.uid } : {}) });
+      const what = `pod ${op.namespace}/${op.pod}`;
+      const note = r === 'deleted' ? `deleted ${what} (${op.why})` : r === 'not-found' ? `${what} was gone already` : `${what} is now another pod (uid changed): left alone`;
+      return { undo: [{ undo: 'irreversible', what: `deleted ${what}`, reason: 'a deleted pod cannot be restored; its controller replaced it' }], note };
+    }
+    case 'delete-secret': {
+      const r = await needKube(deps).deleteSecret(op.namespace, op.name, { dryRun: deps.dryRun, ...(op.uid ? { uid: op.uid } : {}) });
+      const what = `legacy token secret ${op.namespace}/${op.name}`;
+      const note = r === 'deleted' ? `deleted ${what}` : r === 'not-found' ? `${what} was gone already` : `${what} was recreated (uid changed): left alone`;
+      return { undo: [{ undo: 'irreversible', what: `deleted ${what}`, reason: 'restoring it would restore the stolen credential; create a new token if the workload needs one' }], note };
+    }
+    case 'put-role-policy': {
+      if (!deps.iam) throw new ConfigError('revoking IAM sessions needs IAM access, which this runtime does not have');
+      if (!deps.dryRun) await deps.iam.putRolePolicy(op.roleName, op.policyName, op.document);
+      return { undo: [{ undo: 'delete-role-policy', roleName: op.roleName, policyName: op.policyName }], note: `put inline policy ${op.policyName} on role ${op.roleName}` };
+    }
+    case 'disassociate-access-policy': {
+      if (!deps.access) throw new ConfigError('changing EKS access policies needs EKS access, which this runtime does not have');
+      const r = deps.dryRun ? 'deleted' : await deps.access.disassociate(op.clusterName, op.principalArn, op.policyArn);
+      const undo: UndoStep[] = r === 'deleted' ? [{ undo: 'associate-access-policy', clusterName: op.clusterName, principalArn: op.principalArn, policyArn: op.policyArn, accessScope: op.accessScope }] : [];
+      return { undo, note: r === 'deleted' ? `disassociated ${op.policyArn} from ${op.principalArn}` : `${op.policyArn} was not associated with ${op.principalArn} any more` };
+    }
+  }
+}
+
+/** Undoes one step; returns what it did. Idempotent. */
+export async function runUndo(deps: Omit<ExecDeps, 'dryRun'>, step: UndoStep): Promise<string> {
+  switch (step.undo) {
+    case 'delete-policy': {
+      const r = await needKube(deps as ExecDeps).deleteNetworkPolicy(step.namespace, step.name);
+      return r === 'deleted' ? `deleted NetworkPolicy ${step.namespace}/${step.name}` : `NetworkPolicy ${step.namespace}/${step.name} was gone already`;
+    }
+    case 'restore-pod-labels':
+      return restorePodLabels(needKube(deps as ExecDeps), step);
+    case 'delete-role-policy': {
+      if (!deps.iam) throw new ConfigError(`deleting inline policy ${step.policyName} of role ${step.roleName} needs IAM access, which this runtime does not have`);
+      const r = await deps.iam.deleteRolePolicy(step.roleName, step.policyName);
+      return r === 'deleted' ? `deleted inline policy ${step.policyName} of role ${step.roleName}: its sessions work again` : `inline policy ${step.policyName} of role ${step.roleName} was gone already`;
+    }
+    case 'associate-access-policy': {
+      if (!deps.access) throw new ConfigError(`associating ${step.policyArn} again needs EKS access, which this runtime does not have`);
+      await deps.access.associate(step.clusterName, step.principalArn, step.policyArn, step.accessScope);
+      return `associated ${step.policyArn} with ${step.principalArn} again (${step.accessScope.type}${step.accessScope.namespaces?.length ? ` ${step.accessScope.namespaces.join(',')}` : ''})`;
+    }
+    case 'irreversible':
+      return `${step.what}: not restored (${step.reason})`;
+  }
+}
+
+async function restorePodLabels(kube: ClusterClient, step: Extract<UndoStep, { undo: 'restore-pod-labels' }>): Promise<string> {
+  const id = `${step.namespace}/${step.pod}`;
+  for (let attempt = 1; ; attempt++) {
+    const pod = await kube.getPod(step.namespace, step.pod);
+    if (!pod || (step.uid && pod.metadata?.uid && pod.metadata.uid !== step.uid)) return `pod ${id} is gone: no labels to restore`;
+    if (pod.metadata?.labels?.[QUARANTINE_LABEL] !== step.token) return `pod ${id} no longer carries the quarantine label: its labels are left as they are`;
+    const patch: Record<string, string | null> = { ...step.labels, [QUARANTINE_LABEL]: null };
+    try {
+      await kube.patchPodLabels(step.namespace, step.pod, patch, pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {});
+    } catch (err) {
+      if (err instanceof KubeConflictError && attempt < CONFLICT_RETRIES) continue;
+      throw err;
+    }
+    const owned = (pod.metadata?.ownerReferences ?? []).length > 0 || Object.keys(step.labels).includes('pod-template-hash');
+    return `restored ${Object.keys(step.labels).length} labels on pod ${id} and removed the quarantine label${owned ? '; its controller may adopt it again and scale back to its replica count' : ''}`;
+  }
+}
+
+/** Adds steps not already present (a resumed attempt repeats operations). */
+export function mergeUndo(into: UndoStep[], steps: readonly UndoStep[]): UndoStep[] {
+  const key = (s: UndoStep) => JSON.stringify(s);
+  const seen = new Set(into.map(key));
+  for (const s of steps) if (!seen.has(key(s))) into.push(s);
+  return into;
+}

@@ -1,0 +1,151 @@
+/**
+ * Revoke credentials.
+ *
+ * Service account. A pod-bound token (what kubelet mounts since 1.22) is valid until it
+ * expires or its pod is deleted, so revoking it means deleting that pod (with a uid
+ * precondition, so a new pod under the same name is never hit). That destroys what a
+ * quarantine keeps for forensics; `enforcement.boundTokenRevocation` decides (config.ts), and
+ * the action says plainly when the token stays valid and whether it was used from outside the
+ * pod. Legacy token secrets (long-lived, listed on the ServiceAccount) are deleted, recorded by
+ * name only. Neither can be restored: a revert would restore the stolen credential, so the
+ * revert of these steps is a no-op that says so.
+ *
+ * IAM role. An inline deny of everything for sessions issued before now (aws:TokenIssueTime),
+ * the AWS "revoke active sessions" pattern, reverted by deleting the inline policy; and the
+ * EKS access policies associated with the role's access entry are disassociated, reverted by
+ * associating them again with the recorded scope. IAM users: access keys have no issue time,
+ * so only the EKS associations are removed.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import type { BehaviorAnomaly } from '../events/schema';
+import type { SecretMetadata } from '../k8s/client';
+import type { AssociatedAccessPolicy } from './aws';
+import { revokeSessionsPolicy, roleNameFromArn } from './aws';
+import type { BoundTokenRevocation } from './config';
+import { quarantineToken } from './quarantine';
+import type { ActionIntent, ActionPlan, Operation } from './types';
+
+export interface RevokeFacts {
+  /** Whether this run can read the cluster. */
+  cluster: boolean;
+  /** The pod the stolen bound token belongs to (null: gone); only read when a pod is named. */
+  pod?: V1Pod | null;
+  /** Legacy token secrets of the service account (names and uids only). */
+  legacySecrets?: SecretMetadata[];
+  /** Outcome of this anomaly's quarantine of the same pod, if one was planned. */
+  quarantine?: 'planned' | 'applied' | 'skipped' | 'failed';
+  boundTokenRevocation: BoundTokenRevocation;
+  /** Whether IAM and EKS can be called in this run (local runs have no AWS credentials). */
+  iam: boolean;
+  eks: boolean;
+  eksClusterName: string;
+  /** Associated EKS access policies of the IAM principal; null: no access entry; undefined: not read. */
+  accessPolicies?: AssociatedAccessPolicy[] | null;
+  now: Date;
+}
+
+const IRREVERSIBLE = 'not restored at expiry or release: a deleted pod or token secret cannot be brought back (restoring a token would restore the stolen credential)';
+
+export function serviceAccountOf(anomaly: BehaviorAnomaly): { namespace: string; name: string } | undefined {
+  const m = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(anomaly.principal.name);
+  if (m) return { namespace: m[1]!, name: m[2]! };
+  const w = anomaly.workload;
+  if (anomaly.principal.type === 'ServiceAccount' && w?.serviceAccount) return { namespace: w.namespace, name: w.serviceAccount };
+  return undefined;
+}
+
+/** Source addresses in the evidence that are not the pod's own (nor its node's): the token left the pod. */
+export function usedFromOutside(anomaly: BehaviorAnomaly, pod: V1Pod | null | undefined): string[] {
+  const own = new Set([pod?.status?.podIP, ...(pod?.status?.podIPs ?? []).map((p) => p.ip), pod?.status?.hostIP].filter((x): x is string => !!x));
+  const ips = new Set(anomaly.findings.flatMap((f) => f.evidence.sourceIPs));
+  return [...ips].filter((ip) => !own.has(ip)).sort();
+}
+
+function planServiceAccount(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts): ActionPlan {
+  const sa = serviceAccountOf(anomaly)!;
+  const ops: Operation[] = [];
+  const changes: string[] = [];
+  const notes: string[] = [];
+  const podName = anomaly.workload?.namespace === sa.namespace ? anomaly.workload?.pod : undefined;
+  if (podName) {
+    const ref = `${sa.namespace}/${podName}`;
+    const outside = f.cluster && f.pod ? usedFromOutside(anomaly, f.pod) : [...new Set(anomaly.findings.flatMap((x) => x.evidence.sourceIPs))];
+    const quarantined = f.quarantine === 'applied' || f.quarantine === 'planned';
+    if (f.boundTokenRevocation === 'never') {
+      notes.push(`the token bound to pod ${ref} is not revoked (enforcement.boundTokenRevocation is "never"); it stays valid until it expires or the pod is deleted`);
+    } else if (f.boundTokenRevocation === 'unless-quarantined' && quarantined) {
+      notes.push(
+        `the token bound to pod ${ref} stays valid while the pod is kept in quarantine for forensics` +
+          (outside.length ? ` — it was used from ${outside.slice(0, 5).join(', ')}${f.cluster && f.pod ? ', outside the pod, which the quarantine does not stop' : ''}` : '') +
+          `; delete the pod to revoke it once evidence is collected, or set enforcement.boundTokenRevocation to "always"`,
+      );
+    } else if (f.cluster && f.pod === null) {
+      notes.push(`pod ${ref} is gone: the tokens bound to it are invalid already`);
+    } else if (f.cluster && f.pod && (f.pod.spec?.serviceAccountName ?? 'default') !== sa.name) {
+      notes.push(`pod ${ref} runs as service account ${f.pod.spec?.serviceAccountName ?? 'default'}, not ${sa.name}: not deleted`);
+    } else {
+      const uid = f.pod?.metadata?.uid;
+      ops.push({ op: 'delete-pod', namespace: sa.namespace, pod: podName, ...(uid ? { uid } : {}), why: `invalidates the token of ${sa.namespace}/${sa.name} bound to it` });
+      changes.push(
+        `delete pod ${ref}${uid ? ` (uid ${uid})` : ''}: the service-account token bound to it dies with it${f.quarantine === 'skipped' || f.quarantine === 'failed' ? ' (it could not be quarantined)' : ''}; its controller, if any, starts a replacement with a fresh token`,
+      );
+    }
+  } else {
+    notes.push(`no pod-bound token is named: a token made with TokenRequest (kubectl create token) stays valid until it expires unless service account ${sa.namespace}/${sa.name} is deleted, which boundwatch does not do`);
+  }
+  if (!f.cluster) {
+    changes.push(`delete the legacy token secrets listed on service account ${sa.namespace}/${sa.name} (looked up when applied; names recorded, never values)`);
+  } else {
+    for (const s of f.legacySecrets ?? []) {
+      const name = s.metadata.name!;
+      const uid = s.metadata.uid;
+      ops.push({ op: 'delete-secret', namespace: sa.namespace, name, ...(uid ? { uid } : {}) });
+      changes.push(`delete legacy token secret ${sa.namespace}/${name} of service account ${sa.name}`);
+    }
+    if (!(f.legacySecrets ?? []).length) notes.push(`service account ${sa.namespace}/${sa.name} has no legacy token secrets`);
+  }
+  if (ops.length === 0 && f.cluster) return { skip: `nothing to revoke: ${notes.join('; ')}`, operations: [], changes: [], policies: [] };
+  return { operations: ops, changes: [...changes, ...notes, IRREVERSIBLE], policies: [] };
+}
+
+function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts): ActionPlan {
+  const arn = anomaly.principal.name.startsWith('arn:') ? anomaly.principal.name : (anomaly.principal.arn ?? anomaly.principal.name);
+  const ops: Operation[] = [];
+  const changes: string[] = [];
+  const notes: string[] = [];
+  if (anomaly.principal.type === 'IAMRole') {
+    const roleName = roleNameFromArn(arn);
+    if (!roleName) {
+      notes.push(`${arn} is not an IAM role ARN: sessions not revoked`);
+    } else if (!f.iam) {
+      notes.push(`sessions of role ${roleName} not revoked: this runtime has no IAM access (local runs have no AWS credentials)`);
+    } else {
+      const policyName = `boundwatch-revoke-${quarantineToken(intent.id)}`;
+      ops.push({ op: 'put-role-policy', roleName, policyName, document: revokeSessionsPolicy(f.now) });
+      changes.push(
+        `put inline policy ${policyName} on role ${roleName}: deny everything to sessions issued before ${f.now.toISOString()} (aws:TokenIssueTime); new sessions work`,
+        `revert deletes the inline policy: sessions issued before then that have not expired work again, so keep the action longer than the role's maximum session duration if a session was stolen`,
+      );
+    }
+  } else {
+    notes.push('IAM user access keys are long-lived and carry no aws:TokenIssueTime: deactivate them in IAM (boundwatch does not)');
+  }
+  if (!f.eks) {
+    notes.push(`EKS access policies of ${arn} not changed: this runtime has no EKS access`);
+  } else if (f.accessPolicies === null) {
+    notes.push(`${arn} has no EKS access entry in cluster ${f.eksClusterName} (it may be mapped through the aws-auth ConfigMap, which boundwatch does not change)`);
+  } else if (f.accessPolicies) {
+    for (const p of f.accessPolicies) {
+      ops.push({ op: 'disassociate-access-policy', clusterName: f.eksClusterName, principalArn: arn, policyArn: p.policyArn, accessScope: p.accessScope });
+      changes.push(`disassociate EKS access policy ${p.policyArn} (${p.accessScope.type}${p.accessScope.namespaces?.length ? ` ${p.accessScope.namespaces.join(',')}` : ''}) from ${arn}; revert associates it again with the same scope`);
+    }
+    if (!f.accessPolicies.length) notes.push(`no EKS access policies are associated with ${arn}`);
+  }
+  if (ops.length === 0) return { skip: `nothing to revoke: ${notes.join('; ')}`, operations: [], changes: [], policies: [] };
+  return { operations: ops, changes: [...changes, ...notes, `revert at ${intent.expiresAt}`], policies: [] };
+}
+
+export function planRevoke(intent: ActionIntent, anomaly: BehaviorAnomaly, facts: RevokeFacts): ActionPlan {
+  if (intent.target.kind === 'ServiceAccount') return planServiceAccount(intent, anomaly, facts);
+  return planIam(intent, anomaly, facts);
+}

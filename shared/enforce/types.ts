@@ -1,0 +1,105 @@
+/**
+ * The vocabulary of enforcement: the label and annotation keys boundwatch writes on cluster
+ * objects, the operations an action performs, and the undo steps derived from the operations
+ * that actually ran. Operations are recorded before they run (write-ahead), undo steps after
+ * each one succeeds, so a crash, a redelivery or a revert always works from what was done.
+ */
+import type { ActionKind, EnforcementAction } from '../events/schema';
+
+/** Label keys boundwatch writes. */
+export const LABELS = {
+  managedBy: 'app.kubernetes.io/managed-by',
+  /** On boundwatch's NetworkPolicies: the action's short token. */
+  action: 'boundwatch.io/action',
+  /** On a quarantined pod: the action's short token, which the deny-all policy selects. */
+  quarantine: 'boundwatch.io/quarantine',
+} as const;
+export const MANAGED_BY_VALUE = 'boundwatch';
+
+/**
+ * Annotation keys on the NetworkPolicies boundwatch creates. They make each action
+ * self-describing in the cluster, so `boundwatch release ID` can revert it from the cluster
+ * alone: the deny-all policy of a quarantine names the pod, its uid and the labels to restore.
+ */
+export const ANNOTATIONS = {
+  actionId: 'boundwatch.io/action-id',
+  anomalyId: 'boundwatch.io/anomaly-id',
+  kind: 'boundwatch.io/action-kind',
+  expiresAt: 'boundwatch.io/expires-at',
+  pod: 'boundwatch.io/pod',
+  podUid: 'boundwatch.io/pod-uid',
+  /** JSON object of the labels removed from the pod, restored on release. */
+  restoreLabels: 'boundwatch.io/restore-labels',
+  workload: 'boundwatch.io/workload',
+} as const;
+
+export type Target = EnforcementAction['target'];
+
+export interface AccessScope {
+  type: 'cluster' | 'namespace';
+  namespaces?: string[];
+}
+
+/** One change an action makes, recorded before it runs. Every operation is idempotent. */
+export type Operation =
+  | { op: 'apply-policy'; policy: NetworkPolicyManifest }
+  | {
+      /**
+       * Apply the deny-all `policy`, then relabel the pod: `token` on, every other label off
+       * (one conditional merge patch). `remove` is what the pod had when the action was
+       * planned; the labels actually removed are read again at execution time.
+       */
+      op: 'quarantine-pod';
+      namespace: string;
+      pod: string;
+      uid?: string;
+      token: string;
+      policy: NetworkPolicyManifest;
+      remove?: Record<string, string>;
+    }
+  | { op: 'delete-pod'; namespace: string; pod: string; uid?: string; why: string }
+  | { op: 'delete-secret'; namespace: string; name: string; uid?: string }
+  | { op: 'put-role-policy'; roleName: string; policyName: string; document: string }
+  | { op: 'disassociate-access-policy'; clusterName: string; principalArn: string; policyArn: string; accessScope: AccessScope };
+
+/** How to undo one operation that ran. */
+export type UndoStep =
+  | { undo: 'restore-pod-labels'; namespace: string; pod: string; uid?: string; token: string; labels: Record<string, string> }
+  | { undo: 'delete-policy'; namespace: string; name: string }
+  | { undo: 'delete-role-policy'; roleName: string; policyName: string }
+  | { undo: 'associate-access-policy'; clusterName: string; principalArn: string; policyArn: string; accessScope: AccessScope }
+  /** Nothing can restore it (a deleted pod or token secret); the reason says why and what to do. */
+  | { undo: 'irreversible'; what: string; reason: string };
+
+/** A NetworkPolicy as boundwatch generates it (no server-set fields). */
+export interface NetworkPolicyManifest {
+  apiVersion: 'networking.k8s.io/v1';
+  kind: 'NetworkPolicy';
+  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
+  spec: {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: Array<'Ingress' | 'Egress'>;
+    ingress?: unknown[];
+    egress?: unknown[];
+  };
+}
+
+/** What an action kind's planner decides from the anomaly and the facts it could read. */
+export interface ActionPlan {
+  /** Set when there is nothing this action can or may do: the action is `skipped` with this reason. */
+  skip?: string;
+  operations: Operation[];
+  /** Human-readable changes, as the Enforcement Action event lists them. */
+  changes: string[];
+  /** NetworkPolicies the action applies (or would apply), for `policies/` in the outputs. */
+  policies: NetworkPolicyManifest[];
+}
+
+export interface ActionIntent {
+  id: string;
+  kind: ActionKind;
+  target: Target;
+  expiresAt: string;
+  /** A safety rail (protection, allow-list) stopped this action before any lookup. */
+  skip?: string;
+}
