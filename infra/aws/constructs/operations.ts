@@ -130,7 +130,7 @@ export class Operations extends Construct {
         markdown: [
           '# boundwatch',
           `Clusters: ${props.clusters.join(', ')}. Alarms and alerts go to the boundwatch alerts topic.`,
-          'Behavior metrics come from the functions (Powertools EMF, namespace `boundwatch`, Metrics Insights: last 2 weeks).',
+          'Behavior metrics come from the functions (Powertools EMF, namespace `boundwatch`), grouped with Metrics Insights queries, which cover recent data: keep the range to hours.',
         ].join('\n\n'),
         width: 24,
         height: 3,
