@@ -1,19 +1,32 @@
 /**
  * Lambda entry for Behavior Anomaly events routed by the `AnomalyToEnforce` rule. Thin: parse
- * the EventBridge envelope, plan with shared/enforce, announce every action as an
- * `Enforcement Action` event.
+ * the EventBridge envelope, hand the anomaly to the enforcement engine (shared/enforce), and
+ * throw only when an action must be retried by redelivery (the engine's records make that
+ * safe: a retry never acts twice). Clients are created once per container.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EKSClient } from '@aws-sdk/client-eks';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { Context } from 'aws-lambda';
+import { createDynamoClient } from '#shared/clients/dynamo';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { FunctionConfig, type EnforcementConfig } from '#shared/config';
+import { accessPolicyPort, awsRevertScheduler, iamPort, type AccessPolicyPort, type IamPort, type RevertScheduler } from '#shared/enforce/aws';
+import { flowGraphBaseline, type BaselineSource } from '#shared/enforce/baseline';
+import { enforceAnomaly, RetryLaterError } from '#shared/enforce/engine';
+import type { PlannedAction } from '#shared/enforce/plan';
+import { dynamoActionStore } from '#shared/enforce/store';
 import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
-import { planActions, type PlannedAction } from '#shared/enforce/plan';
 import { ConfigError, ValidationError } from '#shared/errors';
 import { publishEvents } from '#shared/events/publish';
-import { BehaviorAnomaly, DetailType, EnforcementMode, EventBridgeEnvelope } from '#shared/events/schema';
+import { BehaviorAnomaly, DetailType, EnforcementMode, EventBridgeEnvelope, type EnforcementAction } from '#shared/events/schema';
+import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
+import { EksKubeConfigSource } from '#shared/k8s/eks';
 import { MetricName } from '#shared/observability/metrics';
 import { countMetric, createLogger, createMetrics } from '#shared/observability/powertools';
 
@@ -23,6 +36,14 @@ export interface EnforceDeps {
   cluster: string;
   mode: EnforcementMode;
   enforcement: EnforcementConfig;
+  ddb: DynamoDBClient;
+  tableName: string;
+  /** Cluster access; absent: plans are made from the anomaly alone (dry-run only). */
+  kube?: ClusterClient;
+  iam?: IamPort;
+  access?: AccessPolicyPort;
+  scheduler?: RevertScheduler;
+  baselines?: BaselineSource;
   now?: () => Date;
 }
 
@@ -30,17 +51,45 @@ export interface EnforceResult {
   planned: PlannedAction[];
 }
 
-export function depsFromEnv(env: NodeJS.ProcessEnv): EnforceDeps {
+/**
+ * Dependencies from the environment. `overrides` replace what would be built for AWS: the
+ * local runtime passes its own cluster client (or none), scheduler and no IAM/EKS access.
+ */
+export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<EnforceDeps> = {}): EnforceDeps {
   const config = jsonEnv(EnvNames.config, FunctionConfig, env);
   const mode = EnforcementMode.safeParse(optionalEnv(EnvNames.enforcementMode, env) ?? config.cluster.enforcement);
   if (!mode.success) throw new ConfigError(`Environment variable ${EnvNames.enforcementMode} must be off, dry-run or apply`);
-  return {
-    eventBridge: eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), { region: optionalEnv(EnvNames.awsRegion, env) }),
+  const region = optionalEnv(EnvNames.awsRegion, env);
+  const tableName = requireEnv(EnvNames.tableName, env);
+  const ddb = overrides.ddb ?? createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), ...(region ? { region } : {}) });
+  const cluster = config.cluster.name;
+  const deps: EnforceDeps = {
+    eventBridge: overrides.eventBridge ?? eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), { region }),
     busName: requireEnv(EnvNames.eventBusName, env),
-    cluster: config.cluster.name,
+    cluster,
     mode: mode.data,
     enforcement: config.enforcement,
+    ddb,
+    tableName,
+    baselines: flowGraphBaseline({ client: ddb, tableName, cluster }),
   };
+  if (mode.data !== 'off') {
+    if (!('kube' in overrides)) {
+      const eks = new EKSClient({ ...(region ? { region } : {}) });
+      deps.kube = createClusterClient(new EksKubeConfigSource({ clusterName: cluster, region: region ?? 'us-east-1', eks, credentials: defaultProvider() }));
+      deps.access = accessPolicyPort(eks);
+    }
+    if (!('iam' in overrides)) deps.iam = iamPort(new IAMClient({ ...(region ? { region } : {}) }));
+    if (!('scheduler' in overrides) && mode.data === 'apply') {
+      deps.scheduler = awsRevertScheduler(new SchedulerClient({ ...(region ? { region } : {}) }), {
+        groupName: requireEnv(EnvNames.schedulerGroupName, env),
+        roleArn: requireEnv(EnvNames.schedulerRoleArn, env),
+        revertFunctionArn: requireEnv(EnvNames.revertFunctionArn, env),
+        ...(optionalEnv(EnvNames.schedulerDlqArn, env) ? { deadLetterArn: optionalEnv(EnvNames.schedulerDlqArn, env)! } : {}),
+      });
+    }
+  }
+  return { ...deps, ...overrides };
 }
 
 export function parseAnomalyEvent(event: unknown): BehaviorAnomaly {
@@ -55,7 +104,21 @@ export function parseAnomalyEvent(event: unknown): BehaviorAnomaly {
   return detail.data;
 }
 
+export function announcer(deps: Pick<EnforceDeps, 'eventBridge' | 'busName'>): (actions: EnforcementAction[]) => Promise<void> {
+  return async (actions) => {
+    if (actions.length) await publishEvents(deps.eventBridge, deps.busName, actions.map((a) => ({ detailType: DetailType.enforcement, detail: a })));
+  };
+}
+
 export function makeHandler(deps: EnforceDeps, obs: { logger: Logger; metrics: Metrics } = { logger: createLogger('enforce'), metrics: createMetrics('enforce', { cluster: deps.cluster }) }) {
+  const store = dynamoActionStore(deps.ddb, deps.tableName);
+  const announce = announcer(deps);
+  const record = (planned: PlannedAction[], anomalyId: string) => {
+    for (const p of planned) {
+      countMetric(obs.metrics, MetricName.enforcementActions, 1, { action: p.action.action, outcome: p.action.outcome });
+      obs.logger.info('enforcement action', { actionId: p.action.id, anomalyId, action: p.action.action, outcome: p.action.outcome, mode: p.action.mode, ...(p.action.reason ? { reason: p.action.reason } : {}) });
+    }
+  };
   return async (event: unknown, context?: Context): Promise<EnforceResult> => {
     if (context) obs.logger.addContext(context);
     try {
@@ -64,22 +127,32 @@ export function makeHandler(deps: EnforceDeps, obs: { logger: Logger; metrics: M
         obs.logger.warn('anomaly for another cluster ignored', { anomalyId: anomaly.id, cluster: anomaly.cluster });
         return { planned: [] };
       }
-      if (deps.mode === 'apply') {
-        throw new ConfigError('enforcement mode "apply" is not available in this build; use dry-run');
-      }
-      const planned = planActions({ anomaly, mode: deps.mode, config: deps.enforcement, now: deps.now?.() ?? new Date() });
-      if (planned.length > 0) {
-        await publishEvents(
-          deps.eventBridge,
-          deps.busName,
-          planned.map((p) => ({ detailType: DetailType.enforcement, detail: p.action })),
+      try {
+        const planned = await enforceAnomaly(
+          {
+            cluster: deps.cluster,
+            mode: deps.mode,
+            config: deps.enforcement,
+            now: deps.now ?? (() => new Date()),
+            store,
+            announce,
+            ...(deps.kube ? { kube: deps.kube } : {}),
+            ...(deps.iam ? { iam: deps.iam } : {}),
+            ...(deps.access ? { access: deps.access } : {}),
+            ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+            ...(deps.baselines ? { baselines: deps.baselines } : {}),
+          },
+          anomaly,
         );
+        record(planned, anomaly.id);
+        return { planned };
+      } catch (err) {
+        if (err instanceof RetryLaterError) {
+          record(err.results, anomaly.id);
+          obs.logger.warn('enforcement will be retried', { anomalyId: anomaly.id, reason: err.message });
+        }
+        throw err;
       }
-      for (const p of planned) {
-        countMetric(obs.metrics, MetricName.enforcementActions, 1, { action: p.action.action, outcome: p.action.outcome });
-        obs.logger.info('enforcement action', { actionId: p.action.id, anomalyId: anomaly.id, action: p.action.action, outcome: p.action.outcome, mode: p.action.mode });
-      }
-      return { planned };
     } finally {
       // Metrics with extra dimensions went out as single-metric records already.
       if (obs.metrics.hasStoredMetrics()) obs.metrics.publishStoredMetrics();

@@ -1,4 +1,117 @@
-// Placeholder entry so the CDK app can bundle while the function is being built.
-export const handler = async (): Promise<never> => {
-  throw new Error('functions/revert is not implemented yet');
+/**
+ * Lambda entry for the revert of an enforcement action, invoked by the action's EventBridge
+ * Scheduler one-time schedule at expiry (input `{"actionId": ..., "cluster": ..., "trigger":
+ * "expiry"}`), or directly to release an action early (`"trigger": "release"`). Thin: the
+ * record in DynamoDB says what was changed; shared/enforce/revert.ts restores it, records and
+ * announces `reverted`. A failed step throws, so the schedule's retry policy (then its
+ * dead-letter queue) takes over; a repeated invocation finds the action reverted and does
+ * nothing.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EKSClient } from '@aws-sdk/client-eks';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { createDynamoClient } from '#shared/clients/dynamo';
+import { eventBridgeClientFor } from '#shared/clients/eventbridge';
+import { FunctionConfig } from '#shared/config';
+import { accessPolicyPort, awsRevertScheduler, iamPort, type AccessPolicyPort, type IamPort, type RevertScheduler } from '#shared/enforce/aws';
+import { revertAction, type RevertResult } from '#shared/enforce/revert';
+import { dynamoActionStore } from '#shared/enforce/store';
+import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
+import { ValidationError } from '#shared/errors';
+import { publishEvents } from '#shared/events/publish';
+import { DetailType } from '#shared/events/schema';
+import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
+import { EksKubeConfigSource } from '#shared/k8s/eks';
+import { MetricName } from '#shared/observability/metrics';
+import { countMetric, createLogger, createMetrics } from '#shared/observability/powertools';
+
+export const RevertEvent = z.object({
+  actionId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a boundwatch action id'),
+  cluster: z.string().optional(),
+  trigger: z.enum(['expiry', 'release']).default('expiry'),
+});
+
+export interface RevertDepsEnv {
+  eventBridge: EventBridgeClient;
+  busName: string;
+  cluster: string;
+  ddb: DynamoDBClient;
+  tableName: string;
+  kube?: ClusterClient;
+  iam?: IamPort;
+  access?: AccessPolicyPort;
+  scheduler?: RevertScheduler;
+  now?: () => Date;
+}
+
+export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<RevertDepsEnv> = {}): RevertDepsEnv {
+  const config = jsonEnv(EnvNames.config, FunctionConfig, env);
+  const region = optionalEnv(EnvNames.awsRegion, env);
+  const cluster = config.cluster.name;
+  const deps: RevertDepsEnv = {
+    eventBridge: overrides.eventBridge ?? eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), { region }),
+    busName: requireEnv(EnvNames.eventBusName, env),
+    cluster,
+    ddb: overrides.ddb ?? createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), ...(region ? { region } : {}) }),
+    tableName: requireEnv(EnvNames.tableName, env),
+  };
+  // A revert must work whatever the mode is now: actions applied before a switch to dry-run still expire.
+  if (!('kube' in overrides)) {
+    const eks = new EKSClient({ ...(region ? { region } : {}) });
+    deps.kube = createClusterClient(new EksKubeConfigSource({ clusterName: cluster, region: region ?? 'us-east-1', eks, credentials: defaultProvider() }));
+    deps.access = accessPolicyPort(eks);
+  }
+  if (!('iam' in overrides)) deps.iam = iamPort(new IAMClient({ ...(region ? { region } : {}) }));
+  if (!('scheduler' in overrides)) {
+    const group = optionalEnv(EnvNames.schedulerGroupName, env);
+    // Only cancel() is used here (release); the schedule of an expiry deletes itself.
+    if (group) deps.scheduler = awsRevertScheduler(new SchedulerClient({ ...(region ? { region } : {}) }), { groupName: group });
+  }
+  return { ...deps, ...overrides };
+}
+
+export function makeHandler(deps: RevertDepsEnv, obs: { logger: Logger; metrics: Metrics } = { logger: createLogger('revert'), metrics: createMetrics('revert', { cluster: deps.cluster }) }) {
+  const store = dynamoActionStore(deps.ddb, deps.tableName);
+  return async (event: unknown, context?: Context): Promise<RevertResult> => {
+    if (context) obs.logger.addContext(context);
+    try {
+      const input = RevertEvent.safeParse(event);
+      if (!input.success) throw new ValidationError('invalid-revert-input', `invalid revert input: ${input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const { actionId, trigger } = input.data;
+      const result = await revertAction(
+        {
+          store,
+          now: deps.now ?? (() => new Date()),
+          announce: async (actions) => {
+            await publishEvents(deps.eventBridge, deps.busName, actions.map((a) => ({ detailType: DetailType.enforcement, detail: a })));
+          },
+          ...(deps.kube ? { kube: deps.kube } : {}),
+          ...(deps.iam ? { iam: deps.iam } : {}),
+          ...(deps.access ? { access: deps.access } : {}),
+          ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+        },
+        actionId,
+        trigger,
+      );
+      obs.logger.info('revert', { actionId, trigger, status: result.status });
+      if (result.status === 'reverted' && result.action) countMetric(obs.metrics, MetricName.enforcementActions, 1, { action: result.action.action, outcome: 'reverted' });
+      return result;
+    } finally {
+      if (obs.metrics.hasStoredMetrics()) obs.metrics.publishStoredMetrics();
+    }
+  };
+}
+
+let instance: ReturnType<typeof makeHandler> | undefined;
+
+export const handler = (event: unknown, context: Context): Promise<RevertResult> => {
+  instance ??= makeHandler(depsFromEnv(process.env));
+  return instance(event, context);
 };

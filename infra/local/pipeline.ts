@@ -63,6 +63,8 @@ export async function runPipeline(input: PipelineInput, opts: PipelineOptions): 
   });
   const reports: AuditIngestReport[] = [];
   try {
+    // Actions that expired since the last run (--state) are reverted first, and again at the end.
+    await runtime.revertDue();
     bar?.start(totalBytes, 0, { payloads: 0 });
     let done = 0;
     for (const file of auditFiles) {
@@ -72,6 +74,7 @@ export async function runPipeline(input: PipelineInput, opts: PipelineOptions): 
     }
     bar?.stop();
     await runtime.drain();
+    if ((await runtime.revertDue()) > 0) await runtime.drain();
     return collectOutputs(runtime, reports, Date.now() - started);
   } finally {
     bar?.stop();

@@ -3,9 +3,17 @@
  * dynalite plays DynamoDB and a local EventBridge endpoint plays the `boundwatch` bus; both
  * are reached over HTTP by the real AWS SDK clients. The bus routes with the rules the CDK
  * stack deploys (shared/events/rules.ts) to the enforce handler and to the alert formatter.
+ *
+ * Enforcement: with `kubeconfig`, the enforce handler works against that cluster (apply, or a
+ * dry run planned against the live cluster with server-side dry run); without one it plans
+ * from the anomalies alone. Reverts are scheduled in the table (./scheduler.ts) and the
+ * runtime runs the due ones with `revertDue()`. There are no AWS credentials locally: IAM and
+ * EKS revocations are skipped with a reason unless `awsEndpoints` names local endpoints.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { createDynamoClient, ensureTable, type RequestCounter } from '#shared/clients/dynamo';
 import { functionConfigFor, type BoundwatchConfig } from '#shared/config';
 import { EnvNames } from '#shared/env';
@@ -13,7 +21,14 @@ import { stableId } from '#shared/events/ids';
 import { boundwatchRules, RuleTarget } from '#shared/events/rules';
 import { DetailType, type EnforcementMode } from '#shared/events/schema';
 import { formatAlert, type FormattedAlert } from '#shared/alerts/format';
+import { accessPolicyPort, iamPort } from '#shared/enforce/aws';
+import { RetryLaterError } from '#shared/enforce/engine';
 import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
+import { revertAction } from '#shared/enforce/revert';
+import { dynamoActionStore } from '#shared/enforce/store';
+import { errorMessage } from '#shared/errors';
+import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
+import { kubeConfigFileSource } from '#shared/k8s/kubeconfig';
 import { createMetrics } from '#shared/observability/powertools';
 import type { AuditIngestReport } from '#shared/ingest/audit';
 import * as ingestAudit from '#functions/ingest-audit/handler';
@@ -21,6 +36,7 @@ import * as enforce from '#functions/enforce/handler';
 import { LocalBus, type BusEvent } from './bus';
 import { startDynalite, type LocalDynamo } from './dynamo-server';
 import { startLocalEventBridge, type LocalEventBridge } from './eventbridge-server';
+import { localRevertScheduler } from './scheduler';
 
 export const LOCAL_TABLE = 'boundwatch';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -34,8 +50,12 @@ export interface LocalRuntimeOptions {
   statePath?: string;
   enforce: EnforcementMode;
   kubeconfig?: string;
-  /** Clock for enforcement decisions (expiry times); the wall clock by default. */
+  /** Clock for enforcement decisions (expiry times, due reverts); the wall clock by default. */
   now?: () => Date;
+  /** Tests only: IAM and EKS endpoints speaking the AWS protocols, for credential revocation. */
+  awsEndpoints?: { iam?: string; eks?: string };
+  /** Cluster client options (e.g. fast retries in tests). */
+  clusterClientOptions?: Parameters<typeof createClusterClient>[1];
 }
 
 export interface LocalRuntime {
@@ -47,6 +67,10 @@ export interface LocalRuntime {
   policies: NetworkPolicyManifest[];
   alerts: FormattedAlert[];
   env: Record<string, string>;
+  /** The cluster enforcement acts on (from `kubeconfig`), if any. */
+  kube?: ClusterClient;
+  /** Runs the reverts due now (expired actions); returns how many were reverted. */
+  revertDue(): Promise<number>;
   drain(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -101,16 +125,41 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     ingestDeps.ddb = createDynamoClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, counter });
     const ingestHandler = ingestAudit.makeHandler(ingestDeps, quietObservability('ingest-audit', clusterName));
 
-    const enforceDeps = enforce.depsFromEnv(env);
-    if (opts.now) enforceDeps.now = opts.now;
+    // Enforcement: its own client (counted with the data path), the cluster from --kubeconfig,
+    // the table-backed revert queue, and IAM/EKS only where local endpoints are given.
+    const enforceDdb = createDynamoClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, counter });
+    const kube = opts.kubeconfig ? createClusterClient(kubeConfigFileSource(opts.kubeconfig), opts.clusterClientOptions) : undefined;
+    const scheduler = localRevertScheduler(enforceDdb, LOCAL_TABLE, clusterName);
+    const awsCreds = { region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const iam = opts.awsEndpoints?.iam ? iamPort(new IAMClient({ ...awsCreds, endpoint: opts.awsEndpoints.iam })) : undefined;
+    const access = opts.awsEndpoints?.eks ? accessPolicyPort(new EKSClient({ ...awsCreds, endpoint: opts.awsEndpoints.eks })) : undefined;
+    const now = opts.now ?? (() => new Date());
+    const enforceDeps = enforce.depsFromEnv(env, { ddb: enforceDdb, kube, iam, access, scheduler, now });
     const enforceHandler = enforce.makeHandler(enforceDeps, quietObservability('enforce', clusterName));
+    const store = dynamoActionStore(enforceDdb, LOCAL_TABLE);
+    const announce = enforce.announcer(enforceDeps);
 
     const policies: NetworkPolicyManifest[] = [];
     const alerts: FormattedAlert[] = [];
+    const seenPolicies = new Set<string>();
+    const collect = (planned: Array<{ action: { id: string; outcome: string }; policies: NetworkPolicyManifest[] }>) => {
+      for (const p of planned) {
+        if (p.action.outcome !== 'planned' && p.action.outcome !== 'applied') continue;
+        for (const pol of p.policies) {
+          // A redelivered anomaly returns the same actions: keep each policy once.
+          const key = `${p.action.id}/${pol.metadata.namespace}/${pol.metadata.name}`;
+          if (!seenPolicies.has(key)) policies.push(pol);
+          seenPolicies.add(key);
+        }
+      }
+    };
     bus.registerTarget(RuleTarget.enforce, async (event: BusEvent) => {
-      const result = await enforceHandler(event);
-      for (const p of result.planned) {
-        if (p.action.outcome === 'planned' || p.action.outcome === 'applied') policies.push(...p.policies);
+      try {
+        collect((await enforceHandler(event)).planned);
+      } catch (err) {
+        // The bus retries the delivery, as EventBridge would; what was done already is kept.
+        if (err instanceof RetryLaterError) collect(err.results);
+        throw err;
       }
     });
     bus.registerTarget(RuleTarget.alerts, (event: BusEvent) => {
@@ -129,11 +178,32 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       policies,
       alerts,
       env,
+      ...(kube ? { kube } : {}),
+      revertDue: async () => {
+        let reverted = 0;
+        const dueNow = await scheduler.due(now());
+        if (dueNow.length && !kube) {
+          process.stderr.write(`boundwatch: ${dueNow.length} enforcement action(s) are due for revert; run with --kubeconfig (or boundwatch release) to revert them\n`);
+          return 0;
+        }
+        for (const due of dueNow) {
+          try {
+            const r = await revertAction({ store, now, announce, scheduler, ...(kube ? { kube } : {}), ...(iam ? { iam } : {}), ...(access ? { access } : {}) }, due.actionId, 'expiry');
+            if (r.status === 'reverted') reverted += 1;
+            await scheduler.cancel(due.name);
+          } catch (err) {
+            // Kept in the queue: the next run (with --state and --kubeconfig) tries again.
+            process.stderr.write(`boundwatch: revert of action ${due.actionId} (due ${due.dueAt}) failed: ${errorMessage(err)}\n`);
+          }
+        }
+        return reverted;
+      },
       drain: () => bus.drain(),
       stop: async () => {
         ingestDeps.ddb.destroy();
         ingestDeps.eventBridge.destroy();
         enforceDeps.eventBridge.destroy();
+        enforceDdb.destroy();
         await eb.stop();
         await dyn.stop();
       },
