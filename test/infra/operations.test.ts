@@ -18,11 +18,11 @@ describe('alarms and dashboard', () => {
     for (const a of alarms) expect([a.AlarmName, a.AlarmActions]).toEqual([a.AlarmName, [{ Ref: topic }]]);
   });
 
-  it('watches errors and throttles of every function, and dropped async events where invoked asynchronously', () => {
+  it('watches errors and throttles of every function, and failed events that could not reach their queue', () => {
     const fns = Object.keys(resourcesOf(s.template, 'AWS::Lambda::Function'));
     for (const fn of fns) {
       const on = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fn } }]));
-      expect([fn, on.map((a) => a.MetricName).sort()]).toEqual([fn, ['AsyncEventsDropped', 'DestinationDeliveryFailures', 'Errors', 'Throttles']]);
+      expect([fn, on.map((a) => a.MetricName).sort()]).toEqual([fn, ['DestinationDeliveryFailures', 'Errors', 'Throttles']]);
     }
   });
 

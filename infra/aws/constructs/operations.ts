@@ -1,7 +1,7 @@
 /**
  * Operating boundwatch: alarms on everything that can lose or delay work (function errors and
- * throttles, dropped or undeliverable async events, Kinesis iterator age, dead-letter queue
- * depth, EventBridge targets that could not even reach their DLQ), all to the alerts topic; and
+ * throttles, failed events that could not reach their queue, Kinesis iterator age, dead-letter
+ * queue depth, EventBridge targets that could not even reach their DLQ), all to the alerts topic; and
  * a dashboard to watch it live, built on the metric names in shared/observability/metrics.ts.
  */
 import { Duration, Fn, Stack } from 'aws-cdk-lib';
@@ -18,7 +18,7 @@ export interface MonitoredFunction {
   fn: BoundwatchFunction;
   /** e.g. `prod-eks/ingest-audit`; names the alarms and dashboard lines. */
   label: string;
-  /** Invoked asynchronously (CloudWatch Logs, EventBridge, Scheduler): watch dropped events. */
+  /** Invoked asynchronously (CloudWatch Logs, EventBridge, Scheduler): watch on-failure delivery. */
   async: boolean;
   /** Fed by a Kinesis event source mapping: watch the iterator age. */
   stream?: boolean;
@@ -73,8 +73,9 @@ export class Operations extends Construct {
       const base = idOf(label);
       alarm(`${base}Errors`, `${label}/Errors`, f.metricErrors({ period, statistic: 'Sum' }), 1, `${label} failed invocations. Failed work is retried, then lands in its dead-letter queue.`);
       alarm(`${base}Throttles`, `${label}/Throttles`, f.metricThrottles({ period, statistic: 'Sum' }), 1, `${label} was throttled: raise the account's Lambda concurrency or look for a burst.`);
+      // AsyncEventsDropped would repeat the dead-letter queue alarm (dropped events go to the
+      // on-failure queue first); an event that cannot even reach the queue is what is lost.
       if (async) {
-        alarm(`${base}Dropped`, `${label}/AsyncEventsDropped`, f.metric('AsyncEventsDropped', { period, statistic: 'Sum' }), 1, `${label} dropped asynchronous events (too old or out of retries) without a destination.`);
         alarm(`${base}DestinationFailures`, `${label}/DestinationDeliveryFailures`, f.metric('DestinationDeliveryFailures', { period, statistic: 'Sum' }), 1, `${label} could not deliver failed events to its dead-letter queue: they are lost.`);
       }
       if (stream) {
