@@ -37,7 +37,7 @@ import { planIntents, type PlannedAction } from './plan';
 import { planQuarantine, QUARANTINE_LABEL } from './quarantine';
 import { planRevoke, serviceAccountOf } from './revoke';
 import { RecordConflictError, type ActionRecord, type ActionStore } from './store';
-import type { ActionIntent, ActionPlan, Operation } from './types';
+import type { ActionIntent, ActionPlan, Operation, UndoStep } from './types';
 import { isolationReport, reachability, toNetpolPolicies, withPodLabels, withPolicy } from './verify';
 
 export interface EngineDeps {
@@ -390,10 +390,14 @@ async function apply(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise
     rec.schedule = await deps.scheduler.schedule(rec.id, deps.cluster, new Date(rec.action.expiresAt ?? deps.now().toISOString()));
     await deps.store.save(rec);
   }
+  const recordUndo = async (steps: UndoStep[]) => {
+    const before = JSON.stringify(rec.undo);
+    mergeUndo(rec.undo, steps);
+    if (JSON.stringify(rec.undo) !== before) await deps.store.save(rec);
+  };
   for (const op of rec.operations) {
-    const r = await runOperation(ctx.exec, op, ctx.anomaly.id);
-    mergeUndo(rec.undo, r.undo);
-    await deps.store.save(rec);
+    const r = await runOperation(ctx.exec, op, ctx.anomaly.id, recordUndo);
+    await recordUndo(r.undo);
   }
   const changes = [...rec.action.changes];
   let reason: string | undefined;

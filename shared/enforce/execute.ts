@@ -48,12 +48,20 @@ async function assertPolicyIsOurs(kube: ClusterClient, policy: NetworkPolicyMani
   throw new PolicyApplyError(`NetworkPolicy ${id} exists and is not boundwatch's: not overwritten`);
 }
 
-async function applyPolicy(deps: ExecDeps, policy: NetworkPolicyManifest): Promise<OpResult> {
+/**
+ * Called with undo steps before the change they undo is made (write-ahead), so that a failure
+ * or a crash in the middle of an operation leaves nothing behind that a revert cannot find.
+ * Every undo step is harmless when its change never happened.
+ */
+export type RecordUndo = (steps: UndoStep[]) => Promise<void>;
+
+async function applyPolicy(deps: ExecDeps, policy: NetworkPolicyManifest, recordUndo?: RecordUndo): Promise<OpResult> {
   const kube = needKube(deps);
   await assertPolicyIsOurs(kube, policy);
+  const undo: UndoStep[] = [{ undo: 'delete-policy', namespace: policy.metadata.namespace, name: policy.metadata.name }];
+  await recordUndo?.(undo);
   await kube.applyNetworkPolicy(policy, { force: true, dryRun: deps.dryRun });
-  const id = `${policy.metadata.namespace}/${policy.metadata.name}`;
-  return { undo: [{ undo: 'delete-policy', namespace: policy.metadata.namespace, name: policy.metadata.name }], note: `applied NetworkPolicy ${id}` };
+  return { undo, note: `applied NetworkPolicy ${policy.metadata.namespace}/${policy.metadata.name}` };
 }
 
 /** The labels to restore for a pod already carrying `token`: from its policy's annotation. */
@@ -76,7 +84,7 @@ async function recordedLabels(kube: ClusterClient, op: Extract<Operation, { op: 
  * in between (409), its labels are read again, the policy's restore annotation is updated and
  * the patch is retried.
  */
-async function quarantinePod(deps: ExecDeps, op: Extract<Operation, { op: 'quarantine-pod' }>, anomalyId: string): Promise<OpResult> {
+async function quarantinePod(deps: ExecDeps, op: Extract<Operation, { op: 'quarantine-pod' }>, anomalyId: string, recordUndo?: RecordUndo): Promise<OpResult> {
   const kube = needKube(deps);
   const id = `${op.namespace}/${op.pod}`;
   const actionId = op.policy.metadata.annotations[ANNOTATIONS.actionId]!;
@@ -92,6 +100,12 @@ async function quarantinePod(deps: ExecDeps, op: Extract<Operation, { op: 'quara
     const remove = current === op.token ? ((await recordedLabels(kube, op)) ?? {}) : labelsToRemove(pod.metadata?.labels);
     const policy = quarantinePolicy(op.namespace, op.pod, actionId, anomalyId, expiresAt, { ...(uid ? { podUid: uid } : {}), restore: remove });
     await assertPolicyIsOurs(kube, policy);
+    const restore = sortKeys(remove);
+    const undo: UndoStep[] = [
+      { undo: 'delete-policy', namespace: op.namespace, name: policy.metadata.name },
+      { undo: 'restore-pod-labels', namespace: op.namespace, pod: op.pod, ...(uid ? { uid } : {}), token: op.token, labels: restore },
+    ];
+    await recordUndo?.(undo);
     await kube.applyNetworkPolicy(policy, { force: true, dryRun: deps.dryRun });
     const patch: Record<string, string | null> = { [QUARANTINE_LABEL]: op.token };
     for (const key of Object.keys(pod.metadata?.labels ?? {})) if (key !== QUARANTINE_LABEL) patch[key] = null;
@@ -101,23 +115,19 @@ async function quarantinePod(deps: ExecDeps, op: Extract<Operation, { op: 'quara
       if (err instanceof KubeConflictError && attempt < CONFLICT_RETRIES) continue;
       throw err;
     }
-    const restore = sortKeys(remove);
     return {
-      undo: [
-        { undo: 'delete-policy', namespace: op.namespace, name: policy.metadata.name },
-        { undo: 'restore-pod-labels', namespace: op.namespace, pod: op.pod, ...(uid ? { uid } : {}), token: op.token, labels: restore },
-      ],
+      undo,
       note: `quarantined pod ${id}: removed ${Object.keys(restore).length} labels, applied NetworkPolicy ${op.namespace}/${policy.metadata.name}`,
     };
   }
 }
 
-export async function runOperation(deps: ExecDeps, op: Operation, anomalyId: string): Promise<OpResult> {
+export async function runOperation(deps: ExecDeps, op: Operation, anomalyId: string, recordUndo?: RecordUndo): Promise<OpResult> {
   switch (op.op) {
     case 'apply-policy':
-      return applyPolicy(deps, op.policy);
+      return applyPolicy(deps, op.policy, recordUndo);
     case 'quarantine-pod':
-      return quarantinePod(deps, op, anomalyId);
+      return quarantinePod(deps, op, anomalyId, recordUndo);
     case 'delete-pod': {
       const r = await needKube(deps).deletePod(op.namespace, op.pod, { dryRun: deps.dryRun, ...(op.uid ? { uid: op.uid } : {}) });
       const what = `pod ${op.namespace}/${op.pod}`;
@@ -132,8 +142,10 @@ export async function runOperation(deps: ExecDeps, op: Operation, anomalyId: str
     }
     case 'put-role-policy': {
       if (!deps.iam) throw new ConfigError('revoking IAM sessions needs IAM access, which this runtime does not have');
+      const undo: UndoStep[] = [{ undo: 'delete-role-policy', roleName: op.roleName, policyName: op.policyName }];
+      await recordUndo?.(undo);
       if (!deps.dryRun) await deps.iam.putRolePolicy(op.roleName, op.policyName, op.document);
-      return { undo: [{ undo: 'delete-role-policy', roleName: op.roleName, policyName: op.policyName }], note: `put inline policy ${op.policyName} on role ${op.roleName}` };
+      return { undo, note: `put inline policy ${op.policyName} on role ${op.roleName}` };
     }
     case 'disassociate-access-policy': {
       if (!deps.access) throw new ConfigError('changing EKS access policies needs EKS access, which this runtime does not have');
@@ -186,10 +198,16 @@ async function restorePodLabels(kube: ClusterClient, step: Extract<UndoStep, { u
   }
 }
 
-/** Adds steps not already present (a resumed attempt repeats operations). */
+/**
+ * Adds steps not already present (a resumed attempt repeats operations). A label restore for
+ * the same pod and token replaces the earlier one: the labels were read again after a 409.
+ */
 export function mergeUndo(into: UndoStep[], steps: readonly UndoStep[]): UndoStep[] {
-  const key = (s: UndoStep) => JSON.stringify(s);
-  const seen = new Set(into.map(key));
-  for (const s of steps) if (!seen.has(key(s))) into.push(s);
+  const key = (s: UndoStep) => (s.undo === 'restore-pod-labels' ? `restore|${s.namespace}|${s.pod}|${s.token}` : JSON.stringify(s));
+  for (const s of steps) {
+    const i = into.findIndex((x) => key(x) === key(s));
+    if (i === -1) into.push(s);
+    else into[i] = s;
+  }
   return into;
 }

@@ -69,6 +69,10 @@ export function quarantinePolicy(
     spec: {
       podSelector: { matchLabels: { [QUARANTINE_LABEL]: quarantineToken(actionId) } },
       policyTypes: ['Ingress', 'Egress'],
+      // Explicit empty rule lists: with server-side apply boundwatch then owns them, so a rule
+      // someone else adds conflicts, and a re-apply (force) takes the policy back to deny-all.
+      ingress: [],
+      egress: [],
     },
   };
 }

@@ -79,6 +79,8 @@ function planServiceAccount(intent: ActionIntent, anomaly: BehaviorAnomaly, f: R
           (outside.length ? ` — it was used from ${outside.slice(0, 5).join(', ')}${f.cluster && f.pod ? ', outside the pod, which the quarantine does not stop' : ''}` : '') +
           `; delete the pod to revoke it once evidence is collected, or set enforcement.boundTokenRevocation to "always"`,
       );
+    } else if (f.boundTokenRevocation === 'unless-quarantined' && f.quarantine === 'failed') {
+      notes.push(`the quarantine of pod ${ref} failed, so the token bound to it is not revoked now: deleting the pod would rule out the retried quarantine (delete it yourself if isolation is not possible)`);
     } else if (f.cluster && f.pod === null) {
       notes.push(`pod ${ref} is gone: the tokens bound to it are invalid already`);
     } else if (f.cluster && f.pod && (f.pod.spec?.serviceAccountName ?? 'default') !== sa.name) {
@@ -87,7 +89,7 @@ function planServiceAccount(intent: ActionIntent, anomaly: BehaviorAnomaly, f: R
       const uid = f.pod?.metadata?.uid;
       ops.push({ op: 'delete-pod', namespace: sa.namespace, pod: podName, ...(uid ? { uid } : {}), why: `invalidates the token of ${sa.namespace}/${sa.name} bound to it` });
       changes.push(
-        `delete pod ${ref}${uid ? ` (uid ${uid})` : ''}: the service-account token bound to it dies with it${f.quarantine === 'skipped' || f.quarantine === 'failed' ? ' (it could not be quarantined)' : ''}; its controller, if any, starts a replacement with a fresh token`,
+        `delete pod ${ref}${uid ? ` (uid ${uid})` : ''}: the service-account token bound to it dies with it${f.quarantine === 'skipped' ? ' (it could not be quarantined)' : ''}; its controller, if any, starts a replacement with a fresh token`,
       );
     }
   } else {

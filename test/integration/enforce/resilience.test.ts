@@ -1,0 +1,149 @@
+/**
+ * Enforcement when things go wrong: 5xx answers (retried), the API server down (the action is
+ * recorded `failed`, announced, retried by redelivery without acting twice), concurrent
+ * changes (a 409 on the conditional relabel, a policy of the same name that is not
+ * boundwatch's, a person editing boundwatch's policy: server-side apply takes it back), and
+ * the rate limit.
+ */
+import { RetryLaterError } from '#shared/enforce/engine';
+import { quarantinePolicyName } from '#shared/enforce/quarantine';
+import { ANNOTATIONS, LABELS } from '#shared/enforce/types';
+import { KubeConflictError } from '#shared/k8s/errors';
+import type { ClusterClient } from '#shared/k8s/client';
+import { CHECKOUT, kubectlClient, startHarness, stolenTokenAnomaly, type Harness } from './harness';
+
+const quarantineOnly = (id: string, pod = CHECKOUT) =>
+  stolenTokenAnomaly({ id, workload: { namespace: 'shop', pod, serviceAccount: 'checkout' }, recommendedActions: ['quarantine'] });
+
+describe('enforcement resilience', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('retries 5xx answers and applies', async () => {
+    h = await startHarness();
+    h.kube.api.failNext(2, { status: 503, match: { verb: 'patch', resource: 'pods' } });
+    const { planned } = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-000000000001'));
+    expect(planned[0]!.action.outcome).toBe('applied');
+    const podPatches = h.kube.api.requests.filter((r) => r.verb === 'patch' && r.resource === 'pods');
+    expect(podPatches.map((r) => r.status)).toEqual([503, 503, 200]);
+  });
+
+  it('API down: recorded failed, announced, nothing lost; redelivery after recovery applies once', async () => {
+    h = await startHarness();
+    await h.kube.api.down();
+    const anomaly = stolenTokenAnomaly();
+    await expect(h.enforce(anomaly)).rejects.toBeInstanceOf(RetryLaterError);
+    const failed = h.actions();
+    expect(failed.map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:failed', 'revoke-credentials:failed']);
+    expect(failed[0]!.reason).toMatch(/connection failed.*after 4 attempts.*\(retried on redelivery\)/);
+    const rec = await h.store.get(failed[0]!.id);
+    expect(rec).toMatchObject({ status: 'failed', retryable: true, attempts: 1 });
+
+    await h.kube.api.up();
+    const { planned } = await h.enforce(anomaly);
+    expect(planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['quarantine:applied', 'revoke-credentials:skipped']);
+    expect((await h.client.getPod('shop', CHECKOUT))?.metadata?.labels?.[LABELS.quarantine]).toBeDefined();
+    expect(await h.store.get(failed[0]!.id)).toMatchObject({ status: 'applied', attempts: 2 });
+    // Every outcome was announced, in order, once each.
+    expect(h.actions().map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:failed', 'revoke-credentials:failed', 'quarantine:applied', 'revoke-credentials:skipped']);
+    // A third delivery does nothing at all.
+    const n = h.kube.api.requests.filter((r) => r.verb === 'patch').length;
+    await h.enforce(anomaly);
+    expect(h.kube.api.requests.filter((r) => r.verb === 'patch').length).toBe(n);
+    expect(h.actions()).toHaveLength(4);
+  });
+
+  it('gives up after the configured attempts: failed and final', async () => {
+    h = await startHarness();
+    await h.kube.api.down();
+    const anomaly = quarantineOnly('b0000000-0000-4000-8000-000000000002');
+    for (let i = 0; i < 4; i++) await expect(h.enforce(anomaly)).rejects.toBeInstanceOf(RetryLaterError);
+    const { planned } = await h.enforce(anomaly);
+    expect(planned[0]!.action.outcome).toBe('failed');
+    expect(planned[0]!.action.reason).not.toMatch(/retried on redelivery/);
+    expect(await h.store.get(planned[0]!.action.id)).toMatchObject({ status: 'failed', retryable: false, attempts: 5 });
+  });
+
+  it('a label change racing the relabel (409) is read again and recorded for the release', async () => {
+    let raced = false;
+    h = await startHarness({
+      wrapKube: (c) =>
+        new Proxy(c, {
+          get(target, prop: keyof ClusterClient) {
+            if (prop === 'patchPodLabels' && !raced) {
+              return async (...args: Parameters<ClusterClient['patchPodLabels']>) => {
+                raced = true;
+                // Someone labels the pod between boundwatch's read and its conditional patch.
+                await kubectlClient(h!.kube).patchPodLabels('shop', CHECKOUT, { team: 'payments' });
+                return target.patchPodLabels(...args);
+              };
+            }
+            const v = target[prop];
+            return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+          },
+        }),
+    });
+    const { planned } = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-000000000003'));
+    expect(planned[0]!.action.outcome).toBe('applied');
+    expect(h.kube.api.requests.filter((r) => r.verb === 'patch' && r.resource === 'pods' && r.status === 409)).toHaveLength(1);
+    const pod = await h.client.getPod('shop', CHECKOUT);
+    expect(Object.keys(pod!.metadata!.labels!)).toEqual([LABELS.quarantine]);
+    const policy = await h.client.getNetworkPolicy('shop', quarantinePolicyName(CHECKOUT));
+    expect(JSON.parse(policy!.metadata!.annotations![ANNOTATIONS.restoreLabels]!)).toMatchObject({ team: 'payments', app: 'checkout' });
+    await h.revert(planned[0]!.action.id, 'release');
+    expect((await h.client.getPod('shop', CHECKOUT))?.metadata?.labels).toEqual({ app: 'checkout', tier: 'api', 'pod-template-hash': '6d9f8b7c5d', team: 'payments' });
+  });
+
+  it('never overwrites a policy of the same name that is not boundwatch\'s', async () => {
+    h = await startHarness();
+    const name = quarantinePolicyName(CHECKOUT);
+    h.kube.api.put({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: 'shop' }, spec: { podSelector: { matchLabels: { app: 'x' } }, policyTypes: ['Ingress'] } });
+    const { planned } = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-000000000004'));
+    expect(planned[0]!.action).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/exists and is not boundwatch's: not overwritten/) });
+    expect((await h.client.getNetworkPolicy('shop', name))?.spec?.podSelector).toEqual({ matchLabels: { app: 'x' } });
+    expect((await h.client.getPod('shop', CHECKOUT))?.metadata?.labels?.app).toBe('checkout');
+  });
+
+  it('server-side apply: a person\'s edit of boundwatch\'s policy conflicts, and the retried apply takes it back', async () => {
+    h = await startHarness();
+    // The relabel fails after the policy is applied, and so does the rollback: the policy stays.
+    h.kube.api.failNext(4, { status: 503, match: { verb: 'patch', resource: 'pods' } });
+    h.kube.api.failNext(4, { status: 503, match: { verb: 'delete', resource: 'networkpolicies' } });
+    const anomaly = quarantineOnly('b0000000-0000-4000-8000-000000000005');
+    await expect(h.enforce(anomaly)).rejects.toBeInstanceOf(RetryLaterError);
+    const failed = h.actions()[0]!;
+    expect(failed.reason).toMatch(/rollback incomplete/);
+    const name = quarantinePolicyName(CHECKOUT);
+    const ours = await h.client.getNetworkPolicy('shop', name);
+    const edit = { metadata: { name, namespace: 'shop' }, spec: { podSelector: ours!.spec!.podSelector as Record<string, unknown>, policyTypes: ['Ingress', 'Egress'], ingress: [{}] } };
+    const kubectl = kubectlClient(h.kube);
+    // boundwatch owns the rule lists: another manager cannot change them without forcing.
+    await expect(kubectl.applyNetworkPolicy(edit)).rejects.toBeInstanceOf(KubeConflictError);
+    await kubectl.applyNetworkPolicy(edit, { force: true });
+    expect((await h.client.getNetworkPolicy('shop', name))?.spec?.ingress).toHaveLength(1);
+
+    h.kube.api.clearRequests();
+    const { planned } = await h.enforce(anomaly);
+    expect(planned[0]!.action.outcome).toBe('applied');
+    const live = await h.client.getNetworkPolicy('shop', name);
+    expect(live?.spec?.ingress ?? []).toEqual([]);
+    expect(live?.spec?.egress ?? []).toEqual([]);
+    expect(h.kube.api.requests.find((r) => r.resource === 'networkpolicies' && r.verb === 'patch')).toMatchObject({ fieldManager: 'boundwatch', force: true, status: 200 });
+  });
+
+  it('rate limit: over maxActionsPerHour actions are skipped and announced; the next hour has budget again', async () => {
+    h = await startHarness({ config: { maxActionsPerHour: 1 } });
+    const first = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-000000000006'));
+    const second = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-000000000007', 'checkout-6d9f8b7c5d-fghij'));
+    expect(first.planned[0]!.action.outcome).toBe('applied');
+    expect(second.planned[0]!.action).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/rate limit: 1 actions per hour/) });
+    expect((await h.client.getPod('shop', 'checkout-6d9f8b7c5d-fghij'))?.metadata?.labels?.app).toBe('checkout');
+    expect(h.actions().map((a) => a.outcome)).toEqual(['applied', 'skipped']);
+    h.clock.advance(60);
+    const third = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-000000000008', 'checkout-6d9f8b7c5d-fghij'));
+    expect(third.planned[0]!.action.outcome).toBe('applied');
+  });
+});

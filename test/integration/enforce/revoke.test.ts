@@ -1,0 +1,211 @@
+/**
+ * Credential revocation, notify-only, the AWS revert schedule and boundwatch's minimal RBAC,
+ * over real wires: the test API server, and local IAM (Query protocol), EKS and Scheduler
+ * (REST-JSON) endpoints driven by the real SDK clients.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scheduleName } from '#shared/enforce/aws';
+import { quarantineToken } from '#shared/enforce/quarantine';
+import { createClusterClient } from '#shared/k8s/client';
+import { loadKubeConfig } from '#shared/k8s/kubeconfig';
+import { ENFORCER_RULES } from '#shared/k8s/rbac';
+import { CHECKOUT, CLUSTER, startHarness, stolenTokenAnomaly, type Harness } from './harness';
+
+const ROLE_ARN = 'arn:aws:iam::111122223333:role/ci-deployer';
+const ADMIN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
+const EDIT = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy';
+const TOKEN_VALUE = 'SECRET-TOKEN-VALUE-never-leaves';
+
+function seedLegacyToken(h: Harness): void {
+  h.kube.api.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'checkout', namespace: 'shop' }, secrets: [{ name: 'checkout-token-x7k2p' }] });
+  const saUid = (h.kube.api.get('serviceaccounts', 'shop', 'checkout')!.metadata as { uid: string }).uid;
+  h.kube.api.put({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/service-account-token',
+    metadata: { name: 'checkout-token-x7k2p', namespace: 'shop', annotations: { 'kubernetes.io/service-account.name': 'checkout', 'kubernetes.io/service-account.uid': saUid } },
+    data: { token: Buffer.from(TOKEN_VALUE).toString('base64') },
+  });
+}
+
+const iamAnomaly = (overrides = {}) =>
+  stolenTokenAnomaly({
+    id: 'd0000000-0000-4000-8000-000000000001',
+    principal: { type: 'IAMRole', name: ROLE_ARN, arn: 'arn:aws:sts::111122223333:assumed-role/ci-deployer/gha-run', sessionName: 'gha-run' },
+    workload: undefined,
+    recommendedActions: ['revoke-credentials', 'notify'],
+    ...overrides,
+  });
+
+describe('revoke credentials', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('service account: deletes its legacy token secrets (names recorded, never values); the revert says it cannot restore them', async () => {
+    h = await startHarness();
+    seedLegacyToken(h);
+    const { planned } = await h.enforce(stolenTokenAnomaly({ recommendedActions: ['revoke-credentials'] }));
+    const a = planned[0]!.action;
+    expect(a).toMatchObject({ action: 'revoke-credentials', outcome: 'applied', target: { kind: 'ServiceAccount', namespace: 'shop', name: 'checkout' } });
+    expect(a.changes.join('\n')).toMatch(/delete legacy token secret shop\/checkout-token-x7k2p/);
+    expect(await h.client.getSecret('shop', 'checkout-token-x7k2p')).toBeNull();
+    // Without quarantine in the anomaly, the pod-bound token is revoked by deleting its pod.
+    expect(await h.client.getPod('shop', CHECKOUT)).toBeNull();
+    const everything = JSON.stringify([h.bus.events, await h.store.get(a.id)]);
+    expect(everything).not.toContain(TOKEN_VALUE);
+    expect(everything).not.toContain(Buffer.from(TOKEN_VALUE).toString('base64'));
+
+    const r = await h.revert(a.id, 'release');
+    expect(r.status).toBe('reverted');
+    expect(r.notes.join('\n')).toMatch(/deleted legacy token secret shop\/checkout-token-x7k2p: not restored \(restoring it would restore the stolen credential/);
+    expect(await h.client.getSecret('shop', 'checkout-token-x7k2p')).toBeNull();
+  });
+
+  it('boundTokenRevocation "always": the pod is deleted (uid precondition) and the quarantine is superseded', async () => {
+    h = await startHarness({ config: { boundTokenRevocation: 'always' } });
+    const uid = (await h.client.getPod('shop', CHECKOUT))?.metadata?.uid;
+    const { planned } = await h.enforce(stolenTokenAnomaly());
+    expect(planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['quarantine:skipped', 'revoke-credentials:applied']);
+    expect(planned[0]!.action.reason).toMatch(/superseded/);
+    expect(planned[1]!.action.changes[0]).toContain(`delete pod shop/${CHECKOUT} (uid ${uid})`);
+    expect(await h.client.getPod('shop', CHECKOUT)).toBeNull();
+  });
+
+  it('IAM role: an inline deny on aws:TokenIssueTime and the EKS access policies disassociated; the revert undoes both', async () => {
+    h = await startHarness({ aws: true });
+    h.iam!.addRole('ci-deployer');
+    h.eks!.addAccessEntry(CLUSTER, ROLE_ARN, [
+      { policyArn: ADMIN, accessScope: { type: 'cluster' } },
+      { policyArn: EDIT, accessScope: { type: 'namespace', namespaces: ['shop', 'ci'] } },
+    ]);
+    const { planned } = await h.enforce(iamAnomaly());
+    const a = planned[0]!.action;
+    expect(a).toMatchObject({ outcome: 'applied', target: { kind: 'IAMRole', name: 'ci-deployer', arn: ROLE_ARN } });
+    const inline = h.iam!.inlinePolicies('ci-deployer');
+    const name = `boundwatch-revoke-${quarantineToken(a.id)}`;
+    expect([...inline.keys()]).toEqual([name]);
+    expect(JSON.parse(inline.get(name)!)).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'BoundwatchRevokeOlderSessions', Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-03-01T12:00:00Z' } } }],
+    });
+    expect(h.eks!.associated(CLUSTER, ROLE_ARN)).toEqual([]);
+    expect(new Set(h.iam!.requests.map((r) => r.signedFor))).toEqual(new Set(['iam']));
+    expect(new Set(h.eks!.requests.map((r) => r.signedFor))).toEqual(new Set(['eks']));
+
+    h.clock.advance(61);
+    const r = await h.revert(a.id);
+    expect(r.status).toBe('reverted');
+    expect(h.iam!.inlinePolicies('ci-deployer').size).toBe(0);
+    expect(h.eks!.associated(CLUSTER, ROLE_ARN)).toEqual(
+      expect.arrayContaining([
+        { policyArn: ADMIN, accessScope: { type: 'cluster' } },
+        { policyArn: EDIT, accessScope: { type: 'namespace', namespaces: ['shop', 'ci'] } },
+      ]),
+    );
+  });
+
+  it('IAM role without IAM or EKS access (the local runtime): skipped with the reason', async () => {
+    h = await startHarness();
+    const { planned } = await h.enforce(iamAnomaly());
+    expect(planned[0]!.action).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/no IAM access .*local runs have no AWS credentials.*no EKS access/) });
+  });
+
+  it('protected principals are never revoked', async () => {
+    h = await startHarness({ aws: true, config: { protectedPrincipals: [ROLE_ARN] } });
+    h.iam!.addRole('ci-deployer');
+    const { planned } = await h.enforce(iamAnomaly());
+    expect(planned[0]!.action).toMatchObject({ outcome: 'skipped', reason: `principal ${ROLE_ARN} is protected` });
+    expect(h.iam!.requests).toEqual([]);
+  });
+
+  it('allow-listed workloads are not acted on for the listed kinds', async () => {
+    h = await startHarness({ config: { allowList: [{ namespace: 'shop', principal: 'system:serviceaccount:shop:*', actions: ['quarantine'], reason: 'checkout is reviewed by hand' }] } });
+    const { planned } = await h.enforce(stolenTokenAnomaly());
+    expect(planned[0]!.action).toMatchObject({ action: 'quarantine', outcome: 'skipped', reason: 'allow-listed for quarantine: checkout is reviewed by hand' });
+    // Not quarantined, so its bound token is revoked by deleting the pod.
+    expect(planned[1]!.action).toMatchObject({ action: 'revoke-credentials', outcome: 'applied' });
+  });
+});
+
+describe('notify only', () => {
+  it('announces a notify action and changes nothing; not counted against the rate limit', async () => {
+    const h = await startHarness({ config: { maxActionsPerHour: 0 } });
+    try {
+      const { planned } = await h.enforce(stolenTokenAnomaly({ recommendedActions: ['notify'] }));
+      expect(planned.map((p) => p.action)).toEqual([expect.objectContaining({ action: 'notify', outcome: 'applied', target: { kind: 'Pod', namespace: 'shop', name: CHECKOUT } })]);
+      expect(planned[0]!.action.expiresAt).toBeUndefined();
+      expect(h.kube.api.requests.filter((r) => r.verb !== 'get' && r.verb !== 'list')).toEqual([]);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe('revert schedule on AWS (EventBridge Scheduler endpoint)', () => {
+  it('creates a one-time schedule before changing anything, and release deletes it', async () => {
+    const h = await startHarness({ awsScheduler: true });
+    try {
+      const { planned } = await h.enforce(stolenTokenAnomaly({ recommendedActions: ['quarantine'] }));
+      const a = planned[0]!.action;
+      const s = h.awsScheduler!.get('boundwatch-prod-eks', scheduleName(a.id));
+      expect(s).toMatchObject({
+        ScheduleExpression: 'at(2026-03-01T13:00:00)',
+        ScheduleExpressionTimezone: 'UTC',
+        ActionAfterCompletion: 'DELETE',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: 'arn:aws:lambda:us-east-1:111122223333:function:boundwatch-revert', RoleArn: 'arn:aws:iam::111122223333:role/boundwatch-scheduler', DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:111122223333:boundwatch-revert-dlq' } },
+      });
+      expect(JSON.parse(s!.Target.Input!)).toEqual({ actionId: a.id, cluster: CLUSTER, trigger: 'expiry' });
+      expect(h.awsScheduler!.requests[0]).toMatchObject({ operation: 'CreateSchedule', signedFor: 'scheduler' });
+      await h.revert(a.id, 'release');
+      expect(h.awsScheduler!.schedules.size).toBe(0);
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('no revert, no change: when the schedule cannot be created the action fails and the cluster is untouched', async () => {
+    const h = await startHarness({ awsScheduler: true });
+    try {
+      h.awsScheduler!.failNext(1, { status: 400, code: 'ValidationException', message: 'bad group' });
+      const { planned } = await h.enforce(stolenTokenAnomaly({ recommendedActions: ['quarantine'] }));
+      expect(planned[0]!.action).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/scheduler:CreateSchedule .*ValidationException/) });
+      expect((await h.client.getPod('shop', CHECKOUT))?.metadata?.labels?.app).toBe('checkout');
+      expect(h.kube.api.requests.filter((r) => r.verb === 'patch')).toEqual([]);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe("boundwatch's minimal RBAC", () => {
+  it('is enough to quarantine, revoke and revert (no 403 anywhere)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-rbac-'));
+    const h = await startHarness({
+      // The engine acts as a user holding exactly the enforcer ClusterRole (rbac.ts).
+      wrapKube: (_admin, k) => {
+        k.api.addUser('enforcer-token', { name: 'boundwatch-enforcer', groups: ['boundwatch:enforcer'], rules: ENFORCER_RULES.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })) });
+        return createClusterClient(loadKubeConfig(k.api.writeKubeconfig(dir, { token: 'enforcer-token' })), { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+      },
+    });
+    try {
+      seedLegacyToken(h);
+      const { planned } = await h.enforce(stolenTokenAnomaly());
+      expect(planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['quarantine:applied', 'revoke-credentials:applied']);
+      expect((await h.revert(planned[0]!.action.id, 'release')).status).toBe('reverted');
+      const mine = h.kube.api.requests.filter((r) => r.user === 'boundwatch-enforcer');
+      expect(mine.length).toBeGreaterThan(10);
+      expect(mine.filter((r) => r.status === 403)).toEqual([]);
+      // No list or watch of secrets: legacy tokens are found through the ServiceAccount.
+      expect(mine.filter((r) => r.resource === 'secrets' && r.verb === 'list')).toEqual([]);
+    } finally {
+      await h.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

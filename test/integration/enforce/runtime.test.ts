@@ -1,0 +1,68 @@
+/**
+ * The embedded runtime's enforcement wiring, in process with an injected clock: the demo's
+ * audit input through the real handlers against the test API server (--enforce apply with a
+ * kubeconfig), then a later run over the same --state that finds the action expired and
+ * reverts it at its start; and a dry run planned against the live cluster.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EnforcementAction } from '#shared/events/schema';
+import { LABELS } from '#shared/enforce/types';
+import { defaultLocalConfig } from '#infra/local/load-config';
+import { runPipeline } from '#infra/local/pipeline';
+import { CHECKOUT_POD, DEMO_CLUSTER, demoAuditLines } from '#infra/local/scenario/demo-cluster';
+import { startKubeFixture, type KubeFixture } from '#test/support/kube-apiserver';
+import { DEMO_CHECKOUT_LABELS, DEMO_POLICIES, demoClusterInventory } from './demo-cluster';
+
+const actionsOf = (out: Awaited<ReturnType<typeof runPipeline>>) => out.enforcement.map((e) => EnforcementAction.parse(e.detail));
+
+describe('local runtime enforcement', () => {
+  let k: KubeFixture;
+  let dir: string;
+  let audit: string;
+  beforeEach(async () => {
+    k = await startKubeFixture({ seed: demoClusterInventory() });
+    for (const p of DEMO_POLICIES) k.api.put(p);
+    dir = mkdtempSync(join(tmpdir(), 'bw-runtime-'));
+    audit = join(dir, 'audit.jsonl');
+    writeFileSync(audit, demoAuditLines().join('\n') + '\n');
+  });
+  afterEach(async () => {
+    await k.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies with a kubeconfig, and a later run reverts the expired action from --state', async () => {
+    const t0 = new Date('2026-11-10T03:00:00Z');
+    const config = defaultLocalConfig(DEMO_CLUSTER);
+    const state = join(dir, 'state');
+    const first = await runPipeline({ auditFiles: [audit], flowFiles: [] }, { config, enforce: 'apply', kubeconfig: k.kubeconfigPath, statePath: state, now: () => t0 });
+    const applied = actionsOf(first);
+    expect(applied.map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:applied', 'revoke-credentials:skipped']);
+    expect(applied[0]!.expiresAt).toBe('2026-11-10T04:00:00.000Z');
+    expect(first.policies.map((p) => p.metadata.namespace)).toEqual(['shop']);
+    expect(Object.keys((await k.client.getPod('shop', CHECKOUT_POD))!.metadata!.labels!)).toEqual([LABELS.quarantine]);
+
+    // An hour and a bit later, a run with nothing new to read: the revert is due and runs first.
+    const later = new Date(t0.getTime() + 61 * 60_000);
+    const second = await runPipeline({ auditFiles: [], flowFiles: [] }, { config, enforce: 'apply', kubeconfig: k.kubeconfigPath, statePath: state, now: () => later });
+    expect(actionsOf(second).map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:reverted']);
+    expect((await k.client.getPod('shop', CHECKOUT_POD))!.metadata!.labels).toEqual(DEMO_CHECKOUT_LABELS);
+    expect(await k.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).toEqual([]);
+
+    // Nothing is due any more.
+    const third = await runPipeline({ auditFiles: [], flowFiles: [] }, { config, enforce: 'apply', kubeconfig: k.kubeconfigPath, statePath: state, now: () => later });
+    expect(third.enforcement).toEqual([]);
+  }, 60_000);
+
+  it('dry-run with a kubeconfig plans against the live cluster without changing it', async () => {
+    const out = await runPipeline({ auditFiles: [audit], flowFiles: [] }, { config: defaultLocalConfig(DEMO_CLUSTER), enforce: 'dry-run', kubeconfig: k.kubeconfigPath });
+    const [q] = actionsOf(out);
+    expect(q).toMatchObject({ action: 'quarantine', mode: 'dry-run', outcome: 'planned' });
+    expect(q!.changes.join('\n')).toMatch(/server-side dry run: the API server accepted every change/);
+    expect(q!.changes.join('\n')).toMatch(/remove its 3 other labels \(app=checkout, app.kubernetes.io\/name=checkout, pod-template-hash=7c9d5b8f6\)/);
+    expect((await k.client.getPod('shop', CHECKOUT_POD))!.metadata!.labels).toEqual(DEMO_CHECKOUT_LABELS);
+    expect(k.api.requests.filter((r) => r.verb === 'patch' && !r.dryRun)).toEqual([]);
+  }, 60_000);
+});
