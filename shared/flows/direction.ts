@@ -75,20 +75,17 @@ interface Side {
   port: number;
 }
 
-const endpointId = (ip: string, port: number, protocol: string): string => `${protocol}|${ip}|${port}`;
+export interface Decision {
+  server: Side;
+  client: Side;
+  by: InferredBy;
+}
 
 const PROTO_INDEX: Record<string, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 
-/** Decides the server side of one connection; `a` and `b` are its two endpoints. */
-export function decideServer(
-  records: readonly FlowRecord[],
-  a: Side,
-  b: Side,
-  protocol: FlowProtocol,
-  hints: PortHints,
-  fan: () => ReadonlyMap<string, number>,
-): { server: Side; client: Side; by: InferredBy } {
-  const pick = (server: Side, by: InferredBy) => ({ server, client: server === a ? b : a, by });
+/** The direct evidence about one connection: tcp-flags, then the inventory. Undefined when neither decides. */
+export function decideByEvidence(records: readonly FlowRecord[], a: Side, b: Side, protocol: FlowProtocol, hints: PortHints): Decision | undefined {
+  const pick = (server: Side, by: InferredBy): Decision => ({ server, client: server === a ? b : a, by });
   if (protocol === 'TCP') {
     let vote: Side | undefined;
     let conflict = false;
@@ -107,11 +104,14 @@ export function decideServer(
   const aListens = hints.listens(a.ip, a.port, protocol, at);
   const bListens = hints.listens(b.ip, b.port, protocol, at);
   if (aListens !== bListens) return pick(aListens ? a : b, InferredBy.inventory);
-  const fans = fan();
-  const fa = fans.get(endpointId(a.ip, a.port, protocol)) ?? 0;
-  const fb = fans.get(endpointId(b.ip, b.port, protocol)) ?? 0;
-  if (fa >= 2 && fa >= 2 * fb) return pick(a, InferredBy.fanIn);
-  if (fb >= 2 && fb >= 2 * fa) return pick(b, InferredBy.fanIn);
+  return undefined;
+}
+
+/** The statistical fallbacks: fan-in within the batch, port ranges, the lower port. */
+export function decideByFallback(a: Side, b: Side, fanA: number, fanB: number): Decision {
+  const pick = (server: Side, by: InferredBy): Decision => ({ server, client: server === a ? b : a, by });
+  if (fanA >= 2 && fanA >= 2 * fanB) return pick(a, InferredBy.fanIn);
+  if (fanB >= 2 && fanB >= 2 * fanA) return pick(b, InferredBy.fanIn);
   const ca = portClass(a.port);
   const cb = portClass(b.port);
   if (ca !== cb) return pick(ca < cb ? a : b, InferredBy.portClass);
@@ -119,47 +119,22 @@ export function decideServer(
   return pick(a.ip < b.ip ? a : b, InferredBy.lowerPort);
 }
 
-/** Distinct peer endpoints per endpoint over the unoriented records of a batch. */
-function fanIn(records: readonly FlowRecord[]): Map<string, number> {
-  const peers = new Map<string, Set<string>>();
-  const add = (self: string, peer: string) => {
-    let s = peers.get(self);
-    if (!s) {
-      s = new Set();
-      peers.set(self, s);
-    }
-    s.add(peer);
-  };
-  for (const r of records) {
-    const s = endpointId(r.src, r.srcPort as number, r.protocol);
-    const d = endpointId(r.dst, r.dstPort, r.protocol);
-    add(s, d);
-    add(d, s);
-  }
-  const out = new Map<string, number>();
-  for (const [k, v] of peers) out.set(k, v.size);
-  return out;
-}
-
-function oriented(r: FlowRecord, client: Side, server: Side, isRequest: boolean, by: InferredBy): OrientedFlow {
-  return {
-    client: client.ip,
-    server: server.ip,
-    clientPort: client.port,
-    port: server.port,
-    protocol: r.protocol,
-    bytesSent: isRequest ? r.bytes : 0,
-    bytesReceived: isRequest ? 0 : r.bytes,
-    packets: r.packets,
-    start: r.start,
-    end: r.end,
-    action: r.action,
-    inferredBy: by,
-  };
-}
+/**
+ * Called once per record with its connection's orientation: `isRequest` when the record runs
+ * client → server. No object is built per record: this runs on every flow record.
+ */
+export type OrientVisitor = (
+  r: FlowRecord,
+  client: string,
+  clientPort: number | undefined,
+  server: string,
+  port: number,
+  isRequest: boolean,
+  by: InferredBy,
+) => void;
 
 /** Orients JSON-lines records, folding replies (see the module comment) into their request. */
-function orientDeclared(records: readonly FlowRecord[], hints: PortHints, out: OrientedFlow[]): void {
+function orientDeclared(records: readonly FlowRecord[], hints: PortHints, visit: OrientVisitor): void {
   // Ports each (src → dst) pair was declared on, to find the request a reply belongs to.
   const forward = new Map<string, number[]>();
   for (const r of records) {
@@ -169,11 +144,6 @@ function orientDeclared(records: readonly FlowRecord[], hints: PortHints, out: O
     forward.set(k, list);
   }
   for (const r of records) {
-    const base: OrientedFlow = {
-      client: r.src, server: r.dst, port: r.dstPort, protocol: r.protocol, bytesSent: r.bytes, bytesReceived: 0,
-      packets: r.packets, start: r.start, end: r.end, action: r.action, inferredBy: InferredBy.declared,
-      ...(r.srcPort !== undefined ? { clientPort: r.srcPort } : {}),
-    };
     const reverse = forward.get(`${r.protocol}|${r.dst}|${r.src}`);
     if (reverse && !hints.listens(r.dst, r.dstPort, r.protocol, r.start)) {
       // The opposite record's port, if src serves it (inventory) or it is clearly a service port.
@@ -181,25 +151,27 @@ function orientDeclared(records: readonly FlowRecord[], hints: PortHints, out: O
         .filter((q) => hints.listens(r.src, q, r.protocol, r.start) || (portClass(r.dstPort) === 2 && portClass(q) < 2))
         .sort((x, y) => x - y)[0];
       if (servedBySrc !== undefined) {
-        out.push({
-          ...base, client: r.dst, server: r.src, clientPort: r.dstPort, port: servedBySrc, bytesSent: 0, bytesReceived: r.bytes,
-          inferredBy: InferredBy.pairedReply,
-        });
+        visit(r, r.dst, r.dstPort, r.src, servedBySrc, false, InferredBy.pairedReply);
         continue;
       }
     }
-    out.push(base);
+    visit(r, r.src, r.srcPort, r.dst, r.dstPort, true, InferredBy.declared);
   }
 }
 
+interface Group {
+  records: FlowRecord[];
+  a: number;
+  b: number;
+}
+
 /**
- * Orients a batch of records. Records must all come from one batch: the fan-in and the
- * pairing of both directions only see what is in it.
+ * Orients a batch of records, calling `visit` for each. Records must all come from one batch:
+ * the fan-in and the pairing of both directions only see what is in it.
  */
-export function orientFlows(records: readonly FlowRecord[], hints: PortHints = NO_HINTS): OrientedFlow[] {
-  const out: OrientedFlow[] = [];
+export function orientEach(records: readonly FlowRecord[], hints: PortHints, visit: OrientVisitor): void {
   const declared: FlowRecord[] = [];
-  // Connections keyed by their unordered endpoint pair, with interned addresses (no strings per record).
+  // Endpoints as numbers (interned address, port, protocol); connections keyed by the unordered pair.
   const ipIds = new Map<string, number>();
   const idOf = (ip: string): number => {
     let id = ipIds.get(ip);
@@ -209,17 +181,20 @@ export function orientFlows(records: readonly FlowRecord[], hints: PortHints = N
     }
     return id;
   };
-  const groups = new Map<number, Map<number, FlowRecord[]>>();
-  const ordered: FlowRecord[][] = [];
-  const unoriented: FlowRecord[] = [];
+  const groups = new Map<number, Map<number, Group>>();
+  const ordered: Group[] = [];
+  const srcNums: number[] = [];
+  const dstNums: number[] = [];
   for (const r of records) {
     if (r.oriented || r.srcPort === undefined) {
       declared.push(r);
       continue;
     }
-    unoriented.push(r);
-    const a = (idOf(r.src) * 65536 + r.srcPort) * 4 + (PROTO_INDEX[r.protocol] ?? 3);
-    const b = (idOf(r.dst) * 65536 + r.dstPort) * 4 + (PROTO_INDEX[r.protocol] ?? 3);
+    const p = PROTO_INDEX[r.protocol] ?? 3;
+    const a = (idOf(r.src) * 65536 + r.srcPort) * 4 + p;
+    const b = (idOf(r.dst) * 65536 + r.dstPort) * 4 + p;
+    srcNums.push(a);
+    dstNums.push(b);
     const lo = a < b ? a : b;
     const hi = a < b ? b : a;
     let inner = groups.get(lo);
@@ -228,27 +203,55 @@ export function orientFlows(records: readonly FlowRecord[], hints: PortHints = N
       groups.set(lo, inner);
     }
     const g = inner.get(hi);
-    if (g) g.push(r);
+    if (g) g.records.push(r);
     else {
-      const list = [r];
-      inner.set(hi, list);
-      ordered.push(list);
+      const group: Group = { records: [r], a, b };
+      inner.set(hi, group);
+      ordered.push(group);
     }
   }
-  if (declared.length > 0) orientDeclared(declared, hints, out);
-  if (ordered.length === 0) return out;
-  // Fan-in is only computed when some connection needs it.
-  let fan: Map<string, number> | undefined;
-  const lazyFan = () => (fan ??= fanIn(unoriented));
-  for (const group of ordered) {
-    const first = group[0] as FlowRecord;
+  if (declared.length > 0) orientDeclared(declared, hints, visit);
+
+  const emit = (g: Group, d: Decision) => {
+    for (const r of g.records) {
+      const isRequest = r.dst === d.server.ip && r.dstPort === d.server.port && !(r.src === d.server.ip && r.srcPort === d.server.port);
+      visit(r, d.client.ip, d.client.port, d.server.ip, d.server.port, isRequest, d.by);
+    }
+  };
+  const undecided: Array<{ g: Group; a: Side; b: Side }> = [];
+  for (const g of ordered) {
+    const first = g.records[0] as FlowRecord;
     const a: Side = { ip: first.src, port: first.srcPort as number };
     const b: Side = { ip: first.dst, port: first.dstPort };
-    const { server, client, by } = decideServer(group, a, b, first.protocol, hints, lazyFan);
-    for (const r of group) {
-      const isRequest = r.dst === server.ip && r.dstPort === server.port && !(r.src === server.ip && r.srcPort === server.port);
-      out.push(oriented(r, client, server, isRequest, by));
-    }
+    const d = decideByEvidence(g.records, a, b, first.protocol, hints);
+    if (d) emit(g, d);
+    else undecided.push({ g, a, b });
   }
+  if (undecided.length === 0) return;
+  // Fan-in: distinct peer endpoints, counted only for the endpoints still undecided.
+  const peers = new Map<number, Set<number>>();
+  for (const u of undecided) {
+    peers.set(u.g.a, new Set());
+    peers.set(u.g.b, new Set());
+  }
+  for (let i = 0; i < srcNums.length; i++) {
+    const s = srcNums[i] as number;
+    const t = dstNums[i] as number;
+    peers.get(s)?.add(t);
+    peers.get(t)?.add(s);
+  }
+  for (const u of undecided) emit(u.g, decideByFallback(u.a, u.b, peers.get(u.g.a)?.size ?? 0, peers.get(u.g.b)?.size ?? 0));
+}
+
+/** Orients a batch of records into one object per record (see orientEach). */
+export function orientFlows(records: readonly FlowRecord[], hints: PortHints = NO_HINTS): OrientedFlow[] {
+  const out: OrientedFlow[] = [];
+  orientEach(records, hints, (r, client, clientPort, server, port, isRequest, by) => {
+    out.push({
+      client, server, port, protocol: r.protocol, bytesSent: isRequest ? r.bytes : 0, bytesReceived: isRequest ? 0 : r.bytes,
+      packets: r.packets, start: r.start, end: r.end, action: r.action, inferredBy: by,
+      ...(clientPort !== undefined ? { clientPort } : {}),
+    });
+  });
   return out;
 }

@@ -118,7 +118,26 @@ export class FlowGraphBuilder {
 
   /** `add` without building a ResolvedFlow: the oriented flow plus its resolved ends. */
   addResolved(f: OrientedFlow, srcEp: Endpoint, dstEp: Endpoint, port: number, service?: string): void {
-    if (f.action === 'REJECT') {
+    this.addParts(f.client, f.server, f.protocol, f.bytesSent, f.bytesReceived, f.packets, f.start, f.end, f.action, srcEp, dstEp, port, service);
+  }
+
+  /** The per-record path, with primitive arguments: no object is built per record. */
+  addParts(
+    client: string,
+    server: string,
+    protocol: FlowProtocol,
+    bytesSent: number,
+    bytesReceived: number,
+    packets: number,
+    start: number,
+    end: number,
+    action: OrientedFlow['action'],
+    srcEp: Endpoint,
+    dstEp: Endpoint,
+    port: number,
+    service?: string,
+  ): void {
+    if (action === 'REJECT') {
       this.rejectedFlows += 1;
       return;
     }
@@ -131,44 +150,44 @@ export class FlowGraphBuilder {
       byPort = new Map();
       this.index.set(pair, byPort);
     }
-    const pk = port * 4 + (PROTO_INDEX[f.protocol] ?? 3);
+    const pk = port * 4 + (PROTO_INDEX[protocol] ?? 3);
     let e = byPort.get(pk);
     if (!e) {
       e = {
-        src, dst, port, protocol: f.protocol, srcKind: srcEp.kind, dstKind: dstEp.kind,
-        bytes: 0, bytesSent: 0, packets: 0, records: 0, first: f.start, last: f.end,
+        src, dst, port, protocol, srcKind: srcEp.kind, dstKind: dstEp.kind,
+        bytes: 0, bytesSent: 0, packets: 0, records: 0, first: start, last: end,
         hourlySent: new Map(), srcEndpoint: srcEp, dstEndpoint: dstEp, services: new Set(), samples: new Map(), sampleCount: 0,
       };
       byPort.set(pk, e);
       this.all.push(e);
     }
-    e.bytes += f.bytesSent + f.bytesReceived;
-    e.bytesSent += f.bytesSent;
-    e.packets += f.packets;
+    e.bytes += bytesSent + bytesReceived;
+    e.bytesSent += bytesSent;
+    e.packets += packets;
     e.records += 1;
-    if (f.start < e.first) e.first = f.start;
-    if (f.end > e.last) e.last = f.end;
-    if (f.bytesSent > 0) {
-      const h = Math.floor(f.start / HOUR_MS);
-      e.hourlySent.set(h, (e.hourlySent.get(h) ?? 0) + f.bytesSent);
+    if (start < e.first) e.first = start;
+    if (end > e.last) e.last = end;
+    if (bytesSent > 0) {
+      const h = Math.floor(start / HOUR_MS);
+      e.hourlySent.set(h, (e.hourlySent.get(h) ?? 0) + bytesSent);
     }
     if (service !== undefined) e.services.add(service);
-    let byServer = e.samples.get(f.client);
-    let s = byServer?.get(f.server);
+    let byServer = e.samples.get(client);
+    let s = byServer?.get(server);
     if (!s && e.sampleCount < MAX_SAMPLES) {
-      s = { src: f.client, dst: f.server, bytes: 0, packets: 0, start: f.start, end: f.end };
+      s = { src: client, dst: server, bytes: 0, packets: 0, start, end };
       if (!byServer) {
         byServer = new Map();
-        e.samples.set(f.client, byServer);
+        e.samples.set(client, byServer);
       }
-      byServer.set(f.server, s);
+      byServer.set(server, s);
       e.sampleCount += 1;
     }
     if (s) {
-      s.bytes += f.bytesSent + f.bytesReceived;
-      s.packets += f.packets;
-      if (f.start < s.start) s.start = f.start;
-      if (f.end > s.end) s.end = f.end;
+      s.bytes += bytesSent + bytesReceived;
+      s.packets += packets;
+      if (start < s.start) s.start = start;
+      if (end > s.end) s.end = end;
     }
   }
 

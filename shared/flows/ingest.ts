@@ -11,7 +11,8 @@
  * batch id is neither judged nor written again.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { decodeSubscriptionEvent, parseLogsData, type CloudWatchLogsData } from '../audit/cloudwatch';
+import { gunzipSync } from 'node:zlib';
+import type { CloudWatchLogsData } from '../audit/cloudwatch';
 import { DownstreamError } from '../errors';
 import { stableId } from '../events/ids';
 import type { OutgoingEvent } from '../events/publish';
@@ -22,11 +23,11 @@ import { applyBatch } from './baseline';
 import { loadBaseline, loadBaselines, saveBaseline } from './baseline-store';
 import type { NetworkConfig } from './config';
 import { detectNetworkAnomalies } from './detect';
-import { orientFlows, type InferredBy } from './direction';
+import { orientEach, type InferredBy } from './direction';
 import { FlowGraphBuilder, type Edge } from './graph';
 import { writeEdges } from './graph-store';
 import { FlowLineParser, vpcFlowFormat, type VpcFlowFormat } from './parse';
-import { bump, mergeCounts, type FlowRecord } from './types';
+import { bump, mergeCounts, type FlowProtocol, type FlowRecord } from './types';
 
 export interface FlowIngestDeps {
   dynamo: DynamoDBClient;
@@ -112,17 +113,57 @@ function configuredFormat(cfg: NetworkConfig): VpcFlowFormat | undefined {
   return cfg.format ? vpcFlowFormat(cfg.format) : undefined;
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Decodes a subscription payload with the rejection reasons of shared/audit/cloudwatch.ts, but
+ * checks the (up to 10,000) log events by hand: a schema parse per event costs more than
+ * parsing the flow record in it. Events that are not `{id, timestamp, message}` are dropped
+ * and counted; the rest of the payload is still ingested.
+ */
+export function decodeFlowPayload(payload: unknown): { ok: true; data: CloudWatchLogsData; badEvents: number } | { ok: false; reason: string } {
+  const hasAwslogs = typeof payload === 'object' && payload !== null && 'awslogs' in payload;
+  let raw: unknown = payload;
+  if (hasAwslogs) {
+    const data = (payload as { awslogs?: { data?: unknown } }).awslogs?.data;
+    if (typeof data !== 'string') return { ok: false, reason: 'not-subscription-payload' };
+    let json: string;
+    try {
+      json = gunzipSync(Buffer.from(data, 'base64')).toString('utf8');
+    } catch {
+      // Only on failure is it worth telling bad base64 from bad gzip.
+      const compact = data.replace(/\s+/g, '');
+      return { ok: false, reason: compact.length % 4 !== 0 || !BASE64.test(compact) ? 'invalid-base64' : 'bad-gzip' };
+    }
+    try {
+      raw = JSON.parse(json);
+    } catch {
+      return { ok: false, reason: 'not-json' };
+    }
+  }
+  const o = raw as Partial<CloudWatchLogsData> | null;
+  if (
+    typeof o !== 'object' || o === null || (o.messageType !== 'DATA_MESSAGE' && o.messageType !== 'CONTROL_MESSAGE') ||
+    typeof o.logGroup !== 'string' || typeof o.logStream !== 'string' || !Array.isArray(o.logEvents)
+  ) {
+    return { ok: false, reason: 'not-subscription-payload' };
+  }
+  const events = o.logEvents.filter((e) => typeof e?.id === 'string' && typeof e.timestamp === 'number' && typeof e.message === 'string');
+  return { ok: true, data: { ...(o as CloudWatchLogsData), logEvents: events }, badEvents: o.logEvents.length - events.length };
+}
+
 /** Lambda entry: `{awslogs:{data}}`, or an already decoded subscription payload. Never throws on bad input. */
 export async function ingestFlowPayload(deps: FlowIngestDeps, payload: unknown): Promise<FlowIngestReport> {
-  const hasAwslogs = typeof payload === 'object' && payload !== null && 'awslogs' in payload;
-  const decoded = hasAwslogs ? decodeSubscriptionEvent(payload) : parseLogsData(payload);
+  const decoded = decodeFlowPayload(payload);
   if (!decoded.ok) {
     const report = emptyFlowReport();
     report.payloads = 1;
     bump(report.rejected, decoded.reason);
     return report;
   }
-  return ingestFlowData(deps, decoded.data);
+  const report = await ingestFlowData(deps, decoded.data);
+  if (decoded.badEvents > 0) bump(report.rejected, 'invalid-log-event', decoded.badEvents);
+  return report;
 }
 
 export async function ingestFlowData(deps: FlowIngestDeps, data: CloudWatchLogsData): Promise<FlowIngestReport> {
@@ -191,22 +232,26 @@ export function graphFromRecords(
     if (kept.length !== records.length) bump(report.skipped, 'mirrored-capture', records.length - kept.length);
     records = kept;
   }
-  const oriented = orientFlows(records, { listens: (ip, port, proto, at) => timeline.listens(ip, port, proto, at) });
-  for (const f of oriented) {
-    const src = timeline.resolve(f.client, f.start);
-    const dst = timeline.resolve(f.server, f.start, f.port, f.protocol);
-    const srcKind = src.endpoint.kind;
+  const inferred = report.inferredBy as Record<string, number>;
+  const hints = { listens: (ip: string, port: number, proto: FlowProtocol, at: number) => timeline.listens(ip, port, proto, at) };
+  orientEach(records, hints, (r, client, _clientPort, server, port, isRequest, by) => {
+    const src = timeline.resolve(client, r.start).endpoint;
+    const dst = timeline.resolve(server, r.start, port, r.protocol);
+    const srcKind = src.kind;
     const dstKind = dst.endpoint.kind;
     // Traffic between two non-cluster addresses (a NAT gateway, RDS, ...) says nothing about workloads.
     if (srcKind !== 'pod' && srcKind !== 'node' && dstKind !== 'pod' && dstKind !== 'node') {
       bump(report.skipped, 'outside-cluster');
-      continue;
+      return;
     }
-    bump(report.inferredBy as Record<string, number>, f.inferredBy);
-    bump(report.peers, srcKind);
-    bump(report.peers, dstKind);
-    builder.addResolved(f, src.endpoint, dst.endpoint, dst.port ?? f.port, dst.service);
-  }
+    inferred[by] = (inferred[by] ?? 0) + 1;
+    report.peers[srcKind] = (report.peers[srcKind] ?? 0) + 1;
+    report.peers[dstKind] = (report.peers[dstKind] ?? 0) + 1;
+    builder.addParts(
+      client, server, r.protocol, isRequest ? r.bytes : 0, isRequest ? 0 : r.bytes, r.packets, r.start, r.end, r.action,
+      src, dst.endpoint, dst.port ?? port, dst.service,
+    );
+  });
   return builder;
 }
 

@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors';
 import { canonicalAddress } from '../inventory/net';
-import { bump, emptyParseStats, FLOW_PROTOCOLS, PROTOCOL_BY_NUMBER, type FlowParseStats, type FlowProtocol, type FlowRecord } from './types';
+import { bump, emptyParseStats, FLOW_PROTOCOLS, type FlowParseStats, type FlowProtocol, type FlowRecord } from './types';
 
 export const FlowRejectReason = {
   notJson: 'not-json',
@@ -63,7 +63,7 @@ export interface VpcFlowFormat {
   at: {
     srcaddr: number; dstaddr: number; pktSrcaddr: number; pktDstaddr: number; srcport: number; dstport: number;
     protocol: number; packets: number; bytes: number; start: number; end: number; action: number; logStatus: number;
-    tcpFlags: number; flowDirection: number; interfaceId: number;
+    tcpFlags: number; flowDirection: number;
   };
 }
 
@@ -87,7 +87,7 @@ export function vpcFlowFormat(spec: string | readonly string[], opts: { strict?:
     srcaddr: pos('srcaddr'), dstaddr: pos('dstaddr'), pktSrcaddr: pos('pkt-srcaddr'), pktDstaddr: pos('pkt-dstaddr'),
     srcport: pos('srcport'), dstport: pos('dstport'), protocol: pos('protocol'), packets: pos('packets'), bytes: pos('bytes'),
     start: pos('start'), end: pos('end'), action: pos('action'), logStatus: pos('log-status'), tcpFlags: pos('tcp-flags'),
-    flowDirection: pos('flow-direction'), interfaceId: pos('interface-id'),
+    flowDirection: pos('flow-direction'),
   };
   const missing: string[] = [];
   if (at.srcaddr < 0 && at.pktSrcaddr < 0) missing.push('srcaddr or pkt-srcaddr');
@@ -156,80 +156,108 @@ export function flowAddress(text: string): string | undefined {
   return text.includes(':') ? canonicalAddress(text) : undefined;
 }
 
-/** A non-negative decimal integer up to `max`, or undefined. */
-function intField(text: string | undefined, max: number): number | undefined {
-  if (text === undefined || text.length === 0 || text.length > 16) return undefined;
+// Field boundaries of the record being parsed, reused across calls: slicing every field into
+// its own string cost more than everything else in the record (and fed the GC).
+const MAX_FIELDS = 64;
+const FIELD_START = new Int32Array(MAX_FIELDS);
+const FIELD_END = new Int32Array(MAX_FIELDS);
+
+/** Finds the space/tab separated fields of `line`; returns how many (MAX_FIELDS + 1 when too many). */
+function tokenize(line: string): number {
   let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
+  let i = 0;
+  const len = line.length;
+  while (i < len) {
+    let c = line.charCodeAt(i);
+    while (i < len && (c === 32 || c === 9)) c = line.charCodeAt(++i);
+    if (i >= len) break;
+    if (n === MAX_FIELDS) return MAX_FIELDS + 1;
+    FIELD_START[n] = i;
+    while (i < len && c !== 32 && c !== 9) c = line.charCodeAt(++i);
+    FIELD_END[n] = i;
+    n += 1;
+  }
+  return n;
+}
+
+const field = (line: string, i: number): string => line.slice(FIELD_START[i], FIELD_END[i]);
+
+function fieldIs(line: string, i: number, text: string): boolean {
+  const s = FIELD_START[i] as number;
+  return (FIELD_END[i] as number) - s === text.length && line.startsWith(text, s);
+}
+
+/** A non-negative decimal integer field up to `max`, read in place; -1 when it is not one. */
+function intAt(line: string, i: number, max: number): number {
+  const s = FIELD_START[i] as number;
+  const e = FIELD_END[i] as number;
+  if (e - s === 0 || e - s > 16) return -1;
+  let n = 0;
+  for (let k = s; k < e; k++) {
+    const c = line.charCodeAt(k);
+    if (c < 48 || c > 57) return -1;
     n = n * 10 + (c - 48);
   }
-  return n <= max ? n : undefined;
+  return n <= max ? n : -1;
 }
 
 /** One VPC Flow Logs text record in `format`. */
 export function parseVpcRecord(line: string, format: VpcFlowFormat): LineResult {
-  let t = line.split(' ');
-  if (t.length !== format.fields.length) t = line.trim().split(/\s+/);
-  if (t.length !== format.fields.length) {
-    return reject(FlowRejectReason.fieldCount, `expected ${format.fields.length} fields, got ${t.length}`);
+  const count = tokenize(line);
+  if (count !== format.fields.length) {
+    return reject(FlowRejectReason.fieldCount, `expected ${format.fields.length} fields, got ${count > MAX_FIELDS ? `more than ${MAX_FIELDS}` : count}`);
   }
   const at = format.at;
-  const status = at.logStatus >= 0 ? t[at.logStatus] : undefined;
   // NODATA/SKIPDATA records carry "-" in every flow field.
-  if (status === 'NODATA') return { kind: 'skip', reason: FlowSkipReason.nodata };
-  if (status === 'SKIPDATA') return { kind: 'skip', reason: FlowSkipReason.skipdata };
-
-  const protoText = t[at.protocol] as string;
-  if (intField(protoText, 255) === undefined) return reject(FlowRejectReason.badProtocol, `protocol "${protoText}" is not a number`);
-  const protocol = PROTOCOL_BY_NUMBER[protoText];
+  if (at.logStatus >= 0) {
+    if (fieldIs(line, at.logStatus, 'NODATA')) return { kind: 'skip', reason: FlowSkipReason.nodata };
+    if (fieldIs(line, at.logStatus, 'SKIPDATA')) return { kind: 'skip', reason: FlowSkipReason.skipdata };
+  }
+  const protoNumber = intAt(line, at.protocol, 255);
+  if (protoNumber < 0) return reject(FlowRejectReason.badProtocol, `protocol "${field(line, at.protocol)}" is not a number`);
+  const protocol = protoNumber === 6 ? 'TCP' : protoNumber === 17 ? 'UDP' : protoNumber === 132 ? 'SCTP' : undefined;
   if (!protocol) return { kind: 'skip', reason: FlowSkipReason.unsupportedProtocol };
 
-  const pick = (pkt: number, plain: number): string | undefined => {
-    const v = pkt >= 0 ? t[pkt] : undefined;
-    return v !== undefined && v !== '-' ? v : plain >= 0 ? t[plain] : undefined;
-  };
-  const srcText = pick(at.pktSrcaddr, at.srcaddr);
-  const dstText = pick(at.pktDstaddr, at.dstaddr);
-  if (srcText === undefined || dstText === undefined || srcText === '-' || dstText === '-') {
+  const srcAt = at.pktSrcaddr >= 0 && !fieldIs(line, at.pktSrcaddr, '-') ? at.pktSrcaddr : at.srcaddr;
+  const dstAt = at.pktDstaddr >= 0 && !fieldIs(line, at.pktDstaddr, '-') ? at.pktDstaddr : at.dstaddr;
+  if (srcAt < 0 || dstAt < 0 || fieldIs(line, srcAt, '-') || fieldIs(line, dstAt, '-')) {
     return reject(FlowRejectReason.missingField, 'source or destination address is "-"');
   }
+  const srcText = field(line, srcAt);
+  const dstText = field(line, dstAt);
   const src = flowAddress(srcText);
   const dst = flowAddress(dstText);
   if (!src || !dst) return reject(FlowRejectReason.badAddress, `not an IP address: ${src ? dstText : srcText}`);
 
-  const srcPort = intField(t[at.srcport], 65535);
-  const dstPort = intField(t[at.dstport], 65535);
-  if (srcPort === undefined || dstPort === undefined || srcPort === 0 || dstPort === 0) {
-    return reject(FlowRejectReason.badPort, `ports "${t[at.srcport]}" and "${t[at.dstport]}" must be 1-65535`);
+  const srcPort = intAt(line, at.srcport, 65535);
+  const dstPort = intAt(line, at.dstport, 65535);
+  if (srcPort <= 0 || dstPort <= 0) {
+    return reject(FlowRejectReason.badPort, `ports "${field(line, at.srcport)}" and "${field(line, at.dstport)}" must be 1-65535`);
   }
-  const packets = intField(t[at.packets], Number.MAX_SAFE_INTEGER);
-  const bytes = intField(t[at.bytes], Number.MAX_SAFE_INTEGER);
-  if (packets === undefined || bytes === undefined) return reject(FlowRejectReason.badCounter, 'packets and bytes must be non-negative integers');
-  const start = intField(t[at.start], 1e11);
-  const end = intField(t[at.end], 1e11);
-  if (start === undefined || end === undefined || start === 0 || end < start) {
-    return reject(FlowRejectReason.badTime, `start "${t[at.start]}" and end "${t[at.end]}" must be epoch seconds with end >= start`);
+  const packets = intAt(line, at.packets, Number.MAX_SAFE_INTEGER);
+  const bytes = intAt(line, at.bytes, Number.MAX_SAFE_INTEGER);
+  if (packets < 0 || bytes < 0) return reject(FlowRejectReason.badCounter, 'packets and bytes must be non-negative integers');
+  const start = intAt(line, at.start, 1e11);
+  const end = intAt(line, at.end, 1e11);
+  if (start <= 0 || end < start) {
+    return reject(FlowRejectReason.badTime, `start "${field(line, at.start)}" and end "${field(line, at.end)}" must be epoch seconds with end >= start`);
   }
   let action: FlowRecord['action'] = 'ACCEPT';
-  if (at.action >= 0) {
-    const a = t[at.action];
-    if (a === 'REJECT') action = 'REJECT';
-    else if (a !== 'ACCEPT' && a !== '-') return reject(FlowRejectReason.badAction, `action "${a}" is not ACCEPT or REJECT`);
+  if (at.action >= 0 && !fieldIs(line, at.action, 'ACCEPT') && !fieldIs(line, at.action, '-')) {
+    if (fieldIs(line, at.action, 'REJECT')) action = 'REJECT';
+    else return reject(FlowRejectReason.badAction, `action "${field(line, at.action)}" is not ACCEPT or REJECT`);
   }
   const record: FlowRecord = {
     src, dst, srcPort, dstPort, protocol, bytes, packets, start: start * 1000, end: end * 1000, action, oriented: false,
   };
   if (at.tcpFlags >= 0) {
-    const flags = intField(t[at.tcpFlags], 255);
-    if (flags !== undefined) record.tcpFlags = flags;
+    const flags = intAt(line, at.tcpFlags, 255);
+    if (flags >= 0) record.tcpFlags = flags;
   }
   if (at.flowDirection >= 0) {
-    const d = t[at.flowDirection];
-    if (d === 'ingress' || d === 'egress') record.flowDirection = d;
+    if (fieldIs(line, at.flowDirection, 'ingress')) record.flowDirection = 'ingress';
+    else if (fieldIs(line, at.flowDirection, 'egress')) record.flowDirection = 'egress';
   }
-  if (at.interfaceId >= 0 && t[at.interfaceId] !== '-') record.interfaceId = t[at.interfaceId] as string;
   return { kind: 'record', record };
 }
 

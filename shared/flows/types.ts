@@ -30,7 +30,6 @@ export interface FlowRecord {
   tcpFlags?: number;
   /** VPC Flow Logs `flow-direction`, relative to the interface that captured the record. */
   flowDirection?: 'ingress' | 'egress';
-  interfaceId?: string;
 }
 
 export const TcpFlag = { FIN: 1, SYN: 2, RST: 4, ACK: 16 } as const;

@@ -33,7 +33,7 @@ describe('VPC Flow Logs default (v2) format', () => {
     });
     expect(records[0]).toEqual({
       src: '172.31.16.139', dst: '172.31.16.21', srcPort: 20641, dstPort: 22, protocol: 'TCP', bytes: 4249, packets: 20,
-      start: 1418530010_000, end: 1418530070_000, action: 'ACCEPT', oriented: false, interfaceId: 'eni-1235b8ca123456789',
+      start: 1418530010_000, end: 1418530070_000, action: 'ACCEPT', oriented: false,
     });
     expect(records[2]?.action).toBe('REJECT');
     expect(records[3]).toMatchObject({ src: '2001:db8:1234:a102:3304:8640:fdd6:8e20', dst: '2001:db8:1234:a100::1', dstPort: 443 });
@@ -75,7 +75,7 @@ describe('custom formats', () => {
     const format = '${version} ${interface-id} ${pkt-srcaddr} ${pkt-dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${tcp-flags} ${flow-direction}';
     const { parser, records } = parseAll(['5 eni-9 10.0.0.7 10.0.0.9 44000 8080 6 3 300 1700000000 1700000060 ACCEPT OK 18 ingress'], format);
     expect(parser.stats.records).toBe(1);
-    expect(records[0]).toMatchObject({ src: '10.0.0.7', dst: '10.0.0.9', tcpFlags: 18, flowDirection: 'ingress', interfaceId: 'eni-9' });
+    expect(records[0]).toMatchObject({ src: '10.0.0.7', dst: '10.0.0.9', tcpFlags: 18, flowDirection: 'ingress' });
   });
 
   it('falls back to srcaddr when pkt-srcaddr is "-"', () => {
