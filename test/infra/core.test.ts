@@ -230,7 +230,16 @@ describe('dead-letter queues', () => {
 });
 
 describe('outputs', () => {
-  it('tells the deployer where the topic, bus, table and dashboard are', () => {
-    expect(Object.keys(s.template.findOutputs('*')).sort()).toEqual(['AlertsTopicArn', 'DashboardUrl', 'EventBusName', 'TableName']);
+  it('tells the deployer where the topic, bus, table, dashboard and each cluster\'s revert function are', () => {
+    expect(Object.keys(s.template.findOutputs('*')).sort()).toEqual([
+      'AlertsTopicArn',
+      'ClusterprodeksRevertFunctionNameF38BD679',
+      'DashboardUrl',
+      'EventBusName',
+      'TableName',
+    ]);
+    expect(s.template.findOutputs('ClusterprodeksRevertFunctionName*')).toEqual({
+      ClusterprodeksRevertFunctionNameF38BD679: expect.objectContaining({ Value: { Ref: onlyResource(s.template, 'AWS::Lambda::Function', 'Revert').id } }),
+    });
   });
 });
