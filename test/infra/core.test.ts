@@ -238,7 +238,7 @@ describe('outputs', () => {
       'EventBusName',
       'TableName',
     ]);
-    expect(s.template.findOutputs('ClusterprodeksRevertFunctionName*')).toEqual({
+    expect(s.template.findOutputs('ClusterprodeksRevertFunctionNameF38BD679')).toEqual({
       ClusterprodeksRevertFunctionNameF38BD679: expect.objectContaining({ Value: { Ref: onlyResource(s.template, 'AWS::Lambda::Function', 'Revert').id } }),
     });
   });
