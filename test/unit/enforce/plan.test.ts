@@ -1,0 +1,102 @@
+/** Safety rails and action selection (planIntents): pure, in the order the engine applies them. */
+import { allowListMatch, AllowEntry, EnforcementConfig, protectedNamespaces } from '#shared/enforce/config';
+import { actionId, planIntents } from '#shared/enforce/plan';
+import { anomaly, config, NOW } from './factories';
+
+const kinds = (xs: Array<{ kind: string; skip?: string }>) => xs.map((x) => `${x.kind}${x.skip ? ` (skipped: ${x.skip})` : ''}`);
+
+describe('planIntents', () => {
+  it('mode off plans nothing at all', () => {
+    expect(planIntents({ anomaly: anomaly(), mode: 'off', config: config(), now: NOW })).toEqual([]);
+  });
+
+  it('plans the recommended actions in execution order, with deterministic ids and the expiry', () => {
+    const a = anomaly({ recommendedActions: ['notify', 'revoke-credentials', 'quarantine'] });
+    const one = planIntents({ anomaly: a, mode: 'apply', config: config({ ttlMinutes: 90 }), now: NOW });
+    expect(kinds(one)).toEqual(['quarantine', 'revoke-credentials']);
+    expect(one[0]).toMatchObject({ target: { kind: 'Pod', namespace: 'shop', name: 'checkout-6d9f8b7c5d-abcde' }, expiresAt: '2026-03-01T13:30:00.000Z' });
+    expect(one[1]!.target).toEqual({ kind: 'ServiceAccount', namespace: 'shop', name: 'checkout' });
+    // Redelivery (or a dry-run then an apply) derives the same ids; another anomaly does not.
+    const two = planIntents({ anomaly: a, mode: 'dry-run', config: config(), now: new Date('2027-01-01T00:00:00Z') });
+    expect(two.map((i) => i.id)).toEqual(one.map((i) => i.id));
+    expect(planIntents({ anomaly: { ...a, id: 'other' }, mode: 'apply', config: config(), now: NOW })[0]!.id).not.toBe(one[0]!.id);
+    // The quarantine id is the one the first release used (records and pod labels stay valid).
+    expect(one[0]!.id).toBe(actionId(a.id, 'quarantine', one[0]!.target));
+  });
+
+  it('notify is an action only when nothing else is recommended', () => {
+    const only = planIntents({ anomaly: anomaly({ recommendedActions: ['notify'] }), mode: 'apply', config: config(), now: NOW });
+    expect(kinds(only)).toEqual(['notify']);
+    expect(only[0]!.target).toMatchObject({ kind: 'Pod' });
+  });
+
+  it.each([
+    ['a protected namespace', config(), anomaly({ principal: { type: 'ServiceAccount', name: 'system:serviceaccount:kube-system:coredns', namespace: 'kube-system' }, workload: { namespace: 'kube-system', pod: 'coredns-1' } }), 'namespace kube-system is protected'],
+    ["boundwatch's own namespace", config(), anomaly({ principal: { type: 'ServiceAccount', name: 'system:serviceaccount:boundwatch:agent', namespace: 'boundwatch' }, workload: { namespace: 'boundwatch', pod: 'agent-1' } }), 'namespace boundwatch is protected'],
+    ['a configured protected namespace', config({ protectedNamespaces: ['kube-system', 'shop'] }), anomaly(), 'namespace shop is protected'],
+    ['a protected principal', config({ protectedPrincipals: ['system:serviceaccount:shop:checkout'] }), anomaly(), 'principal system:serviceaccount:shop:checkout is protected'],
+  ])('skips every changing action for %s, with the reason', (_what, cfg, a, reason) => {
+    const intents = planIntents({ anomaly: a, mode: 'apply', config: cfg, now: NOW });
+    expect(intents.length).toBeGreaterThan(0);
+    for (const i of intents) expect(i.skip).toBe(reason);
+  });
+
+  it('never revokes node credentials', () => {
+    const a = anomaly({
+      principal: { type: 'Node', name: 'system:node:ip-10-20-1-5.ec2.internal', arn: 'arn:aws:iam::111122223333:role/demo-eks-node-role' },
+      workload: undefined,
+      recommendedActions: ['revoke-credentials', 'notify'],
+    });
+    const [i] = planIntents({ anomaly: a, mode: 'apply', config: config(), now: NOW });
+    expect(i).toMatchObject({ kind: 'revoke-credentials', target: { kind: 'IAMRole', name: 'demo-eks-node-role' }, skip: expect.stringMatching(/node credentials are never revoked/) });
+  });
+
+  it('IAM roles are targeted by role name and canonical ARN', () => {
+    const a = anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/ci/deployer', arn: 'arn:aws:sts::111122223333:assumed-role/deployer/run' }, workload: undefined, recommendedActions: ['revoke-credentials'] });
+    expect(planIntents({ anomaly: a, mode: 'apply', config: config(), now: NOW })[0]!.target).toEqual({ kind: 'IAMRole', name: 'deployer', arn: 'arn:aws:iam::111122223333:role/ci/deployer' });
+  });
+
+  it('boundTokenRevocation "always" supersedes the quarantine of the pod, unless the revoke itself is stopped', () => {
+    const always = planIntents({ anomaly: anomaly(), mode: 'apply', config: config({ boundTokenRevocation: 'always' }), now: NOW });
+    expect(always[0]!.skip).toMatch(/superseded/);
+    expect(always[1]!.skip).toBeUndefined();
+    const allowListed = planIntents({ anomaly: anomaly(), mode: 'apply', config: config({ boundTokenRevocation: 'always', allowList: [{ namespace: 'shop', actions: ['revoke-credentials'] }] }), now: NOW });
+    expect(allowListed[0]!.skip).toBeUndefined();
+    expect(allowListed[1]!.skip).toMatch(/allow-listed for revoke-credentials/);
+  });
+
+  it('tighten-egress targets the Deployment when the owner is one, else the pod', () => {
+    const dep = anomaly({ workload: { namespace: 'shop', pod: 'checkout-1', owner: { kind: 'Deployment', name: 'checkout' } }, recommendedActions: ['tighten-egress'] });
+    expect(planIntents({ anomaly: dep, mode: 'apply', config: config(), now: NOW })[0]!.target).toEqual({ kind: 'Deployment', namespace: 'shop', name: 'checkout' });
+    const sts = anomaly({ workload: { namespace: 'shop', pod: 'db-0', owner: { kind: 'StatefulSet', name: 'db' } }, recommendedActions: ['tighten-egress'] });
+    expect(planIntents({ anomaly: sts, mode: 'apply', config: config(), now: NOW })[0]!.target).toEqual({ kind: 'Pod', namespace: 'shop', name: 'db-0' });
+  });
+});
+
+describe('enforcement configuration', () => {
+  it('keeps the DESIGN.md §7 defaults and protects boundwatch\'s namespace', () => {
+    const c = EnforcementConfig.parse({});
+    expect(c).toMatchObject({ minSeverity: 'HIGH', ttlMinutes: 60, maxActionsPerHour: 10, protectedNamespaces: ['kube-system'], boundTokenRevocation: 'unless-quarantined', allowList: [] });
+    expect([...protectedNamespaces(c)].sort()).toEqual(['boundwatch', 'kube-system']);
+    expect([...protectedNamespaces(EnforcementConfig.parse({ boundwatchNamespace: 'security' }))].sort()).toEqual(['kube-system', 'security']);
+  });
+
+  it('rejects an allow-list entry that names nothing, and unknown keys', () => {
+    expect(AllowEntry.safeParse({ actions: ['quarantine'] }).success).toBe(false);
+    expect(EnforcementConfig.safeParse({ allowList: [{ namespace: 'x', pods: 'y' }] }).success).toBe(false);
+    expect(EnforcementConfig.safeParse({ boundTokenRevocation: 'sometimes' }).success).toBe(false);
+  });
+
+  it.each([
+    [{ principal: 'system:serviceaccount:ci:*' }, 'quarantine', { principal: { type: 'ServiceAccount' as const, name: 'system:serviceaccount:ci:runner' }, namespace: 'ci' }, true],
+    [{ principal: 'system:serviceaccount:ci:*' }, 'quarantine', { principal: { type: 'ServiceAccount' as const, name: 'system:serviceaccount:shop:x' }, namespace: 'shop' }, false],
+    [{ workload: 'Deployment/payments-*' }, 'tighten-egress', { principal: { type: 'User' as const, name: 'u' }, namespace: 'shop', workload: 'Deployment/payments-api' }, true],
+    [{ workload: 'payments-api' }, 'tighten-egress', { principal: { type: 'User' as const, name: 'u' }, namespace: 'shop', workload: 'Deployment/payments-api' }, true],
+    [{ namespace: 'shop', actions: ['quarantine' as const] }, 'revoke-credentials', { principal: { type: 'User' as const, name: 'u' }, namespace: 'shop' }, false],
+    [{ namespace: 'shop' }, 'notify', { principal: { type: 'User' as const, name: 'u' }, namespace: 'shop' }, false],
+    [{ principal: 'arn:aws:sts::1:assumed-role/r/*' }, 'revoke-credentials', { principal: { type: 'IAMRole' as const, name: 'arn:aws:iam::1:role/r', arn: 'arn:aws:sts::1:assumed-role/r/s' } }, true],
+  ])('allow-list %j for %s matches %j: %s', (entry, action, subject, expected) => {
+    const e = AllowEntry.parse(entry);
+    expect(!!allowListMatch([e], action as never, subject)).toBe(expected);
+  });
+});

@@ -1,0 +1,183 @@
+/** The per-action planners (anomaly + cluster facts → operations and changes) and the undo bookkeeping. */
+import { atExpression, revokeSessionsPolicy, roleNameFromArn, scheduleName } from '#shared/enforce/aws';
+import { evidenceDestinations, planTightenEgress } from '#shared/enforce/egress';
+import { mergeUndo } from '#shared/enforce/execute';
+import { planQuarantine, quarantinePolicy, QUARANTINE_LABEL } from '#shared/enforce/quarantine';
+import { planRevoke, usedFromOutside, type RevokeFacts } from '#shared/enforce/revoke';
+import { ANNOTATIONS, type UndoStep } from '#shared/enforce/types';
+import { validateNetworkPolicy } from '#shared/netpol/validate';
+import { anomaly, intent, NOW, pod } from './factories';
+
+const podTarget = { kind: 'Pod' as const, namespace: 'shop', name: 'checkout-6d9f8b7c5d-abcde' };
+
+describe('planQuarantine', () => {
+  const i = intent('quarantine', podTarget);
+
+  it('removes every label, keeps them for the release, and plans a valid deny-all policy', () => {
+    const plan = planQuarantine(i, anomaly(), { pod: pod() });
+    expect(plan.skip).toBeUndefined();
+    expect(plan.operations).toEqual([expect.objectContaining({ op: 'quarantine-pod', uid: 'uid-1', token: 'f000000000004000', remove: { app: 'checkout', 'pod-template-hash': '6d9f8b7c5d' } })]);
+    const policy = plan.policies[0]!;
+    expect(policy.spec).toEqual({ podSelector: { matchLabels: { [QUARANTINE_LABEL]: 'f000000000004000' } }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] });
+    expect(JSON.parse(policy.metadata.annotations[ANNOTATIONS.restoreLabels]!)).toEqual({ app: 'checkout', 'pod-template-hash': '6d9f8b7c5d' });
+    expect(validateNetworkPolicy(policy).errors).toEqual([]);
+    expect(policy.metadata.name.length).toBeLessThanOrEqual(63);
+    expect(plan.changes.join('\n')).toMatch(/ReplicaSet checkout-6d9f8b7c5d \(Deployment checkout\) releases it and starts a replacement/);
+    expect(plan.changes.join('\n')).toMatch(/on EKS the VPC CNI network policy agent/);
+  });
+
+  it.each([
+    ['the pod is gone', null, /not found: it is gone already/],
+    ['it uses the host network', pod({ hostNetwork: true }), /host network: NetworkPolicies cannot select its traffic/],
+    ['it has finished', pod({ phase: 'Succeeded' }), /has finished/],
+    ['another action quarantined it', pod({ labels: { [QUARANTINE_LABEL]: 'someoneelse0000' } }), /already quarantined by another boundwatch action/],
+  ])('skips when %s', (_what, p, reason) => {
+    const plan = planQuarantine(i, anomaly(), { pod: p });
+    expect(plan.skip).toMatch(reason);
+    expect(plan.operations).toEqual([]);
+  });
+
+  it('says what happens to each kind of owner', () => {
+    const text = (owner: string | null) => planQuarantine(i, anomaly(), { pod: pod({ owner }) }).changes.join('\n');
+    expect(text('StatefulSet/db')).toMatch(/cannot recreate a pod of the same name/);
+    expect(text('DaemonSet/agent')).toMatch(/starts a replacement on node/);
+    expect(text(null)).toMatch(/no controller: nothing replaces it/);
+  });
+
+  it('without cluster access plans from the anomaly alone and says it is unverified', () => {
+    const plan = planQuarantine(i, anomaly(), { pod: undefined });
+    expect(plan.changes.at(-1)).toBe('not verified: this run has no cluster access');
+    expect(plan.policies).toHaveLength(1);
+  });
+
+  it('restore labels are JSON with sorted keys (stable annotations across re-applies)', () => {
+    const p = quarantinePolicy('shop', 'x', i.id, 'a', i.expiresAt, { restore: { z: '1', a: '2' } });
+    expect(p.metadata.annotations[ANNOTATIONS.restoreLabels]).toBe('{"a":"2","z":"1"}');
+  });
+});
+
+describe('planRevoke', () => {
+  const sa = intent('revoke-credentials', { kind: 'ServiceAccount', namespace: 'shop', name: 'checkout' });
+  const facts = (over: Partial<RevokeFacts> = {}): RevokeFacts => ({ cluster: true, pod: pod(), legacySecrets: [], boundTokenRevocation: 'unless-quarantined', iam: false, eks: false, eksClusterName: 'prod-eks', now: NOW, ...over });
+
+  it.each([
+    ['quarantine applied', { quarantine: 'applied' as const }, false, /stays valid while the pod is kept in quarantine/],
+    ['quarantine planned (dry-run)', { quarantine: 'planned' as const }, false, /stays valid/],
+    ['quarantine failed (a retry may still keep the pod)', { quarantine: 'failed' as const }, false, /quarantine of pod .* failed/],
+    ['quarantine skipped', { quarantine: 'skipped' as const }, true, /could not be quarantined/],
+    ['no quarantine asked for', {}, true, /dies with it/],
+    ['"always"', { quarantine: 'applied' as const, boundTokenRevocation: 'always' as const }, true, /dies with it/],
+    ['"never"', { boundTokenRevocation: 'never' as const }, false, /is not revoked \(enforcement.boundTokenRevocation is "never"\)/],
+  ])('pod-bound token, %s: deletes the pod = %s', (_what, over, deletes, text) => {
+    const plan = planRevoke(sa, anomaly(), facts({ legacySecrets: [{ metadata: { name: 'checkout-token-1', uid: 's1' }, type: 'kubernetes.io/service-account-token' }], ...over }));
+    expect(plan.operations.some((o) => o.op === 'delete-pod')).toBe(deletes);
+    expect(plan.operations.filter((o) => o.op === 'delete-secret')).toEqual([{ op: 'delete-secret', namespace: 'shop', name: 'checkout-token-1', uid: 's1' }]);
+    expect(plan.changes.join('\n')).toMatch(text);
+    expect(plan.changes.at(-1)).toMatch(/cannot be brought back/);
+  });
+
+  it('deletes only the pod it means: uid precondition, and not a pod of another service account', () => {
+    expect(planRevoke(sa, anomaly(), facts()).operations).toEqual([expect.objectContaining({ op: 'delete-pod', uid: 'uid-1' })]);
+    expect(planRevoke(sa, anomaly(), facts({ pod: pod({ sa: 'other' }) })).skip).toMatch(/runs as service account other, not checkout/);
+    expect(planRevoke(sa, anomaly(), facts({ pod: null })).skip).toMatch(/is gone: the tokens bound to it are invalid already/);
+  });
+
+  it('says when the token was used from outside the pod', () => {
+    const a = anomaly();
+    expect(usedFromOutside(a, pod({ ip: '10.1.0.7' }))).toEqual([]);
+    expect(usedFromOutside(a, pod({ ip: '10.1.0.99' }))).toEqual(['10.1.0.7']);
+    const plan = planRevoke(sa, a, facts({ pod: pod({ ip: '10.1.0.99' }), quarantine: 'applied' }));
+    expect(plan.skip).toMatch(/used from 10.1.0.7, outside the pod, which the quarantine does not stop/);
+  });
+
+  it('IAM role: an inline deny for older sessions, and EKS access policies disassociated with their scope', () => {
+    const role = intent('revoke-credentials', { kind: 'IAMRole', name: 'deployer', arn: 'arn:aws:iam::111122223333:role/deployer' });
+    const a = anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/deployer' }, workload: undefined });
+    const plan = planRevoke(role, a, facts({ iam: true, eks: true, accessPolicies: [{ policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy', accessScope: { type: 'namespace', namespaces: ['shop'] } }] }));
+    expect(plan.operations).toEqual([
+      { op: 'put-role-policy', roleName: 'deployer', policyName: 'boundwatch-revoke-f000000000004000', document: revokeSessionsPolicy(NOW) },
+      { op: 'disassociate-access-policy', clusterName: 'prod-eks', principalArn: 'arn:aws:iam::111122223333:role/deployer', policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy', accessScope: { type: 'namespace', namespaces: ['shop'] } },
+    ]);
+    expect(plan.changes.join('\n')).toMatch(/keep the action longer than the role's maximum session duration/);
+    expect(planRevoke(role, a, facts({ iam: true, eks: true, accessPolicies: null })).changes.join('\n')).toMatch(/no EKS access entry .*aws-auth ConfigMap/);
+  });
+
+  it('IAM user: access keys have no issue time, only EKS associations go', () => {
+    const user = intent('revoke-credentials', { kind: 'IAMUser', name: 'bob', arn: 'arn:aws:iam::111122223333:user/bob' });
+    const a = anomaly({ principal: { type: 'IAMUser', name: 'arn:aws:iam::111122223333:user/bob' }, workload: undefined });
+    const plan = planRevoke(user, a, facts({ iam: true, eks: true, accessPolicies: [] }));
+    expect(plan.skip).toMatch(/access keys are long-lived .*no EKS access policies are associated/);
+  });
+});
+
+describe('planTightenEgress (no cluster access)', () => {
+  const i = intent('tighten-egress', { kind: 'Deployment', namespace: 'shop', name: 'checkout' });
+  const a = anomaly({
+    workload: { namespace: 'shop', pod: 'checkout-1', owner: { kind: 'Deployment', name: 'checkout' }, labels: { app: 'checkout' } },
+    findings: [{ ...anomaly().findings[0]!, evidence: { ...anomaly().findings[0]!.evidence, flows: [{ src: '10.1.0.10', dst: '203.0.113.9', dstPort: 443, protocol: 'TCP', bytes: 1, packets: 1 }] } }],
+  });
+
+  it('maps each kind of baseline peer to a policy peer, with DNS first', () => {
+    const plan = planTightenEgress(i, a, {
+      baseline: [
+        { peer: 'payments/Deployment/api', port: 8443, protocol: 'TCP' },
+        { peer: 'vpc:10.0.5.9', port: 5432, protocol: 'TCP' },
+        { peer: 'ext:198.51.100.0/24', port: 443, protocol: 'TCP' },
+        { peer: 'node:ip-1', port: 10250, protocol: 'TCP' },
+      ],
+    });
+    const egress = plan.policies[0]!.spec.egress as Array<{ to: unknown[]; ports: unknown[] }>;
+    expect(egress.map((r) => r.to[0])).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+      { ipBlock: { cidr: '198.51.100.0/24' } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'payments' } } },
+      { ipBlock: { cidr: '10.0.5.9/32' } },
+    ]);
+    expect(plan.policies[0]!.spec.podSelector).toEqual({ matchLabels: { app: 'checkout' } });
+    expect(plan.changes.join('\n')).toMatch(/destination node:ip-1 left out: its address is unknown without cluster access/);
+    expect(plan.changes.join('\n')).toMatch(/payments\/Deployment\/api allowed for its whole namespace payments/);
+    expect(validateNetworkPolicy(plan.policies[0]).errors).toEqual([]);
+  });
+
+  it('skips without a baseline, or without a way to select the workload', () => {
+    expect(planTightenEgress(i, a, { baseline: undefined }).skip).toMatch(/no baseline destinations for shop\/Deployment\/checkout/);
+    expect(planTightenEgress(i, a, { baseline: [] }).skip).toMatch(/would cut all its egress/);
+    const noLabels = anomaly({ workload: { namespace: 'shop', pod: 'x', owner: { kind: 'Deployment', name: 'checkout' } } });
+    expect(planTightenEgress(i, noLabels, { baseline: [{ peer: 'ext:1.2.3.0/24', port: 1, protocol: 'TCP' }] }).skip).toMatch(/cannot choose a selector/);
+  });
+
+  it('takes the anomaly\'s own destinations from its network evidence', () => {
+    expect(evidenceDestinations(a)).toEqual([{ dst: '203.0.113.9', port: 443, protocol: 'TCP' }]);
+  });
+});
+
+describe('AWS request shapes', () => {
+  it('revoke-sessions policy denies sessions issued before the time', () => {
+    expect(JSON.parse(revokeSessionsPolicy(new Date('2026-03-01T12:00:00.456Z'))).Statement[0].Condition).toEqual({ DateLessThan: { 'aws:TokenIssueTime': '2026-03-01T12:00:00Z' } });
+  });
+
+  it.each([
+    ['arn:aws:iam::111122223333:role/deployer', 'deployer'],
+    ['arn:aws:iam::111122223333:role/service-role/ci/deployer', 'deployer'],
+    ['arn:aws-us-gov:iam::111122223333:role/x', 'x'],
+    ['arn:aws:iam::111122223333:user/bob', undefined],
+  ])('role name of %s is %s', (arn, name) => expect(roleNameFromArn(arn)).toBe(name));
+
+  it('schedules: at() in UTC rounded up to the second, names in the allowed alphabet', () => {
+    expect(atExpression(new Date('2026-03-01T13:00:00.000Z'))).toBe('at(2026-03-01T13:00:00)');
+    expect(atExpression(new Date('2026-03-01T13:00:00.001Z'))).toBe('at(2026-03-01T13:00:01)');
+    expect(scheduleName('c769470f-5cd3-8831-f42c-792648d80ba4')).toMatch(/^[0-9a-zA-Z._-]{1,64}$/);
+  });
+});
+
+describe('undo bookkeeping', () => {
+  it('adds each step once, and a re-read label restore replaces the earlier one', () => {
+    const undo: UndoStep[] = [];
+    mergeUndo(undo, [{ undo: 'delete-policy', namespace: 'shop', name: 'p' }, { undo: 'restore-pod-labels', namespace: 'shop', pod: 'x', token: 't', labels: { a: '1' } }]);
+    mergeUndo(undo, [{ undo: 'delete-policy', namespace: 'shop', name: 'p' }, { undo: 'restore-pod-labels', namespace: 'shop', pod: 'x', token: 't', labels: { a: '1', b: '2' } }]);
+    expect(undo).toEqual([
+      { undo: 'delete-policy', namespace: 'shop', name: 'p' },
+      { undo: 'restore-pod-labels', namespace: 'shop', pod: 'x', token: 't', labels: { a: '1', b: '2' } },
+    ]);
+  });
+});
