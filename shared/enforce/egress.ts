@@ -165,7 +165,7 @@ export function planTightenEgress(intent: ActionIntent, anomaly: BehaviorAnomaly
   const policy = tightenPolicy(w, intent, anomaly.id, sel, egress);
   const destCount = [...byPeer.values()].reduce((n, e) => n + e.ports.size, 0);
   const changes = [
-    `apply NetworkPolicy ${w.namespace}/${policy.metadata.name} selecting ${Object.entries(sel.matchLabels).map(([k, v]) => `${k}=${v}`).join(',')} (${key}): egress only to DNS (kube-system/kube-dns, UDP and TCP 53) and its ${destCount} baseline destination${destCount === 1 ? '' : 's'} (${[...byPeer.keys()].join(', ')})`,
+    `apply NetworkPolicy ${w.namespace}/${policy.metadata.name} selecting ${Object.entries(sel.matchLabels).map(([k, v]) => `${k}=${v}`).join(',')} (${key}): egress only to DNS (kube-system/kube-dns, UDP and TCP 53) and its ${destCount} baseline destination${destCount === 1 ? '' : 's'} (${[...byPeer.keys()].slice(0, 10).join(', ')}${byPeer.size > 10 ? ` and ${byPeer.size - 10} more` : ''})`,
     'the workload keeps running; its ingress and Services are unchanged',
     ...notes,
   ];

@@ -25,7 +25,7 @@ import { SCHEMA_VERSION, type BehaviorAnomaly, type EnforcementAction, type Enfo
 import type { ClusterInventory } from '../inventory/cluster';
 import { workloadKey } from '../inventory/workload';
 import type { ClusterClient } from '../k8s/client';
-import { inventoryFromCluster } from '../k8s/inventory';
+import { inventoryFromCluster, podOwner } from '../k8s/inventory';
 import type { NetworkPolicy } from '../netpol/types';
 import { parseNetworkPolicy } from '../netpol/validate';
 import { AwsCallError, type AccessPolicyPort, type IamPort, type RevertScheduler } from './aws';
@@ -33,7 +33,7 @@ import type { BaselineSource } from './baseline';
 import type { EnforcementConfig } from './config';
 import { anomalyWorkload, planTightenEgress, verifyTightening } from './egress';
 import { mergeUndo, runOperation, runUndo, type ExecDeps } from './execute';
-import { planIntents, type PlannedAction } from './plan';
+import { allowListReason, planIntents, type PlannedAction } from './plan';
 import { planQuarantine, QUARANTINE_LABEL } from './quarantine';
 import { planRevoke, serviceAccountOf } from './revoke';
 import { RecordConflictError, type ActionRecord, type ActionStore } from './store';
@@ -230,6 +230,8 @@ async function run(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{
   try {
     if (intent.skip) return await finish(ctx, rec, 'skipped', [], intent.skip);
     if (!rec.planned) {
+      const allowed = await liveAllowList(ctx, intent);
+      if (allowed) return await finish(ctx, rec, 'skipped', [], allowed);
       const plan = await planFor(ctx, intent);
       if (plan.skip) return await finish(ctx, rec, 'skipped', plan.changes, plan.skip);
       rec.operations = plan.operations;
@@ -254,6 +256,15 @@ async function run(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{
 }
 
 // ---- planning --------------------------------------------------------------------------
+
+/** Allow-list entries naming a workload match pods the anomaly names only by pod name. */
+async function liveAllowList(ctx: Ctx, intent: ActionIntent): Promise<string | undefined> {
+  const w = ctx.anomaly.workload;
+  if (!ctx.deps.kube || !w?.pod || w.owner || intent.kind === 'notify' || !ctx.deps.config.allowList.some((e) => e.workload)) return undefined;
+  const pod = await ctx.deps.kube.getPod(w.namespace, w.pod);
+  const owner = pod ? podOwner(pod) : undefined;
+  return owner ? allowListReason(ctx.anomaly, intent.kind, ctx.deps.config, `${owner.kind}/${owner.name}`) : undefined;
+}
 
 async function factsFor(ctx: Ctx, key: string): Promise<ClusterFacts | undefined> {
   if (!ctx.deps.kube) return undefined;

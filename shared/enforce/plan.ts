@@ -84,6 +84,17 @@ function targets(anomaly: BehaviorAnomaly): Array<{ kind: ActionKind; target: Ta
   return out;
 }
 
+/**
+ * The allow-list again, once the workload is known from the cluster (audit anomalies name the
+ * pod, not its Deployment): `workload` is `Kind/name` of the pod's owner.
+ */
+export function allowListReason(anomaly: BehaviorAnomaly, kind: ActionKind, config: EnforcementConfig, workload: string): string | undefined {
+  if (kind === 'notify') return undefined;
+  const ns = anomaly.workload?.namespace ?? anomaly.principal.namespace;
+  const allowed = allowListMatch(config.allowList, kind, { principal: anomaly.principal, ...(ns ? { namespace: ns } : {}), workload });
+  return allowed ? `allow-listed for ${kind}${allowed.reason ? `: ${allowed.reason}` : ''}` : undefined;
+}
+
 function railReason(anomaly: BehaviorAnomaly, kind: ActionKind, target: Target, config: EnforcementConfig): string | undefined {
   if (kind === 'notify') return undefined;
   const protectedNs = protectedNamespaces(config);

@@ -130,6 +130,16 @@ describe('revoke credentials', () => {
     // Not quarantined, so its bound token is revoked by deleting the pod.
     expect(planned[1]!.action).toMatchObject({ action: 'revoke-credentials', outcome: 'applied' });
   });
+
+  it('an allow-listed Deployment matches an anomaly that names only its pod (the owner is read from the cluster)', async () => {
+    h = await startHarness({ config: { allowList: [{ workload: 'Deployment/checkout', reason: 'payments path, page a human' }] } });
+    const { planned } = await h.enforce(stolenTokenAnomaly());
+    expect(planned.map((p) => [p.action.outcome, p.action.reason])).toEqual([
+      ['skipped', 'allow-listed for quarantine: payments path, page a human'],
+      ['skipped', 'allow-listed for revoke-credentials: payments path, page a human'],
+    ]);
+    expect((await h.client.getPod('shop', CHECKOUT))?.metadata?.labels?.app).toBe('checkout');
+  });
 });
 
 describe('notify only', () => {
