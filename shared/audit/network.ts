@@ -34,3 +34,53 @@ export function userAgentFamily(ua: string | undefined): string {
   const family = token.replace(/_[0-9a-f-]{8,}$/i, '').replace(/[-_]?v?\d+(\.\d+)*$/, '');
   return family.toLowerCase() || 'unknown';
 }
+
+/**
+ * The client address of a request: the first valid entry of `sourceIPs` (the API server lists
+ * X-Forwarded-For hops first, then the peer address). Invalid entries are skipped.
+ */
+export function clientIp(sourceIPs: readonly string[] | undefined): string | undefined {
+  if (!sourceIPs) return undefined;
+  for (const ip of sourceIPs) if (ipaddr.isValid(ip)) return ip;
+  return undefined;
+}
+
+const MEMO_LIMIT = 4096;
+const netMemo = new Map<string, SourceNetwork>();
+const uaMemo = new Map<string, string>();
+
+/** sourceNetworkOf, memoised: the same few addresses recur across millions of requests. */
+export function sourceNetworkCached(ip: string | undefined): SourceNetwork {
+  if (ip === undefined) return sourceNetworkOf(ip);
+  let v = netMemo.get(ip);
+  if (!v) {
+    if (netMemo.size >= MEMO_LIMIT) netMemo.clear();
+    netMemo.set(ip, (v = sourceNetworkOf(ip)));
+  }
+  return v;
+}
+
+/** userAgentFamily, memoised. */
+export function userAgentFamilyCached(ua: string | undefined): string {
+  if (ua === undefined) return 'unknown';
+  let v = uaMemo.get(ua);
+  if (v === undefined) {
+    if (uaMemo.size >= MEMO_LIMIT) uaMemo.clear();
+    uaMemo.set(ua, (v = userAgentFamily(ua)));
+  }
+  return v;
+}
+
+const netInternalMemo = new Map<string, boolean>();
+
+/** Whether a network key (as produced by sourceNetworkOf) is an internal range. */
+export function netIsInternal(net: string): boolean {
+  let v = netInternalMemo.get(net);
+  if (v === undefined) {
+    const addr = net.split('/')[0] ?? '';
+    v = ipaddr.isValid(addr) ? sourceNetworkOf(addr).internal : false;
+    if (netInternalMemo.size >= MEMO_LIMIT) netInternalMemo.clear();
+    netInternalMemo.set(net, v);
+  }
+  return v;
+}

@@ -7,6 +7,7 @@
  */
 import type { PrincipalRef, PrincipalType } from '../events/schema';
 import type { AuditEvent, AuditUser } from './event';
+import { clientIp } from './network';
 
 export interface Principal {
   /** Stable identity key; equals `ref.name`. */
@@ -73,6 +74,7 @@ export function normalizePrincipal(user: AuditUser): Principal {
       type: 'ServiceAccount',
       ref: { type: 'ServiceAccount', name: username, namespace, groups },
       serviceAccount: { namespace, name },
+      ...(namespace === 'kube-system' && CONTROLLER_SERVICE_ACCOUNTS.has(name) ? { peerGroup: 'control-plane' } : {}),
     };
   }
   if (username.startsWith(NODE_PREFIX)) {
@@ -110,16 +112,41 @@ export function requestFeatures(event: AuditEvent): RequestFeatures {
   const extra = event.user.extra;
   const reason = event.annotations?.['authorization.k8s.io/reason'];
   const authorizer = reason ? reason.split(':')[0]?.trim() : undefined;
-  const f: RequestFeatures = {
-    sourceIP: event.sourceIPs?.[0],
-    userAgent: event.userAgent,
-    sessionName: first(extra, 'sessionName'),
-    accessKeyId: first(extra, 'accessKeyId'),
-    credentialId: first(extra, 'authentication.kubernetes.io/credential-id'),
-    boundPod: first(extra, 'authentication.kubernetes.io/pod-name'),
-    boundPodUid: first(extra, 'authentication.kubernetes.io/pod-uid'),
-    boundNode: first(extra, 'authentication.kubernetes.io/node-name'),
-    authorizer: authorizer || undefined,
-  };
-  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as RequestFeatures;
+  // Built field by field: this runs for every request, and absent features stay absent.
+  const f: RequestFeatures = {};
+  const sourceIP = clientIp(event.sourceIPs) ?? event.sourceIPs?.[0];
+  if (sourceIP !== undefined) f.sourceIP = sourceIP;
+  if (event.userAgent !== undefined) f.userAgent = event.userAgent;
+  if (extra) {
+    const sessionName = first(extra, 'sessionName');
+    if (sessionName) f.sessionName = sessionName;
+    const accessKeyId = first(extra, 'accessKeyId');
+    if (accessKeyId) f.accessKeyId = accessKeyId;
+    const credentialId = first(extra, 'authentication.kubernetes.io/credential-id');
+    if (credentialId) f.credentialId = credentialId;
+    const boundPod = first(extra, 'authentication.kubernetes.io/pod-name');
+    if (boundPod) f.boundPod = boundPod;
+    const boundPodUid = first(extra, 'authentication.kubernetes.io/pod-uid');
+    if (boundPodUid) f.boundPodUid = boundPodUid;
+    const boundNode = first(extra, 'authentication.kubernetes.io/node-name');
+    if (boundNode) f.boundNode = boundNode;
+  }
+  if (authorizer) f.authorizer = authorizer;
+  return f;
 }
+
+/**
+ * kube-controller-manager runs each controller under its own kube-system service account
+ * (`--use-service-account-credentials`, as EKS does): these are control plane, not workloads.
+ */
+export const CONTROLLER_SERVICE_ACCOUNTS: ReadonlySet<string> = new Set([
+  'attachdetach-controller', 'bootstrap-signer', 'certificate-controller', 'clusterrole-aggregation-controller',
+  'cronjob-controller', 'daemon-set-controller', 'deployment-controller', 'disruption-controller',
+  'endpoint-controller', 'endpointslice-controller', 'endpointslicemirroring-controller', 'ephemeral-volume-controller',
+  'expand-controller', 'generic-garbage-collector', 'horizontal-pod-autoscaler', 'job-controller',
+  'legacy-service-account-token-cleaner', 'namespace-controller', 'node-controller', 'persistent-volume-binder',
+  'pod-garbage-collector', 'pv-protection-controller', 'pvc-protection-controller', 'replicaset-controller',
+  'replication-controller', 'resourcequota-controller', 'root-ca-cert-publisher', 'route-controller',
+  'service-account-controller', 'service-controller', 'statefulset-controller', 'token-cleaner',
+  'ttl-after-finished-controller', 'ttl-controller', 'validatingadmissionpolicy-status-controller',
+]);
