@@ -1,11 +1,13 @@
 /**
  * A principal's behavior profile: what it normally does, learned from its own audit events.
- * Pure data and pure updates; the store (store.ts) persists it as one DynamoDB item.
+ * Pure data and pure updates; the store (store.ts) persists it as one DynamoDB item. Peer
+ * groups (kubelets, control plane, the replicas of one workload) have profiles of the same
+ * shape, learned from all their members.
  * Times are epoch milliseconds of the audit events, never of processing, so replays of old
  * logs learn exactly as live ingestion would.
  */
 import type { PrincipalType } from '../events/schema';
-import { DAY_MS, type DetectionConfig } from '../detect/config';
+import { DAY_MS, HOUR_MS, type DetectionConfig } from '../detect/config';
 
 export interface SeenStats {
   first: number;
@@ -13,6 +15,27 @@ export interface SeenStats {
   count: number;
   /** Distinct UTC days on which it was seen. */
   days: number;
+}
+
+/** Request-rate metrics counted per rate window. */
+export const RATE_METRICS = ['events', 'secretReads', 'deletes', 'denied', 'deniedPublic', 'secretDenied'] as const;
+export type RateMetric = (typeof RATE_METRICS)[number];
+export type RateCounts = Record<RateMetric, number>;
+
+export interface RateState {
+  /** Start of the current rate window (ms); 0 before the first request. */
+  window: number;
+  counts: RateCounts;
+  /** Per metric, `[day, peak window count]` of recent days (days with a non-zero peak only). */
+  peaks: Record<RateMetric, Array<[number, number]>>;
+}
+
+export interface PodAddress {
+  ip: string;
+  first: number;
+  last: number;
+  /** A second address the pod's token was seen from (already reported). */
+  alt?: string;
 }
 
 export interface PrincipalProfile {
@@ -31,9 +54,27 @@ export interface PrincipalProfile {
   alerts: Record<string, number>;
   /** Ids of the most recent payloads applied, so that redelivery is recognised and skipped. */
   batches: string[];
+  /** Request counts per rate window, and the daily peaks they reached. */
+  rates?: RateState;
+  /** Bound pod → the address its token was first used from (service accounts only). */
+  pods?: Record<string, PodAddress>;
+  /** Signature subjects this principal produced (privileged image X in namespace Y, ...). */
+  patterns?: Record<string, SeenStats>;
+  /** Hour-of-week (0 = Monday 00:00 UTC) → requests, for people only. */
+  hours?: Record<string, number>;
+  /** Authorizer reasons (`RBAC`, `EKS Access Policy: <policy>`) → stats. */
+  authz?: Record<string, SeenStats>;
+  /** Recent ids of exec/attach/port-forward requests already judged at ResponseStarted. */
+  connects?: string[];
 }
 
 export const MAX_BATCH_IDS = 64;
+const MAX_CONNECT_IDS = 32;
+
+export function emptyRates(): RateState {
+  const zero = () => Object.fromEntries(RATE_METRICS.map((m) => [m, 0])) as RateCounts;
+  return { window: 0, counts: zero(), peaks: Object.fromEntries(RATE_METRICS.map((m) => [m, []])) as unknown as RateState['peaks'] };
+}
 
 export function emptyProfile(key: string, type: PrincipalType, at: number): PrincipalProfile {
   return {
@@ -49,11 +90,35 @@ export function emptyProfile(key: string, type: PrincipalType, at: number): Prin
     userAgents: {},
     alerts: {},
     batches: [],
+    rates: emptyRates(),
+    pods: {},
+    patterns: {},
+    authz: {},
+    connects: [],
   };
+}
+
+/** Fills fields that profiles stored by earlier versions lack (mutates and returns `p`). */
+export function upgradeProfile(p: PrincipalProfile): PrincipalProfile {
+  p.rates ??= emptyRates();
+  for (const m of RATE_METRICS) {
+    p.rates.counts[m] ??= 0;
+    p.rates.peaks[m] ??= [];
+  }
+  p.pods ??= {};
+  p.patterns ??= {};
+  p.authz ??= {};
+  p.connects ??= [];
+  return p;
 }
 
 export function dayOf(t: number): number {
   return Math.floor(t / DAY_MS);
+}
+
+/** Hour of week, Monday 00:00 UTC = 0. 1970-01-01 was a Thursday (3 days after a Monday). */
+export function hourOfWeek(t: number): number {
+  return (Math.floor(t / HOUR_MS) + 72) % 168;
 }
 
 /** Records one sighting in a stats map, counting distinct days. */
@@ -69,8 +134,69 @@ export function see(map: Record<string, SeenStats>, key: string, t: number): voi
   if (t < s.first) s.first = t;
 }
 
+/**
+ * Whether a sighting counts as normal at time `t`: seen on `establishDays` distinct days, or
+ * first seen at least `establishHours` ago. This is what keeps a burst during learning (or a
+ * burst of a compromised principal) from becoming normal at once.
+ */
+export function established(s: SeenStats | undefined, t: number, cfg: DetectionConfig): boolean {
+  if (!s) return false;
+  return s.days >= cfg.establishDays || t - s.first >= cfg.establishHours * HOUR_MS;
+}
+
 export function inLearning(profile: PrincipalProfile, t: number, cfg: DetectionConfig): boolean {
   return t < profile.firstSeen + cfg.learningDays * DAY_MS;
+}
+
+export function rememberConnect(p: PrincipalProfile, auditID: string): void {
+  const list = (p.connects ??= []);
+  list.push(auditID);
+  if (list.length > MAX_CONNECT_IDS) list.splice(0, list.length - MAX_CONNECT_IDS);
+}
+
+/**
+ * The usual peak of a rate metric, robust to poisoning: the highest daily peak counts only once
+ * it is old enough to be established (or matched by a second day); otherwise the second-highest.
+ */
+export function usualPeak(rates: RateState | undefined, metric: RateMetric, t: number, cfg: DetectionConfig): number {
+  const peaks = rates?.peaks[metric];
+  if (!peaks || peaks.length === 0) return 0;
+  const today = dayOf(t);
+  let aged = 0;
+  let top = 0;
+  let second = 0;
+  for (const [day, peak] of peaks) {
+    if (day >= today) continue;
+    if ((today - day) * 24 >= cfg.establishHours) aged = Math.max(aged, peak);
+    if (peak > top) {
+      second = top;
+      top = peak;
+    } else if (peak > second) second = peak;
+  }
+  return Math.max(aged, second);
+}
+
+/** Folds a finished window's counts into the daily peaks (mutates `into`). */
+export function foldWindow(into: RateState, windowStart: number, counts: RateCounts, cfg: DetectionConfig): void {
+  const day = dayOf(windowStart);
+  const horizon = day - cfg.rateHistoryDays;
+  for (const m of RATE_METRICS) {
+    const c = counts[m];
+    if (!c) continue;
+    const list = into.peaks[m];
+    const last = list[list.length - 1];
+    if (last && last[0] === day) last[1] = Math.max(last[1], c);
+    else {
+      // Windows of members of a group can arrive out of order; keep the list sorted by day.
+      const existing = list.find((e) => e[0] === day);
+      if (existing) existing[1] = Math.max(existing[1], c);
+      else {
+        list.push([day, c]);
+        list.sort((a, b) => a[0] - b[0]);
+      }
+    }
+    while (list.length > 0 && list[0]![0] < horizon) list.shift();
+  }
 }
 
 /** Drops entries not seen for `decayDays` and keeps at most `max` of the most recent. */
@@ -81,9 +207,18 @@ export function prune(map: Record<string, SeenStats>, now: number, cfg: Detectio
   return Object.fromEntries(kept.slice(0, max));
 }
 
+const MAX_PODS = 256;
+
 export function pruneProfile(p: PrincipalProfile, cfg: DetectionConfig): PrincipalProfile {
   const now = p.lastSeen;
   const cooldownHorizon = now - 7 * DAY_MS;
+  const podHorizon = now - cfg.podAddressRetentionHours * HOUR_MS;
+  let pods = p.pods;
+  if (pods) {
+    const kept = Object.entries(pods).filter(([, a]) => a.last >= podHorizon);
+    if (kept.length > MAX_PODS) kept.sort((a, b) => b[1].last - a[1].last);
+    pods = Object.fromEntries(kept.slice(0, MAX_PODS));
+  }
   return {
     ...p,
     behaviors: prune(p.behaviors, now, cfg, cfg.maxBehaviors),
@@ -92,5 +227,8 @@ export function pruneProfile(p: PrincipalProfile, cfg: DetectionConfig): Princip
     userAgents: prune(p.userAgents, now, cfg, 64),
     alerts: Object.fromEntries(Object.entries(p.alerts).filter(([, t]) => t >= cooldownHorizon)),
     batches: p.batches.slice(-MAX_BATCH_IDS),
+    ...(pods ? { pods } : {}),
+    ...(p.patterns ? { patterns: prune(p.patterns, now, cfg, 128) } : {}),
+    ...(p.authz ? { authz: prune(p.authz, now, cfg, 32) } : {}),
   };
 }

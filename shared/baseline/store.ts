@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { KeyPrefix, TableKeys } from '../store/table';
 import { DownstreamError } from '../errors';
-import type { PrincipalProfile } from './profile';
+import { upgradeProfile, type PrincipalProfile } from './profile';
 
 export interface StoredProfile {
   profile: PrincipalProfile;
@@ -30,6 +30,11 @@ export interface ClusterMeta {
 
 export function principalPk(cluster: string, key: string): string {
   return `${KeyPrefix.principal}#${cluster}#${key}`;
+}
+
+/** Peer-group profiles (kubelets, control plane, the replicas of one workload) are items of their own. */
+export function groupPk(cluster: string, groupKey: string): string {
+  return `${KeyPrefix.group}#${cluster}#${groupKey}`;
 }
 const PROFILE_SK = 'PROFILE';
 const clusterPk = (cluster: string) => `${KeyPrefix.cluster}#${cluster}`;
@@ -48,14 +53,22 @@ export class ProfileConflictError extends Error {
 
 const MAX_BATCH_GET = 100;
 
-/** Loads the profiles of the given principals and the cluster meta with as few reads as possible. */
+/**
+ * Loads the profiles of the given principals and peer groups, and the cluster meta, with as few
+ * reads as possible (BatchGetItem, 100 keys a request).
+ */
 export async function loadProfiles(
   ddb: DynamoDBClient,
   tableName: string,
   cluster: string,
   principalKeys: string[],
-): Promise<{ profiles: Map<string, StoredProfile>; meta: ClusterMeta | undefined }> {
-  const wanted = [key(clusterPk(cluster), META_SK), ...principalKeys.map((k) => key(principalPk(cluster, k), PROFILE_SK))];
+  groupKeys: string[] = [],
+): Promise<{ profiles: Map<string, StoredProfile>; groups: Map<string, StoredProfile>; meta: ClusterMeta | undefined }> {
+  const wanted = [
+    key(clusterPk(cluster), META_SK),
+    ...principalKeys.map((k) => key(principalPk(cluster, k), PROFILE_SK)),
+    ...groupKeys.map((k) => key(groupPk(cluster, k), PROFILE_SK)),
+  ];
   const items: Record<string, AttributeValue>[] = [];
   for (let i = 0; i < wanted.length; i += MAX_BATCH_GET) {
     let pending: Record<string, AttributeValue>[] | undefined = wanted.slice(i, i + MAX_BATCH_GET);
@@ -68,6 +81,8 @@ export async function loadProfiles(
     }
   }
   const profiles = new Map<string, StoredProfile>();
+  const groups = new Map<string, StoredProfile>();
+  const groupPrefix = `${KeyPrefix.group}#`;
   let meta: ClusterMeta | undefined;
   for (const item of items) {
     const pk = item[TableKeys.partitionKey]?.S ?? '';
@@ -77,10 +92,10 @@ export async function loadProfiles(
     }
     const doc = item.doc?.S;
     if (!doc) continue;
-    const profile = JSON.parse(doc) as PrincipalProfile;
-    profiles.set(profile.key, { profile, version: Number(item.version?.N ?? '0') });
+    const profile = upgradeProfile(JSON.parse(doc) as PrincipalProfile);
+    (pk.startsWith(groupPrefix) ? groups : profiles).set(profile.key, { profile, version: Number(item.version?.N ?? '0') });
   }
-  return { profiles, meta };
+  return { profiles, groups, meta };
 }
 
 /**
@@ -94,6 +109,7 @@ export async function saveProfile(
   profile: PrincipalProfile,
   expectedVersion: number,
   ttlSeconds: number,
+  kind: 'principal' | 'group' = 'principal',
 ): Promise<number> {
   const version = expectedVersion + 1;
   try {
@@ -101,7 +117,7 @@ export async function saveProfile(
       new PutItemCommand({
         TableName: tableName,
         Item: {
-          ...key(principalPk(cluster, profile.key), PROFILE_SK),
+          ...key(kind === 'group' ? groupPk(cluster, profile.key) : principalPk(cluster, profile.key), PROFILE_SK),
           doc: { S: JSON.stringify(profile) },
           version: { N: String(version) },
           principalType: { S: profile.type },

@@ -12,17 +12,23 @@ import { MINUTE_MS } from './config';
 const MAX_IDS = 20;
 const MAX_LIST = 10;
 
+const MEDIUM_SCORE = 40;
+
 export function severityOf(score: number): Severity {
   if (score >= 85) return 'CRITICAL';
   if (score >= 65) return 'HIGH';
-  if (score >= 40) return 'MEDIUM';
+  if (score >= MEDIUM_SCORE) return 'MEDIUM';
   return 'LOW';
 }
 
-/** Highest finding score, raised a little for every further distinct finding type (corroboration). */
+/**
+ * Highest finding score, raised a little for every further distinct finding type (corroboration).
+ * Context findings (all below MEDIUM) corroborate but never add up to an alarm on their own.
+ */
 export function combinedScore(scores: number[], distinctTypes: number): number {
   const max = Math.max(0, ...scores);
-  return Math.min(100, max + 5 * Math.max(0, distinctTypes - 1));
+  const raised = Math.min(100, max + 5 * Math.max(0, distinctTypes - 1));
+  return max < MEDIUM_SCORE ? Math.min(raised, MEDIUM_SCORE - 1) : raised;
 }
 
 function uniq(values: Array<string | undefined>, cap = MAX_LIST): string[] {

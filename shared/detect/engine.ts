@@ -1,46 +1,129 @@
 /**
  * Runs the audit detectors over one principal's requests, in time order, against its profile,
- * learning from each request after judging it. Pure: the caller loads and stores profiles.
+ * learning from each request after judging it. Pure: the caller loads and stores profiles (its
+ * own and its peer groups'), and passes them in the context.
  */
-import { behaviorOf, succeeded } from '../audit/behavior';
+import { isHumanLike, isSystemActor } from '../audit/actor';
+import { behaviorOf, forbidden, succeeded } from '../audit/behavior';
 import type { ParsedAuditEvent } from '../audit/event';
-import { sourceNetworkOf, userAgentFamily } from '../audit/network';
+import { sourceNetworkCached, userAgentFamilyCached } from '../audit/network';
+import { workloadGroupKey } from '../audit/pod-owner';
 import { normalizePrincipal, requestFeatures, type Principal } from '../audit/principal';
-import { emptyProfile, pruneProfile, see, type PrincipalProfile } from '../baseline/profile';
-import { MINUTE_MS } from './config';
-import type { AuditDetector, AuditFacts, DetectionContext, FindingDraft } from './types';
-import { firstSensitiveUse } from './first-use';
+import {
+  emptyProfile,
+  emptyRates,
+  established,
+  foldWindow,
+  hourOfWeek,
+  inLearning,
+  pruneProfile,
+  rememberConnect,
+  see,
+  upgradeProfile,
+  type PrincipalProfile,
+} from '../baseline/profile';
+import { DAY_MS, MINUTE_MS, detectorEnabled, type DetectionConfig } from './config';
+import { ALL_DETECTORS } from './registry';
+import { isSecretRead, isSecretDenied } from './detectors/rates';
+import type { AuditDetector, AuditFacts, DetectionContext, FindingDraft, JudgeState } from './types';
 
-export const DEFAULT_DETECTORS: AuditDetector[] = [firstSensitiveUse];
+export const DEFAULT_DETECTORS: AuditDetector[] = ALL_DETECTORS;
 
-export interface DetectedFinding extends FindingDraft {
+export interface DetectedFinding extends Omit<FindingDraft, 'baseline'> {
+  baseline: string;
   facts: AuditFacts;
 }
 
+const CONNECT = new Set(['exec', 'attach', 'portforward']);
+
 export function factsOf(parsed: ParsedAuditEvent, principal: Principal = normalizePrincipal(parsed.event.user)): AuditFacts {
-  const features = requestFeatures(parsed.event);
+  const event = parsed.event;
+  const features = requestFeatures(event);
+  const behavior = behaviorOf(event);
+  const ns = event.objectRef?.namespace;
+  let group = principal.peerGroup;
+  if (!group && principal.serviceAccount && features.boundPod) group = workloadGroupKey(principal.serviceAccount.namespace, features.boundPod);
   return {
-    event: parsed.event,
+    event,
     timeMs: parsed.timeMs,
     principal,
     features,
-    behavior: behaviorOf(parsed.event),
-    sourceNet: sourceNetworkOf(features.sourceIP),
-    userAgentFamily: userAgentFamily(features.userAgent),
-    succeeded: succeeded(parsed.event),
+    behavior,
+    sourceNet: sourceNetworkCached(features.sourceIP),
+    userAgentFamily: userAgentFamilyCached(features.userAgent),
+    succeeded: succeeded(event),
+    systemActor: isSystemActor(event.user.username, ns),
+    human: isHumanLike({ type: principal.type, canonicalArn: principal.type === 'IAMRole' ? principal.key : undefined, sessionName: features.sessionName, userAgent: features.userAgent }),
+    ...(group ? { group } : {}),
+    connect: event.objectRef?.resource === 'pods' && CONNECT.has(event.objectRef.subresource ?? ''),
   };
 }
 
-/** Folds one request into the profile (mutates `p`). */
+/** The authorizer and, for EKS access policies, the policy: what granted the request. */
+function authzKey(f: AuditFacts): string | undefined {
+  const reason = f.event.annotations?.['authorization.k8s.io/reason'];
+  if (!reason) return undefined;
+  const policy = /cluster-access-policy\/([A-Za-z0-9]+)/.exec(reason);
+  return policy ? `EKS Access Policy: ${policy[1]}` : f.features.authorizer;
+}
+
+/** Folds one request into a peer-group profile (mutates `g`). */
+export function observeGroup(g: PrincipalProfile, f: AuditFacts): void {
+  if (f.timeMs < g.firstSeen) g.firstSeen = f.timeMs;
+  if (f.timeMs > g.lastSeen) g.lastSeen = f.timeMs;
+  g.events += 1;
+  if (f.succeeded) see(g.behaviors, f.behavior.key, f.timeMs);
+  const scope = f.behavior.scope;
+  if (scope !== '-' && scope !== '*') see(g.namespaces, scope, f.timeMs);
+  see(g.sourceNets, f.sourceNet.net, f.timeMs);
+  see(g.userAgents, f.userAgentFamily, f.timeMs);
+}
+
+/** Folds one request into the principal's own profile (mutates `p`). */
 export function observe(p: PrincipalProfile, f: AuditFacts): void {
-  if (f.timeMs < p.firstSeen) p.firstSeen = f.timeMs;
-  if (f.timeMs > p.lastSeen) p.lastSeen = f.timeMs;
-  p.events += 1;
-  // Failed requests are evidence of probing, not of what the principal normally does.
-  if (f.succeeded) see(p.behaviors, f.behavior.key, f.timeMs);
-  if (f.behavior.scope !== '-' && f.behavior.scope !== '*') see(p.namespaces, f.behavior.scope, f.timeMs);
-  see(p.sourceNets, f.sourceNet.net, f.timeMs);
-  see(p.userAgents, f.userAgentFamily, f.timeMs);
+  observeGroup(p, f);
+  if (f.human) {
+    const h = (p.hours ??= {});
+    const k = String(hourOfWeek(f.timeMs));
+    h[k] = (h[k] ?? 0) + 1;
+  }
+  const a = authzKey(f);
+  if (a) see((p.authz ??= {}), a, f.timeMs);
+  const pod = f.features.boundPod;
+  const ip = f.features.sourceIP;
+  if (pod && ip) {
+    const pods = (p.pods ??= {});
+    const known = pods[pod];
+    if (!known) pods[pod] = { ip, first: f.timeMs, last: f.timeMs };
+    else if (known.ip === ip) {
+      if (f.timeMs > known.last) known.last = f.timeMs;
+    } else known.alt = ip;
+  }
+  if (f.connect && f.event.stage === 'ResponseStarted') rememberConnect(p, f.event.auditID);
+  const r = (p.rates ??= emptyRates());
+  const c = r.counts;
+  c.events += 1;
+  if (isSecretRead(f)) c.secretReads += 1;
+  if (isSecretDenied(f)) c.secretDenied += 1;
+  if (f.succeeded && (f.event.verb === 'delete' || f.event.verb === 'deletecollection')) c.deletes += 1;
+  if (forbidden(f.event)) {
+    c.denied += 1;
+    if (!f.sourceNet.internal && f.sourceNet.net !== 'unknown') c.deniedPublic += 1;
+  }
+}
+
+/** Starts a new rate window when `t` is past the current one, folding the finished window into the peaks. */
+function rollWindow(p: PrincipalProfile, t: number, cfg: DetectionConfig, group: PrincipalProfile | undefined): void {
+  const r = (p.rates ??= emptyRates());
+  const size = cfg.rateWindowMinutes * MINUTE_MS;
+  const w = Math.floor(t / size) * size;
+  if (w <= r.window) return;
+  if (r.window > 0) {
+    foldWindow(r, r.window, r.counts, cfg);
+    if (group) foldWindow((group.rates ??= emptyRates()), r.window, r.counts, cfg);
+    for (const k in r.counts) r.counts[k as keyof typeof r.counts] = 0;
+  }
+  r.window = w;
 }
 
 export interface PrincipalRun {
@@ -48,9 +131,23 @@ export interface PrincipalRun {
   findings: DetectedFinding[];
 }
 
+function enabledDetectors(cfg: DetectionConfig, detectors: AuditDetector[]): AuditDetector[] {
+  return detectors.filter((d) => detectorEnabled(cfg, d.id));
+}
+
+const enabledCache = new WeakMap<DetectionConfig, WeakMap<AuditDetector[], AuditDetector[]>>();
+
+function enabledFor(cfg: DetectionConfig, detectors: AuditDetector[]): AuditDetector[] {
+  let byList = enabledCache.get(cfg);
+  if (!byList) enabledCache.set(cfg, (byList = new WeakMap()));
+  let list = byList.get(detectors);
+  if (!list) byList.set(detectors, (list = enabledDetectors(cfg, detectors)));
+  return list;
+}
+
 /**
  * Judges then learns each request. `facts` must all belong to one principal; they are sorted
- * here. Findings in cooldown for the same type and subject are dropped.
+ * here. Findings in cooldown for the same type and subject join the open finding's evidence.
  */
 export function runPrincipal(
   facts: AuditFacts[],
@@ -58,30 +155,71 @@ export function runPrincipal(
   ctx: DetectionContext,
   detectors: AuditDetector[] = DEFAULT_DETECTORS,
 ): PrincipalRun {
-  const sorted = [...facts].sort((a, b) => a.timeMs - b.timeMs || (a.event.auditID < b.event.auditID ? -1 : 1));
+  const cfg = ctx.config;
+  const sorted = facts.length > 1 ? [...facts].sort((a, b) => a.timeMs - b.timeMs || (a.event.auditID < b.event.auditID ? -1 : 1)) : facts;
   const firstFact = sorted[0];
   const profile: PrincipalProfile = existing
-    ? structuredClone(existing)
+    ? upgradeProfile(structuredClone(existing))
     : emptyProfile(firstFact?.principal.key ?? '', firstFact?.principal.type ?? 'User', firstFact?.timeMs ?? 0);
   const runCtx: DetectionContext = { ...ctx, priorProfile: existing };
-  const cooldown = ctx.config.cooldownMinutes * MINUTE_MS;
+  const cooldown = cfg.cooldownMinutes * MINUTE_MS;
+  const clusterMatureAt = ctx.clusterFirstSeen + cfg.clusterLearningDays * DAY_MS;
+  const active = enabledFor(cfg, detectors);
   const findings: DetectedFinding[] = [];
+  const state: JudgeState = { ctx: runCtx, config: cfg, self: profile, clusterMature: false };
+  const drafts: FindingDraft[] = [];
+
   for (const f of sorted) {
-    for (const detector of detectors) {
-      for (const draft of detector(f, profile, runCtx)) {
-        const key = `${draft.type}|${draft.subject}`;
-        const last = profile.alerts[key];
-        if (last !== undefined && f.timeMs - last < cooldown && f.timeMs >= last) {
-          // Same finding again inside its cooldown: it joins the evidence of the open one instead.
-          const open = findings.find((x) => x.type === draft.type && x.subject === draft.subject);
-          if (open) findings.push({ ...draft, facts: f });
-          continue;
-        }
-        profile.alerts[key] = f.timeMs;
-        findings.push({ ...draft, facts: f });
-      }
+    // Streams are judged when they open; their completion is the same request. Other requests
+    // are judged on completion only (ingestion drops their ResponseStarted records already).
+    if (f.event.stage === 'ResponseStarted' ? !f.connect : f.connect && profile.connects?.includes(f.event.auditID)) continue;
+    const t = f.timeMs;
+    const groupStored = f.group ? ctx.groups?.get(f.group) : undefined;
+    const groupWork = f.group ? ctx.learnGroup?.(f.group, f.principal.type, t) : undefined;
+    rollWindow(profile, t, cfg, groupWork);
+
+    state.clusterMature = t >= clusterMatureAt;
+    state.group = groupStored;
+    const groupMature = groupStored !== undefined && !inLearning(groupStored, t, cfg);
+    if (!state.clusterMature) state.baseline = undefined;
+    else if (!inLearning(profile, t, cfg)) state.baseline = { kind: 'self', profile, ...(groupMature ? { group: groupStored, groupKey: f.group } : {}) };
+    else if (groupMature) state.baseline = { kind: 'group', profile: groupStored, group: groupStored, groupKey: f.group };
+    else state.baseline = undefined;
+
+    drafts.length = 0;
+    for (const d of active) {
+      const out = d.detect(f, state);
+      for (let i = 0; i < out.length; i++) drafts.push(out[i]!);
     }
+
+    const seenHere = new Set<string>();
+    for (const draft of drafts) {
+      if (draft.pattern) {
+        const pat = draft.pattern;
+        // While the cluster learns, a rule's repeat hit is routine (the first one was raised); afterwards a
+        // pattern mutes only once established, so an attacker's burst does not silence its own rule.
+        const mutedBy = (p: PrincipalProfile | undefined) => p !== undefined && (state.clusterMature ? established(p.patterns?.[pat], t, cfg) : p.patterns?.[pat] !== undefined);
+        const muted = mutedBy(profile) || mutedBy(groupStored);
+        see((profile.patterns ??= {}), pat, t);
+        if (groupWork) see((groupWork.patterns ??= {}), pat, t);
+        if (muted) continue;
+      }
+      const key = `${draft.type}|${draft.subject}`;
+      if (seenHere.has(key)) continue;
+      seenHere.add(key);
+      const last = profile.alerts[key];
+      if (last !== undefined && t - last < cooldown && t >= last) {
+        // Same finding again inside its cooldown: it joins the evidence of the open one instead.
+        const open = findings.find((x) => x.type === draft.type && x.subject === draft.subject);
+        if (open) findings.push({ ...draft, baseline: open.baseline, facts: f });
+        continue;
+      }
+      profile.alerts[key] = t;
+      findings.push({ ...draft, baseline: typeof draft.baseline === 'function' ? draft.baseline() : draft.baseline, facts: f });
+    }
+
     observe(profile, f);
+    if (groupWork) observeGroup(groupWork, f);
   }
-  return { profile: pruneProfile(profile, ctx.config), findings };
+  return { profile: pruneProfile(profile, cfg), findings };
 }

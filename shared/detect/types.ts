@@ -1,15 +1,17 @@
 /**
  * The detector contract. A detector is a small pure function: it looks at one audit request
- * of one principal, and at that principal's profile as it stood before the request, and
- * returns findings. The engine (engine.ts) feeds requests in time order and updates the
- * profile after each one, so "first use" fires once even within one batch.
+ * of one principal, and at what is known about that principal before the request (its own
+ * profile, its peer group's, the cluster), and returns findings. The engine (engine.ts) feeds
+ * requests in time order and learns from each one after judging it, so "first use" fires once
+ * even within one batch.
  */
 import type { AuditEvent } from '../audit/event';
 import type { Behavior } from '../audit/behavior';
 import type { Principal, RequestFeatures } from '../audit/principal';
 import type { SourceNetwork } from '../audit/network';
 import type { PrincipalProfile } from '../baseline/profile';
-import type { DetectionConfig } from './config';
+import type { DetectionConfig, DetectorId } from './config';
+import type { DetectionIntel } from './ip-list';
 
 export interface AuditFacts {
   event: AuditEvent;
@@ -20,6 +22,22 @@ export interface AuditFacts {
   sourceNet: SourceNetwork;
   userAgentFamily: string;
   succeeded: boolean;
+  /** A platform identity acting on a system namespace or cluster-wide (see audit/actor.ts). */
+  systemActor: boolean;
+  /** The caller looks like a person (hour-of-week profile, softer scoring of exploration). */
+  human: boolean;
+  /** Peer group of this request's principal: `kubelets`, `control-plane`, `workload:<ns>/<owner>`. */
+  group?: string;
+  /** exec, attach or port-forward: logged at ResponseStarted and again at ResponseComplete. */
+  connect: boolean;
+}
+
+/** Cluster-wide knowledge, taken from the peer-group profiles of the platform itself. */
+export interface ClusterKnowledge {
+  /** Networks the kubelets established: the cluster's own egress, even when public (NAT). */
+  nodeNets: ReadonlySet<string>;
+  /** Namespace → when the control plane first touched it. */
+  namespaces: Readonly<Record<string, { first: number }>>;
 }
 
 export interface DetectionContext {
@@ -32,6 +50,36 @@ export interface DetectionContext {
    * must not include requests of the very incident being reported. Undefined for a new principal.
    */
   priorProfile?: PrincipalProfile;
+  /** Peer-group profiles as stored before this payload (judging only; never mutated). */
+  groups?: ReadonlyMap<string, PrincipalProfile>;
+  /** Working copies of peer-group profiles this payload learns into (absent: no group learning). */
+  learnGroup?: (groupKey: string, type: PrincipalProfile['type'], at: number) => PrincipalProfile | undefined;
+  knowledge?: ClusterKnowledge;
+  intel?: DetectionIntel;
+}
+
+/** What a request is judged against. */
+export interface Baseline {
+  /** `self`: the principal's own profile; `group`: a new principal judged against its peers. */
+  kind: 'self' | 'group';
+  /** The principal's working profile (before this request) when `self`, else the group's. */
+  profile: PrincipalProfile;
+  /** The peer group's profile, when the principal has a mature one (consulted as well). */
+  group?: PrincipalProfile;
+  groupKey?: string;
+}
+
+export interface JudgeState {
+  ctx: DetectionContext;
+  config: DetectionConfig;
+  /** The principal's working profile, before this request is learned. */
+  self: PrincipalProfile;
+  /** Undefined while the cluster, the principal and its peer group are all still learning. */
+  baseline?: Baseline;
+  /** The stored peer-group profile of this request, mature or not. */
+  group?: PrincipalProfile;
+  /** The cluster is past its learning period. */
+  clusterMature: boolean;
 }
 
 export interface FindingDraft {
@@ -43,8 +91,17 @@ export interface FindingDraft {
   score: number;
   /** What the cooldown is keyed on besides the type (e.g. the behavior key). */
   subject: string;
-  /** What was normal for this principal, in words a responder can act on. */
-  baseline: string;
+  /** What was normal for this principal, in words a responder can act on (computed only when raised). */
+  baseline: string | (() => string);
+  /** Set by signature detectors: the risky pattern, muted once established for the principal or its group. */
+  pattern?: string;
 }
 
-export type AuditDetector = (facts: AuditFacts, profile: PrincipalProfile, ctx: DetectionContext) => FindingDraft[];
+export interface AuditDetector {
+  id: DetectorId;
+  /** `baseline` detectors need a baseline; `signature` detectors fire from the first event. */
+  kind: 'baseline' | 'signature';
+  detect(facts: AuditFacts, state: JudgeState): readonly FindingDraft[];
+}
+
+export const NONE: readonly FindingDraft[] = Object.freeze([]);

@@ -13,11 +13,12 @@ import { decodeSubscriptionEvent, isAuditStream, type CloudWatchLogsData, type R
 import { parseAuditMessage, type ParsedAuditEvent } from '../audit/event';
 import { normalizePrincipal, type Principal } from '../audit/principal';
 import { loadProfiles, ProfileConflictError, recordClusterFirstSeen, saveProfile, type StoredProfile } from '../baseline/store';
-import type { PrincipalProfile } from '../baseline/profile';
+import { emptyProfile, established, pruneProfile, upgradeProfile, type PrincipalProfile } from '../baseline/profile';
 import { buildAnomalies } from '../detect/anomaly';
 import { DAY_MS, type DetectionConfig } from '../detect/config';
-import { DEFAULT_DETECTORS, factsOf, runPrincipal } from '../detect/engine';
-import type { AuditDetector, AuditFacts, DetectionContext } from '../detect/types';
+import { DEFAULT_DETECTORS, factsOf, observeGroup, runPrincipal } from '../detect/engine';
+import { intelFor, type DetectionIntel } from '../detect/ip-list';
+import type { AuditDetector, AuditFacts, ClusterKnowledge, DetectionContext } from '../detect/types';
 import { stableId } from '../events/ids';
 import { publishEvents } from '../events/publish';
 import { DetailType, type BehaviorAnomaly } from '../events/schema';
@@ -31,6 +32,8 @@ export interface AuditIngestDeps {
   cluster: string;
   detection: DetectionConfig;
   detectors?: AuditDetector[];
+  /** Compiled IP lists; compiled from `detection` (once per configuration object) when absent. */
+  intel?: DetectionIntel;
   /** Wall clock, for item expiry only; detection runs on event time. */
   now?: () => number;
 }
@@ -61,8 +64,22 @@ function bump<K extends string>(map: Partial<Record<K, number>>, key: K, n = 1):
   map[key] = (map[key] ?? 0) + n;
 }
 
-/** Stages that carry a decision: the final one, and the start of long-running requests (exec, watch). */
+/**
+ * Stages that carry a decision: the final one, and the start of streams (exec, attach,
+ * port-forward), which are judged when they open (as Falco does). Watches are judged when they
+ * complete; their ResponseStarted record would count the same request twice.
+ */
 const ANALYSED_STAGES = new Set(['ResponseComplete', 'ResponseStarted', 'Panic']);
+const CONNECT_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
+
+function isConnect(e: ParsedAuditEvent['event']): boolean {
+  return e.objectRef?.resource === 'pods' && CONNECT_SUBRESOURCES.has(e.objectRef.subresource ?? '');
+}
+
+/** Whether a record's stage is one detection analyses (see ANALYSED_STAGES). */
+export function analysedStage(e: ParsedAuditEvent['event']): boolean {
+  return ANALYSED_STAGES.has(e.stage) && (e.stage !== 'ResponseStarted' || isConnect(e));
+}
 
 /** Entry point for the Lambda event `{awslogs:{data}}`. Never throws on bad input; throws on downstream failure. */
 export async function ingestAuditEvent(deps: AuditIngestDeps, lambdaEvent: unknown): Promise<AuditIngestReport> {
@@ -87,7 +104,7 @@ export function parsePayload(data: CloudWatchLogsData, report: AuditIngestReport
       bump(report.rejected, parsed.reason);
       continue;
     }
-    if (!ANALYSED_STAGES.has(parsed.event.stage)) {
+    if (!analysedStage(parsed.event)) {
       bump(report.ignored, `stage-${parsed.event.stage}`);
       continue;
     }
@@ -101,6 +118,103 @@ export function parsePayload(data: CloudWatchLogsData, report: AuditIngestReport
   }
   report.accepted += accepted.length;
   return accepted;
+}
+
+/** The principals of a payload, each with its requests as facts. */
+export function groupByPrincipal(parsed: ParsedAuditEvent[]): Map<string, { principal: Principal; facts: AuditFacts[] }> {
+  const byPrincipal = new Map<string, { principal: Principal; facts: AuditFacts[] }>();
+  for (const p of parsed) {
+    const principal = normalizePrincipal(p.event.user);
+    let entry = byPrincipal.get(principal.key);
+    if (!entry) byPrincipal.set(principal.key, (entry = { principal, facts: [] }));
+    entry.facts.push(factsOf(p, principal));
+  }
+  return byPrincipal;
+}
+
+/** Peer groups whose profiles every payload reads: what the cluster's own nodes and control plane know. */
+export const KNOWLEDGE_GROUPS = ['kubelets', 'control-plane'] as const;
+
+/** The peer-group keys a payload needs: its principals' groups and the knowledge groups. */
+export function groupKeysOf(byPrincipal: Map<string, { facts: AuditFacts[] }>): string[] {
+  const keys = new Set<string>(KNOWLEDGE_GROUPS);
+  for (const { facts } of byPrincipal.values()) for (const f of facts) if (f.group) keys.add(f.group);
+  return [...keys];
+}
+
+/** Cluster knowledge from the stored platform groups, as of `t`. */
+export function clusterKnowledge(groups: ReadonlyMap<string, PrincipalProfile>, t: number, cfg: DetectionConfig): ClusterKnowledge {
+  const kubelets = groups.get('kubelets');
+  const nodeNets = new Set<string>();
+  if (kubelets) for (const [net, s] of Object.entries(kubelets.sourceNets)) if (established(s, t, cfg)) nodeNets.add(net);
+  return { nodeNets, namespaces: groups.get('control-plane')?.namespaces ?? {} };
+}
+
+export interface PayloadState {
+  profiles: ReadonlyMap<string, StoredProfile>;
+  groups: ReadonlyMap<string, StoredProfile>;
+  clusterFirstSeen: number;
+}
+
+export interface PayloadDetection {
+  anomalies: BehaviorAnomaly[];
+  /** Principals whose profile already held this payload (a redelivery): nothing to do for them. */
+  redelivered: number;
+  principals: Array<{ key: string; facts: AuditFacts[]; profile: PrincipalProfile; version: number }>;
+  groups: Array<{ key: string; profile: PrincipalProfile; version: number }>;
+}
+
+/**
+ * The pure core of ingestion: judge and learn one payload's requests against the stored state.
+ * Returns the anomalies to publish and the profiles to write (one per principal, one per
+ * touched peer group), each already marked with the payload id.
+ */
+export function detectPayload(
+  byPrincipal: Map<string, { principal: Principal; facts: AuditFacts[] }>,
+  state: PayloadState,
+  opts: { cluster: string; detection: DetectionConfig; detectors?: AuditDetector[]; intel?: DetectionIntel; batchId: string; batchFirst: number },
+): PayloadDetection {
+  const cfg = opts.detection;
+  const storedGroups = new Map<string, PrincipalProfile>();
+  for (const [k, g] of state.groups) storedGroups.set(k, g.profile);
+  const working = new Map<string, { profile: PrincipalProfile; version: number }>();
+  const learnGroup = (key: string, type: PrincipalProfile['type'], at: number): PrincipalProfile | undefined => {
+    const w = working.get(key);
+    if (w) return w.profile;
+    const stored = state.groups.get(key);
+    // A redelivered payload was already learned into this group.
+    if (stored?.profile.batches.includes(opts.batchId)) return undefined;
+    const profile = stored ? upgradeProfile(structuredClone(stored.profile)) : emptyProfile(key, type, at);
+    working.set(key, { profile, version: stored?.version ?? 0 });
+    return profile;
+  };
+  const ctx: DetectionContext = {
+    cluster: opts.cluster,
+    config: cfg,
+    clusterFirstSeen: state.clusterFirstSeen,
+    groups: storedGroups,
+    learnGroup,
+    knowledge: clusterKnowledge(storedGroups, opts.batchFirst, cfg),
+    ...(opts.intel ? { intel: opts.intel } : {}),
+  };
+  const detectors = opts.detectors ?? DEFAULT_DETECTORS;
+  const out: PayloadDetection = { anomalies: [], redelivered: 0, principals: [], groups: [] };
+  for (const [key, { principal, facts }] of byPrincipal) {
+    const stored = state.profiles.get(key);
+    if (stored?.profile.batches.includes(opts.batchId)) {
+      out.redelivered += 1;
+      continue;
+    }
+    const run = runPrincipal(facts, stored?.profile, ctx, detectors);
+    run.profile.batches.push(opts.batchId);
+    out.anomalies.push(...buildAnomalies(opts.cluster, principal, run.findings, cfg.windowMinutes));
+    out.principals.push({ key, facts, profile: run.profile, version: stored?.version ?? 0 });
+  }
+  for (const [key, w] of working) {
+    w.profile.batches.push(opts.batchId);
+    out.groups.push({ key, profile: pruneProfile(w.profile, cfg), version: w.version });
+  }
+  return out;
 }
 
 export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLogsData): Promise<AuditIngestReport> {
@@ -118,37 +232,22 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   if (parsed.length === 0) return report;
 
   const batchId = stableId('payload', data.logGroup, data.logStream, ...data.logEvents.map((e) => e.id));
-  const byPrincipal = new Map<string, { principal: Principal; facts: AuditFacts[] }>();
-  for (const p of parsed) {
-    const principal = normalizePrincipal(p.event.user);
-    let entry = byPrincipal.get(principal.key);
-    if (!entry) byPrincipal.set(principal.key, (entry = { principal, facts: [] }));
-    entry.facts.push(factsOf(p, principal));
-  }
+  const byPrincipal = groupByPrincipal(parsed);
   report.principals = byPrincipal.size;
   report.principalKeys = [...byPrincipal.keys()];
 
-  const { profiles, meta } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [...byPrincipal.keys()]);
-  const batchFirst = Math.min(...parsed.map((p) => p.timeMs));
-  const ctx: DetectionContext = {
-    cluster: deps.cluster,
-    config: deps.detection,
-    clusterFirstSeen: Math.min(meta?.firstSeen ?? Infinity, batchFirst),
-  };
-  const detectors = deps.detectors ?? DEFAULT_DETECTORS;
-
-  const pending: Array<{ key: string; facts: AuditFacts[]; profile: PrincipalProfile; version: number }> = [];
-  for (const [key, { principal, facts }] of byPrincipal) {
-    const stored = profiles.get(key);
-    if (stored?.profile.batches.includes(batchId)) {
-      report.redelivered += 1;
-      continue;
-    }
-    const run = runPrincipal(facts, stored?.profile, ctx, detectors);
-    run.profile.batches.push(batchId);
-    report.anomalies.push(...buildAnomalies(deps.cluster, principal, run.findings, deps.detection.windowMinutes));
-    pending.push({ key, facts, profile: run.profile, version: stored?.version ?? 0 });
-  }
+  const groupKeys = groupKeysOf(byPrincipal);
+  const { profiles, groups, meta } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [...byPrincipal.keys()], groupKeys);
+  let batchFirst = Infinity;
+  for (const p of parsed) if (p.timeMs < batchFirst) batchFirst = p.timeMs;
+  const clusterFirstSeen = Math.min(meta?.firstSeen ?? Infinity, batchFirst);
+  const detection = detectPayload(
+    byPrincipal,
+    { profiles, groups, clusterFirstSeen },
+    { cluster: deps.cluster, detection: deps.detection, detectors: deps.detectors, intel: deps.intel ?? intelFor(deps.detection), batchId, batchFirst },
+  );
+  report.redelivered = detection.redelivered;
+  report.anomalies = detection.anomalies;
 
   if (report.anomalies.length > 0) {
     await publishEvents(
@@ -159,7 +258,11 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   }
 
   const ttl = Math.floor((deps.now?.() ?? Date.now()) / 1000) + Math.ceil((deps.detection.decayDays * DAY_MS) / 1000);
-  await mapLimit(pending, 16, (p) => saveWithRetry(deps, ctx, p, batchId, ttl, detectors));
+  const ctx: DetectionContext = { cluster: deps.cluster, config: deps.detection, clusterFirstSeen };
+  const detectors = deps.detectors ?? DEFAULT_DETECTORS;
+  await mapLimit(detection.principals, 16, (p) => saveWithRetry(deps, ctx, p, batchId, ttl, detectors));
+  const allFacts = [...byPrincipal.values()].flatMap((e) => e.facts);
+  await mapLimit(detection.groups, 16, (g) => saveGroupWithRetry(deps, g, allFacts, batchId, ttl));
   if (meta === undefined || batchFirst < meta.firstSeen) {
     await recordClusterFirstSeen(deps.ddb, deps.tableName, deps.cluster, batchFirst);
   }
@@ -192,6 +295,35 @@ async function saveWithRetry(
       const rerun = runPrincipal(p.facts, fresh?.profile, ctx, detectors);
       rerun.profile.batches.push(batchId);
       profile = rerun.profile;
+      version = fresh?.version ?? 0;
+    }
+  }
+}
+
+/** Saves a peer-group profile; on a concurrent write, reloads it and re-learns this payload's member requests. */
+async function saveGroupWithRetry(
+  deps: AuditIngestDeps,
+  g: { key: string; profile: PrincipalProfile; version: number },
+  facts: AuditFacts[],
+  batchId: string,
+  ttl: number,
+): Promise<void> {
+  let { profile, version } = g;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await saveProfile(deps.ddb, deps.tableName, deps.cluster, profile, version, ttl, 'group');
+      return;
+    } catch (err) {
+      if (!(err instanceof ProfileConflictError)) throw err;
+      if (attempt >= MAX_CONFLICTS) throw new DownstreamError(`group profile ${g.key}: ${attempt} concurrent-write conflicts in a row`);
+      const { groups } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [], [g.key]);
+      const fresh = groups.get(g.key);
+      if (fresh?.profile.batches.includes(batchId)) return;
+      const members = facts.filter((f) => f.group === g.key);
+      const next = fresh ? upgradeProfile(structuredClone(fresh.profile)) : emptyProfile(g.key, members[0]?.principal.type ?? 'User', members[0]?.timeMs ?? 0);
+      for (const f of members) observeGroup(next, f);
+      next.batches.push(batchId);
+      profile = pruneProfile(next, deps.detection);
       version = fresh?.version ?? 0;
     }
   }

@@ -3,7 +3,7 @@
  * Local where Java is present), @aws-sdk/client-eventbridge against the local endpoint.
  */
 import { loadProfiles } from '#shared/baseline/store';
-import { DEFAULT_DETECTION, DAY_MS } from '#shared/detect/config';
+import { DEFAULT_DETECTION, DAY_MS, DetectionConfig } from '#shared/detect/config';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { ingestAuditEvent, type AuditIngestDeps } from '#shared/ingest/audit';
 import { DetailType } from '#shared/events/schema';
@@ -13,8 +13,10 @@ import { dynamoBackends, freshTable } from '#test/support/dynamo';
 import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
 
 const T0 = Date.parse('2024-03-01T08:00:00Z');
-const checkout = serviceAccountUser('shop', 'checkout', { name: 'checkout-6d9f-abcde' });
-const cart = serviceAccountUser('shop', 'cart', { name: 'cart-1' });
+const checkout = serviceAccountUser('shop', 'checkout', { name: 'checkout-6d9f5b8c7-x2k4q' });
+const cart = serviceAccountUser('shop', 'cart', { name: 'cart-7d9f5b8c6-x2k4q' });
+// Another replica of cart, under its own (differently named) service account: same workload group.
+const cart2 = serviceAccountUser('shop', 'cart-v2', { name: 'cart-7d9f5b8c6-m8n7p' });
 
 const routine = (user: ReturnType<typeof serviceAccountUser>, day: number, n = 5) =>
   Array.from({ length: n }, (_, i) => auditEvent({ user, at: new Date(T0 + day * DAY_MS + i * 60_000) }));
@@ -46,15 +48,21 @@ describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
     };
   }
 
-  it('writes one profile update per principal per payload, not one per event', async () => {
+  it('writes one profile update per principal and per touched peer group per payload, not one per event', async () => {
     const d = await deps();
-    const report = await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, 0, 30), ...routine(cart, 0, 20)]));
-    expect(report).toMatchObject({ received: 50, accepted: 50, principals: 2, redelivered: 0 });
-    // Two profiles plus the cluster's first-seen marker.
-    expect(d.counter.writes).toBe(3);
+    const report = await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, 0, 30), ...routine(cart, 0, 20), ...routine(cart2, 0, 10)]));
+    expect(report).toMatchObject({ received: 60, accepted: 60, principals: 3, redelivered: 0 });
+    // Three principals, two workload groups (two cart replicas share one), the cluster's first-seen marker.
+    expect(d.counter.writes).toBe(3 + 2 + 1);
+    const { groups } = await loadProfiles(d.ddb, d.tableName, d.cluster, [], ['workload:shop/cart', 'workload:shop/checkout']);
+    expect(groups.get('workload:shop/cart')?.profile.events).toBe(30);
     const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout', 'system:serviceaccount:shop:cart']);
     expect(profiles.get('system:serviceaccount:shop:checkout')?.profile.events).toBe(30);
     expect(profiles.get('system:serviceaccount:shop:cart')?.profile.events).toBe(20);
+    // The next payload: two principals in two groups, no cluster marker any more.
+    const before = d.counter.writes;
+    await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, 1, 30), ...routine(cart, 1, 20)]));
+    expect(d.counter.writes - before).toBe(2 + 2);
   });
 
   it('is idempotent on redelivery of the same payload: no double counting, the same anomaly id', async () => {
@@ -109,6 +117,26 @@ describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
       subscriptionEvent([good[0]!, 'not json', JSON.stringify(good[1]).slice(0, 50) + '[Truncated...]', JSON.stringify({ ...good[1], verb: undefined }), good[2]!]),
     );
     expect(report).toMatchObject({ received: 5, accepted: 2, rejected: { 'not-json': 1, truncated: 1, 'missing-fields': 1 } });
+  });
+
+  it('judges a node that joins later against the kubelets peer group kept in the table', async () => {
+    const d = await deps();
+    const node = (name: string) => ({ username: `system:node:${name}`, groups: ['system:nodes', 'system:authenticated'] });
+    const kubelet = (name: string, day: number, over: Parameters<typeof auditEvent>[0] = {}) =>
+      auditEvent({ user: node(name), at: new Date(T0 + day * DAY_MS), sourceIPs: ['10.0.1.5'], userAgent: 'kubelet/v1.30.4', verb: 'update', objectRef: { resource: 'leases', namespace: 'kube-node-lease', name }, ...over });
+    for (let day = 0; day < 9; day++) await ingestAuditEvent(d, subscriptionEvent([kubelet('ip-10-0-1-5', day)]));
+    // A new node's first day: what kubelets do is normal, what none of them ever did is not.
+    const routineDay = await ingestAuditEvent(d, subscriptionEvent([kubelet('ip-10-0-2-9', 9)]));
+    expect(routineDay.anomalies).toEqual([]);
+    const odd = await ingestAuditEvent(d, subscriptionEvent([kubelet('ip-10-0-2-9', 9.5, { verb: 'list', objectRef: { resource: 'secrets' }, requestURI: '/api/v1/secrets' })]));
+    const finding = odd.anomalies.flatMap((a) => a.findings).find((f) => f.type === 'SecretsAccessed');
+    expect(finding?.evidence.baseline).toMatch(/judged against its peer group kubelets/);
+  });
+
+  it('raises the IP-list family for callers on a configured list', async () => {
+    const d = { ...(await deps()), detection: DetectionConfig.parse({ ipLists: [{ name: 'tor-exits', kind: 'tor', entries: ['185.220.101.0/24'] }] }) };
+    const report = await ingestAuditEvent(d, subscriptionEvent([auditEvent({ user: cart, at: new Date(T0), sourceIPs: ['185.220.101.47'], verb: 'list', objectRef: { resource: 'pods', namespace: 'shop' } })]));
+    expect(report.anomalies.flatMap((a) => a.findings.map((f) => f.type))).toContain('Discovery:TorIPCaller');
   });
 
   it('acknowledges control messages and skips non-audit streams without touching the table', async () => {
