@@ -1,17 +1,25 @@
 /**
- * Lambda entry for EKS audit logs delivered by a CloudWatch Logs subscription filter.
- * Thin: configuration and clients at cold start, then shared/ingest/audit.ts does the work.
- * Bad records are counted and logged, never thrown; a DynamoDB or EventBridge failure throws,
- * so that the asynchronous invocation is retried (and lands on the on-failure destination).
+ * Lambda entry for EKS audit logs, delivered either by a CloudWatch Logs subscription filter
+ * (`{awslogs:{data}}`, asynchronous) or, in high-volume mode, through Kinesis Data Streams
+ * (each record's data is the same base64 gzip payload). Thin: configuration and clients at
+ * cold start, then shared/ingest/audit.ts does the work.
+ *
+ * Bad records are counted and logged, never thrown. A DynamoDB or EventBridge failure throws
+ * (CloudWatch Logs path: the asynchronous invocation is retried, then lands on the on-failure
+ * destination) or marks the Kinesis record failed in a partial batch response, so only it and
+ * the records after it are redelivered; redelivery is idempotent.
  */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { decodeAwslogsData } from '#shared/audit/cloudwatch';
 import { createDynamoClient } from '#shared/clients/dynamo';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { FunctionConfig } from '#shared/config';
 import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
-import { ingestAuditEvent, type AuditIngestDeps, type AuditIngestReport } from '#shared/ingest/audit';
+import { emptyReport, ingestAuditData, ingestAuditEvent, type AuditIngestDeps, type AuditIngestReport } from '#shared/ingest/audit';
+import { mergeReports } from '#shared/ingest/report';
 import { LogMessage, MetricName, anomalyLogKeys } from '#shared/observability/metrics';
 import { countMetric, createLogger, createMetrics } from '#shared/observability/powertools';
 
@@ -58,10 +66,44 @@ function record(obs: Observability, report: AuditIngestReport): void {
   });
 }
 
+export function isKinesisEvent(event: unknown): event is KinesisStreamEvent {
+  const records = (event as { Records?: Array<{ eventSource?: string }> } | null)?.Records;
+  return Array.isArray(records) && records.length > 0 && records[0]?.eventSource === 'aws:kinesis';
+}
+
+/** One Kinesis record: a CloudWatch Logs payload. Undecodable data is counted, not failed. */
+async function ingestKinesisRecord(deps: AuditIngestDeps, record: KinesisStreamRecord): Promise<AuditIngestReport> {
+  const decoded = decodeAwslogsData(record.kinesis.data);
+  if (decoded.ok) return ingestAuditData(deps, decoded.data);
+  const report = emptyReport();
+  report.payloads = 1;
+  report.rejected[decoded.reason] = 1;
+  return report;
+}
+
+export type IngestAuditResult = AuditIngestReport | KinesisStreamBatchResponse;
+
 export function makeHandler(deps: AuditIngestDeps, obs: Observability = defaultObservability(deps.cluster)) {
-  return async (event: unknown, context?: Context): Promise<AuditIngestReport> => {
+  return async (event: unknown, context?: Context): Promise<IngestAuditResult> => {
     if (context) obs.logger.addContext(context);
     try {
+      if (isKinesisEvent(event)) {
+        const reports: AuditIngestReport[] = [];
+        // In order: a principal's requests are judged and learned in sequence.
+        const response = await processPartialResponse(
+          event,
+          async (record: KinesisStreamRecord) => {
+            reports.push(await ingestKinesisRecord(deps, record));
+          },
+          new BatchProcessor(EventType.KinesisDataStreams),
+          { ...(context ? { context } : {}), processInParallel: false, throwOnFullBatchFailure: false },
+        );
+        record(obs, mergeReports(reports));
+        if (response.batchItemFailures.length > 0) {
+          obs.logger.error('records failed; Lambda will retry from the first failed one', { failed: response.batchItemFailures.length });
+        }
+        return response;
+      }
       const report = await ingestAuditEvent(deps, event);
       record(obs, report);
       return report;
@@ -77,7 +119,7 @@ export function makeHandler(deps: AuditIngestDeps, obs: Observability = defaultO
 
 let instance: ReturnType<typeof makeHandler> | undefined;
 
-export const handler = (event: unknown, context: Context): Promise<AuditIngestReport> => {
+export const handler = (event: unknown, context: Context): Promise<IngestAuditResult> => {
   instance ??= makeHandler(depsFromEnv(process.env));
   return instance(event, context);
 };
