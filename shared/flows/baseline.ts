@@ -112,7 +112,7 @@ export function applyBatch(
   cfg: Pick<NetworkConfig, 'learningHours' | 'maxDestinations' | 'edgeTtlDays'>,
 ): NetworkBaseline {
   if (base?.batches.includes(batchId)) return base;
-  const firstInBatch = Math.min(...edges.map((e) => e.first));
+  const firstInBatch = edges.reduce((m, e) => Math.min(m, e.first), Infinity);
   const b: NetworkBaseline = base ? structuredClone(base) : emptyBaseline(workload, firstInBatch, cfg);
   for (const e of edges) {
     const key = destinationKey(e.dst, e.port, e.protocol);

@@ -83,6 +83,24 @@ export interface Edge {
   /** Per (client address, server address): the connections behind the edge, for evidence. */
   samples: Map<string, Map<string, Sample>>;
   sampleCount: number;
+  /**
+   * Every distinct pair of resolved ends (pod `ns/name`, else the address), with counts: only
+   * when the builder tracks pairs (policy advice verifies each of them with the simulator).
+   */
+  pairs?: Map<string, ObservedPair>;
+}
+
+export interface ObservedPair {
+  /** `ns/name` for a pod (host-network pods included), else the address. */
+  src: string;
+  dst: string;
+  records: number;
+  bytes: number;
+}
+
+/** How the simulator names an endpoint: a pod by `ns/name`, anything else by address. */
+export function endpointRef(e: Endpoint): string {
+  return e.kind === 'pod' ? `${e.namespace}/${e.pod}` : e.ip;
 }
 
 export function edgeKey(src: string, dst: string, port: number, protocol: string): string {
@@ -97,6 +115,8 @@ const PROTO_INDEX: Record<string, number> = { TCP: 0, UDP: 1, SCTP: 2 };
  * edges. Keys are interned numbers rather than concatenated strings: this runs per record.
  */
 export class FlowGraphBuilder {
+  constructor(private readonly opts: { trackPairs?: boolean } = {}) {}
+
   private readonly index = new Map<number, Map<number, Edge>>();
   private readonly peerIds = new Map<string, number>();
   private readonly all: Edge[] = [];
@@ -188,6 +208,17 @@ export class FlowGraphBuilder {
       s.packets += packets;
       if (start < s.start) s.start = start;
       if (end > s.end) s.end = end;
+    }
+    if (this.opts.trackPairs) {
+      const a = endpointRef(srcEp);
+      const b = endpointRef(dstEp);
+      const key = `${a}>${b}`;
+      e.pairs ??= new Map();
+      const p = e.pairs.get(key);
+      if (p) {
+        p.records += 1;
+        p.bytes += bytesSent + bytesReceived;
+      } else e.pairs.set(key, { src: a, dst: b, records: 1, bytes: bytesSent + bytesReceived });
     }
   }
 
