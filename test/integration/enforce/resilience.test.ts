@@ -56,6 +56,22 @@ describe('enforcement resilience', () => {
     expect(h.actions()).toHaveLength(4);
   });
 
+  it('two concurrent deliveries of one anomaly: one acts, the other is told to retry later', async () => {
+    h = await startHarness();
+    const anomaly = quarantineOnly('b0000000-0000-4000-8000-000000000009');
+    const [x, y] = await Promise.allSettled([h.enforce(anomaly), h.enforce(anomaly)]);
+    const settled = [x, y].map((r) => r.status);
+    expect(settled.sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = [x, y].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toBeInstanceOf(RetryLaterError);
+    expect((rejected.reason as Error).message).toMatch(/in progress in another invocation/);
+    expect(h.kube.api.requests.filter((r) => r.verb === 'patch' && r.resource === 'pods')).toHaveLength(1);
+    expect(h.actions().map((a) => a.outcome)).toEqual(['applied']);
+    // The retried delivery then finds it done.
+    expect((await h.enforce(anomaly)).planned[0]!.action.outcome).toBe('applied');
+    expect(h.actions()).toHaveLength(1);
+  });
+
   it('gives up after the configured attempts: failed and final', async () => {
     h = await startHarness();
     await h.kube.api.down();
@@ -93,6 +109,8 @@ describe('enforcement resilience', () => {
     expect(Object.keys(pod!.metadata!.labels!)).toEqual([LABELS.quarantine]);
     const policy = await h.client.getNetworkPolicy('shop', quarantinePolicyName(CHECKOUT));
     expect(JSON.parse(policy!.metadata!.annotations![ANNOTATIONS.restoreLabels]!)).toMatchObject({ team: 'payments', app: 'checkout' });
+    const undo = (await h.store.get(planned[0]!.action.id))!.undo;
+    expect(undo.filter((u) => u.undo === 'restore-pod-labels')).toEqual([expect.objectContaining({ labels: expect.objectContaining({ team: 'payments' }) })]);
     await h.revert(planned[0]!.action.id, 'release');
     expect((await h.client.getPod('shop', CHECKOUT))?.metadata?.labels).toEqual({ app: 'checkout', tier: 'api', 'pod-template-hash': '6d9f8b7c5d', team: 'payments' });
   });
