@@ -1,9 +1,12 @@
 /**
  * The demo's built-in scenario: a small shop running on EKS for nine days of routine activity
  * (kubelets, controllers, CoreDNS, two microservices, a CI deployer, an on-call engineer), then
- * a service-account token stolen from the checkout pod and used from the internet to read
- * secrets across the cluster and exec into kube-system. Audit events are shaped like EKS's own
- * (reference/eks-audit-formats.md) and generated from a fixed seed.
+ * three attacks in one night: a service-account token stolen from the checkout pod and used from
+ * the internet to read secrets; the on-call engineer's SSO session replayed from a VPS to dump
+ * every secret and open a shell in kube-system; and the CI role's credentials used to plant a
+ * privileged DaemonSet with the node's root filesystem mounted. Audit events are shaped like
+ * EKS's own (reference/eks-audit-formats.md) and generated from a fixed seed. (The larger
+ * evaluation scenario is scenario.ts.)
  */
 import type { AuditEvent } from '#shared/audit/event';
 import { pick, seededRandom, uuidFrom } from './random';
@@ -27,6 +30,7 @@ interface Actor {
 
 const NODES = ['ip-10-20-1-5.ec2.internal', 'ip-10-20-2-7.ec2.internal', 'ip-10-20-3-9.ec2.internal'];
 export const CHECKOUT_POD = 'checkout-7c9d5b8f6-x2k4q';
+const CORE_DNS_POD = 'coredns-5d78c9869d-xk2qp';
 
 function saUser(ns: string, name: string, pod?: string, node?: string) {
   return {
@@ -107,7 +111,7 @@ function actors(): Actor[] {
       perDay: 40,
     },
     {
-      user: saUser('kube-system', 'coredns', 'coredns-5d78c9869d-abcde', NODES[0]),
+      user: saUser('kube-system', 'coredns', CORE_DNS_POD, NODES[0]),
       sourceIP: '10.20.1.40',
       userAgent: 'coredns/v1.11.1 (linux/amd64) kubernetes/abc1234',
       requests: [
@@ -215,23 +219,65 @@ export function benignEvents(seed = 7): AuditEvent[] {
   return out.sort((a, b) => a.at - b.at).map((x) => x.e);
 }
 
-/** The attack: the checkout pod's token, replayed from the internet with kubectl. */
+/** The attacks, in one night after the benign days. */
 export function attackEvents(seed = 11): AuditEvent[] {
   const rand = seededRandom(seed);
-  const thief: Actor = {
-    ...actors().find((a) => a.user.username === 'system:serviceaccount:shop:checkout')!,
-    sourceIP: '203.0.113.66',
-    userAgent: 'kubectl/v1.31.0 (linux/amd64) kubernetes/def5678',
+  const all = actors();
+  const vps = '45.137.21.9';
+  const kubectl = 'kubectl/v1.31.0 (linux/amd64) kubernetes/def5678';
+  const night = DEMO_START + BENIGN_DAYS * DAY;
+  const out: AuditEvent[] = [];
+  const run = (t0: number, actor: Actor, steps: Array<[number, Actor['requests'][number], Partial<AuditEvent>]>) => {
+    for (const [dt, req, over] of steps) out.push(event(rand, t0 + dt, actor, req, over));
   };
-  const t0 = DEMO_START + BENIGN_DAYS * DAY + 2 * 3600_000 + 17 * 60_000;
-  const steps: Array<[number, Actor['requests'][number], Partial<AuditEvent>]> = [
+  const forbidden = { responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid', 'authorization.k8s.io/reason': '' } };
+
+  // 1. The checkout pod's token, replayed from the internet with kubectl.
+  const thief: Actor = { ...all.find((a) => a.user.username === 'system:serviceaccount:shop:checkout')!, sourceIP: '203.0.113.66', userAgent: kubectl };
+  run(night + 2 * 3600_000 + 17 * 60_000, thief, [
     [0, ['get', 'configmaps', undefined, 'shop', 'checkout-settings'], {}],
-    [20_000, ['list', 'pods', undefined, undefined, undefined], { responseStatus: { code: 403 }, annotations: { 'authorization.k8s.io/decision': 'forbid', 'authorization.k8s.io/reason': '' } }],
+    [20_000, ['list', 'pods', undefined, undefined, undefined], forbidden],
     [41_000, ['list', 'secrets', undefined, undefined, undefined], { requestURI: '/api/v1/secrets?limit=500' }],
     [55_000, ['get', 'secrets', undefined, 'kube-system', 'aws-load-balancer-tls'], {}],
     [63_000, ['get', 'secrets', undefined, 'shop', 'payments-api-key'], {}],
-  ];
-  return steps.map(([dt, req, over]) => event(rand, t0 + dt, thief, req, over));
+  ]);
+
+  // 2. The on-call engineer's SSO session, replayed from a VPS: every secret, then a shell in kube-system.
+  const session: Actor = { ...all.find((a) => a.user.username.includes('sso_oncall'))!, sourceIP: vps, userAgent: kubectl };
+  run(night + 3 * 3600_000 + 40 * 60_000, session, [
+    [0, ['list', 'namespaces', undefined, undefined, undefined], {}],
+    [9_000, ['list', 'secrets', undefined, undefined, undefined], { requestURI: '/api/v1/secrets?limit=500' }],
+    [31_000, ['list', 'pods', undefined, 'kube-system', undefined], {}],
+    [52_000, ['create', 'pods', 'exec', 'kube-system', CORE_DNS_POD], { stage: 'ResponseStarted', responseStatus: { code: 101 }, requestURI: `/api/v1/namespaces/kube-system/pods/${CORE_DNS_POD}/exec?command=sh&stdin=true&stdout=true&tty=true` }],
+  ]);
+
+  // 3. The CI role's keys: a privileged DaemonSet in kube-system with the node's root filesystem mounted.
+  const ci: Actor = { ...all.find((a) => a.user.username.includes('github-actions-deployer'))!, sourceIP: vps, userAgent: kubectl };
+  run(night + 4 * 3600_000 + 5 * 60_000, ci, [
+    [0, ['get', 'daemonsets', undefined, 'kube-system', undefined], {}],
+    [
+      14_000,
+      ['create', 'daemonsets', undefined, 'kube-system', 'node-debugger'],
+      {
+        level: 'Request',
+        requestURI: '/apis/apps/v1/namespaces/kube-system/daemonsets',
+        requestObject: {
+          kind: 'DaemonSet',
+          metadata: { name: 'node-debugger', namespace: 'kube-system' },
+          spec: {
+            template: {
+              spec: {
+                hostPID: true,
+                containers: [{ name: 'debugger', image: 'docker.io/library/alpine:3.20', securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] }],
+                volumes: [{ name: 'host', hostPath: { path: '/' } }],
+              },
+            },
+          },
+        },
+      },
+    ],
+  ]);
+  return out.sort((a, b) => (a.requestReceivedTimestamp! < b.requestReceivedTimestamp! ? -1 : 1));
 }
 
 /** The whole demo input as audit JSON lines. */

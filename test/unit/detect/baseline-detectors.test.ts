@@ -1,6 +1,7 @@
 /**
  * The baseline (UBA) detectors, each with cases that must raise and cases that must not.
  */
+import type { AuditUser } from '#shared/audit/event';
 import { DAY_MS } from '#shared/detect/config';
 import { clusterWideListing } from '#shared/detect/detectors/cluster-wide-listing';
 import { credentialElsewhere } from '#shared/detect/detectors/credential-elsewhere';
@@ -55,7 +56,7 @@ describe('first-sensitive-use', () => {
   });
 
   it('leaves people checking their own permissions at LOW, unlike workloads', () => {
-    const ssar = (user: typeof sa) => facts({ user, verb: 'create', objectRef: { resource: 'selfsubjectaccessreviews' }, responseStatus: { code: 201 } });
+    const ssar = (user: AuditUser) => facts({ user, verb: 'create', objectRef: { resource: 'selfsubjectaccessreviews' }, responseStatus: { code: 201 } });
     expect(judge(ssar(human), [firstSensitiveUse], mature(ssar(human)))[0]!.score).toBe(30);
     expect(judge(ssar(sa), [firstSensitiveUse], mature(ssar(sa)))[0]!.score).toBe(45);
   });

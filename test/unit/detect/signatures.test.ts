@@ -3,6 +3,7 @@
  * IP-list family, pod templates of workloads, the exemptions, and that findings never carry
  * request bodies or secret values.
  */
+import type { AuditUser } from '#shared/audit/event';
 import { buildAnomalies } from '#shared/detect/anomaly';
 import { DetectionConfig } from '#shared/detect/config';
 import { compileIntel } from '#shared/detect/ip-list';
@@ -112,13 +113,13 @@ describe('workloads', () => {
 
 describe('credentials and the cluster’s identity map', () => {
   it('ExecInKubeSystemPod: people, not kube-system’s own service accounts', () => {
-    const exec = (u: typeof user) => facts({ user: u, verb: 'create', stage: 'ResponseStarted', objectRef: { resource: 'pods', subresource: 'exec', namespace: 'kube-system', name: 'aws-node-x' }, responseStatus: { code: 101 } });
+    const exec = (u: AuditUser) => facts({ user: u, verb: 'create', stage: 'ResponseStarted', objectRef: { resource: 'pods', subresource: 'exec', namespace: 'kube-system', name: 'aws-node-x' }, responseStatus: { code: 101 } });
     expect(types(judge(exec(user), [execInKubeSystem]))).toEqual(['ExecInKubeSystemPod']);
     expect(judge(exec(serviceAccountUser('kube-system', 'debugger')), [execInKubeSystem])).toEqual([]);
   });
 
   it('ServiceAccountTokenRequested: not for kubelets requesting their pods’ tokens', () => {
-    const token = (u: Parameters<typeof facts>[0]['user']) => facts({ user: u, verb: 'create', objectRef: { resource: 'serviceaccounts', subresource: 'token', namespace: 'shop', name: 'checkout' }, responseStatus: { code: 201 } });
+    const token = (u: AuditUser) => facts({ user: u, verb: 'create', objectRef: { resource: 'serviceaccounts', subresource: 'token', namespace: 'shop', name: 'checkout' }, responseStatus: { code: 201 } });
     expect(types(judge(token(user), [tokenRequested]))).toEqual(['ServiceAccountTokenRequested']);
     expect(judge(token({ username: 'system:node:ip-10-0-1-5', groups: ['system:nodes'] }), [tokenRequested])).toEqual([]);
   });
