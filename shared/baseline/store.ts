@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { KeyPrefix, TableKeys } from '../store/table';
 import { DownstreamError } from '../errors';
+import { decodeProfile, encodeProfile } from './codec';
 import { upgradeProfile, type PrincipalProfile } from './profile';
 
 export interface StoredProfile {
@@ -92,7 +93,7 @@ export async function loadProfiles(
     }
     const doc = item.doc?.S;
     if (!doc) continue;
-    const profile = upgradeProfile(JSON.parse(doc) as PrincipalProfile);
+    const profile = upgradeProfile(decodeProfile(doc));
     (pk.startsWith(groupPrefix) ? groups : profiles).set(profile.key, { profile, version: Number(item.version?.N ?? '0') });
   }
   return { profiles, groups, meta };
@@ -118,7 +119,7 @@ export async function saveProfile(
         TableName: tableName,
         Item: {
           ...key(kind === 'group' ? groupPk(cluster, profile.key) : principalPk(cluster, profile.key), PROFILE_SK),
-          doc: { S: JSON.stringify(profile) },
+          doc: { S: encodeProfile(profile) },
           version: { N: String(version) },
           principalType: { S: profile.type },
           lastSeen: { N: String(profile.lastSeen) },

@@ -12,6 +12,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { decodeSubscriptionEvent, isAuditStream, type CloudWatchLogsData, type RejectReason } from '../audit/cloudwatch';
 import { parseAuditMessage, type ParsedAuditEvent } from '../audit/event';
 import { normalizePrincipal, type Principal } from '../audit/principal';
+import { materialDigest } from '../baseline/codec';
 import { loadProfiles, ProfileConflictError, recordClusterFirstSeen, saveProfile, type StoredProfile } from '../baseline/store';
 import { emptyProfile, established, pruneProfile, upgradeProfile, type PrincipalProfile } from '../baseline/profile';
 import { buildAnomalies } from '../detect/anomaly';
@@ -211,6 +212,9 @@ export function detectPayload(
     out.principals.push({ key, facts, profile: run.profile, version: stored?.version ?? 0 });
   }
   for (const [key, w] of working) {
+    const stored = state.groups.get(key);
+    // Groups change slowly: write one only when what detection reads from it changed.
+    if (stored && materialDigest(stored.profile) === materialDigest(w.profile)) continue;
     w.profile.batches.push(opts.batchId);
     out.groups.push({ key, profile: pruneProfile(w.profile, cfg), version: w.version });
   }
