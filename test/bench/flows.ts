@@ -23,6 +23,10 @@ import { LocalBus } from '#infra/local/bus';
 import { startLocalEventBridge } from '#infra/local/eventbridge-server';
 import { startDynaliteChild } from './dynalite-child';
 import type { BenchSection } from './types';
+import { normalizeInventory, type ClusterInventory as Inventory } from '#shared/inventory/cluster';
+import { advise } from '#shared/netpol/advise';
+import { observeFlows } from '#shared/netpol/advise/observe';
+import { rng } from '#shared/scenario/shop-flows';
 
 const TARGET_RECORDS = Number(process.env.BENCH_FLOW_RECORDS ?? 1_000_000);
 const RECORDS_PER_PAYLOAD = 10_000;
@@ -50,7 +54,95 @@ function floorPass(payloads: ReadonlyArray<{ awslogs: { data: string } }>): numb
 
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
+/**
+ * A mesh of `count` workloads (10 per namespace, 2 pods each): each calls 3 others (a third in
+ * other namespaces) and DNS; one in ten calls an external API. One connection per edge per
+ * hour for a day, as VPC Flow Logs v2 records in both directions.
+ */
+export function syntheticMesh(count: number, seed = 3): { inventory: Inventory; lines: string[] } {
+  const r = rng(seed);
+  const perNs = 10;
+  const namespaces = Array.from({ length: Math.ceil(count / perNs) }, (_, i) => `team-${String(i).padStart(3, '0')}`);
+  const pods: Inventory['pods'] = [];
+  const ipOf: string[][] = [];
+  for (let w = 0; w < count; w++) {
+    const ns = namespaces[Math.floor(w / perNs)] as string;
+    const name = `svc-${String(w).padStart(4, '0')}`;
+    ipOf[w] = [];
+    for (let k = 0; k < 2; k++) {
+      const ip = `10.${64 + Math.floor((w * 2 + k) / 250)}.${(w * 2 + k) % 250}.${10 + k}`;
+      ipOf[w]?.push(ip);
+      pods.push({
+        namespace: ns, name: `${name}-6d9f7c8b5-${'bcdfg'[k]}x${w}`, ip, labels: { 'app.kubernetes.io/name': name, 'pod-template-hash': '6d9f7c8b5' },
+        owner: { kind: 'ReplicaSet', name: `${name}-6d9f7c8b5` }, serviceAccount: name, hostNetwork: false,
+        ports: [{ name: 'http', port: 8000 + (w % 50), protocol: 'TCP' }],
+      });
+    }
+  }
+  pods.push(...[0, 1].map((k) => ({
+    namespace: 'kube-system', name: `coredns-5d8b7c9f6-x${k}`, ip: `10.63.0.${10 + k}`, labels: { 'k8s-app': 'kube-dns' },
+    owner: { kind: 'ReplicaSet', name: 'coredns-5d8b7c9f6' }, hostNetwork: false, ports: [{ name: 'dns', port: 53, protocol: 'UDP' as const }],
+  })));
+  const inventory = normalizeInventory({
+    namespaces: [...namespaces, 'kube-system'].map((name) => ({ name, labels: {} })), pods, services: [], nodes: [],
+  });
+  const lines: string[] = [];
+  const t0 = Date.parse('2025-03-03T00:00:00Z') / 1000;
+  const record = (src: string, dst: string, sp: number, dp: number, proto: number, bytes: number, t: number) =>
+    `2 123456789012 eni-0bench ${src} ${dst} ${sp} ${dp} ${proto} 3 ${bytes} ${t} ${t + 5} ACCEPT OK`;
+  for (let w = 0; w < count; w++) {
+    const targets = new Set<number>();
+    while (targets.size < 3) {
+      const sameNs = r() < 0.67;
+      const t = sameNs ? Math.floor(w / perNs) * perNs + Math.floor(r() * perNs) : Math.floor(r() * count);
+      if (t !== w && t < count) targets.add(t);
+    }
+    for (let h = 0; h < 24; h++) {
+      const t = t0 + h * 3600 + Math.floor(r() * 3000);
+      for (const dst of targets) {
+        const c = ipOf[w]?.[h % 2] as string;
+        const s = ipOf[dst]?.[(h >> 1) % 2] as string;
+        const cp = 32768 + Math.floor(r() * 28000);
+        lines.push(record(c, s, cp, 8000 + (dst % 50), 6, 900, t), record(s, c, 8000 + (dst % 50), cp, 6, 9000, t));
+      }
+      const cp = 32768 + Math.floor(r() * 28000);
+      lines.push(record(ipOf[w]?.[0] as string, '10.63.0.10', cp, 53, 17, 80, t), record('10.63.0.10', ipOf[w]?.[0] as string, 53, cp, 17, 200, t));
+      if (w % 10 === 0) lines.push(record(ipOf[w]?.[1] as string, `198.51.${w % 200}.7`, cp + 1, 443, 6, 2000, t), record(`198.51.${w % 200}.7`, ipOf[w]?.[1] as string, 443, cp + 1, 6, 5000, t));
+    }
+  }
+  return { inventory, lines };
+}
+
+async function adviseBench(): Promise<{ rows: Array<[string, string]>; results: Record<string, number> }> {
+  const { inventory, lines } = syntheticMesh(500);
+  // Warm the JIT on a smaller mesh, so that the measured run is steady-state code.
+  const warm = syntheticMesh(50, 9);
+  advise(warm.inventory, (await observeFlows([{ name: 'warm', lines: warm.lines }], warm.inventory)).edges);
+  const t0 = process.hrtime.bigint();
+  const observed = await observeFlows([{ name: 'mesh', lines }], inventory);
+  const t1 = process.hrtime.bigint();
+  const advice = advise(inventory, observed.edges, observed.window ? { window: observed.window } : {});
+  const t2 = process.hrtime.bigint();
+  if (!advice.verified) throw new Error('advice for the synthetic mesh did not verify');
+  const observeS = Number(t1 - t0) / 1e9;
+  const adviseS = Number(t2 - t1) / 1e9;
+  return {
+    rows: [
+      [`netpol advise, 500 workloads (${inventory.pods.length} pods, ${lines.length.toLocaleString('en-US')} records, ${observed.edges.length} edges)`, `${(observeS + adviseS).toFixed(2)} s`],
+      ['  reading flows (parse, resolve, orient, aggregate)', `${observeS.toFixed(2)} s`],
+      ['  policies, validation, simulator check of every pair, unobserved paths', `${adviseS.toFixed(2)} s (${advice.files.length} policies, ${advice.check.pairs} pairs)`],
+    ],
+    results: { 'advise.seconds500Workloads': Number((observeS + adviseS).toFixed(3)) },
+  };
+}
+
 export async function bench(): Promise<BenchSection> {
+  const adv = await adviseBench();
+  const flows = await flowsBench();
+  return { ...flows, rows: [...flows.rows, ...adv.rows], results: { ...flows.results, ...adv.results } };
+}
+
+async function flowsBench(): Promise<BenchSection> {
   const { payloads, records, inventory, start } = await buildPayloads();
   const dynamo = await startDynaliteChild();
   const eb = await startLocalEventBridge({ bus: new LocalBus() });

@@ -249,7 +249,7 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
       w.id.namespace === fromNamespace
         ? { podSelector: { matchLabels: sel } }
         : { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: w.id.namespace } }, podSelector: { matchLabels: sel } };
-    return { id: `1|${w.id.namespace}|${JSON.stringify(sel)}`, render, label: w.key, ...(w.isDns ? { dns: true } : {}) };
+    return { id: `1|${w.id.namespace}|${JSON.stringify(sel)}`, render, label: `${w.id.namespace}/${w.id.name}`, ...(w.isDns ? { dns: true } : {}) };
   };
 
   const acc = new Map<string, { ingress: DirectionAcc; egress: DirectionAcc }>();
@@ -301,18 +301,18 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
           add(d, podPeer(dst, src.id.namespace), e.protocol, e.port);
         }
       } else if (dst && dst.hostNetwork) {
-        for (const ip of hostAddressesOf(dst)) add(d, blockPeer(`${ip}/32`, `${dst.key} (host network on ${ip})`), e.protocol, e.port, ip);
+        for (const ip of hostAddressesOf(dst)) add(d, blockPeer(`${ip}/32`, `${dst.id.namespace}/${dst.id.name}@${ip} (host network)`), e.protocol, e.port, ip);
         note({ kind: 'host-network-workload', namespace: src.id.namespace, workload: src.key, text: `${dst.key} runs in the host network: reached through its node addresses (ipBlock /32), not a pod selector` });
       } else if (e.dstKind === 'node') {
         for (const p of pairs) add(d, blockPeer(`${p.dst}/32`, `node ${e.dst.slice(5)}`), e.protocol, e.port, p.dst);
         note({ kind: 'node-peer', namespace: src.id.namespace, workload: src.key, text: `${src.key} connects to node ${e.dst.slice(5)} on ${e.protocol}/${e.port}: allowed by the node's address` });
       } else if (e.dstKind === 'vpc') {
         const ip = e.dst.slice(4);
-        add(d, blockPeer(`${ip}/32`, `VPC address ${ip}`), e.protocol, e.port, ip);
+        add(d, blockPeer(`${ip}/32`, `${ip} (VPC)`), e.protocol, e.port, ip);
       } else if (e.dstKind === 'external') {
         const cidr = e.dst.slice(4);
-        for (const p of pairs) add(d, blockPeer(cidr, `external ${cidr}`), e.protocol, e.port, p.dst);
-        if (pairs.length === 0) add(d, blockPeer(cidr, `external ${cidr}`), e.protocol, e.port);
+        for (const p of pairs) add(d, blockPeer(cidr, `${cidr} (external)`), e.protocol, e.port, p.dst);
+        if (pairs.length === 0) add(d, blockPeer(cidr, `${cidr} (external)`), e.protocol, e.port);
       }
     }
 
@@ -322,7 +322,7 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
       if (src && !src.hostNetwork) {
         add(d, podPeer(src, dst.id.namespace), e.protocol, e.port);
       } else if (e.srcKind === 'node' || (src && src.hostNetwork)) {
-        const what = src ? `${src.key} (host network)` : `node ${e.src.slice(5)}`;
+        const what = src ? `${src.key} (host network)` : 'the node';
         for (const p of pairs) {
           const srcAddress = src ? (podById.get(p.src)?.hostIP ?? podById.get(p.src)?.ip ?? p.src) : p.src;
           const target = podById.get(p.dst);
@@ -331,16 +331,16 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
             note({ kind: 'own-node', namespace: dst.id.namespace, workload: dst.key, text: `${what} → ${dst.key} ${e.protocol}/${e.port} comes from each pod's own node, which NetworkPolicy always allows: no rule` });
             continue;
           }
-          add(d, blockPeer(`${srcAddress}/32`, `${what} at ${srcAddress}`), e.protocol, e.port, srcAddress);
+          add(d, blockPeer(`${srcAddress}/32`, `${srcAddress} (${src ? `${src.id.namespace}/${src.id.name}, host network` : `node ${e.src.slice(5)}`})`), e.protocol, e.port, srcAddress);
         }
       } else if (e.srcKind === 'vpc') {
         const ip = e.src.slice(4);
-        add(d, blockPeer(`${ip}/32`, `VPC address ${ip}`), e.protocol, e.port, ip);
+        add(d, blockPeer(`${ip}/32`, `${ip} (VPC)`), e.protocol, e.port, ip);
         note({ kind: 'vpc-address', namespace: dst.id.namespace, workload: dst.key, text: `${dst.key} receives from VPC address ${ip} (a load balancer?): allowed as ${ip}/32; if its addresses change, widen to its subnets` });
       } else if (e.srcKind === 'external') {
         const cidr = e.src.slice(4);
-        for (const p of pairs) add(d, blockPeer(cidr, `external ${cidr}`), e.protocol, e.port, p.src);
-        if (pairs.length === 0) add(d, blockPeer(cidr, `external ${cidr}`), e.protocol, e.port);
+        for (const p of pairs) add(d, blockPeer(cidr, `${cidr} (external)`), e.protocol, e.port, p.src);
+        if (pairs.length === 0) add(d, blockPeer(cidr, `${cidr} (external)`), e.protocol, e.port);
       }
     }
   }
@@ -431,7 +431,7 @@ function observedOnBoth(edges: readonly Edge[], workload: string): boolean {
 
 /** Too many external networks become one "internet" block (IPv4), with the union of their ports. */
 function collapseExternal(d: DirectionAcc, max: number, note: (text: string) => void): void {
-  const external = [...d.peers.entries()].filter(([, e]) => e.peer.id.startsWith('2|') && e.peer.label.startsWith('external ') && !e.peer.cidr?.includes(':'));
+  const external = [...d.peers.entries()].filter(([, e]) => e.peer.id.startsWith('2|') && e.peer.label.endsWith('(external)') && !e.peer.cidr?.includes(':'));
   if (external.length <= max) return;
   const ports = new Set<string>();
   const observed = new Set<string>();

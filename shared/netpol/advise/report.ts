@@ -12,8 +12,8 @@ import type { UnobservedPath } from './verify';
 
 const MAX_ROWS = 25;
 
-function table(head: string[], rows: string[][], color: boolean): string {
-  const t = new Table({ head, style: color ? {} : { head: [], border: [] }, wordWrap: true });
+function table(head: string[], rows: string[][], color: boolean, colWidths?: number[]): string {
+  const t = new Table({ head, style: color ? {} : { head: [], border: [] }, wordWrap: true, ...(colWidths ? { colWidths } : {}) });
   for (const r of rows) t.push(r);
   return t.toString();
 }
@@ -52,14 +52,15 @@ export function adviceReport(advice: Advice, observed: Observed, opts: { outDir:
     if (p.kind === 'workload') e.workloads += 1;
     byNs.set(p.namespace, e);
   }
+  const rule = (r: { peers: string[]; ports: Array<{ port: number; endPort?: number; protocol: string }> }) =>
+    `${r.ports.map((x) => `${x.port}${x.endPort ? `-${x.endPort}` : ''}/${x.protocol}`).join(' ')} ${r.peers.join(', ')}`;
   const policyRows = advice.build.policies.map((p) => [
     p.namespace,
     p.name,
-    p.workload ?? '(every pod)',
-    p.kind === 'default-deny' ? 'deny all' : p.ingress.map((r) => `${r.peers.join(', ')} → ${r.ports.map((x) => `${x.port}${x.endPort ? `-${x.endPort}` : ''}/${x.protocol}`).join(' ')}`).join('\n') || '-',
-    p.kind === 'default-deny' ? 'deny all' : p.egress.map((r) => `${r.peers.join(', ')} → ${r.ports.map((x) => `${x.port}${x.endPort ? `-${x.endPort}` : ''}/${x.protocol}`).join(' ')}`).join('\n') || '-',
+    p.kind === 'default-deny' ? 'deny all' : p.ingress.map(rule).join('\n') || '-',
+    p.kind === 'default-deny' ? 'deny all' : p.egress.map(rule).join('\n') || '-',
   ]);
-  out += section(`Policies (${advice.files.length} files in ${opts.outDir})`, table(['namespace', 'policy', 'selects', 'ingress from', 'egress to'], policyRows, color));
+  out += section(`Policies (${advice.files.length} files in ${opts.outDir})`, table(['namespace', 'policy', 'ingress: ports from', 'egress: ports to'], policyRows, color, [14, 24, 56, 56]));
   const c = advice.check;
   out += section(
     'Verified with the simulator',
