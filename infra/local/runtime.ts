@@ -174,7 +174,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       cluster: clusterName,
       counter,
       bus,
-      ingestAudit: (event) => ingestHandler(event),
+      ingestAudit: async (event) => {
+        const result = await ingestHandler(event);
+        // The local runtime only feeds CloudWatch Logs payloads, never Kinesis batches.
+        if ('batchItemFailures' in result) throw new Error('ingest-audit answered a Kinesis batch response to a CloudWatch Logs payload');
+        return result;
+      },
       policies,
       alerts,
       env,

@@ -59,7 +59,8 @@ export function boundwatchRules(t: RuleThresholds): RuleDefinition[] {
       pattern: {
         source: [EVENT_SOURCE],
         'detail-type': [DetailType.enforcement],
-        detail: { outcome: ['applied', 'failed', 'reverted'] },
+        // A notify-only action changes nothing: its anomaly already paged.
+        detail: { outcome: ['applied', 'failed', 'reverted'], action: [{ 'anything-but': 'notify' }] },
       },
       target: RuleTarget.alerts,
     },

@@ -14,7 +14,10 @@
  * | workload network baseline   | `WORKLOAD#<cluster>#<workload>`     | `NETPROFILE`               |
  * | inventory snapshot          | `INVENTORY#<cluster>`               | `<ISO time>`               |
  * | enforcement action          | `ACTION#<actionId>`                 | `ACTION`                   |
- * | enforcement rate window     | `RATE#<cluster>#<hour>`             | `RATE`                     |
+ * | dry-run plan of an action   | `ACTION#<actionId>#dry-run`         | `ACTION`                   |
+ * | enforcement rate window     | `RATE#<cluster>#<yyyy-mm-ddThh>`    | `RATE`                     |
+ * | dry-run rate window         | `RATE#<cluster>#<yyyy-mm-ddThh>#dry-run` | `RATE`                |
+ * | local revert queue          | `REVERTQ#<cluster>`                 | `<due ISO>#<actionId>`     |
  *
  * `ttl` (epoch seconds) lets DynamoDB expire stale items: decayed profiles, old flow edges,
  * released actions.

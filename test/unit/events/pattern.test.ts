@@ -360,6 +360,11 @@ describe('the boundwatch rules (shared/events/rules.ts) against boundwatch event
     },
   );
 
+  it('do not page a notify-only action: its anomaly already paged', () => {
+    expect(targetsFor(enforcementEvent('applied', { action: 'notify' }))).toEqual([]);
+    expect(targetsFor(enforcementEvent('applied', { action: 'quarantine' }))).toEqual(['EnforcementToAlerts->alerts']);
+  });
+
   it('follow the configured thresholds', () => {
     const strict = boundwatchRules({ enforcementMinSeverity: 'CRITICAL', alertMinSeverity: 'HIGH' });
     const routed = SEVERITIES.map((s) => targetsFor(anomalyEvent(s), strict).map((t) => t.split('->')[1]));
