@@ -44,11 +44,6 @@ export function peerKey(e: Endpoint): string {
   return k;
 }
 
-/** Whether a peer key names a workload (pods), as opposed to a node, VPC address or network. */
-export function isWorkloadKey(key: string): boolean {
-  return !key.startsWith('node:') && !key.startsWith('vpc:') && !key.startsWith('ext:');
-}
-
 interface Sample {
   src: string;
   dst: string;
@@ -101,10 +96,6 @@ export interface ObservedPair {
 /** How the simulator names an endpoint: a pod by `ns/name`, anything else by address. */
 export function endpointRef(e: Endpoint): string {
   return e.kind === 'pod' ? `${e.namespace}/${e.pod}` : e.ip;
-}
-
-export function edgeKey(src: string, dst: string, port: number, protocol: string): string {
-  return `${src}>${dst}#${port}#${protocol}`;
 }
 
 const MAX_SAMPLES = 8;

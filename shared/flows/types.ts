@@ -5,9 +5,6 @@
 export const FLOW_PROTOCOLS = ['TCP', 'UDP', 'SCTP'] as const;
 export type FlowProtocol = (typeof FLOW_PROTOCOLS)[number];
 
-/** IANA protocol numbers of the protocols a NetworkPolicy can express. */
-export const PROTOCOL_BY_NUMBER: Readonly<Record<string, FlowProtocol>> = { '6': 'TCP', '17': 'UDP', '132': 'SCTP' };
-
 export interface FlowRecord {
   src: string;
   dst: string;

@@ -92,11 +92,6 @@ export function parseWorkloadKey(key: string): WorkloadId | undefined {
   return { namespace: parts[0] as string, kind: parts[1] as string, name: parts[2] as string };
 }
 
-/** Short lowercase name for generated objects (`checkout`, `redis-cart`). */
-export function workloadShortName(w: WorkloadId): string {
-  return w.name.toLowerCase();
-}
-
 export interface WorkloadSelector {
   matchLabels: Record<string, string>;
   /** Pods in the namespace the selector picks that belong to other workloads (empty = exact). */
