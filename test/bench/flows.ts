@@ -32,8 +32,8 @@ const TARGET_RECORDS = Number(process.env.BENCH_FLOW_RECORDS ?? 1_000_000);
 const RECORDS_PER_PAYLOAD = 10_000;
 
 async function buildPayloads(): Promise<{ payloads: Array<{ awslogs: { data: string } }>; records: number; inventory: ClusterInventory; start: number }> {
-  // A week of the shop at 12x its normal traffic is just about a million records.
-  const scenario = shopScenario({ days: 7, scale: 12, anomaly: true, seed: 11 });
+  // A week of the shop at 14x its normal traffic, cut at a million records.
+  const scenario = shopScenario({ days: 7, scale: 14, anomaly: true, seed: 11 });
   const lines = toVpcV2(scenario).slice(0, TARGET_RECORDS);
   const payloads: Array<{ awslogs: { data: string } }> = [];
   for await (const item of flowPayloadsFromLines(lines, { source: 'eni-bench', maxEvents: RECORDS_PER_PAYLOAD, maxBytes: 2_000_000, timestamp: scenario.end })) {
