@@ -13,13 +13,13 @@
  * are not scaled, so at scale < 1 they weigh more in the mix than in a real cluster, which makes
  * the measured false-alarm rate per million events pessimistic, not flattering.
  */
-import type { AuditEvent, AuditUser } from '#shared/audit/event';
+import type { AuditEvent } from '#shared/audit/event';
 import { pick, seededRandom } from './random';
 import { ACCOUNT, nodeUser, nonResource, podBody, req, roleUser, saUser, systemUser, workloadBody, type Actor, type PodSpecInput, type RequestSpec } from './audit-builder';
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
-const MIN = 60_000;
+export const MIN = 60_000;
 
 export interface Emitted {
   t: number;
@@ -745,5 +745,3 @@ export const localHour = (t: number, tz: number) => ((Math.floor(t / HOUR) + tz)
 /** 0 = Monday … 6 = Sunday, in the person's time zone. */
 export const localWeekday = (t: number, tz: number) => ((Math.floor((t + tz * HOUR) / DAY) + 3) % 7 + 7) % 7;
 
-export type { AuditUser };
-export { MIN };
