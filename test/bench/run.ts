@@ -7,12 +7,14 @@ import Table from 'cli-table3';
 import type { BenchSection } from './types';
 import * as ingest from './ingest';
 import * as netpol from './netpol';
+import * as flows from './flows';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const SECTIONS: Array<{ name: string; bench: () => Promise<BenchSection> }> = [
   { name: 'ingest', bench: ingest.bench },
   { name: 'netpol', bench: netpol.bench },
+  { name: 'flows', bench: flows.bench },
 ];
 
 async function main(): Promise<void> {

@@ -2,38 +2,17 @@
  * `boundwatch netpol advise` and `netpol audit` end to end over the shop app's files: the real
  * command-line entry (`main` of infra/local/cli.ts, exit codes of DESIGN.md §3) with real
  * files in a temporary folder.
- *
- * Runs in-process: until infra/local/cli.ts passes the two registrars to registerNetpol, the
- * mock below adds them to the netpol command exactly as that one-line change will (and adds
- * nothing once they are registered), so these tests keep working before and after.
+ * Runs in-process, so that the tests can read stdout and stderr without spawning.
  */
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { normalizeInventory } from '#shared/inventory/cluster';
 import { createEvaluator } from '#shared/netpol/evaluate';
 import { loadPolicies } from '#shared/netpol/inputs';
 import { writeShopFiles, type ShopFiles } from '#test/support/shop-app';
 
-jest.mock('#infra/local/commands/netpol', () => {
-  const actual = jest.requireActual('#infra/local/commands/netpol');
-  const { registerAdvise } = jest.requireActual('#infra/local/commands/netpol-advise');
-  const { registerAudit } = jest.requireActual('#infra/local/commands/netpol-audit');
-  return {
-    ...actual,
-    registerNetpol: (program: Command, extra: Array<(c: Command) => void> = []) => {
-      const netpol: Command = actual.registerNetpol(program, extra);
-      const names = netpol.commands.map((c) => c.name());
-      if (!names.includes('advise')) registerAdvise(netpol);
-      if (!names.includes('audit')) registerAudit(netpol);
-      return netpol;
-    },
-  };
-});
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { main } = require('#infra/local/cli') as typeof import('#infra/local/cli');
+import { main } from '#infra/local/cli';
 
 jest.setTimeout(120_000);
 

@@ -5,6 +5,8 @@ import { loadPolicies, readInventoryFile, readJsonFile } from '#shared/netpol/in
 import { loadManifests } from '#shared/netpol/manifest';
 import { type FieldValidation, formatReport, summarize, validateDocuments } from '#shared/netpol/report';
 import { answerProbes } from '#shared/netpol/simulate';
+import { registerAdvise } from './netpol-advise';
+import { registerAudit } from './netpol-audit';
 
 /** A function that adds one subcommand under `boundwatch netpol`. */
 export type NetpolRegistrar = (netpol: Command) => void;
@@ -97,8 +99,8 @@ export function registerValidate(netpol: Command): void {
     );
 }
 
-/** Subcommands of `boundwatch netpol`; advise and audit (issue #5) add their registrars here. */
-export const NETPOL_SUBCOMMANDS: NetpolRegistrar[] = [registerSimulate, registerValidate];
+/** Subcommands of `boundwatch netpol`, in the order `--help` lists them. */
+export const NETPOL_SUBCOMMANDS: NetpolRegistrar[] = [registerSimulate, registerValidate, registerAdvise, registerAudit];
 
 /** `boundwatch netpol simulate|validate|advise|audit` (issues #4 and #5). */
 export function registerNetpol(program: Command, extra: readonly NetpolRegistrar[] = []): Command {
