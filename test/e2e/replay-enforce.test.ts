@@ -28,13 +28,21 @@ const readJsonl = (f: string) => readFileSync(f, 'utf8').trim().split('\n').filt
 const ours = () => client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } });
 const checkoutLabels = async () => (await client.getPod('shop', CHECKOUT_POD))?.metadata?.labels;
 
-async function replayApply(name: string): Promise<{ out: string; state: string; actions: EnforcementAction[] }> {
+/**
+ * The demo has several attacks; these tests follow the stolen checkout token's anomaly. The
+ * others (IAM principals) only plan credential revocations, which the local runtime skips.
+ */
+async function replayApply(name: string): Promise<{ out: string; state: string; actions: EnforcementAction[]; all: EnforcementAction[] }> {
   const out = join(dir, `out-${name}`);
   const state = join(dir, `state-${name}`);
   const r = await runCli(['replay', '--audit', audit, '--enforce', 'apply', '--kubeconfig', kubeconfig, '--state', state, '--out', out, '--config', config]);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
-  return { out, state, actions: readJsonl(join(out, 'enforcement.jsonl')).map((e) => EnforcementAction.parse(e.detail)) };
+  const anomalies = readJsonl(join(out, 'anomalies.jsonl')).map((e) => e.detail as { id: string; principal: { name: string } });
+  const checkout = anomalies.filter((a) => a.principal.name === 'system:serviceaccount:shop:checkout').map((a) => a.id);
+  expect(checkout).toHaveLength(1);
+  const all = readJsonl(join(out, 'enforcement.jsonl')).map((e) => EnforcementAction.parse(e.detail));
+  return { out, state, all, actions: all.filter((a) => a.anomalyId === checkout[0]) };
 }
 
 beforeAll(async () => {
@@ -71,7 +79,9 @@ describe('replay --enforce apply --kubeconfig, then release', () => {
     expect(files).toEqual([`${live[0]!.metadata!.name}.yaml`]);
     expect(validateNetworkPolicy(parse(readFileSync(join(first.out, 'policies', 'shop', files[0]!), 'utf8'))).errors).toEqual([]);
     const summary = JSON.parse(readFileSync(join(first.out, 'summary.json'), 'utf8'));
-    expect(summary.actions).toMatchObject({ total: 2, byOutcome: { applied: 1, skipped: 1 } });
+    // Only the quarantine changed the cluster; every other action was skipped and said why.
+    expect(first.all.filter((a) => a.action !== 'quarantine').every((a) => a.outcome === 'skipped' && a.reason)).toBe(true);
+    expect(summary.actions).toMatchObject({ total: first.all.length, byOutcome: { applied: 1, skipped: first.all.length - 1 } });
   }, 120_000);
 
   it('release ID --state restores the pod and deletes the policy; releasing again is a no-op', async () => {
