@@ -6,6 +6,7 @@
  * function in its environment stays small.
  */
 import { z } from 'zod';
+import { DEFAULT_NETWORK_CONFIG, NetworkConfig } from '../flows/config';
 
 /** Every detector, by id. All are on by default except the allow-list policies (opt-in by giving their list). */
 export const DETECTOR_IDS = [
@@ -131,6 +132,8 @@ export const DetectionConfig = z
     allowedUsers: z.array(z.string().min(1)).optional(),
     allowedImages: z.array(z.string().min(1)).optional(),
     allowedNamespaces: z.array(z.string().min(1)).optional(),
+    /** Network (flow) baselines and detectors: see shared/flows/config.ts. */
+    network: NetworkConfig.default(DEFAULT_NETWORK_CONFIG),
   })
   .strict();
 export type DetectionConfig = z.infer<typeof DetectionConfig>;
