@@ -19,6 +19,7 @@ import { vpcFlowFormat } from '#shared/flows/parse';
 import { StoredInventory } from '#shared/inventory/snapshot-store';
 import { anomalyLogKeys, LogMessage, MetricName } from '#shared/observability/metrics';
 import { countMetric, createLogger, createMetrics } from '#shared/observability/powertools';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 const SERVICE = 'ingest-flows';
 
@@ -37,10 +38,11 @@ function networkSettings(env: NodeJS.ProcessEnv): { cluster: string; network: Ne
   return settings;
 }
 
-export function depsFromEnv(env: NodeJS.ProcessEnv): FlowIngestDeps {
+/** `overrides.dynamo` lets the local runtime pass a client that counts requests. */
+export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { dynamo?: DynamoDBClient } = {}): FlowIngestDeps {
   const { cluster, network } = networkSettings(env);
   const region = optionalEnv(EnvNames.awsRegion, env);
-  const dynamo = createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), region });
+  const dynamo = overrides.dynamo ?? createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), region });
   const tableName = requireEnv(EnvNames.tableName, env);
   const eventBridge = eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), region ? { region } : {});
   const busName = requireEnv(EnvNames.eventBusName, env);
@@ -96,7 +98,8 @@ export function makeHandler(deps: FlowIngestDeps, obs: Observability) {
       obs.logger.error('payload failed; it will be retried', err as Error);
       throw err;
     } finally {
-      obs.metrics.publishStoredMetrics();
+      // Metrics with extra dimensions went out as single-metric records already.
+      if (obs.metrics.hasStoredMetrics()) obs.metrics.publishStoredMetrics();
     }
   };
 }

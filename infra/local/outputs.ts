@@ -16,7 +16,18 @@ export interface Summary {
     rejected: Record<string, number>;
     ignored: Record<string, number>;
   };
-  flows?: Record<string, unknown>;
+  /** Present when flows were replayed. */
+  flows?: {
+    lines: number;
+    records: number;
+    rejected: Record<string, number>;
+    skipped: Record<string, number>;
+    /** Records the VPC itself rejected (action REJECT): counted, never turned into paths. */
+    networkRejected: number;
+    edges: number;
+    workloads: number;
+    anomalies: number;
+  };
   principals: number;
   anomalies: { total: number; bySeverity: Record<string, number>; byCategory: Record<string, number> };
   actions: { total: number; byKind: Record<string, number>; byOutcome: Record<string, number> };

@@ -5,9 +5,13 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { BoundwatchConfig } from '#shared/config';
 import { DetailType, SEVERITIES, type EnforcementMode } from '#shared/events/schema';
-import { emptyReport, type AuditIngestReport } from '#shared/ingest/audit';
+import type { AuditIngestReport } from '#shared/ingest/audit';
+import { mergeReports } from '#shared/ingest/report';
+import { emptyFlowReport, mergeFlowReports, type FlowIngestReport } from '#shared/flows/ingest';
+import { flowPayloadsFromLines } from '#shared/flows/replay';
+import { readInventoryFile } from '#shared/netpol/inputs';
 import { auditPayloadsFromFile } from './input/audit-input';
-import { expandPaths, fileSize } from './input/files';
+import { expandPaths, fileSize, readLines } from './input/files';
 import type { Outputs, Summary } from './outputs';
 import { startLocalRuntime, type LocalRuntime } from './runtime';
 
@@ -27,32 +31,16 @@ export interface PipelineOptions {
   now?: () => Date;
 }
 
-function mergeCounts(into: Record<string, number>, from: Partial<Record<string, number>>): void {
-  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + (v ?? 0);
-}
-
-/** Accumulates per-payload reports into one. */
-export function mergeReports(reports: Iterable<AuditIngestReport>): AuditIngestReport & { distinctPrincipals: number } {
-  const total = emptyReport();
-  const principals = new Set<string>();
-  for (const r of reports) {
-    total.payloads += r.payloads;
-    total.controlMessages += r.controlMessages;
-    total.received += r.received;
-    total.accepted += r.accepted;
-    mergeCounts(total.rejected as Record<string, number>, r.rejected);
-    mergeCounts(total.ignored, r.ignored);
-    total.redelivered += r.redelivered;
-    total.anomalies.push(...r.anomalies);
-    for (const k of r.principalKeys) principals.add(k);
-  }
-  return { ...total, distinctPrincipals: principals.size };
-}
-
 export async function runPipeline(input: PipelineInput, opts: PipelineOptions): Promise<Outputs> {
   const started = Date.now();
-  const auditFiles = expandPaths(input.auditFiles, 'audit');
-  const totalBytes = auditFiles.reduce((n, f) => n + fileSize(f), 0);
+  const auditFiles = input.auditFiles.length ? expandPaths(input.auditFiles, 'audit') : [];
+  const flowFiles = input.flowFiles.length ? expandPaths(input.flowFiles, 'flow') : [];
+  // Read before anything starts, so that a bad inventory exits 2 at once.
+  const inventory = input.clusterFile ? await readInventoryFile(input.clusterFile) : undefined;
+  if (flowFiles.length && !inventory) {
+    process.stderr.write('boundwatch: no --cluster inventory: flows resolve to networks only, not to workloads\n');
+  }
+  const totalBytes = [...auditFiles, ...flowFiles].reduce((n, f) => n + fileSize(f), 0);
   const bar = opts.progress && process.stderr.isTTY ? new SingleBar({ format: 'replay |{bar}| {percentage}% {value}/{total} bytes {payloads} payloads', stream: process.stderr }, Presets.shades_classic) : undefined;
   const runtime: LocalRuntime = await startLocalRuntime({
     config: opts.config,
@@ -62,27 +50,50 @@ export async function runPipeline(input: PipelineInput, opts: PipelineOptions): 
     now: opts.now,
   });
   const reports: AuditIngestReport[] = [];
+  let flows = emptyFlowReport();
   try {
     // Actions that expired since the last run (--state) are reverted first, and again at the end.
     await runtime.revertDue();
-    bar?.start(totalBytes, 0, { payloads: 0 });
+    // The inventory holds for all recorded flows: stored as a snapshot taken before any of them.
+    if (inventory) await runtime.putInventory(inventory, 0);
     let done = 0;
+    let payloads = 0;
+    const onBytes = (n: number) => bar?.update((done += n), { payloads });
+    bar?.start(totalBytes, 0, { payloads: 0 });
     for (const file of auditFiles) {
-      for await (const payload of auditPayloadsFromFile(file, { cluster: runtime.cluster, onBytes: (n) => bar?.update((done += n), { payloads: reports.length }) })) {
+      for await (const payload of auditPayloadsFromFile(file, { cluster: runtime.cluster, onBytes })) {
         reports.push(await runtime.ingestAudit(payload));
+        payloads += 1;
       }
+    }
+    for (const file of flowFiles) {
+      flows = mergeFlowReports(flows, await ingestFlowFile(runtime, file, onBytes));
+      payloads += 1;
     }
     bar?.stop();
     await runtime.drain();
     if ((await runtime.revertDue()) > 0) await runtime.drain();
-    return collectOutputs(runtime, reports, Date.now() - started);
+    return collectOutputs(runtime, reports, flowFiles.length ? flows : undefined, Date.now() - started);
   } finally {
     bar?.stop();
     await runtime.stop();
   }
 }
 
-function collectOutputs(runtime: LocalRuntime, reports: AuditIngestReport[], wallTimeMs: number): Outputs {
+/** One flow file through the ingest-flows handler, as CloudWatch Logs would deliver it. */
+async function ingestFlowFile(runtime: LocalRuntime, file: string, onBytes: (n: number) => void): Promise<FlowIngestReport> {
+  let report = emptyFlowReport();
+  async function* lines(): AsyncGenerator<string> {
+    for await (const { line } of readLines(file, onBytes)) yield line;
+  }
+  for await (const item of flowPayloadsFromLines(lines(), { source: file, timestamp: 0 })) {
+    if (item.kind === 'payload') report = mergeFlowReports(report, await runtime.ingestFlows(item.data));
+    else report.rejected[item.reason] = (report.rejected[item.reason] ?? 0) + 1;
+  }
+  return report;
+}
+
+function collectOutputs(runtime: LocalRuntime, reports: AuditIngestReport[], flows: FlowIngestReport | undefined, wallTimeMs: number): Outputs {
   const merged = mergeReports(reports);
   const anomalies = runtime.bus.events.filter((e) => e['detail-type'] === DetailType.anomaly);
   const enforcement = runtime.bus.events.filter((e) => e['detail-type'] === DetailType.enforcement);
@@ -107,6 +118,20 @@ function collectOutputs(runtime: LocalRuntime, reports: AuditIngestReport[], wal
       rejected: merged.rejected as Record<string, number>,
       ignored: merged.ignored,
     },
+    ...(flows
+      ? {
+          flows: {
+            lines: flows.lines,
+            records: flows.records,
+            rejected: flows.rejected,
+            skipped: flows.skipped,
+            networkRejected: flows.networkRejected,
+            edges: flows.edges,
+            workloads: flows.workloads,
+            anomalies: flows.anomalies.length,
+          },
+        }
+      : {}),
     principals: merged.distinctPrincipals,
     anomalies: { total: anomalies.length, bySeverity, byCategory },
     actions: { total: enforcement.length, byKind, byOutcome },

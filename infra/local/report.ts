@@ -29,11 +29,22 @@ export function renderReport(out: Outputs, outDir: string): string {
   const anomalies = out.anomalies.map((e) => e.detail as BehaviorAnomaly);
   const actions = out.enforcement.map((e) => e.detail as EnforcementAction);
   const rejected = Object.entries(s.events.rejected);
-  lines.push(
+  if (s.events.read > 0 || !s.flows) lines.push(
     `Read ${s.events.read} audit events from ${s.principals} principals; accepted ${s.events.accepted}` +
       (rejected.length ? `, rejected ${rejected.reduce((n, [, v]) => n + v, 0)} (${rejected.map(([k, v]) => `${k}: ${v}`).join(', ')})` : '') +
       '.',
   );
+  if (s.flows) {
+    const f = s.flows;
+    const bad = Object.entries(f.rejected);
+    const skipped = Object.values(f.skipped).reduce((n, v) => n + v, 0);
+    lines.push(
+      `Read ${f.lines} flow lines: ${f.records} records into ${f.edges} flow-graph edge updates from ${f.workloads} workloads` +
+        (skipped ? `; skipped ${skipped} (${Object.entries(f.skipped).map(([k, v]) => `${k}: ${v}`).join(', ')})` : '') +
+        (bad.length ? `; rejected ${bad.reduce((n, [, v]) => n + v, 0)} (${bad.map(([k, v]) => `${k}: ${v}`).join(', ')})` : '') +
+        '.',
+    );
+  }
   lines.push(`DynamoDB: ${s.dynamodb.reads} reads, ${s.dynamodb.writes} writes. Wall time ${(s.wallTimeMs / 1000).toFixed(1)} s.`);
   lines.push('');
   if (anomalies.length === 0) lines.push('No anomalies.');

@@ -31,7 +31,11 @@ import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
 import { kubeConfigFileSource } from '#shared/k8s/kubeconfig';
 import { createMetrics } from '#shared/observability/powertools';
 import type { AuditIngestReport } from '#shared/ingest/audit';
+import type { FlowIngestReport } from '#shared/flows/ingest';
+import type { ClusterInventory } from '#shared/inventory/cluster';
+import { putInventorySnapshot } from '#shared/inventory/snapshot-store';
 import * as ingestAudit from '#functions/ingest-audit/handler';
+import * as ingestFlows from '#functions/ingest-flows/handler';
 import * as enforce from '#functions/enforce/handler';
 import { LocalBus, type BusEvent } from './bus';
 import { startDynalite, type LocalDynamo } from './dynamo-server';
@@ -64,6 +68,10 @@ export interface LocalRuntime {
   bus: LocalBus;
   /** Invokes the ingest-audit handler with one CloudWatch Logs subscription event. */
   ingestAudit(event: unknown): Promise<AuditIngestReport>;
+  /** Invokes the ingest-flows handler with one CloudWatch Logs payload of flow records. */
+  ingestFlows(event: unknown): Promise<FlowIngestReport>;
+  /** Stores an inventory snapshot (what `--cluster` gives), as the inventory function would. */
+  putInventory(inventory: ClusterInventory, takenAt: Date | number): Promise<void>;
   policies: NetworkPolicyManifest[];
   alerts: FormattedAlert[];
   env: Record<string, string>;
@@ -125,6 +133,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     ingestDeps.ddb = createDynamoClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, counter });
     const ingestHandler = ingestAudit.makeHandler(ingestDeps, quietObservability('ingest-audit', clusterName));
 
+    const flowsDdb = createDynamoClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, counter });
+    const flowsDeps = ingestFlows.depsFromEnv({ ...env }, { dynamo: flowsDdb });
+    const flowsHandler = ingestFlows.makeHandler(flowsDeps, quietObservability('ingest-flows', clusterName));
+
     // Enforcement: its own client (counted with the data path), the cluster from --kubeconfig,
     // the table-backed revert queue, and IAM/EKS only where local endpoints are given.
     const enforceDdb = createDynamoClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, counter });
@@ -180,6 +192,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         if ('batchItemFailures' in result) throw new Error('ingest-audit answered a Kinesis batch response to a CloudWatch Logs payload');
         return result;
       },
+      ingestFlows: (event) => flowsHandler(event),
+      putInventory: async (inventory, takenAt) => {
+        await putInventorySnapshot({ client: flowsDdb, tableName: LOCAL_TABLE, cluster: clusterName }, inventory, takenAt);
+      },
       policies,
       alerts,
       env,
@@ -209,6 +225,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         ingestDeps.eventBridge.destroy();
         enforceDeps.eventBridge.destroy();
         enforceDdb.destroy();
+        flowsDdb.destroy();
         await eb.stop();
         await dyn.stop();
       },

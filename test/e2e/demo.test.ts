@@ -6,13 +6,14 @@ import { runCli } from '#test/support/cli';
 
 interface Detail {
   id: string;
+  category: string;
   severity: string;
   principal: { name: string };
-  findings: Array<{ type: string; evidence: { sourceIPs: string[]; baseline: string } }>;
+  findings: Array<{ type: string; evidence: { sourceIPs: string[]; baseline: string; flows?: Array<{ peer?: string; bytes: number }> } }>;
 }
 
 describe('boundwatch demo', () => {
-  it('detects its three attacks, explains each against the principal’s baseline, and shows the dry-run enforcement plan', async () => {
+  it('detects its attacks and its network anomaly, explains each against the baseline, and shows the dry-run enforcement plan', async () => {
     const out = mkdtempSync(join(tmpdir(), 'bw-demo-'));
     const r = await runCli(['demo', '--out', out]);
     expect(r.code).toBe(0);
@@ -32,13 +33,29 @@ describe('boundwatch demo', () => {
     expect(types(of('role/sso_oncall'))).toEqual(expect.arrayContaining(['ClusterWideSecretList', 'ExecInKubeSystemPod']));
     // 3. CI keys planting a privileged DaemonSet with the host's root filesystem.
     expect(types(of('role/github-actions-deployer'))).toEqual(expect.arrayContaining(['PrivilegedContainer', 'SensitiveHostPathMount', 'UntrustedImageInSystemNamespace']));
-    // Nothing else: nine benign days raise nothing at MEDIUM or above.
-    expect(anomalies.filter((a) => a.severity !== 'LOW')).toHaveLength(3);
-    for (const a of anomalies) for (const f of a.findings) expect(f.evidence.baseline).toMatch(/requests/);
+    // 4. From the flows: a microservice suddenly sending gigabytes to an internal admin API.
+    const network = anomalies.filter((a) => a.category === 'network');
+    expect(network).toHaveLength(1);
+    expect(network[0]!.principal.name).toBe('system:serviceaccount:shop:recommendation');
+    expect(JSON.stringify(network[0]!.findings.map((f) => f.evidence.flows))).toContain('admin-api');
+    // Nothing else: the benign days raise nothing at MEDIUM or above.
+    expect(anomalies.filter((a) => a.severity !== 'LOW')).toHaveLength(4);
+    for (const a of anomalies.filter((x) => x.category === 'api')) for (const f of a.findings) expect(f.evidence.baseline).toMatch(/requests/);
+    for (const f of network[0]!.findings) expect(f.evidence.baseline.length).toBeGreaterThan(20);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.flows.records).toBeGreaterThan(10_000);
+    expect(summary.anomalies.byCategory).toEqual({ api: 3, network: 1 });
 
     const enforcement = readFileSync(join(out, 'enforcement.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const quarantine = enforcement.find((e) => e.detail.action === 'quarantine');
     expect(quarantine.detail).toMatchObject({ anomalyId: stolen.id, mode: 'dry-run', target: { kind: 'Pod', namespace: 'shop', name: CHECKOUT_POD } });
-    expect(readdirSync(join(out, 'policies', 'shop')).length).toBeGreaterThan(0);
+    const tighten = enforcement.find((e) => e.detail.action === 'tighten-egress');
+    expect(tighten.detail).toMatchObject({ anomalyId: network[0]!.id, mode: 'dry-run', outcome: 'planned', target: { kind: 'Deployment', namespace: 'shop', name: 'recommendation' } });
+    expect(readdirSync(join(out, 'policies', 'shop')).sort()).toEqual([
+      expect.stringMatching(/^boundwatch-egress-deployment-recommendation-/),
+      expect.stringMatching(/^boundwatch-quarantine-checkout-/),
+    ]);
+    // The scenario's input is left beside the outputs, ready to replay.
+    expect(readdirSync(join(out, 'input')).sort()).toEqual(['audit.jsonl', 'cluster.json', 'flows.log']);
   }, 120_000);
 });

@@ -12,6 +12,7 @@ import { validateNetworkPolicy } from '#shared/netpol/validate';
 import { parse } from 'yaml';
 import { demoAuditLines, CHECKOUT_POD } from '#infra/local/scenario/demo-cluster';
 import { runCli } from '#test/support/cli';
+import { demoFlows } from '#infra/local/scenario/demo-flows';
 
 const lines = demoAuditLines();
 const dir = mkdtempSync(join(tmpdir(), 'bw-replay-'));
@@ -131,5 +132,45 @@ describe('replay input errors', () => {
     const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(s.events).toMatchObject({ read: 5, accepted: 2, rejected: { 'not-audit-event': 1, 'not-json': 1, truncated: 1 } });
     expect(r.stdout).toMatch(/rejected 3/);
+  });
+});
+
+describe('replay with --flows and --cluster', () => {
+  const { inventory, flowLines } = demoFlows();
+  const flowFile = join(dir, 'flows.log');
+  const clusterFile = join(dir, 'cluster.json');
+  const out = join(dir, 'out-flows');
+  let result: Awaited<ReturnType<typeof runCli>>;
+  beforeAll(async () => {
+    // A bad line among the VPC Flow Logs records: counted, never fatal.
+    writeFileSync(flowFile, [...flowLines.slice(0, 10), '2 123456789012 eni-0 not-an-ip 10.0.0.1 1 2 6 1 1 1 2 ACCEPT OK', ...flowLines.slice(10)].join('\n') + '\n');
+    writeFileSync(clusterFile, JSON.stringify(inventory));
+    result = await runCli(['replay', '--flows', flowFile, '--cluster', clusterFile, '--out', out, '--config', join(dir, 'config.json')]);
+  }, 120_000);
+
+  it('ingests the flows through the real handler and reports the network anomaly', () => {
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const anomalies = readJsonl(join(out, 'anomalies.jsonl'));
+    expect(anomalies.map((e) => e.detail.category)).toEqual(['network']);
+    const detail = BehaviorAnomaly.parse(anomalies[0].detail);
+    expect(detail.workload).toMatchObject({ namespace: 'shop', owner: { kind: 'Deployment', name: 'recommendation' } });
+    expect(detail.findings.every((f) => (f.evidence.flows ?? []).length > 0 && f.evidence.auditIDs === undefined)).toBe(true);
+  });
+
+  it('counts the flows in summary.json, with the bad line rejected by reason', () => {
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.flows.lines).toBe(flowLines.length + 1);
+    expect(Object.values(s.flows.rejected as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(s.flows.records).toBeGreaterThan(10_000);
+    expect(s.anomalies.byCategory).toEqual({ network: 1 });
+  });
+
+  it('exits 2 naming the file when the inventory is not one', async () => {
+    const bad = join(dir, 'not-inventory.json');
+    writeFileSync(bad, JSON.stringify({ pods: [] }));
+    const r = await runCli(['replay', '--flows', flowFile, '--cluster', bad, '--out', join(dir, 'out-bad-inv')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/not-inventory\.json: not a cluster inventory/);
   });
 });

@@ -11,6 +11,7 @@ import { runPipeline } from '../pipeline';
 import { renderReport } from '../report';
 import { defaultLocalConfig } from '../load-config';
 import { BENIGN_DAYS, DEMO_CLUSTER, demoAuditLines } from '../scenario/demo-cluster';
+import { demoFlows } from '../scenario/demo-flows';
 
 export function registerDemo(program: Command): void {
   program
@@ -21,18 +22,26 @@ export function registerDemo(program: Command): void {
       const inputDir = join(opts.out, 'input');
       mkdirSync(inputDir, { recursive: true });
       const auditFile = join(inputDir, 'audit.jsonl');
+      const flowFile = join(inputDir, 'flows.log');
+      const clusterFile = join(inputDir, 'cluster.json');
       const lines = demoAuditLines();
+      const { inventory, flowLines } = demoFlows();
       writeFileSync(auditFile, lines.join('\n') + '\n');
+      writeFileSync(flowFile, flowLines.join('\n') + '\n');
+      writeFileSync(clusterFile, JSON.stringify(inventory, null, 2) + '\n');
       process.stderr.write(
-        `boundwatch demo: cluster ${DEMO_CLUSTER}, ${BENIGN_DAYS} days of routine activity (${lines.length} audit events), ` +
-          `then a stolen service-account token used from the internet.\n`,
+        `boundwatch demo: cluster ${DEMO_CLUSTER}: ${BENIGN_DAYS} days of routine activity (${lines.length} audit events, ` +
+          `${flowLines.length} VPC flow records), then one night of attacks: a stolen pod token, a replayed SSO session, ` +
+          `leaked CI keys, and a service exfiltrating to an internal admin API.\n`,
       );
       const out = await runPipeline(
-        { auditFiles: [auditFile], flowFiles: [] },
+        { auditFiles: [auditFile], flowFiles: [flowFile], clusterFile },
         { config: defaultLocalConfig(DEMO_CLUSTER), enforce: 'dry-run', progress: true },
       );
       writeOutputs(opts.out, out);
       process.stdout.write(renderReport(out, opts.out));
-      process.stdout.write(`\nReplay it yourself: npx boundwatch replay --audit ${auditFile} --out ${join(opts.out, 'replay')}\n`);
+      process.stdout.write(
+        `\nReplay it yourself: npx boundwatch replay --audit ${auditFile} --flows ${flowFile} --cluster ${clusterFile} --out ${join(opts.out, 'replay')}\n`,
+      );
     });
 }
