@@ -21,6 +21,7 @@ import { METRICS_NAMESPACE } from '#shared/observability/metrics';
 import { acknowledgeKeyGrants } from '../nag';
 import { functionEntry } from '../paths';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { shellQuote, type PackagedFile } from '../detection-files';
 
 /** The runtime boundwatch is built and tested for; see the AwsSolutions-L1 acknowledgment. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -46,6 +47,8 @@ export interface BoundwatchFunctionProps {
   role?: iam.Role;
   vpc?: VpcPlacement;
   logRetention?: logs.RetentionDays;
+  /** Files copied into the deployment package (e.g. detection IP lists). */
+  extraFiles?: readonly PackagedFile[];
 }
 
 export class BoundwatchFunction extends Construct {
@@ -108,6 +111,19 @@ export class BoundwatchFunction extends Construct {
         externalModules: [],
         tsconfig: path.join(props.projectRoot, 'tsconfig.json'),
         logLevel: nodejs.LogLevel.WARNING,
+        ...(props.extraFiles?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_input: string, output: string) =>
+                  props.extraFiles!.flatMap((f) => [
+                    `mkdir -p ${shellQuote(path.dirname(path.join(output, f.target)))}`,
+                    `cp ${shellQuote(f.source)} ${shellQuote(path.join(output, f.target))}`,
+                  ]),
+              },
+            }
+          : {}),
       },
     });
     Validations.of(this.fn).acknowledge({

@@ -29,6 +29,7 @@ import { EKS_GROUPS, PROTECTED_TAG, scheduleGroupName } from '../names';
 import { acknowledgeKeyGrants } from '../nag';
 import { BoundwatchFunction, type VpcPlacement } from './boundwatch-function';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { packageDetectionFiles } from '../detection-files';
 
 /** Lambda caps all environment variables of a function at 4 KB together. */
 const MAX_CONFIG_ENV_BYTES = 3 * 1024;
@@ -67,7 +68,9 @@ export class ClusterPipeline extends Construct {
     this.clusterName = cluster.name;
     this.clusterArn = stack.formatArn({ service: 'eks', resource: 'cluster', resourceName: cluster.name });
 
-    const functionConfig = JSON.stringify(functionConfigFor(props.config, cluster.name));
+    // Detection list files go into the ingest-audit package; the config points at them there.
+    const packaged = packageDetectionFiles(props.config.detection, process.cwd());
+    const functionConfig = JSON.stringify({ ...functionConfigFor(props.config, cluster.name), detection: packaged.detection });
     if (Buffer.byteLength(functionConfig) > MAX_CONFIG_ENV_BYTES) {
       throw new ConfigError(
         `clusters (${cluster.name}): the detection and enforcement settings take ${Buffer.byteLength(functionConfig)} bytes as JSON; Lambda environment variables allow ${MAX_CONFIG_ENV_BYTES} here`,
@@ -84,6 +87,7 @@ export class ClusterPipeline extends Construct {
       memorySize: 1024,
       timeout: Duration.minutes(2),
       environment: clusterEnv,
+      extraFiles: packaged.files,
     })
       .bindTable(table)
       .bindBus(bus);
