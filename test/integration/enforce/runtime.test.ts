@@ -15,7 +15,12 @@ import { CHECKOUT_POD, DEMO_CLUSTER, demoAuditLines } from '#infra/local/scenari
 import { startKubeFixture, type KubeFixture } from '#test/support/kube-apiserver';
 import { DEMO_CHECKOUT_LABELS, DEMO_POLICIES, demoClusterInventory } from './demo-cluster';
 
-const actionsOf = (out: Awaited<ReturnType<typeof runPipeline>>) => out.enforcement.map((e) => EnforcementAction.parse(e.detail));
+/** The actions answering the stolen checkout token (the demo's other attacks are IAM principals). */
+const actionsOf = (out: Awaited<ReturnType<typeof runPipeline>>) => {
+  const checkout = out.anomalies.map((e) => e.detail as { id: string; principal: { name: string } }).filter((a) => a.principal.name === 'system:serviceaccount:shop:checkout');
+  const ids = new Set(checkout.map((a) => a.id));
+  return out.enforcement.map((e) => EnforcementAction.parse(e.detail)).filter((a) => ids.has(a.anomalyId));
+};
 
 describe('local runtime enforcement', () => {
   let k: KubeFixture;
@@ -47,7 +52,9 @@ describe('local runtime enforcement', () => {
     // An hour and a bit later, a run with nothing new to read: the revert is due and runs first.
     const later = new Date(t0.getTime() + 61 * 60_000);
     const second = await runPipeline({ auditFiles: [], flowFiles: [] }, { config, enforce: 'apply', kubeconfig: k.kubeconfigPath, statePath: state, now: () => later });
-    expect(actionsOf(second).map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:reverted']);
+    // The later run has no input: its only events are the reverts of what expired.
+    const reverted = second.enforcement.map((e) => EnforcementAction.parse(e.detail));
+    expect(reverted.map((a) => `${a.action}:${a.outcome}:${a.id === applied[0]!.id}`)).toEqual(['quarantine:reverted:true']);
     expect((await k.client.getPod('shop', CHECKOUT_POD))!.metadata!.labels).toEqual(DEMO_CHECKOUT_LABELS);
     expect(await k.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).toEqual([]);
 
