@@ -24,6 +24,7 @@
 import type { ClusterInventory, InventoryPod } from '../inventory/cluster';
 import type { InventorySnapshot } from '../inventory/resolve';
 import { workloadKey, workloadOf } from '../inventory/workload';
+import { seededRandom } from './random';
 
 export interface ShopOptions {
   seed?: number;
@@ -90,18 +91,6 @@ export const SHOP_CUSTOM_FIELDS = [
   'start', 'end', 'action', 'log-status', 'vpc-id', 'subnet-id', 'instance-id', 'tcp-flags', 'type', 'pkt-srcaddr',
   'pkt-dstaddr', 'flow-direction',
 ] as const;
-
-/** mulberry32: small, fast, good enough for test data, and identical on every platform. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface PortSpec {
   name: string;
@@ -338,15 +327,15 @@ function diurnal(hourOfDay: number): number {
 /** Builds the scenario; the same options always give the same result. */
 export function shopScenario(opts: ShopOptions = {}): ShopScenario {
   const seed = opts.seed ?? 5;
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const start = Date.parse(opts.start ?? '2025-03-03T00:00:00.000Z');
   const days = opts.days ?? 3;
   const end = start + days * DAY;
   const scale = opts.scale ?? 1;
-  const gen0 = buildPods(rng(seed + 1), 0);
+  const gen0 = buildPods(seededRandom(seed + 1), 0);
   const snapshots: InventorySnapshot[] = [{ takenAt: start, inventory: inventoryOf(gen0) }];
   const rolloutAt = start + DAY;
-  const gen1 = opts.rollout ? buildPods(rng(seed + 1), 1) : undefined;
+  const gen1 = opts.rollout ? buildPods(seededRandom(seed + 1), 1) : undefined;
   if (gen1) snapshots.push({ takenAt: rolloutAt, inventory: inventoryOf(gen1) });
   const podsAt = (t: number): BuiltPod[] => (gen1 && t >= rolloutAt ? gen1 : gen0);
   const byWorkload = (pods: BuiltPod[], key: string) => pods.filter((p) => `${p.spec.ns}/${p.spec.name}` === key);

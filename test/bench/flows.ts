@@ -26,7 +26,7 @@ import type { BenchSection } from './types';
 import { normalizeInventory, type ClusterInventory as Inventory } from '#shared/inventory/cluster';
 import { advise } from '#shared/netpol/advise';
 import { observeFlows } from '#shared/netpol/advise/observe';
-import { rng } from '#shared/scenario/shop-flows';
+import { seededRandom } from '#shared/scenario/random';
 
 const TARGET_RECORDS = Number(process.env.BENCH_FLOW_RECORDS ?? 1_000_000);
 const RECORDS_PER_PAYLOAD = 10_000;
@@ -60,7 +60,7 @@ const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
  * hour for a day, as VPC Flow Logs v2 records in both directions.
  */
 export function syntheticMesh(count: number, seed = 3): { inventory: Inventory; lines: string[] } {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const perNs = 10;
   const namespaces = Array.from({ length: Math.ceil(count / perNs) }, (_, i) => `team-${String(i).padStart(3, '0')}`);
   const pods: Inventory['pods'] = [];

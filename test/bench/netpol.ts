@@ -11,6 +11,7 @@ import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster'
 import { createEvaluator } from '#shared/netpol/evaluate';
 import type { NetworkPolicy } from '#shared/netpol/types';
 import { parseNetworkPolicy } from '#shared/netpol/validate';
+import { seededRandom } from '#shared/scenario/random';
 import type { BenchSection } from './types';
 
 export interface SyntheticOptions {
@@ -20,18 +21,6 @@ export interface SyntheticOptions {
   seed: number;
   /** Pods per node (also the host-network agent per node). Default 30. */
   podsPerNode?: number;
-}
-
-/** mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const TIERS = ['web', 'api', 'db', 'cache'];
@@ -49,7 +38,7 @@ function ipOf(i: number, base: number): string {
  * policies relying on policyTypes defaulting, and a host-network agent on every node.
  */
 export function syntheticCluster(opts: SyntheticOptions): { inventory: ClusterInventory; policies: NetworkPolicy[] } {
-  const rnd = prng(opts.seed);
+  const rnd = seededRandom(opts.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const chance = (p: number) => rnd() < p;
   const perNode = opts.podsPerNode ?? 30;
@@ -217,7 +206,7 @@ function timeEvaluator(pods: number, samples: number): number {
   const { inventory, policies } = syntheticCluster({ pods, namespaces: 50, policies: 1000, seed: 42 });
   const evaluator = createEvaluator(inventory, policies);
   const ids = evaluator.model.pods.map((p) => p.id);
-  const rnd = prng(7);
+  const rnd = seededRandom(7);
   const pairs = Array.from({ length: samples }, () => [ids[Math.floor(rnd() * ids.length)]!, ids[Math.floor(rnd() * ids.length)]!] as const);
   const t0 = process.hrtime.bigint();
   for (const [from, to] of pairs) evaluator.evaluate(from, to, 8080, 'TCP');

@@ -5,6 +5,7 @@
  * new namespace for a team, a weekend hotfix, and the second run of a weekly CronJob. Each one
  * is scheduled in the judged days and labelled `lookalike:<name>`.
  */
+import { pick } from '#shared/scenario/random';
 import { saUser, workloadBody, type Actor } from './audit-builder';
 import {
   DAY,
@@ -23,7 +24,6 @@ import {
   type WorkloadDef,
   type World,
 } from './cluster-model';
-import { pick } from './random';
 
 export interface Lookalike {
   id: string;

@@ -3,6 +3,7 @@
  * look-new-but-benign events (lookalikes.ts) and the attack techniques (techniques.ts) woven in.
  * It streams hour by hour, in time order, so that millions of events never sit in memory.
  */
+import { pick } from '#shared/scenario/random';
 import { saUser, type Actor } from './audit-builder';
 import { resetAuditIds, workloadBody } from './audit-builder';
 import {
@@ -28,7 +29,6 @@ import {
   type WorkloadDef,
 } from './cluster-model';
 import { LOOKALIKES, type LookalikeContext } from './lookalikes';
-import { pick } from './random';
 import { ALL_TECHNIQUES, techniqueTime, type Technique } from './techniques';
 
 /** A Monday, so that weekdays and weekends fall where people expect them. */

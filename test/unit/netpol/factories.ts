@@ -61,15 +61,3 @@ export function engine(inv: ClusterInventory, policies: NetworkPolicy[]): Evalua
 export function allowed(e: Evaluator, from: Parameters<Evaluator['evaluate']>[0], to: Parameters<Evaluator['evaluate']>[1], port: number | string = 80, protocol: Protocol = 'TCP') {
   return e.evaluate(from, to, port, protocol).allowed;
 }
-
-/** Seeded PRNG (mulberry32): random clusters that are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

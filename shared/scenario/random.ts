@@ -1,4 +1,7 @@
-/** A small seeded PRNG (mulberry32), so scenarios are the same on every run and machine. */
+/**
+ * A small seeded PRNG (mulberry32): scenarios, synthetic clusters and benchmark inputs are the
+ * same on every run and machine. The one implementation; every generator draws from it.
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
