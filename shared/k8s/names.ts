@@ -1,8 +1,10 @@
 /**
  * Kubernetes name and label syntax, with the messages kube-apiserver uses
- * (k8s.io/apimachinery/pkg/util/validation). Everything boundwatch writes to a cluster goes
- * through these checks first, so a bad name from an audit event or an anomaly is refused
- * locally with a clear message instead of reaching the API server.
+ * (k8s.io/apimachinery/pkg/util/validation, pkg/api/validate/content for label keys and values,
+ * pkg/api/validation for object names). The one implementation of these validators: the
+ * cluster client, the test API server and NetworkPolicy validation all use it. Everything
+ * boundwatch writes to a cluster goes through these checks first, so a bad name from an audit
+ * event or an anomaly is refused locally with a clear message instead of reaching the API server.
  */
 import { ValidationError } from '../errors';
 
@@ -25,11 +27,23 @@ export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
 export const DNS1035_LABEL_MAX_LENGTH = 63;
 export const QUALIFIED_NAME_MAX_LENGTH = 63;
 export const LABEL_VALUE_MAX_LENGTH = 63;
+const PORT_NAME_MAX_LENGTH = 15;
 /** kube-apiserver's limit on the total size of an object's annotations (keys + values). */
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
+/** Go's len(): every length limit counts UTF-8 bytes, not UTF-16 code units. */
+function byteLength(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/** util/validation.MaxLenError (object names, port names). */
 function maxLenError(length: number): string {
   return `must be no more than ${length} characters`;
+}
+
+/** content.MaxLenError (label keys and values): the content package says bytes. */
+function contentMaxLenError(length: number): string {
+  return `must be no more than ${length} bytes`;
 }
 
 function regexError(msg: string, fmt: string, ...examples: string[]): string {
@@ -41,7 +55,7 @@ function regexError(msg: string, fmt: string, ...examples: string[]): string {
 /** IsDNS1123Label: namespace names, and most short names. Returns problems, empty when valid. */
 export function dns1123LabelErrors(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
+  if (byteLength(value) > DNS1123_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1123_LABEL_MAX_LENGTH));
   if (!DNS1123_LABEL_RE.test(value)) {
     // A valid subdomain that is not a valid label can only be wrong because of its dots.
     if (DNS1123_SUBDOMAIN_RE.test(value)) errs.push('must not contain dots');
@@ -61,7 +75,7 @@ export function dns1123LabelErrors(value: string): string[] {
 /** IsDNS1123Subdomain: pod, secret, service account, node and NetworkPolicy names. */
 export function dns1123SubdomainErrors(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (byteLength(value) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
   if (!DNS1123_SUBDOMAIN_RE.test(value))
     errs.push(
       regexError(
@@ -73,10 +87,16 @@ export function dns1123SubdomainErrors(value: string): string[] {
   return errs;
 }
 
+/** NameIsDNSSubdomain(name, prefix): a generateName prefix may end with '-'. */
+export function nameIsDNSSubdomain(name: string, prefix: boolean): string[] {
+  const value = prefix && name.length > 1 && name.endsWith('-') ? name.slice(0, -1) : name;
+  return dns1123SubdomainErrors(value);
+}
+
 /** IsDNS1035Label: Service names (they become DNS labels and must not start with a digit). */
 export function dns1035LabelErrors(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > DNS1035_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1035_LABEL_MAX_LENGTH));
+  if (byteLength(value) > DNS1035_LABEL_MAX_LENGTH) errs.push(maxLenError(DNS1035_LABEL_MAX_LENGTH));
   if (!DNS1035_LABEL_RE.test(value))
     errs.push(
       regexError(
@@ -92,7 +112,10 @@ export function dns1035LabelErrors(value: string): string[] {
 const QUALIFIED_NAME_ERR =
   "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
-/** IsQualifiedName: label keys and annotation keys, `[prefix/]name`. */
+/**
+ * IsQualifiedName, which apimachinery now defines as content.IsLabelKey: label keys and
+ * annotation keys, `[prefix/]name`, worded as a label key with its length in bytes.
+ */
 export function qualifiedNameErrors(value: string): string[] {
   const errs: string[] = [];
   const parts = value.split('/');
@@ -106,19 +129,19 @@ export function qualifiedNameErrors(value: string): string[] {
     else errs.push(...dns1123SubdomainErrors(prefix).map((m) => `prefix part ${m}`));
   } else {
     return [
-      `a qualified name ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `a valid label key ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
-  else if (name.length > QUALIFIED_NAME_MAX_LENGTH) errs.push(`name part ${maxLenError(QUALIFIED_NAME_MAX_LENGTH)}`);
+  else if (byteLength(name) > QUALIFIED_NAME_MAX_LENGTH) errs.push(`name part ${contentMaxLenError(QUALIFIED_NAME_MAX_LENGTH)}`);
   if (!QUALIFIED_NAME_RE.test(name)) errs.push(`name part ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`);
   return errs;
 }
 
-/** IsValidLabelValue: empty, or up to 63 alphanumerics with '-', '_' and '.' inside. */
+/** IsValidLabelValue (content.IsLabelValue): empty, or up to 63 bytes of alphanumerics with '-', '_' and '.' inside. */
 export function labelValueErrors(value: string): string[] {
   const errs: string[] = [];
-  if (value.length > LABEL_VALUE_MAX_LENGTH) errs.push(maxLenError(LABEL_VALUE_MAX_LENGTH));
+  if (byteLength(value) > LABEL_VALUE_MAX_LENGTH) errs.push(contentMaxLenError(LABEL_VALUE_MAX_LENGTH));
   if (!LABEL_VALUE_RE.test(value))
     errs.push(
       regexError(
@@ -129,6 +152,22 @@ export function labelValueErrors(value: string): string[] {
         '12345',
       ),
     );
+  return errs;
+}
+
+/** IsValidPortNum: 1-65535. */
+export function portNumErrors(port: number): string[] {
+  return port >= 1 && port <= 65535 ? [] : ['must be between 1 and 65535, inclusive'];
+}
+
+/** IsValidPortName (IANA service name syntax, lower case only). */
+export function portNameErrors(port: string): string[] {
+  const errs: string[] = [];
+  if (byteLength(port) > PORT_NAME_MAX_LENGTH) errs.push(maxLenError(PORT_NAME_MAX_LENGTH));
+  if (!/^[-a-z0-9]+$/.test(port)) errs.push('must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)');
+  if (!/[a-z]/.test(port)) errs.push('must contain at least one letter (a-z)');
+  if (port.includes('--')) errs.push('must not contain consecutive hyphens');
+  if (port.length > 0 && (port.startsWith('-') || port.endsWith('-'))) errs.push('must not begin or end with a hyphen');
   return errs;
 }
 

@@ -8,18 +8,19 @@
 import type { z } from 'zod';
 import { ValidationError } from '#shared/errors';
 import type { ClusterInventory } from '#shared/inventory/cluster';
+import {
+  TOTAL_ANNOTATION_SIZE_LIMIT,
+  dns1123LabelErrors,
+  labelValueErrors,
+  nameIsDNSSubdomain,
+  portNameErrors,
+  portNumErrors,
+  qualifiedNameErrors,
+} from '#shared/k8s/names';
 import { applyDefaults, defaultPolicyTypes } from './defaults';
 import { eksWarnings } from './eks-limits';
 import { type FieldError, GoLiteral, fieldError, goQuote } from './field';
 import { cidrContains, parseCidr } from './ip';
-import {
-  isDNS1123Label,
-  isQualifiedName,
-  isValidLabelValue,
-  isValidPortName,
-  isValidPortNum,
-  nameIsDNSSubdomain,
-} from './names';
 import {
   NETWORK_POLICY_API_VERSION,
   type NetworkPolicy,
@@ -64,7 +65,6 @@ export interface NetworkPolicyValidation {
 }
 
 const MAP_FIELDS = new Set(['matchLabels', 'labels', 'annotations']);
-const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
 /** zod paths rendered as field.Path: map keys as `[key]`, list indices as `[i]`. */
 function zodPath(path: ReadonlyArray<PropertyKey>): string {
@@ -109,8 +109,8 @@ function validateLabels(labels: Record<string, string> | undefined, field: strin
   const errs: FieldError[] = [];
   // Go iterates a map in random order; sorting keeps our output stable.
   for (const key of Object.keys(labels ?? {}).sort()) {
-    for (const msg of isQualifiedName(key)) errs.push(fieldError.invalid(field, key, msg));
-    for (const msg of isValidLabelValue(labels![key]!)) errs.push(fieldError.invalid(field, labels![key], msg));
+    for (const msg of qualifiedNameErrors(key)) errs.push(fieldError.invalid(field, key, msg));
+    for (const msg of labelValueErrors(labels![key]!)) errs.push(fieldError.invalid(field, labels![key], msg));
   }
   return errs;
 }
@@ -130,10 +130,10 @@ export function validateLabelSelector(sel: RawSelector | undefined, opts: Select
     } else {
       errs.push(fieldError.invalid(`${path}.operator`, operator, 'not a valid selector operator'));
     }
-    for (const msg of isQualifiedName(req.key ?? '')) errs.push(fieldError.invalid(`${path}.key`, req.key ?? '', msg));
+    for (const msg of qualifiedNameErrors(req.key ?? '')) errs.push(fieldError.invalid(`${path}.key`, req.key ?? '', msg));
     if (!opts.allowInvalidLabelValue) {
       values.forEach((v, j) => {
-        for (const msg of isValidLabelValue(v)) errs.push(fieldError.invalid(`${path}.values[${j}]`, v, msg));
+        for (const msg of labelValueErrors(v)) errs.push(fieldError.invalid(`${path}.values[${j}]`, v, msg));
       });
     }
   });
@@ -155,14 +155,14 @@ function validateObjectMeta(raw: RawNetworkPolicy, defaultNamespace: string | un
   if (!namespace) {
     errs.push(fieldError.required('metadata.namespace'));
   } else {
-    for (const msg of isDNS1123Label(namespace)) errs.push(fieldError.invalid('metadata.namespace', namespace, msg));
+    for (const msg of dns1123LabelErrors(namespace)) errs.push(fieldError.invalid('metadata.namespace', namespace, msg));
   }
   errs.push(...validateLabels(meta.labels, 'metadata.labels'));
   const annotations = meta.annotations ?? {};
   let size = 0;
   for (const key of Object.keys(annotations).sort()) {
     // Annotation keys are qualified names, compared case-insensitively.
-    for (const msg of isQualifiedName(key.toLowerCase())) errs.push(fieldError.invalid('metadata.annotations', key, msg));
+    for (const msg of qualifiedNameErrors(key.toLowerCase())) errs.push(fieldError.invalid('metadata.annotations', key, msg));
     size += Buffer.byteLength(key) + Buffer.byteLength(annotations[key]!);
   }
   if (size > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(fieldError.tooLong('metadata.annotations', TOTAL_ANNOTATION_SIZE_LIMIT));
@@ -179,14 +179,14 @@ export function validatePort(port: RawPort, field: string): FieldError[] {
   }
   if (port.port !== undefined) {
     if (typeof port.port === 'number') {
-      for (const msg of isValidPortNum(port.port)) errs.push(fieldError.invalid(`${field}.port`, port.port, msg));
+      for (const msg of portNumErrors(port.port)) errs.push(fieldError.invalid(`${field}.port`, port.port, msg));
       if (port.endPort !== undefined) {
         if (port.endPort < port.port) errs.push(fieldError.invalid(`${field}.endPort`, port.endPort, 'must be greater than or equal to `port`'));
-        for (const msg of isValidPortNum(port.endPort)) errs.push(fieldError.invalid(`${field}.endPort`, port.endPort, msg));
+        for (const msg of portNumErrors(port.endPort)) errs.push(fieldError.invalid(`${field}.endPort`, port.endPort, msg));
       }
     } else {
       if (port.endPort !== undefined) errs.push(fieldError.invalid(`${field}.endPort`, port.endPort, 'may not be specified when `port` is non-numeric'));
-      for (const msg of isValidPortName(port.port)) errs.push(fieldError.invalid(`${field}.port`, port.port, msg));
+      for (const msg of portNameErrors(port.port)) errs.push(fieldError.invalid(`${field}.port`, port.port, msg));
     }
   } else if (port.endPort !== undefined) {
     errs.push(fieldError.invalid(`${field}.endPort`, port.endPort, 'may not be specified when `port` is not specified'));

@@ -45,6 +45,8 @@ describe('DNS names', () => {
       "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
     ]);
     expect(dns1123SubdomainErrors('x'.repeat(254))).toEqual(['must be no more than 253 characters']);
+    // Go's len() counts bytes: 32 two-byte characters are over a 63 limit.
+    expect(dns1123LabelErrors('é'.repeat(32))[0]).toBe('must be no more than 63 characters');
     expect(dns1035LabelErrors('1svc')).toEqual([
       "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
     ]);
@@ -102,8 +104,9 @@ describe('labels', () => {
 
   it('explains key problems part by part', () => {
     expect(qualifiedNameErrors('/x')).toEqual(['prefix part must be non-empty']);
-    expect(qualifiedNameErrors('a/b/c')[0]).toMatch(/^a qualified name must consist of/);
-    expect(labelValueErrors('a'.repeat(64))).toEqual(['must be no more than 63 characters']);
+    expect(qualifiedNameErrors('a/b/c')[0]).toMatch(/^a valid label key must consist of/);
+    expect(labelValueErrors('a'.repeat(64))).toEqual(['must be no more than 63 bytes']);
+    expect(labelValueErrors('é'.repeat(32))[0]).toBe('must be no more than 63 bytes');
   });
 
   it('reports field errors at the label map, keyed by the bad key or value', () => {
