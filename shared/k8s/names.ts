@@ -41,7 +41,7 @@ function maxLenError(length: number): string {
   return `must be no more than ${length} characters`;
 }
 
-/** content.MaxLenError (label keys and values): the content package says bytes. */
+/** content.MaxLenError (label keys, their prefixes, and values): the content package says bytes. */
 function contentMaxLenError(length: number): string {
   return `must be no more than ${length} bytes`;
 }
@@ -74,8 +74,13 @@ export function dns1123LabelErrors(value: string): string[] {
 
 /** IsDNS1123Subdomain: pod, secret, service account, node and NetworkPolicy names. */
 export function dns1123SubdomainErrors(value: string): string[] {
+  return subdomainErrors(value, maxLenError);
+}
+
+/** Both packages' IsDNS1123Subdomain: the same check, each with its own MaxLenError wording. */
+function subdomainErrors(value: string, lenError: (length: number) => string): string[] {
   const errs: string[] = [];
-  if (byteLength(value) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(maxLenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
+  if (byteLength(value) > DNS1123_SUBDOMAIN_MAX_LENGTH) errs.push(lenError(DNS1123_SUBDOMAIN_MAX_LENGTH));
   if (!DNS1123_SUBDOMAIN_RE.test(value))
     errs.push(
       regexError(
@@ -126,7 +131,8 @@ export function qualifiedNameErrors(value: string): string[] {
     const prefix = parts[0]!;
     name = parts[1]!;
     if (prefix.length === 0) errs.push('prefix part must be non-empty');
-    else errs.push(...dns1123SubdomainErrors(prefix).map((m) => `prefix part ${m}`));
+    // content.IsLabelKey checks the prefix with content.IsDNS1123Subdomain: its limit is in bytes.
+    else errs.push(...subdomainErrors(prefix, contentMaxLenError).map((m) => `prefix part ${m}`));
   } else {
     return [
       `a valid label key ${regexError(QUALIFIED_NAME_ERR, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,

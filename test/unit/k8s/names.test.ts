@@ -104,6 +104,7 @@ describe('labels', () => {
 
   it('explains key problems part by part', () => {
     expect(qualifiedNameErrors('/x')).toEqual(['prefix part must be non-empty']);
+    expect(qualifiedNameErrors(`${'a'.repeat(254)}/x`)).toEqual(['prefix part must be no more than 253 bytes']);
     expect(qualifiedNameErrors('a/b/c')[0]).toMatch(/^a valid label key must consist of/);
     expect(labelValueErrors('a'.repeat(64))).toEqual(['must be no more than 63 bytes']);
     expect(labelValueErrors('é'.repeat(32))[0]).toBe('must be no more than 63 bytes');
