@@ -4,8 +4,6 @@
  * throw only when an action must be retried by redelivery (the engine's records make that
  * safe: a retry never acts twice). Clients are created once per container.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -27,8 +25,9 @@ import { publishEvents } from '#shared/events/publish';
 import { BehaviorAnomaly, DetailType, EnforcementMode, EventBridgeEnvelope, type EnforcementAction } from '#shared/events/schema';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
 import { EksKubeConfigSource } from '#shared/k8s/eks';
+import { createObservability, withObservability, type Observability } from '#shared/observability/invocation';
 import { MetricName } from '#shared/observability/metrics';
-import { countMetric, createLogger, createMetrics } from '#shared/observability/powertools';
+import { countMetric } from '#shared/observability/powertools';
 
 export interface EnforceDeps {
   eventBridge: EventBridgeClient;
@@ -110,7 +109,7 @@ export function announcer(deps: Pick<EnforceDeps, 'eventBridge' | 'busName'>): (
   };
 }
 
-export function makeHandler(deps: EnforceDeps, obs: { logger: Logger; metrics: Metrics } = { logger: createLogger('enforce'), metrics: createMetrics('enforce', { cluster: deps.cluster }) }) {
+export function makeHandler(deps: EnforceDeps, obs: Observability = createObservability('enforce', deps.cluster)) {
   const store = dynamoActionStore(deps.ddb, deps.tableName);
   const announce = announcer(deps);
   const record = (planned: PlannedAction[], anomalyId: string) => {
@@ -119,9 +118,8 @@ export function makeHandler(deps: EnforceDeps, obs: { logger: Logger; metrics: M
       obs.logger.info('enforcement action', { actionId: p.action.id, anomalyId, action: p.action.action, outcome: p.action.outcome, mode: p.action.mode, ...(p.action.reason ? { reason: p.action.reason } : {}) });
     }
   };
-  return async (event: unknown, context?: Context): Promise<EnforceResult> => {
-    if (context) obs.logger.addContext(context);
-    try {
+  return (event: unknown, context?: Context): Promise<EnforceResult> =>
+    withObservability(obs, context, {}, async () => {
       const anomaly = parseAnomalyEvent(event);
       if (anomaly.cluster !== deps.cluster) {
         obs.logger.warn('anomaly for another cluster ignored', { anomalyId: anomaly.id, cluster: anomaly.cluster });
@@ -153,11 +151,7 @@ export function makeHandler(deps: EnforceDeps, obs: { logger: Logger; metrics: M
         }
         throw err;
       }
-    } finally {
-      // Metrics with extra dimensions went out as single-metric records already.
-      if (obs.metrics.hasStoredMetrics()) obs.metrics.publishStoredMetrics();
-    }
-  };
+    });
 }
 
 let instance: ReturnType<typeof makeHandler> | undefined;

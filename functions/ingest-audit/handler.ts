@@ -10,8 +10,6 @@
  * the records after it are redelivered; redelivery is idempotent.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { decodeAwslogsData } from '#shared/audit/cloudwatch';
 import { createDynamoClient } from '#shared/clients/dynamo';
@@ -20,13 +18,9 @@ import { FunctionConfig } from '#shared/config';
 import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
 import { emptyReport, ingestAuditData, ingestAuditEvent, type AuditIngestDeps, type AuditIngestReport } from '#shared/ingest/audit';
 import { mergeReports } from '#shared/ingest/report';
-import { LogMessage, MetricName, anomalyLogKeys } from '#shared/observability/metrics';
-import { countMetric, createLogger, createMetrics } from '#shared/observability/powertools';
-
-export interface Observability {
-  logger: Logger;
-  metrics: Metrics;
-}
+import { createObservability, logAnomalies, withObservability, type Observability } from '#shared/observability/invocation';
+import { MetricName } from '#shared/observability/metrics';
+import { countMetric } from '#shared/observability/powertools';
 
 export function depsFromEnv(env: NodeJS.ProcessEnv): AuditIngestDeps {
   const config = jsonEnv(EnvNames.config, FunctionConfig, env);
@@ -40,22 +34,12 @@ export function depsFromEnv(env: NodeJS.ProcessEnv): AuditIngestDeps {
   };
 }
 
-export function defaultObservability(cluster: string): Observability {
-  return { logger: createLogger('ingest-audit'), metrics: createMetrics('ingest-audit', { cluster }) };
-}
-
 function record(obs: Observability, report: AuditIngestReport): void {
   const { logger, metrics } = obs;
   countMetric(metrics, MetricName.auditEventsIngested, report.accepted);
   for (const [reason, n] of Object.entries(report.rejected)) countMetric(metrics, MetricName.auditEventsRejected, n ?? 0, { reason });
   if (Object.keys(report.rejected).length > 0) logger.warn('records rejected', { rejected: report.rejected });
-  const bySeverity = new Map<string, number>();
-  for (const a of report.anomalies) {
-    bySeverity.set(a.severity, (bySeverity.get(a.severity) ?? 0) + 1);
-    // Identifiers only: evidence stays in the event, request bodies never leave the audit log.
-    logger.info(LogMessage.anomalyDetected, anomalyLogKeys(a));
-  }
-  for (const [severity, n] of bySeverity) countMetric(metrics, MetricName.anomaliesDetected, n, { severity });
+  logAnomalies(obs, report.anomalies);
   logger.info('payload processed', {
     received: report.received,
     accepted: report.accepted,
@@ -83,10 +67,9 @@ async function ingestKinesisRecord(deps: AuditIngestDeps, record: KinesisStreamR
 
 export type IngestAuditResult = AuditIngestReport | KinesisStreamBatchResponse;
 
-export function makeHandler(deps: AuditIngestDeps, obs: Observability = defaultObservability(deps.cluster)) {
-  return async (event: unknown, context?: Context): Promise<IngestAuditResult> => {
-    if (context) obs.logger.addContext(context);
-    try {
+export function makeHandler(deps: AuditIngestDeps, obs: Observability = createObservability('ingest-audit', deps.cluster)) {
+  return (event: unknown, context?: Context): Promise<IngestAuditResult> =>
+    withObservability(obs, context, { failureMessage: 'payload failed; it will be retried' }, async () => {
       if (isKinesisEvent(event)) {
         const reports: AuditIngestReport[] = [];
         // In order: a principal's requests are judged and learned in sequence.
@@ -107,14 +90,7 @@ export function makeHandler(deps: AuditIngestDeps, obs: Observability = defaultO
       const report = await ingestAuditEvent(deps, event);
       record(obs, report);
       return report;
-    } catch (err) {
-      obs.logger.error('payload failed; it will be retried', err as Error);
-      throw err;
-    } finally {
-      // Metrics with extra dimensions went out as single-metric records already.
-      if (obs.metrics.hasStoredMetrics()) obs.metrics.publishStoredMetrics();
-    }
-  };
+    });
 }
 
 let instance: ReturnType<typeof makeHandler> | undefined;

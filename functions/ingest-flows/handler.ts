@@ -5,8 +5,6 @@
  * thrown; a DynamoDB or EventBridge failure throws so that the asynchronous invocation is
  * retried (every write is idempotent per payload).
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { createDynamoClient } from '#shared/clients/dynamo';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
@@ -17,8 +15,9 @@ import { DEFAULT_NETWORK_CONFIG, networkConfigFromFunctionConfig, type NetworkCo
 import { ingestFlowPayload, type FlowIngestDeps, type FlowIngestReport } from '#shared/flows/ingest';
 import { vpcFlowFormat } from '#shared/flows/parse';
 import { StoredInventory } from '#shared/inventory/snapshot-store';
-import { anomalyLogKeys, LogMessage, MetricName } from '#shared/observability/metrics';
-import { countMetric, createLogger, createMetrics } from '#shared/observability/powertools';
+import { createObservability, logAnomalies, withObservability, type Observability } from '#shared/observability/invocation';
+import { MetricName } from '#shared/observability/metrics';
+import { countMetric } from '#shared/observability/powertools';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 const SERVICE = 'ingest-flows';
@@ -59,19 +58,11 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { dynamo?: Dynamo
   };
 }
 
-export interface Observability {
-  logger: Logger;
-  metrics: Metrics;
-}
-
 function record(obs: Observability, report: FlowIngestReport): void {
   const { logger, metrics } = obs;
   countMetric(metrics, MetricName.flowRecordsIngested, report.records);
   for (const [reason, n] of Object.entries(report.rejected)) countMetric(metrics, MetricName.flowRecordsRejected, n, { reason });
-  for (const a of report.anomalies) {
-    countMetric(metrics, MetricName.anomaliesDetected, 1, { severity: a.severity });
-    logger.info(LogMessage.anomalyDetected, anomalyLogKeys(a));
-  }
+  logAnomalies(obs, report.anomalies);
   if (Object.keys(report.rejected).length > 0) logger.warn('flow records rejected', { rejected: report.rejected });
   logger.info('payload processed', {
     lines: report.lines,
@@ -88,20 +79,12 @@ function record(obs: Observability, report: FlowIngestReport): void {
 }
 
 export function makeHandler(deps: FlowIngestDeps, obs: Observability) {
-  return async (event: unknown, context?: Context): Promise<FlowIngestReport> => {
-    if (context) obs.logger.addContext(context);
-    try {
+  return (event: unknown, context?: Context): Promise<FlowIngestReport> =>
+    withObservability(obs, context, { failureMessage: 'payload failed; it will be retried' }, async () => {
       const report = await ingestFlowPayload(deps, event);
       record(obs, report);
       return report;
-    } catch (err) {
-      obs.logger.error('payload failed; it will be retried', err as Error);
-      throw err;
-    } finally {
-      // Metrics with extra dimensions went out as single-metric records already.
-      if (obs.metrics.hasStoredMetrics()) obs.metrics.publishStoredMetrics();
-    }
-  };
+    });
 }
 
 let instance: ReturnType<typeof makeHandler> | undefined;
@@ -109,7 +92,7 @@ let instance: ReturnType<typeof makeHandler> | undefined;
 export const handler = (event: unknown, context: Context): Promise<FlowIngestReport> => {
   if (!instance) {
     const deps = depsFromEnv(process.env);
-    instance = makeHandler(deps, { logger: createLogger(SERVICE), metrics: createMetrics(SERVICE, { cluster: deps.cluster }) });
+    instance = makeHandler(deps, createObservability(SERVICE, deps.cluster));
   }
   return instance(event, context);
 };

@@ -5,8 +5,6 @@
  * start, shared/inventory/snapshot.ts does the work; a failure throws so the invocation is
  * retried (a snapshot stored twice is the same snapshot).
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { Context } from 'aws-lambda';
@@ -17,8 +15,9 @@ import type { SnapshotStoreDeps } from '#shared/inventory/snapshot-store';
 import { createClusterClient } from '#shared/k8s/client';
 import { EksKubeConfigSource } from '#shared/k8s/eks';
 import type { InventorySource } from '#shared/k8s/inventory';
+import { createObservability, type Observability } from '#shared/observability/invocation';
 import { MetricName } from '#shared/observability/metrics';
-import { countMetric, createLogger, createMetrics } from '#shared/observability/powertools';
+import { countMetric } from '#shared/observability/powertools';
 
 const SERVICE = 'inventory';
 
@@ -52,7 +51,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv): InventoryDeps {
   };
 }
 
-export function makeHandler(deps: InventoryDeps, obs: { logger: Logger; metrics: Metrics }) {
+export function makeHandler(deps: InventoryDeps, obs: Observability) {
   return async (_event: unknown, context?: Context): Promise<SnapshotResult> => {
     if (context) obs.logger.addContext(context);
     try {
@@ -74,7 +73,7 @@ let instance: ReturnType<typeof makeHandler> | undefined;
 export const handler = (event: unknown, context: Context): Promise<SnapshotResult> => {
   if (!instance) {
     const deps = depsFromEnv(process.env);
-    instance = makeHandler(deps, { logger: createLogger(SERVICE), metrics: createMetrics(SERVICE, { cluster: deps.store.cluster }) });
+    instance = makeHandler(deps, createObservability(SERVICE, deps.store.cluster));
   }
   return instance(event, context);
 };

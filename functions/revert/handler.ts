@@ -7,8 +7,6 @@
  * dead-letter queue) takes over; a repeated invocation finds the action reverted and does
  * nothing.
  */
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EKSClient } from '@aws-sdk/client-eks';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -29,8 +27,9 @@ import { publishEvents } from '#shared/events/publish';
 import { DetailType } from '#shared/events/schema';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
 import { EksKubeConfigSource } from '#shared/k8s/eks';
+import { createObservability, withObservability, type Observability } from '#shared/observability/invocation';
 import { MetricName } from '#shared/observability/metrics';
-import { countMetric, createLogger, createMetrics } from '#shared/observability/powertools';
+import { countMetric } from '#shared/observability/powertools';
 
 export const RevertEvent = z.object({
   actionId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'must be a boundwatch action id'),
@@ -77,11 +76,10 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<RevertDep
   return { ...deps, ...overrides };
 }
 
-export function makeHandler(deps: RevertDepsEnv, obs: { logger: Logger; metrics: Metrics } = { logger: createLogger('revert'), metrics: createMetrics('revert', { cluster: deps.cluster }) }) {
+export function makeHandler(deps: RevertDepsEnv, obs: Observability = createObservability('revert', deps.cluster)) {
   const store = dynamoActionStore(deps.ddb, deps.tableName);
-  return async (event: unknown, context?: Context): Promise<RevertResult> => {
-    if (context) obs.logger.addContext(context);
-    try {
+  return (event: unknown, context?: Context): Promise<RevertResult> =>
+    withObservability(obs, context, {}, async () => {
       const input = RevertEvent.safeParse(event);
       if (!input.success) throw new ValidationError('invalid-revert-input', `invalid revert input: ${input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       const { actionId, trigger } = input.data;
@@ -103,10 +101,7 @@ export function makeHandler(deps: RevertDepsEnv, obs: { logger: Logger; metrics:
       obs.logger.info('revert', { actionId, trigger, status: result.status });
       if (result.status === 'reverted' && result.action) countMetric(obs.metrics, MetricName.enforcementActions, 1, { action: result.action.action, outcome: 'reverted' });
       return result;
-    } finally {
-      if (obs.metrics.hasStoredMetrics()) obs.metrics.publishStoredMetrics();
-    }
-  };
+    });
 }
 
 let instance: ReturnType<typeof makeHandler> | undefined;

@@ -11,7 +11,6 @@
  * EKS revocations are skipped with a reason unless `awsEndpoints` names local endpoints.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { createDynamoClient, ensureTable, type RequestCounter } from '#shared/clients/dynamo';
@@ -29,6 +28,7 @@ import { dynamoActionStore } from '#shared/enforce/store';
 import { errorMessage } from '#shared/errors';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
 import { kubeConfigFileSource } from '#shared/k8s/kubeconfig';
+import type { Observability } from '#shared/observability/invocation';
 import { createMetrics } from '#shared/observability/powertools';
 import type { AuditIngestReport } from '#shared/ingest/audit';
 import type { FlowIngestReport } from '#shared/flows/ingest';
@@ -84,7 +84,7 @@ export interface LocalRuntime {
 }
 
 /** Observability for handlers running inside the CLI: silent logs, no EMF on stdout. */
-function quietObservability(service: string, cluster: string): { logger: Logger; metrics: Metrics } {
+function quietObservability(service: string, cluster: string): Observability {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   return { logger: new Logger({ serviceName: service, logLevel: 'SILENT' }), metrics: createMetrics(service, { cluster }) };
 }
