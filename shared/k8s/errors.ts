@@ -40,6 +40,18 @@ function describe(info: KubeErrorInfo, message: string | undefined): string {
   return `${info.operation}: ${message ?? info.reason ?? 'failed'} (HTTP ${info.code}${info.reason ? ` ${info.reason}` : ''})`;
 }
 
+/** The 4xx Status errors below: what was being done, the HTTP code and reason, and the Status causes. */
+abstract class KubeStatusError extends PolicyApplyError {
+  readonly operation: string;
+  readonly code: number;
+  readonly reason: string | undefined;
+  readonly causes: StatusCause[];
+  constructor(info: KubeErrorInfo, message?: string) {
+    super(describe(info, message));
+    ({ operation: this.operation, code: this.code, reason: this.reason, causes: this.causes } = info);
+  }
+}
+
 /** The object does not exist (for operations where that is an error rather than null). */
 export class KubeNotFoundError extends BoundwatchError {
   readonly code = 404;
@@ -49,39 +61,12 @@ export class KubeNotFoundError extends BoundwatchError {
 }
 
 /** 409: the object exists already, changed under us, failed a precondition, or an apply conflicted. */
-export class KubeConflictError extends PolicyApplyError {
-  readonly operation: string;
-  readonly code: number;
-  readonly reason: string | undefined;
-  readonly causes: StatusCause[];
-  constructor(info: KubeErrorInfo, message?: string) {
-    super(describe(info, message));
-    ({ operation: this.operation, code: this.code, reason: this.reason, causes: this.causes } = info);
-  }
-}
+export class KubeConflictError extends KubeStatusError {}
 
 /** 422: the API server rejected the object; `causes` lists each field error. */
-export class KubeInvalidError extends PolicyApplyError {
-  readonly operation: string;
-  readonly code: number;
-  readonly reason: string | undefined;
-  readonly causes: StatusCause[];
-  constructor(info: KubeErrorInfo, message?: string) {
-    super(describe(info, message));
-    ({ operation: this.operation, code: this.code, reason: this.reason, causes: this.causes } = info);
-  }
-}
+export class KubeInvalidError extends KubeStatusError {}
 
 /** Any other client error (400, 405, 413, 415): a bug on our side, not worth retrying. */
-export class KubeRequestError extends PolicyApplyError {
-  readonly operation: string;
-  readonly code: number;
-  readonly reason: string | undefined;
-  readonly causes: StatusCause[];
-  constructor(info: KubeErrorInfo, message?: string) {
-    super(describe(info, message));
-    ({ operation: this.operation, code: this.code, reason: this.reason, causes: this.causes } = info);
-  }
-}
+export class KubeRequestError extends KubeStatusError {}
 
 export { describe as describeKubeFailure };
