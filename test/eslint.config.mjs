@@ -1,3 +1,4 @@
+// Lint rules for the whole project (run from the project root: npm run lint).
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
