@@ -11,21 +11,22 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { decodeAwslogsData } from '#shared/audit/cloudwatch';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '#shared/clients/dynamo';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { FunctionConfig } from '#shared/config';
 import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
-import { emptyReport, ingestAuditData, ingestAuditEvent, type AuditIngestDeps, type AuditIngestReport } from '#shared/ingest/audit';
+import { ingestAuditEvent, type AuditIngestDeps, type AuditIngestReport } from '#shared/ingest/audit';
 import { mergeReports } from '#shared/ingest/report';
 import { createObservability, logAnomalies, withObservability, type Observability } from '#shared/observability/invocation';
 import { MetricName } from '#shared/observability/metrics';
 import { countMetric } from '#shared/observability/powertools';
 
-export function depsFromEnv(env: NodeJS.ProcessEnv): AuditIngestDeps {
+/** `overrides.ddb` lets the local runtime pass a client that counts requests. */
+export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { ddb?: DynamoDBClient } = {}): AuditIngestDeps {
   const config = jsonEnv(EnvNames.config, FunctionConfig, env);
   return {
-    ddb: createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), region: optionalEnv(EnvNames.awsRegion, env) }),
+    ddb: overrides.ddb ?? createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), region: optionalEnv(EnvNames.awsRegion, env) }),
     tableName: requireEnv(EnvNames.tableName, env),
     eventBridge: eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), { region: optionalEnv(EnvNames.awsRegion, env) }),
     busName: requireEnv(EnvNames.eventBusName, env),
@@ -55,14 +56,12 @@ export function isKinesisEvent(event: unknown): event is KinesisStreamEvent {
   return Array.isArray(records) && records.length > 0 && records[0]?.eventSource === 'aws:kinesis';
 }
 
-/** One Kinesis record: a CloudWatch Logs payload. Undecodable data is counted, not failed. */
-async function ingestKinesisRecord(deps: AuditIngestDeps, record: KinesisStreamRecord): Promise<AuditIngestReport> {
-  const decoded = decodeAwslogsData(record.kinesis.data);
-  if (decoded.ok) return ingestAuditData(deps, decoded.data);
-  const report = emptyReport();
-  report.payloads = 1;
-  report.rejected[decoded.reason] = 1;
-  return report;
+/**
+ * One Kinesis record: its data is the CloudWatch Logs payload, encoded exactly as `awslogs.data`,
+ * so it takes the same path (undecodable data is counted, not failed).
+ */
+function ingestKinesisRecord(deps: AuditIngestDeps, record: KinesisStreamRecord): Promise<AuditIngestReport> {
+  return ingestAuditEvent(deps, { awslogs: { data: record.kinesis.data } });
 }
 
 export type IngestAuditResult = AuditIngestReport | KinesisStreamBatchResponse;

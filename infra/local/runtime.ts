@@ -127,28 +127,26 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       [EnvNames.awsRegion]: LOCAL_REGION,
     };
 
-    const ingestDeps = ingestAudit.depsFromEnv(env);
-    // The runtime counts the requests of the data path, not of its own setup.
-    ingestDeps.ddb.destroy();
-    ingestDeps.ddb = createDynamoClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, counter });
+    // One client for the data path of every handler, counting its requests for the summary
+    // (the runtime's own setup above is not counted).
+    const dataDdb = createDynamoClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, counter });
+    const ingestDeps = ingestAudit.depsFromEnv(env, { ddb: dataDdb });
     const ingestHandler = ingestAudit.makeHandler(ingestDeps, quietObservability('ingest-audit', clusterName));
 
-    const flowsDdb = createDynamoClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, counter });
-    const flowsDeps = ingestFlows.depsFromEnv({ ...env }, { dynamo: flowsDdb });
+    const flowsDeps = ingestFlows.depsFromEnv(env, { dynamo: dataDdb });
     const flowsHandler = ingestFlows.makeHandler(flowsDeps, quietObservability('ingest-flows', clusterName));
 
-    // Enforcement: its own client (counted with the data path), the cluster from --kubeconfig,
-    // the table-backed revert queue, and IAM/EKS only where local endpoints are given.
-    const enforceDdb = createDynamoClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, counter });
+    // Enforcement: the cluster from --kubeconfig, the table-backed revert queue, and IAM/EKS
+    // only where local endpoints are given.
     const kube = opts.kubeconfig ? createClusterClient(kubeConfigFileSource(opts.kubeconfig), opts.clusterClientOptions) : undefined;
-    const scheduler = localRevertScheduler(enforceDdb, LOCAL_TABLE, clusterName);
+    const scheduler = localRevertScheduler(dataDdb, LOCAL_TABLE, clusterName);
     const awsCreds = { region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
     const iam = opts.awsEndpoints?.iam ? iamPort(new IAMClient({ ...awsCreds, endpoint: opts.awsEndpoints.iam })) : undefined;
     const access = opts.awsEndpoints?.eks ? accessPolicyPort(new EKSClient({ ...awsCreds, endpoint: opts.awsEndpoints.eks })) : undefined;
     const now = opts.now ?? (() => new Date());
-    const enforceDeps = enforce.depsFromEnv(env, { ddb: enforceDdb, kube, iam, access, scheduler, now });
+    const enforceDeps = enforce.depsFromEnv(env, { ddb: dataDdb, kube, iam, access, scheduler, now });
     const enforceHandler = enforce.makeHandler(enforceDeps, quietObservability('enforce', clusterName));
-    const store = dynamoActionStore(enforceDdb, LOCAL_TABLE);
+    const store = dynamoActionStore(dataDdb, LOCAL_TABLE);
     const announce = enforce.announcer(enforceDeps);
 
     const policies: NetworkPolicyManifest[] = [];
@@ -194,7 +192,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       },
       ingestFlows: (event) => flowsHandler(event),
       putInventory: async (inventory, takenAt) => {
-        await putInventorySnapshot({ client: flowsDdb, tableName: LOCAL_TABLE, cluster: clusterName }, inventory, takenAt);
+        await putInventorySnapshot({ client: dataDdb, tableName: LOCAL_TABLE, cluster: clusterName }, inventory, takenAt);
       },
       policies,
       alerts,
@@ -221,11 +219,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       },
       drain: () => bus.drain(),
       stop: async () => {
-        ingestDeps.ddb.destroy();
+        dataDdb.destroy();
         ingestDeps.eventBridge.destroy();
         enforceDeps.eventBridge.destroy();
-        enforceDdb.destroy();
-        flowsDdb.destroy();
         await eb.stop();
         await dyn.stop();
       },
