@@ -1,7 +1,7 @@
 /** Configuration for the command line: `--config FILE` (DESIGN.md §7 shape) or a local default. */
 import { parseConfig, type BoundwatchConfig } from '#shared/config';
 import { InputError } from '#shared/errors';
-import { readSmallFile } from './input/audit-input';
+import { readSmallFile } from './input/files';
 
 export const LOCAL_CLUSTER = 'local';
 

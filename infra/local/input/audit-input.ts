@@ -8,8 +8,6 @@
  * message so the handler counts it as rejected; a file whose kind cannot be recognised at all
  * is an InputError.
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { encodeAwslogsData, type CloudWatchLogsData } from '#shared/audit/cloudwatch';
 import { InputError } from '#shared/errors';
@@ -176,22 +174,4 @@ function* fromDocument(file: string, text: string, opts: AuditInputOptions, logG
       logEvents: chunk.map((item, j) => ({ id: logEventId(file, i + j), timestamp: timestampOf(item), message: JSON.stringify(item) })),
     });
   }
-}
-
-/** Reads a whole small file synchronously, gunzipping if needed (used for JSON documents like --cluster). */
-export function readSmallFile(file: string, what: string): string {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(file);
-  } catch {
-    throw new InputError(`${file}: cannot read ${what}: no such file or not readable`);
-  }
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch {
-      throw new InputError(`${file}: ${what} is not valid gzip`);
-    }
-  }
-  return buf.toString('utf8');
 }

@@ -3,9 +3,9 @@
  * (read recursively, in sorted order); `.gz` content is recognised by its magic bytes, not
  * its name. Anything unreadable becomes an InputError naming the file (exit code 2).
  */
-import { createReadStream, readdirSync, statSync, type Stats } from 'node:fs';
+import { createReadStream, readFileSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { InputError } from '#shared/errors';
@@ -72,4 +72,22 @@ export async function* readLines(file: string, onBytes?: (n: number) => void): A
 
 export function fileSize(file: string): number {
   return statSync(file).size;
+}
+
+/** Reads a whole small file synchronously, gunzipping if needed (used for JSON documents like --cluster). */
+export function readSmallFile(file: string, what: string): string {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch {
+    throw new InputError(`${file}: cannot read ${what}: no such file or not readable`);
+  }
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = gunzipSync(buf);
+    } catch {
+      throw new InputError(`${file}: ${what} is not valid gzip`);
+    }
+  }
+  return buf.toString('utf8');
 }
