@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { KeyPrefix } from '../store/table';
 import { HOUR_MS, type Edge } from './graph';
+import { forEachLimit } from '../async';
 
 export interface GraphStoreDeps {
   client: DynamoDBClient;
@@ -151,19 +152,14 @@ export async function writeEdges(
 ): Promise<GraphWriteResult> {
   const result: GraphWriteResult = { applied: 0, duplicates: 0, corrections: 0 };
   const batchHour = Math.floor(batchTime / HOUR_MS);
-  let next = 0;
-  const worker = async () => {
-    while (next < edges.length) {
-      const e = edges[next++] as Edge;
-      const r = await writeEdge(deps, e, batchId, batchHour, opts);
-      if (r === 'duplicate') result.duplicates += 1;
-      else {
-        result.applied += 1;
-        if (typeof r === 'number') result.corrections += r;
-      }
+  await forEachLimit(edges, opts.concurrency ?? 16, async (e) => {
+    const r = await writeEdge(deps, e, batchId, batchHour, opts);
+    if (r === 'duplicate') result.duplicates += 1;
+    else {
+      result.applied += 1;
+      if (typeof r === 'number') result.corrections += r;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 16, edges.length) }, worker));
+  });
   return result;
 }
 

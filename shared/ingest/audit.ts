@@ -24,6 +24,7 @@ import { stableId } from '../events/ids';
 import { publishEvents } from '../events/publish';
 import { DetailType, type BehaviorAnomaly } from '../events/schema';
 import { DownstreamError } from '../errors';
+import { forEachLimit } from '../async';
 
 export interface AuditIngestDeps {
   ddb: DynamoDBClient;
@@ -264,9 +265,9 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   const ttl = Math.floor((deps.now?.() ?? Date.now()) / 1000) + Math.ceil((deps.detection.decayDays * DAY_MS) / 1000);
   const ctx: DetectionContext = { cluster: deps.cluster, config: deps.detection, clusterFirstSeen };
   const detectors = deps.detectors ?? DEFAULT_DETECTORS;
-  await mapLimit(detection.principals, 16, (p) => saveWithRetry(deps, ctx, p, batchId, ttl, detectors));
+  await forEachLimit(detection.principals, 16, (p) => saveWithRetry(deps, ctx, p, batchId, ttl, detectors));
   const allFacts = [...byPrincipal.values()].flatMap((e) => e.facts);
-  await mapLimit(detection.groups, 16, (g) => saveGroupWithRetry(deps, g, allFacts, batchId, ttl));
+  await forEachLimit(detection.groups, 16, (g) => saveGroupWithRetry(deps, g, allFacts, batchId, ttl));
   if (meta === undefined || batchFirst < meta.firstSeen) {
     await recordClusterFirstSeen(deps.ddb, deps.tableName, deps.cluster, batchFirst);
   }
@@ -275,8 +276,39 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
 
 const MAX_CONFLICTS = 5;
 
-/** Saves a profile; on a concurrent write, reloads it and re-learns this payload's requests on top. */
-async function saveWithRetry(
+interface Versioned {
+  profile: PrincipalProfile;
+  version: number;
+}
+
+/**
+ * Optimistic concurrency for one profile item: write it unless someone wrote it since it was
+ * read; on a conflict, `rebuild` reloads it and re-learns this payload on top (or returns
+ * undefined when the fresh item already holds the payload), and the write is tried again.
+ */
+async function saveOptimistic(
+  label: string,
+  first: Versioned,
+  save: (v: Versioned) => Promise<unknown>,
+  rebuild: () => Promise<Versioned | undefined>,
+): Promise<void> {
+  let current = first;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await save(current);
+      return;
+    } catch (err) {
+      if (!(err instanceof ProfileConflictError)) throw err;
+      if (attempt >= MAX_CONFLICTS) throw new DownstreamError(`${label}: ${attempt} concurrent-write conflicts in a row`);
+      const next = await rebuild();
+      if (!next) return;
+      current = next;
+    }
+  }
+}
+
+/** Saves a principal's profile; on a conflict, re-learns this payload's requests on the fresh one. */
+function saveWithRetry(
   deps: AuditIngestDeps,
   ctx: DetectionContext,
   p: { key: string; facts: AuditFacts[]; profile: PrincipalProfile; version: number },
@@ -284,62 +316,43 @@ async function saveWithRetry(
   ttl: number,
   detectors: AuditDetector[],
 ): Promise<void> {
-  let { profile, version } = p;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await saveProfile(deps.ddb, deps.tableName, deps.cluster, profile, version, ttl);
-      return;
-    } catch (err) {
-      if (!(err instanceof ProfileConflictError)) throw err;
-      if (attempt >= MAX_CONFLICTS) throw new DownstreamError(`profile of ${p.key}: ${attempt} concurrent-write conflicts in a row`);
+  return saveOptimistic(
+    `profile of ${p.key}`,
+    p,
+    (v) => saveProfile(deps.ddb, deps.tableName, deps.cluster, v.profile, v.version, ttl),
+    async () => {
       const { profiles } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [p.key]);
       const fresh: StoredProfile | undefined = profiles.get(p.key);
-      if (fresh?.profile.batches.includes(batchId)) return;
+      if (fresh?.profile.batches.includes(batchId)) return undefined;
       // Findings of the re-run were already published from the first run; only the learning is kept.
       const rerun = runPrincipal(p.facts, fresh?.profile, ctx, detectors);
       rerun.profile.batches.push(batchId);
-      profile = rerun.profile;
-      version = fresh?.version ?? 0;
-    }
-  }
+      return { profile: rerun.profile, version: fresh?.version ?? 0 };
+    },
+  );
 }
 
-/** Saves a peer-group profile; on a concurrent write, reloads it and re-learns this payload's member requests. */
-async function saveGroupWithRetry(
+/** Saves a peer-group profile; on a conflict, re-learns this payload's member requests on the fresh one. */
+function saveGroupWithRetry(
   deps: AuditIngestDeps,
   g: { key: string; profile: PrincipalProfile; version: number },
   facts: AuditFacts[],
   batchId: string,
   ttl: number,
 ): Promise<void> {
-  let { profile, version } = g;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await saveProfile(deps.ddb, deps.tableName, deps.cluster, profile, version, ttl, 'group');
-      return;
-    } catch (err) {
-      if (!(err instanceof ProfileConflictError)) throw err;
-      if (attempt >= MAX_CONFLICTS) throw new DownstreamError(`group profile ${g.key}: ${attempt} concurrent-write conflicts in a row`);
+  return saveOptimistic(
+    `group profile ${g.key}`,
+    g,
+    (v) => saveProfile(deps.ddb, deps.tableName, deps.cluster, v.profile, v.version, ttl, 'group'),
+    async () => {
       const { groups } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [], [g.key]);
       const fresh = groups.get(g.key);
-      if (fresh?.profile.batches.includes(batchId)) return;
+      if (fresh?.profile.batches.includes(batchId)) return undefined;
       const members = facts.filter((f) => f.group === g.key);
       const next = fresh ? upgradeProfile(structuredClone(fresh.profile)) : emptyProfile(g.key, members[0]?.principal.type ?? 'User', members[0]?.timeMs ?? 0);
       for (const f of members) observeGroup(next, f);
       next.batches.push(batchId);
-      profile = pruneProfile(next, deps.detection);
-      version = fresh?.version ?? 0;
-    }
-  }
-}
-
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  });
-  await Promise.all(workers);
+      return { profile: pruneProfile(next, deps.detection), version: fresh?.version ?? 0 };
+    },
+  );
 }
