@@ -7,8 +7,6 @@
  * payloads it has absorbed (`batches`), which is what makes redelivery idempotent.
  */
 import {
-  BatchGetItemCommand,
-  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   PutItemCommand,
   UpdateItemCommand,
@@ -16,9 +14,9 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { KeyPrefix, TableKeys } from '../store/table';
-import { DownstreamError } from '../errors';
 import { decodeProfile, encodeProfile } from './codec';
 import { upgradeProfile, type PrincipalProfile } from './profile';
+import { batchGetAll } from '../clients/dynamo';
 
 export interface StoredProfile {
   profile: PrincipalProfile;
@@ -52,8 +50,6 @@ export class ProfileConflictError extends Error {
   }
 }
 
-const MAX_BATCH_GET = 100;
-
 /**
  * Loads the profiles of the given principals and peer groups, and the cluster meta, with as few
  * reads as possible (BatchGetItem, 100 keys a request).
@@ -70,17 +66,8 @@ export async function loadProfiles(
     ...principalKeys.map((k) => key(principalPk(cluster, k), PROFILE_SK)),
     ...groupKeys.map((k) => key(groupPk(cluster, k), PROFILE_SK)),
   ];
-  const items: Record<string, AttributeValue>[] = [];
-  for (let i = 0; i < wanted.length; i += MAX_BATCH_GET) {
-    let pending: Record<string, AttributeValue>[] | undefined = wanted.slice(i, i + MAX_BATCH_GET);
-    for (let attempt = 0; pending && pending.length > 0; attempt++) {
-      if (attempt > 8) throw new DownstreamError(`BatchGetItem left ${pending.length} keys unprocessed after ${attempt} attempts`);
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const out: BatchGetItemCommandOutput = await ddb.send(new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }));
-      items.push(...(out.Responses?.[tableName] ?? []));
-      pending = out.UnprocessedKeys?.[tableName]?.Keys;
-    }
-  }
+  // Nine rounds of retries for keys DynamoDB leaves unprocessed.
+  const items = await batchGetAll(ddb, tableName, wanted, { maxAttempts: 9, what: 'keys' });
   const profiles = new Map<string, StoredProfile>();
   const groups = new Map<string, StoredProfile>();
   const groupPrefix = `${KeyPrefix.group}#`;

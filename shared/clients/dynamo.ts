@@ -2,7 +2,16 @@
  * DynamoDB client construction, with a request counter so that summaries and the benchmark
  * can report reads and writes per event without guessing.
  */
-import { DynamoDBClient, CreateTableCommand, DescribeTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  type AttributeValue,
+  type BatchGetItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import { DownstreamError } from '../errors';
 import { createTableInput } from '../store/table';
 
 const READ_OPS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand', 'TransactGetItemsCommand']);
@@ -86,4 +95,32 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`table ${tableName} did not become ACTIVE`);
+}
+
+/** BatchGetItem accepts at most 100 keys per request. */
+export const MAX_BATCH_GET_KEYS = 100;
+
+/**
+ * Reads every key (strongly consistent), in requests of at most 100 keys, retrying the keys
+ * DynamoDB leaves unprocessed with backoff; after `maxAttempts` rounds throws DownstreamError
+ * naming what was left (`what`, e.g. "baseline(s)").
+ */
+export async function batchGetAll(
+  ddb: DynamoDBClient,
+  tableName: string,
+  keys: ReadonlyArray<Record<string, AttributeValue>>,
+  opts: { maxAttempts: number; what: string },
+): Promise<Array<Record<string, AttributeValue>>> {
+  const items: Array<Record<string, AttributeValue>> = [];
+  for (let i = 0; i < keys.length; i += MAX_BATCH_GET_KEYS) {
+    let pending: Array<Record<string, AttributeValue>> = keys.slice(i, i + MAX_BATCH_GET_KEYS);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= opts.maxAttempts) throw new DownstreamError(`BatchGetItem left ${pending.length} ${opts.what} unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+      const out: BatchGetItemCommandOutput = await ddb.send(new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }));
+      items.push(...(out.Responses?.[tableName] ?? []));
+      pending = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    }
+  }
+  return items;
 }

@@ -4,15 +4,13 @@
  * update one workload at once: the loser reloads and re-applies its batch).
  */
 import {
-  BatchGetItemCommand,
   ConditionalCheckFailedException,
   PutItemCommand,
-  type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DownstreamError } from '../errors';
 import { KeyPrefix } from '../store/table';
 import type { NetworkBaseline } from './baseline';
+import { batchGetAll } from '../clients/dynamo';
 
 export const NETPROFILE_SK = 'NETPROFILE';
 
@@ -35,25 +33,12 @@ export function workloadPk(cluster: string, workload: string): string {
 /** Loads baselines for the given workloads (BatchGetItem, retrying unprocessed keys). */
 export async function loadBaselines(deps: BaselineStoreDeps, workloads: readonly string[]): Promise<Map<string, StoredBaseline>> {
   const out = new Map<string, StoredBaseline>();
-  const unique = [...new Set(workloads)];
-  for (let i = 0; i < unique.length; i += 100) {
-    let keys: Array<Record<string, AttributeValue>> = unique
-      .slice(i, i + 100)
-      .map((w) => ({ pk: { S: workloadPk(deps.cluster, w) }, sk: { S: NETPROFILE_SK } }));
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt >= 8) throw new DownstreamError(`BatchGetItem left ${keys.length} baseline(s) unprocessed after ${attempt} attempts`);
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-      const res = await deps.client.send(
-        new BatchGetItemCommand({ RequestItems: { [deps.tableName]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of res.Responses?.[deps.tableName] ?? []) {
-        const body = item.body?.S;
-        if (!body) continue;
-        const baseline = JSON.parse(body) as NetworkBaseline;
-        out.set(baseline.workload, { baseline, version: Number(item.version?.N ?? 0) });
-      }
-      keys = (res.UnprocessedKeys?.[deps.tableName]?.Keys ?? []) as Array<Record<string, AttributeValue>>;
-    }
+  const keys = [...new Set(workloads)].map((w) => ({ pk: { S: workloadPk(deps.cluster, w) }, sk: { S: NETPROFILE_SK } }));
+  for (const item of await batchGetAll(deps.client, deps.tableName, keys, { maxAttempts: 8, what: 'baseline(s)' })) {
+    const body = item.body?.S;
+    if (!body) continue;
+    const baseline = JSON.parse(body) as NetworkBaseline;
+    out.set(baseline.workload, { baseline, version: Number(item.version?.N ?? 0) });
   }
   return out;
 }
