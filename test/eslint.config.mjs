@@ -1,6 +1,25 @@
 // Lint rules for the whole project (run from the project root: npm run lint).
 import tseslint from 'typescript-eslint';
 
+// Node modules that touch the machine: files, processes, sockets, the terminal. shared/ is the
+// domain plus its AWS and Kubernetes adapters, which reach the network through their SDKs only.
+const NODE_IO = ['fs', 'fs/promises', 'path', 'child_process', 'net', 'http', 'https', 'http2', 'dgram', 'readline', 'worker_threads', 'cluster', 'os', 'tty', 'inspector'];
+const nodeModules = (names) => names.flatMap((n) => [n, `node:${n}`]);
+
+// Where a layer may not reach, as import specifiers: the `#infra/...` aliases and the
+// relative paths that climb out of the layer (`../../infra/...`).
+const layers = (names) => [`^#(${names.join('|')})(/|$)`, `^(\\.\\./)+(${names.join('|')})(/|$)`];
+
+const restrictImports = ({ io = [], layersOut, message }) => [
+  'error',
+  {
+    paths: nodeModules(io).map((name) => ({ name, message: 'shared/ is the domain: file and process I/O belongs in infra/local (or a handler).' })),
+    patterns: [{ regex: layersOut.map((r) => `(${r})`).join('|'), message }],
+  },
+];
+
+const SHARED_IMPORTS = { io: NODE_IO, layersOut: layers(['infra', 'functions', 'test']), message: 'shared/ may not import infra/, functions/ or test/.' };
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommended,
@@ -9,5 +28,39 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  // Layer boundaries (README, "Where things are").
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrictImports(SHARED_IMPORTS),
+      'no-restricted-properties': [
+        'error',
+        ...['stdout', 'stderr', 'stdin', 'argv', 'exit', 'cwd', 'chdir'].map((property) => ({
+          object: 'process',
+          property,
+          message: 'shared/ is the domain: the terminal and the process belong to infra/local and the handlers.',
+        })),
+      ],
+    },
+  },
+  {
+    // Two adapters read a file the operator names, once: the Kubernetes adapter its kubeconfig,
+    // the detection configuration its IP lists (bundled with the function).
+    files: ['shared/k8s/kubeconfig.ts', 'shared/detect/ip-list.ts'],
+    rules: { 'no-restricted-imports': restrictImports({ ...SHARED_IMPORTS, io: NODE_IO.filter((m) => m !== 'fs') }) },
+  },
+  {
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrictImports({
+        layersOut: [...layers(['test']), '^#infra/local(/|$)', '^(\\.\\./)+infra/local(/|$)'],
+        message: 'functions/ run in Lambda: they may not import the local runtime (infra/local) or tests.',
+      }),
+    },
+  },
+  {
+    files: ['infra/**/*.ts'],
+    rules: { 'no-restricted-imports': restrictImports({ layersOut: layers(['test']), message: 'infra/ ships; it may not import test/.' }) },
   },
 );

@@ -2,7 +2,7 @@
  * Lambda entry for EKS audit logs, delivered either by a CloudWatch Logs subscription filter
  * (`{awslogs:{data}}`, asynchronous) or, in high-volume mode, through Kinesis Data Streams
  * (each record's data is the same base64 gzip payload). Thin: configuration and clients at
- * cold start, then shared/ingest/audit.ts does the work.
+ * cold start, then shared/detect/ingest.ts does the work.
  *
  * Bad records are counted and logged, never thrown. A DynamoDB or EventBridge failure throws
  * (CloudWatch Logs path: the asynchronous invocation is retried, then lands on the on-failure
@@ -16,8 +16,8 @@ import { createDynamoClient } from '#shared/clients/dynamo';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { FunctionConfig } from '#shared/config';
 import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
-import { ingestAuditEvent, type AuditIngestDeps, type AuditIngestReport } from '#shared/ingest/audit';
-import { mergeReports } from '#shared/ingest/report';
+import { ingestAuditEvent, type AuditIngestDeps, type AuditIngestReport } from '#shared/detect/ingest';
+import { mergeReports } from '#shared/detect/ingest-report';
 import { createObservability, logAnomalies, withObservability, type Observability } from '#shared/observability/invocation';
 import { MetricName } from '#shared/observability/metrics';
 import { countMetric } from '#shared/observability/powertools';

@@ -14,7 +14,7 @@ import { takeInventorySnapshot, type SnapshotResult } from '#shared/inventory/sn
 import type { SnapshotStoreDeps } from '#shared/inventory/snapshot-store';
 import { createClusterClient } from '#shared/k8s/client';
 import { EksKubeConfigSource } from '#shared/k8s/eks';
-import type { InventorySource } from '#shared/k8s/inventory';
+import type { InventorySource } from '#shared/inventory/from-cluster';
 import { createObservability, type Observability } from '#shared/observability/invocation';
 import { MetricName } from '#shared/observability/metrics';
 import { countMetric } from '#shared/observability/powertools';

@@ -10,7 +10,7 @@
  * events that targets publish while handling (an enforce target's Enforcement Actions).
  */
 import { ConfigError, errorMessage } from '#shared/errors';
-import { matchesPattern, validatePattern } from '#shared/events/pattern';
+import { matchesPattern, validatePattern } from './event-pattern';
 import type { RuleDefinition } from '#shared/events/rules';
 import type { EventBridgeEvent } from '#shared/events/schema';
 

@@ -5,11 +5,11 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { BoundwatchConfig } from '#shared/config';
 import { DetailType, SEVERITIES, type EnforcementMode } from '#shared/events/schema';
-import type { AuditIngestReport } from '#shared/ingest/audit';
-import { mergeReports } from '#shared/ingest/report';
+import type { AuditIngestReport } from '#shared/detect/ingest';
+import { mergeReports } from '#shared/detect/ingest-report';
 import { emptyFlowReport, mergeFlowReports, type FlowIngestReport } from '#shared/flows/ingest';
 import { flowPayloadsFromLines } from '#shared/flows/replay';
-import { readInventoryFile } from '#shared/netpol/inputs';
+import { readInventoryFile } from './input/netpol';
 import { auditPayloadsFromFile } from './input/audit-input';
 import { expandPaths, fileSize, readLines } from './input/files';
 import type { Outputs, Summary } from './outputs';

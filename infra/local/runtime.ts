@@ -30,7 +30,7 @@ import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
 import { kubeConfigFileSource } from '#shared/k8s/kubeconfig';
 import type { Observability } from '#shared/observability/invocation';
 import { createMetrics } from '#shared/observability/powertools';
-import type { AuditIngestReport } from '#shared/ingest/audit';
+import type { AuditIngestReport } from '#shared/detect/ingest';
 import type { FlowIngestReport } from '#shared/flows/ingest';
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import { putInventorySnapshot } from '#shared/inventory/snapshot-store';

@@ -21,7 +21,7 @@ import {
   see,
   upgradeProfile,
   type PrincipalProfile,
-} from '../baseline/profile';
+} from './baseline';
 import { DAY_MS, MINUTE_MS, detectorEnabled, type DetectionConfig } from './config';
 import { ALL_DETECTORS } from './registry';
 import { isSecretRead, isSecretDenied } from './detectors/rates';

@@ -4,7 +4,7 @@
  * peer group's, for a new principal judged against its peers).
  */
 import type { Behavior } from '../audit/behavior';
-import { hourOfWeek, type PrincipalProfile, type RateMetric } from '../baseline/profile';
+import { hourOfWeek, type PrincipalProfile, type RateMetric } from './baseline';
 import { DAY_MS } from './config';
 import type { AuditFacts, JudgeState } from './types';
 

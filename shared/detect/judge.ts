@@ -5,7 +5,7 @@
  * this established", never "was this seen once", so bursts do not become normal at once.
  */
 import ipaddr from 'ipaddr.js';
-import { established, type PrincipalProfile, type SeenStats } from '../baseline/profile';
+import { established, type PrincipalProfile, type SeenStats } from './baseline';
 import type { AuditFacts, Baseline, JudgeState } from './types';
 
 type StatsMap = 'behaviors' | 'namespaces' | 'sourceNets' | 'userAgents' | 'patterns' | 'authz';

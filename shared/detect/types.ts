@@ -9,7 +9,7 @@ import type { AuditEvent } from '../audit/event';
 import type { Behavior } from '../audit/behavior';
 import type { Principal, RequestFeatures } from '../audit/principal';
 import type { SourceNetwork } from '../audit/network';
-import type { PrincipalProfile } from '../baseline/profile';
+import type { PrincipalProfile } from './baseline';
 import type { DetectionConfig, DetectorId } from './config';
 import type { DetectionIntel } from './ip-list';
 

@@ -25,7 +25,7 @@ import { SCHEMA_VERSION, type BehaviorAnomaly, type EnforcementAction, type Enfo
 import type { ClusterInventory } from '../inventory/cluster';
 import { workloadKey } from '../inventory/workload';
 import type { ClusterClient } from '../k8s/client';
-import { inventoryFromCluster, podOwner } from '../k8s/inventory';
+import { inventoryFromCluster, podOwner } from '../inventory/from-cluster';
 import type { NetworkPolicy } from '../netpol/types';
 import { parseNetworkPolicy } from '../netpol/validate';
 import { AwsCallError, type AccessPolicyPort, type IamPort, type RevertScheduler } from './aws';

@@ -14,7 +14,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { stableId } from '../events/ids';
 import type { BehaviorAnomaly } from '../events/schema';
-import { podOwner } from '../k8s/inventory';
+import { podOwner } from '../inventory/from-cluster';
 import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ActionIntent, type ActionPlan, type NetworkPolicyManifest } from './types';
 
 export type { NetworkPolicyManifest } from './types';

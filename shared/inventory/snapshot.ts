@@ -4,8 +4,8 @@
  * was at their time (shared/inventory/resolve.ts). A failed read or write throws: the
  * schedule's retry (or the next run) takes another snapshot, and storing one twice is harmless.
  */
-import type { InventorySource } from '../k8s/inventory';
-import { inventoryFromCluster } from '../k8s/inventory';
+import type { InventorySource } from './from-cluster';
+import { inventoryFromCluster } from './from-cluster';
 import { putInventorySnapshot, type SnapshotStoreDeps } from './snapshot-store';
 
 export interface SnapshotResult {

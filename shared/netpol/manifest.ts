@@ -2,13 +2,11 @@
  * Reading Kubernetes manifests the way a user writes them: a file or a folder (*.yaml, *.yml,
  * *.json, recursively, in sorted order), multi-document YAML, JSON (one object, an array, or
  * JSON lines) and `List` objects (`kind: List`, `NetworkPolicyList`). A document that cannot
- * be parsed becomes one entry with an `error`; the others are still returned. Only a path that
- * cannot be read at all is an InputError.
+ * be parsed becomes one entry with an `error`; the others are still returned. Reading the files
+ * is the command line's part (infra/local/input/netpol.ts); this module only parses text.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
 import YAML from 'yaml';
-import { InputError, errorMessage } from '#shared/errors';
+import { errorMessage } from '#shared/errors';
 
 export interface DocumentSource {
   file: string;
@@ -28,7 +26,15 @@ export interface ManifestDocument {
   error?: string;
 }
 
-const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+/** The file extensions read as manifests when a folder is given. */
+export const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+/** The extension of a file name, lower-cased, as node:path's extname gives it (`''` for `.json`). */
+export function manifestExtension(file: string): string {
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot).toLowerCase() : '';
+}
 
 /** `file`, `file#2` or `file#2.items[0]`: how reports name a document. */
 export function sourceLabel(src: DocumentSource): string {
@@ -126,7 +132,7 @@ function parseYaml(text: string, file: string): ManifestDocument[] {
 /** Parses the text of one file into documents; never throws. */
 export function parseManifestText(text: string, file: string): ManifestDocument[] {
   const trimmed = text.replace(/^\uFEFF/, '');
-  if (extname(file).toLowerCase() === '.json') return parseJson(trimmed, file);
+  if (manifestExtension(file) === '.json') return parseJson(trimmed, file);
   // YAML reads a single JSON object too, but not JSON lines: try JSON first when it looks like
   // JSON, and fall back to YAML (flow-style YAML also starts with `{`).
   if (/^\s*[[{]/.test(trimmed)) {
@@ -134,59 +140,6 @@ export function parseManifestText(text: string, file: string): ManifestDocument[
     if (!json.some((d) => d.error)) return json;
   }
   return parseYaml(trimmed, file);
-}
-
-async function walk(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const out: string[] = [];
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await walk(full)));
-    else if (entry.isFile() && MANIFEST_EXTENSIONS.has(extname(entry.name).toLowerCase())) out.push(full);
-  }
-  return out;
-}
-
-function readProblem(path: string, err: unknown): InputError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const what =
-    code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : errorMessage(err);
-  return new InputError(`${path}: ${what}`, { cause: err });
-}
-
-/** The manifest files under a path: the file itself, or the folder's files, sorted. */
-export async function manifestFiles(path: string): Promise<string[]> {
-  let info;
-  try {
-    info = await stat(path);
-  } catch (err) {
-    throw readProblem(path, err);
-  }
-  if (!info.isDirectory()) return [path];
-  let files: string[];
-  try {
-    files = await walk(path);
-  } catch (err) {
-    throw readProblem(path, err);
-  }
-  if (files.length === 0) throw new InputError(`${path}: no *.yaml, *.yml or *.json files in this folder`);
-  return files.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-/** Reads every document under a path. Unreadable paths throw InputError; bad documents do not. */
-export async function loadManifests(path: string): Promise<ManifestDocument[]> {
-  const out: ManifestDocument[] = [];
-  for (const file of await manifestFiles(path)) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      throw readProblem(file, err);
-    }
-    out.push(...parseManifestText(text, file));
-  }
-  return out;
 }
 
 /** `kind/ns/name` of an object, with `?` for what is missing. */

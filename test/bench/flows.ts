@@ -17,7 +17,7 @@ import { emptyFlowReport, ingestFlowPayload, mergeFlowReports, type FlowIngestDe
 import { flowPayloadsFromLines } from '#shared/flows/replay';
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import { putInventorySnapshot, StoredInventory } from '#shared/inventory/snapshot-store';
-import { shopScenario, toVpcV2 } from '#shared/scenario/shop-flows';
+import { shopScenario, toVpcV2 } from '#infra/local/scenario/shop-flows';
 import { gunzipSync } from 'node:zlib';
 import { LocalBus } from '#infra/local/bus';
 import { startLocalEventBridge } from '#infra/local/eventbridge-server';
@@ -26,7 +26,7 @@ import type { BenchSection } from './types';
 import { normalizeInventory, type ClusterInventory as Inventory } from '#shared/inventory/cluster';
 import { advise } from '#shared/netpol/advise';
 import { observeFlows } from '#shared/netpol/advise/observe';
-import { seededRandom } from '#shared/scenario/random';
+import { seededRandom } from '#infra/local/scenario/random';
 
 const TARGET_RECORDS = Number(process.env.BENCH_FLOW_RECORDS ?? 1_000_000);
 const RECORDS_PER_PAYLOAD = 10_000;

@@ -11,7 +11,7 @@ import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster'
 import { createEvaluator } from '#shared/netpol/evaluate';
 import type { NetworkPolicy } from '#shared/netpol/types';
 import { parseNetworkPolicy } from '#shared/netpol/validate';
-import { seededRandom } from '#shared/scenario/random';
+import { seededRandom } from '#infra/local/scenario/random';
 import type { BenchSection } from './types';
 
 export interface SyntheticOptions {

@@ -8,8 +8,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scenario } from '#infra/local/scenario/scenario';
-import { ALL_TECHNIQUES, STRATUS_TECHNIQUES } from '#infra/local/scenario/techniques';
+import { scenario } from '#test/eval/scenario/scenario';
+import { ALL_TECHNIQUES, STRATUS_TECHNIQUES } from '#test/eval/scenario/techniques';
 import { evaluate, type EvalResult } from '#test/eval/evaluate';
 import { report } from '#test/eval/run';
 import { runCli } from '#test/support/cli';

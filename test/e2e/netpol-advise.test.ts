@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { normalizeInventory } from '#shared/inventory/cluster';
 import { createEvaluator } from '#shared/netpol/evaluate';
-import { loadPolicies } from '#shared/netpol/inputs';
+import { loadPolicies } from '#infra/local/input/netpol';
 import { writeShopFiles, type ShopFiles } from '#test/support/shop-app';
 
 import { main } from '#infra/local/cli';

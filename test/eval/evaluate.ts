@@ -1,18 +1,18 @@
 /**
- * The evaluation: the scenario (infra/local/scenario) through the real detection code — the
+ * The evaluation: the scenario (test/eval/scenario) through the real detection code — the
  * same pure core ingestion runs per payload (detectPayload), with profiles kept in memory
  * instead of DynamoDB — then every anomaly attributed: to the technique whose requests are in
  * its evidence, to a look-new-but-benign event, or to nothing (a false alarm).
  */
 import type { ParsedAuditEvent } from '#shared/audit/event';
-import type { StoredProfile } from '#shared/baseline/store';
+import type { StoredProfile } from '#shared/detect/baseline-store';
 import { DAY_MS, DetectionConfig } from '#shared/detect/config';
 import { compileIntel } from '#shared/detect/ip-list';
-import { analysedStage, detectPayload, groupByPrincipal } from '#shared/ingest/audit';
+import { analysedStage, detectPayload, groupByPrincipal } from '#shared/detect/ingest';
 import { severityRank, type BehaviorAnomaly, type Severity } from '#shared/events/schema';
 import { stableId } from '#shared/events/ids';
-import { scenario, type ScenarioOptions } from '#infra/local/scenario/scenario';
-import { TOR_EXITS, type Technique } from '#infra/local/scenario/techniques';
+import { scenario, type ScenarioOptions } from '#test/eval/scenario/scenario';
+import { TOR_EXITS, type Technique } from '#test/eval/scenario/techniques';
 
 export interface EvalOptions extends ScenarioOptions {
   /** Length of one CloudWatch payload (events of this span are ingested together). */

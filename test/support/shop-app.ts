@@ -1,11 +1,11 @@
 /**
- * The shop app (shared/scenario/shop-flows.ts) written out as command-line input: a cluster
+ * The shop app (infra/local/scenario/shop-flows.ts) written out as command-line input: a cluster
  * inventory and its flows in every supported format.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { shopScenario, toJsonLines, toVpcCustom, toVpcV2, type ShopOptions, type ShopScenario } from '#shared/scenario/shop-flows';
+import { shopScenario, toJsonLines, toVpcCustom, toVpcV2, type ShopOptions, type ShopScenario } from '#infra/local/scenario/shop-flows';
 
 export interface ShopFiles {
   dir: string;

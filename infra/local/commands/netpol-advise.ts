@@ -15,7 +15,7 @@ import { parseNetworkConfig, type NetworkConfig } from '#shared/flows/config';
 import { vpcFlowFormat } from '#shared/flows/parse';
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import { observeFlows, type Observed } from '#shared/netpol/advise/observe';
-import { readInventoryFile } from '#shared/netpol/inputs';
+import { readInventoryFile } from '../input/netpol';
 import { expandPaths, readLines } from '../input/files';
 import { advise } from '#shared/netpol/advise';
 import { adviceJson, adviceReport } from '#shared/netpol/advise/report';

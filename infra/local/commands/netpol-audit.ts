@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { CheckFailedError } from '#shared/errors';
 import { auditFlows } from '#shared/netpol/audit-flows';
 import { auditReport } from '#shared/netpol/advise/report';
-import { loadPolicies } from '#shared/netpol/inputs';
+import { loadPolicies } from '../input/netpol';
 import { addFlowInputOptions, progress, readFlowInput, type FlowInputOptions } from './netpol-advise';
 
 interface AuditCommandOptions extends FlowInputOptions {

@@ -1,8 +1,7 @@
 import { Command, Option } from 'commander';
 import { CheckFailedError, InputError } from '#shared/errors';
 import { createEvaluator } from '#shared/netpol/evaluate';
-import { loadPolicies, readInventoryFile, readJsonFile } from '#shared/netpol/inputs';
-import { loadManifests } from '#shared/netpol/manifest';
+import { loadManifests, loadPolicies, readInventoryFile, readJsonFile } from '../input/netpol';
 import { type FieldValidation, formatReport, summarize, validateDocuments } from '#shared/netpol/report';
 import { answerProbes } from '#shared/netpol/simulate';
 import { registerAdvise } from './netpol-advise';

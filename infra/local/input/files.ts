@@ -10,6 +10,17 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { InputError } from '#shared/errors';
 
+/**
+ * The files under a folder, recursively, in sorted order, leaving out hidden files and
+ * everything under hidden folders (`.git`). The one folder walk of the command line.
+ */
+export function folderFiles(dir: string, keep: (file: string) => boolean = () => true): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((f) => join(dir, f))
+    .filter((f) => !/(^|\/)\./.test(f.slice(dir.length)) && statSync(f).isFile() && keep(f))
+    .sort();
+}
+
 export function expandPaths(paths: string[], what: string): string[] {
   const files: string[] = [];
   for (const p of paths) {
@@ -20,10 +31,7 @@ export function expandPaths(paths: string[], what: string): string[] {
       throw new InputError(`${p}: cannot read ${what}: no such file or folder`);
     }
     if (st.isDirectory()) {
-      const inner = readdirSync(p, { recursive: true, encoding: 'utf8' })
-        .map((f) => join(p, f))
-        .filter((f) => statSync(f).isFile() && !/(^|\/)\./.test(f.slice(p.length)))
-        .sort();
+      const inner = folderFiles(p);
       if (inner.length === 0) throw new InputError(`${p}: folder holds no ${what} files`);
       files.push(...inner);
     } else if (st.isFile()) files.push(p);

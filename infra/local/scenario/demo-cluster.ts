@@ -9,7 +9,7 @@
  * evaluation scenario is scenario.ts.)
  */
 import type { AuditEvent } from '#shared/audit/event';
-import { pick, seededRandom, uuidFrom } from '#shared/scenario/random';
+import { pick, seededRandom, uuidFrom } from './random';
 
 export const DEMO_CLUSTER = 'demo-eks';
 const ACCOUNT = '111122223333';

@@ -6,7 +6,7 @@
  * describe one cluster.
  */
 import type { ClusterInventory } from '#shared/inventory/cluster';
-import { shopScenario, toVpcV2 } from '#shared/scenario/shop-flows';
+import { shopScenario, toVpcV2 } from './shop-flows';
 import { BENIGN_DAYS, CHECKOUT_POD, DEMO_START } from './demo-cluster';
 
 const FLOW_DAYS = 3;

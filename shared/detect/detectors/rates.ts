@@ -6,7 +6,7 @@
  * next one normal. Without any baseline, the floor alone applies, doubled.
  */
 import { forbidden } from '../../audit/behavior';
-import { usualPeak, type RateMetric } from '../../baseline/profile';
+import { usualPeak, type RateMetric } from '../baseline';
 import type { DetectionConfig } from '../config';
 import { explain } from '../explain';
 import { fromPublicNetwork } from '../judge';

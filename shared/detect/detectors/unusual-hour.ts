@@ -2,7 +2,7 @@
  * A person active at an hour of the week they never are (for example, on a weekend night).
  * Context only (LOW): on-call work happens at odd hours; it strengthens other findings.
  */
-import { hourOfWeek } from '../../baseline/profile';
+import { hourOfWeek } from '../baseline';
 import { explain } from '../explain';
 import { NONE, type AuditDetector } from '../types';
 

@@ -4,7 +4,7 @@
  * recorded, announced and scheduled for revert, and the revert restores exactly what changed.
  */
 import { EnforcementAction } from '#shared/events/schema';
-import { inventoryFromCluster } from '#shared/k8s/inventory';
+import { inventoryFromCluster } from '#shared/inventory/from-cluster';
 import { readClusterFacts } from '#shared/enforce/engine';
 import { reachability } from '#shared/enforce/verify';
 import { ANNOTATIONS, LABELS } from '#shared/enforce/types';

@@ -12,7 +12,7 @@ import { ingestFlowPayload, mergeFlowReports, emptyFlowReport, type FlowIngestDe
 import { readEdgesFrom } from '#shared/flows/graph-store';
 import { flowPayloadsFromLines } from '#shared/flows/replay';
 import { putInventorySnapshot, StoredInventory } from '#shared/inventory/snapshot-store';
-import { SHOP_CUSTOM_FIELDS, shopScenario, toVpcCustom, toVpcV2 } from '#shared/scenario/shop-flows';
+import { SHOP_CUSTOM_FIELDS, shopScenario, toVpcCustom, toVpcV2 } from '#infra/local/scenario/shop-flows';
 import { LocalBus } from '#infra/local/bus';
 import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/eventbridge-server';
 import { makeHandler, depsFromEnv } from '#functions/ingest-flows/handler';

@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { makeHandler } from '#functions/inventory/handler';
 import { StoredInventory } from '#shared/inventory/snapshot-store';
 import { createMetrics } from '#shared/observability/powertools';
-import { shopScenario } from '#shared/scenario/shop-flows';
+import { shopScenario } from '#infra/local/scenario/shop-flows';
 import { startKubeFixture, type KubeFixture } from '#test/support/kube-apiserver';
 import { dynamoBackends, freshTable } from '#test/support/dynamo';
 

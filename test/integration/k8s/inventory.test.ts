@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster';
 import { createClusterClient } from '#shared/k8s/client';
-import { inventoryFromCluster } from '#shared/k8s/inventory';
+import { inventoryFromCluster } from '#shared/inventory/from-cluster';
 import { loadKubeConfig } from '#shared/k8s/kubeconfig';
 import { startKubeFixture } from '#test/support/kube-apiserver';
 import { runStandalone } from '#test/support/kube-apiserver/main';

@@ -5,7 +5,7 @@
  */
 import { ClusterAuthError } from '#shared/errors';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
-import { inventoryFromCluster } from '#shared/k8s/inventory';
+import { inventoryFromCluster } from '#shared/inventory/from-cluster';
 import { kubeConfigFromParts } from '#shared/k8s/kubeconfig';
 import { ENFORCER_GROUP, ENFORCER_RULES, INVENTORY_GROUP, INVENTORY_RULES } from '#shared/k8s/rbac';
 import { startKubeFixture, type KubeFixture } from '#test/support/kube-apiserver';

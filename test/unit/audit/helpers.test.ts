@@ -1,5 +1,5 @@
 import { isHumanLike, isSystemActor, isSystemPrincipal } from '#shared/audit/actor';
-import { parseAuditLenient } from '#shared/audit/lenient';
+import { parseAuditLenient } from '#test/support/lenient-audit';
 import { clientIp, netIsInternal } from '#shared/audit/network';
 import { ownerOfPod, workloadGroupKey } from '#shared/audit/pod-owner';
 import { RejectReason } from '#shared/audit/cloudwatch';

@@ -6,7 +6,7 @@ import {
   modelCostPerMillionAuditEvents,
   US_EAST_1_PRICES,
   type CostInputs,
-} from '#shared/cost/model';
+} from '#test/bench/cost-model';
 
 const base: CostInputs = {
   lambdaMsPerEvent: 0.1,

@@ -3,7 +3,7 @@
  * baseline, and a judge that runs chosen detectors on one request.
  */
 import { parseAuditObject, type AuditEvent } from '#shared/audit/event';
-import { emptyProfile, type PrincipalProfile, type SeenStats } from '#shared/baseline/profile';
+import { emptyProfile, type PrincipalProfile, type SeenStats } from '#shared/detect/baseline';
 import { DAY_MS, DEFAULT_DETECTION, type DetectionConfig } from '#shared/detect/config';
 import { factsOf, runPrincipal, type DetectedFinding } from '#shared/detect/engine';
 import type { AuditDetector, AuditFacts, DetectionContext } from '#shared/detect/types';

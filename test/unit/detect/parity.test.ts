@@ -1,21 +1,21 @@
 /**
- * Parity with published rules (shared/detect/parity-map.ts) over the labeled corpus
+ * Parity with published rules (test/unit/detect/parity-map.ts) over the labeled corpus
  * (test/fixtures/labeled-audit-events.jsonl, Apache-2.0, see its NOTICE). Positives must raise
  * the mapped finding, negatives must not; threshold rules are checked per event; Falco rows
  * hold under their `rules_overrides`, translated into detection configuration here.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAuditLenient } from '#shared/audit/lenient';
+import { parseAuditLenient } from '#test/support/lenient-audit';
 import { RejectReason } from '#shared/audit/cloudwatch';
 import { activityOf } from '#shared/detect/activity';
 import { DAY_MS, DEFAULT_TRUSTED_IMAGES, DetectionConfig } from '#shared/detect/config';
 import { factsOf, runPrincipal } from '#shared/detect/engine';
 import { compileIntel } from '#shared/detect/ip-list';
-import { CORPUS_PARITY, FALCO_DEFAULT_ALLOWED_NAMESPACES, FALCO_DEFAULT_ALLOWED_USERS, findingMatches, type ParityEntry } from '#shared/detect/parity-map';
+import { CORPUS_PARITY, FALCO_DEFAULT_ALLOWED_NAMESPACES, FALCO_DEFAULT_ALLOWED_USERS, findingMatches, type ParityEntry } from '#test/unit/detect/parity-map';
 import { BASELINE_DETECTORS, SIGNATURE_DETECTORS } from '#shared/detect/registry';
 import { isDeniedFromPublic, isSecretDenied, isSecretRead } from '#shared/detect/detectors/rates';
-import { emptyProfile, type PrincipalProfile } from '#shared/baseline/profile';
+import { emptyProfile, type PrincipalProfile } from '#shared/detect/baseline';
 import type { AuditFacts, DetectionContext } from '#shared/detect/types';
 
 interface Row {

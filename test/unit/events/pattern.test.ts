@@ -4,7 +4,7 @@
  * content filtering) and the aws/event-ruler README where the guide is silent; each operator
  * has events that must match and events that must not.
  */
-import { matchesPattern, validatePattern, type EventPattern } from '#shared/events/pattern';
+import { matchesPattern, validatePattern, type EventPattern } from '#infra/local/event-pattern';
 import { boundwatchRules, RuleTarget, type RuleDefinition } from '#shared/events/rules';
 import { SEVERITIES, OUTCOMES, type Severity } from '#shared/events/schema';
 import { anomalyEvent, enforcementEvent } from './sample-events';

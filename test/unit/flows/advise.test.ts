@@ -12,7 +12,7 @@ import { buildAdvice, compressPorts, policyName } from '#shared/netpol/advise/po
 import { auditFlows } from '#shared/netpol/audit-flows';
 import { createEvaluator } from '#shared/netpol/evaluate';
 import { validateNetworkPolicy } from '#shared/netpol/validate';
-import { shopScenario, toJsonLines, toVpcCustom, toVpcV2 } from '#shared/scenario/shop-flows';
+import { shopScenario, toJsonLines, toVpcCustom, toVpcV2 } from '#infra/local/scenario/shop-flows';
 
 const scenario = shopScenario({ days: 2 });
 const inventory = normalizeInventory(scenario.inventory);

@@ -5,7 +5,7 @@
 import { DEFAULT_NETWORK_CONFIG } from '#shared/flows/config';
 import { emptyFlowReport, graphFromRecords, parseBatchLines } from '#shared/flows/ingest';
 import { InventoryTimeline } from '#shared/inventory/resolve';
-import { shopScenario, toJsonLines, toVpcCustom, toVpcV2, type ShopScenario } from '#shared/scenario/shop-flows';
+import { shopScenario, toJsonLines, toVpcCustom, toVpcV2, type ShopScenario } from '#infra/local/scenario/shop-flows';
 
 const key = (e: { src: string; dst: string; port: number; protocol: string }) => `${e.src}>${e.dst}#${e.port}#${e.protocol}`;
 

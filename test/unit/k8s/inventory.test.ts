@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { podOwner, toInventoryNode, toInventoryPod, toInventoryService } from '#shared/k8s/inventory';
+import { podOwner, toInventoryNode, toInventoryPod, toInventoryService } from '#shared/inventory/from-cluster';
 
 const pod = (over: Partial<V1Pod> = {}): V1Pod => ({
   metadata: { name: 'checkout-6d9f8b7c5d-abcde', namespace: 'shop', labels: { app: 'checkout', 'pod-template-hash': '6d9f8b7c5d' } },

@@ -6,8 +6,8 @@ import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '#shared/errors';
-import { loadPolicies } from '#shared/netpol/inputs';
-import { classifyDocument, loadManifests, manifestFiles, objectLabel, parseManifestText, sourceLabel } from '#shared/netpol/manifest';
+import { loadManifests, loadPolicies, manifestFiles } from '#infra/local/input/netpol';
+import { classifyDocument, objectLabel, parseManifestText, sourceLabel } from '#shared/netpol/manifest';
 
 const FIXTURES = 'test/fixtures/netpol';
 const names = (docs: ReturnType<typeof parseManifestText>) => docs.map((d) => (d.error ? `error: ${d.error}` : objectLabel(d.object)));

@@ -5,7 +5,7 @@
  * new namespace for a team, a weekend hotfix, and the second run of a weekly CronJob. Each one
  * is scheduled in the judged days and labelled `lookalike:<name>`.
  */
-import { pick } from '#shared/scenario/random';
+import { pick } from '#infra/local/scenario/random';
 import { saUser, workloadBody, type Actor } from './audit-builder';
 import {
   DAY,

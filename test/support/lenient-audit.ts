@@ -5,8 +5,8 @@
  * Production ingestion never uses this: it keeps strict validation and counts rejections.
  */
 import { createHash } from 'node:crypto';
-import { RejectReason, type Rejected } from './cloudwatch';
-import { parseAuditObject, type ParsedAuditEvent } from './event';
+import { RejectReason, type Rejected } from '#shared/audit/cloudwatch';
+import { parseAuditObject, type ParsedAuditEvent } from '#shared/audit/event';
 
 /** Time used when a fixture carries no timestamp at all. */
 export const LENIENT_DEFAULT_TIME = '2024-01-01T00:00:00Z';

@@ -3,12 +3,22 @@
  * the `--policies` path. Unreadable input is an InputError naming the file; a bad policy
  * document is a per-document problem and the others still load.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster';
 import { InputError, errorMessage } from '#shared/errors';
-import { classifyDocument, type DocumentSource, loadManifests, objectLabel, sourceLabel } from './manifest';
-import type { NetworkPolicy } from './types';
-import { validateNetworkPolicy } from './validate';
+import {
+  classifyDocument,
+  type DocumentSource,
+  MANIFEST_EXTENSIONS,
+  manifestExtension,
+  type ManifestDocument,
+  objectLabel,
+  parseManifestText,
+  sourceLabel,
+} from '#shared/netpol/manifest';
+import { folderFiles } from './files';
+import type { NetworkPolicy } from '#shared/netpol/types';
+import { validateNetworkPolicy } from '#shared/netpol/validate';
 
 async function readText(file: string): Promise<string> {
   try {
@@ -18,6 +28,47 @@ async function readText(file: string): Promise<string> {
     const what = code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory, expected a file' : errorMessage(err);
     throw new InputError(`${file}: ${what}`, { cause: err });
   }
+}
+
+function readProblem(path: string, err: unknown): InputError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const what =
+    code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : errorMessage(err);
+  return new InputError(`${path}: ${what}`, { cause: err });
+}
+
+/** The manifest files under a path: the file itself, or the folder's *.yaml, *.yml and *.json files, sorted. */
+export async function manifestFiles(path: string): Promise<string[]> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    throw readProblem(path, err);
+  }
+  if (!info.isDirectory()) return [path];
+  let files: string[];
+  try {
+    files = folderFiles(path, (f) => MANIFEST_EXTENSIONS.has(manifestExtension(f)));
+  } catch (err) {
+    throw readProblem(path, err);
+  }
+  if (files.length === 0) throw new InputError(`${path}: no *.yaml, *.yml or *.json files in this folder`);
+  return files;
+}
+
+/** Reads every document under a path. Unreadable paths throw InputError; bad documents do not. */
+export async function loadManifests(path: string): Promise<ManifestDocument[]> {
+  const out: ManifestDocument[] = [];
+  for (const file of await manifestFiles(path)) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw readProblem(file, err);
+    }
+    out.push(...parseManifestText(text, file));
+  }
+  return out;
 }
 
 /** Reads a JSON file; the error names the file and the position. */

@@ -3,7 +3,7 @@
  * look-new-but-benign events (lookalikes.ts) and the attack techniques (techniques.ts) woven in.
  * It streams hour by hour, in time order, so that millions of events never sit in memory.
  */
-import { pick } from '#shared/scenario/random';
+import { pick } from '#infra/local/scenario/random';
 import { saUser, type Actor } from './audit-builder';
 import { resetAuditIds, workloadBody } from './audit-builder';
 import {

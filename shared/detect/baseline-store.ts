@@ -14,8 +14,8 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { KeyPrefix, TableKeys } from '../store/table';
-import { decodeProfile, encodeProfile } from './codec';
-import { upgradeProfile, type PrincipalProfile } from './profile';
+import { decodeProfile, encodeProfile } from './baseline-codec';
+import { upgradeProfile, type PrincipalProfile } from './baseline';
 import { batchGetAll } from '../clients/dynamo';
 
 export interface StoredProfile {

@@ -21,9 +21,9 @@
  * logs do) and as JSON lines (request and reply lines). The canonical network anomaly is
  * optional: `recommendation` suddenly sending gigabytes to `admin-api`, which it never used.
  */
-import type { ClusterInventory, InventoryPod } from '../inventory/cluster';
-import type { InventorySnapshot } from '../inventory/resolve';
-import { workloadKey, workloadOf } from '../inventory/workload';
+import type { ClusterInventory, InventoryPod } from '#shared/inventory/cluster';
+import type { InventorySnapshot } from '#shared/inventory/resolve';
+import { workloadKey, workloadOf } from '#shared/inventory/workload';
 import { seededRandom } from './random';
 
 export interface ShopOptions {

@@ -1,4 +1,4 @@
-import { emptyProfile, emptyRates, established, foldWindow, hourOfWeek, pruneProfile, see, usualPeak, type SeenStats } from '#shared/baseline/profile';
+import { emptyProfile, emptyRates, established, foldWindow, hourOfWeek, pruneProfile, see, usualPeak, type SeenStats } from '#shared/detect/baseline';
 import { DAY_MS, DEFAULT_DETECTION, HOUR_MS } from '#shared/detect/config';
 
 const T0 = Date.parse('2024-03-11T00:00:00Z'); // a Monday

@@ -14,7 +14,7 @@
  * the measured false-alarm rate per million events pessimistic, not flattering.
  */
 import type { AuditEvent } from '#shared/audit/event';
-import { pick, seededRandom } from '#shared/scenario/random';
+import { pick, seededRandom } from '#infra/local/scenario/random';
 import { ACCOUNT, nodeUser, nonResource, podBody, req, roleUser, saUser, systemUser, workloadBody, type Actor, type PodSpecInput, type RequestSpec } from './audit-builder';
 
 export const HOUR = 3_600_000;

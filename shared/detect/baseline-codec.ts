@@ -3,7 +3,7 @@
  * `[first, last, count, days]`, which roughly halves item size (DynamoDB bills writes per KB).
  * Documents of the first format (plain objects) still load.
  */
-import type { PrincipalProfile, SeenStats } from './profile';
+import type { PrincipalProfile, SeenStats } from './baseline';
 
 const STATS_MAPS = ['behaviors', 'namespaces', 'sourceNets', 'userAgents', 'patterns', 'authz'] as const;
 type Packed = [number, number, number, number];

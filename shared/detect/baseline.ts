@@ -7,7 +7,7 @@
  * logs learn exactly as live ingestion would.
  */
 import type { PrincipalType } from '../events/schema';
-import { DAY_MS, HOUR_MS, type DetectionConfig } from '../detect/config';
+import { DAY_MS, HOUR_MS, type DetectionConfig } from './config';
 
 export interface SeenStats {
   first: number;

@@ -5,7 +5,7 @@
  * labels its events `attack:<id>`. Techniques do what the attack needs, not what a detector
  * looks for.
  */
-import { pick } from '#shared/scenario/random';
+import { pick } from '#infra/local/scenario/random';
 import { ACCOUNT, podBody, roleUser, saUser, workloadBody, type Actor } from './audit-builder';
 import { ADMIN_ROLE, DEVELOPER_ROLE, HOUR, ciActor, type PodState, type World } from './cluster-model';
 

@@ -1,5 +1,5 @@
 /** Summing per-payload ingest reports (a Kinesis batch, a whole replay). */
-import { emptyReport, type AuditIngestReport } from './audit';
+import { emptyReport, type AuditIngestReport } from './ingest';
 
 function mergeCounts(into: Record<string, number>, from: Partial<Record<string, number>>): void {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + (v ?? 0);

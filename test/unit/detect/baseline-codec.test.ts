@@ -1,5 +1,5 @@
-import { decodeProfile, encodeProfile, materialDigest } from '#shared/baseline/codec';
-import { emptyProfile, see } from '#shared/baseline/profile';
+import { decodeProfile, encodeProfile, materialDigest } from '#shared/detect/baseline-codec';
+import { emptyProfile, see } from '#shared/detect/baseline';
 
 const T0 = Date.parse('2024-03-11T00:00:00Z');
 

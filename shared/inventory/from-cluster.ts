@@ -5,9 +5,9 @@
  * belong to another pod), nodes that have an address.
  */
 import type { V1Namespace, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
-import { ClusterInventory, type InventoryNode, type InventoryPod, type InventoryService } from '../inventory/cluster';
-import { workloadOf } from '../inventory/workload';
-import type { ClusterClient } from './client';
+import { ClusterInventory, type InventoryNode, type InventoryPod, type InventoryService } from './cluster';
+import { workloadOf } from './workload';
+import type { ClusterClient } from '../k8s/client';
 
 export type InventorySource = Pick<ClusterClient, 'listNamespaces' | 'listPods' | 'listServices' | 'listNodes'>;
 

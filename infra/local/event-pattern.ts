@@ -19,7 +19,7 @@
  * array-consistency rule suggests. boundwatch's rules don't depend on it.
  */
 import ipaddr from 'ipaddr.js';
-import type { EventPattern } from './rules';
+import type { EventPattern } from '#shared/events/rules';
 
 export type { EventPattern };
 

@@ -2,10 +2,10 @@
  * The ingest path over the real wire: @aws-sdk/client-dynamodb against dynalite (and DynamoDB
  * Local where Java is present), @aws-sdk/client-eventbridge against the local endpoint.
  */
-import { loadProfiles } from '#shared/baseline/store';
+import { loadProfiles } from '#shared/detect/baseline-store';
 import { DEFAULT_DETECTION, DAY_MS, DetectionConfig } from '#shared/detect/config';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
-import { ingestAuditEvent, type AuditIngestDeps } from '#shared/ingest/audit';
+import { ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
 import { DetailType } from '#shared/events/schema';
 import { LocalBus } from '#infra/local/bus';
 import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/eventbridge-server';
