@@ -38,10 +38,10 @@ export interface EnforceDeps {
   ddb: DynamoDBClient;
   tableName: string;
   /** Cluster access; absent: plans are made from the anomaly alone (dry-run only). */
-  kube?: ClusterClient;
-  iam?: IamPort;
-  access?: AccessPolicyPort;
-  scheduler?: RevertScheduler;
+  kube?: ClusterClient | undefined;
+  iam?: IamPort | undefined;
+  access?: AccessPolicyPort | undefined;
+  scheduler?: RevertScheduler | undefined;
   baselines?: BaselineSource;
   now?: () => Date;
 }

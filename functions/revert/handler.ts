@@ -43,10 +43,10 @@ export interface RevertDepsEnv {
   cluster: string;
   ddb: DynamoDBClient;
   tableName: string;
-  kube?: ClusterClient;
-  iam?: IamPort;
-  access?: AccessPolicyPort;
-  scheduler?: RevertScheduler;
+  kube?: ClusterClient | undefined;
+  iam?: IamPort | undefined;
+  access?: AccessPolicyPort | undefined;
+  scheduler?: RevertScheduler | undefined;
   now?: () => Date;
 }
 

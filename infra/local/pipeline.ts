@@ -18,14 +18,14 @@ import { startLocalRuntime, type LocalRuntime } from './runtime';
 export interface PipelineInput {
   auditFiles: string[];
   flowFiles: string[];
-  clusterFile?: string;
+  clusterFile?: string | undefined;
 }
 
 export interface PipelineOptions {
   config: BoundwatchConfig;
   enforce: EnforcementMode;
-  statePath?: string;
-  kubeconfig?: string;
+  statePath?: string | undefined;
+  kubeconfig?: string | undefined;
   /** Show a progress bar on stderr (only drawn on a terminal). */
   progress?: boolean;
   now?: () => Date;

@@ -51,11 +51,11 @@ export interface LocalRuntimeOptions {
   /** Which configured cluster the input belongs to; the first by default. */
   cluster?: string;
   /** Keep the embedded DynamoDB in this folder between runs; in memory when absent. */
-  statePath?: string;
+  statePath?: string | undefined;
   enforce: EnforcementMode;
-  kubeconfig?: string;
+  kubeconfig?: string | undefined;
   /** Clock for enforcement decisions (expiry times, due reverts); the wall clock by default. */
-  now?: () => Date;
+  now?: (() => Date) | undefined;
   /** Tests only: IAM and EKS endpoints speaking the AWS protocols, for credential revocation. */
   awsEndpoints?: { iam?: string; eks?: string };
   /** Cluster client options (e.g. fast retries in tests). */

@@ -26,7 +26,7 @@ export interface FormattedAlert {
 
 export interface FormatOptions {
   /** Cluster name -> its audit log group; default `/aws/eks/<cluster>/cluster`. */
-  auditLogGroups?: Readonly<Record<string, string>>;
+  auditLogGroups?: Readonly<Record<string, string>> | undefined;
 }
 
 export const SUBJECT_MAX = 100;

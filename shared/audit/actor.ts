@@ -47,7 +47,7 @@ const HUMAN_UA_OS = /\((darwin|windows)\//i;
  * roles, roles assumed with an e-mail-like session name, or a client running on a laptop OS.
  * Only people get hour-of-week profiles and the softer scoring of exploratory behavior.
  */
-export function isHumanLike(input: { type: string; canonicalArn?: string; sessionName?: string; userAgent?: string }): boolean {
+export function isHumanLike(input: { type: string; canonicalArn?: string | undefined; sessionName?: string | undefined; userAgent?: string | undefined }): boolean {
   if (input.type === 'IAMUser' || input.type === 'User') return true;
   if (input.type !== 'IAMRole') return false;
   if (input.canonicalArn && /:role\/(aws-reserved\/sso\.amazonaws\.com\/[^/]*\/?)?AWSReservedSSO_/.test(input.canonicalArn)) return true;

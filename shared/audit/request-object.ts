@@ -73,7 +73,8 @@ function containerView(c: Obj, podRunAsRoot: boolean): ContainerView {
     if (m.readOnly !== true) writable.add(name);
   }
   const runAsRoot = sc.runAsUser === 0 || sc.runAsNonRoot === false || (podRunAsRoot && sc.runAsNonRoot !== true && sc.runAsUser === undefined);
-  return { image: str(c.image), privileged: sc.privileged === true, runAsRoot, addedCapabilities: caps.map((x) => x.toUpperCase()), writableMounts: writable, mounts };
+  const image = str(c.image);
+  return { ...(image !== undefined ? { image } : {}), privileged: sc.privileged === true, runAsRoot, addedCapabilities: caps.map((x) => x.toUpperCase()), writableMounts: writable, mounts };
 }
 
 /** The pod spec a create/update of a pod or workload carries, if the body is there. */
@@ -145,7 +146,10 @@ export function bindingOf(event: AuditEvent): { roleRef?: { kind: string; name: 
   const rr = isObj(b.roleRef) ? { kind: str(b.roleRef.kind) ?? '', name: str(b.roleRef.name) ?? '' } : undefined;
   const subjects = arr(b.subjects)
     .filter(isObj)
-    .map((s) => ({ kind: str(s.kind) ?? '', name: str(s.name) ?? '', ...(str(s.namespace) ? { namespace: str(s.namespace) } : {}) }));
+    .map((s): SubjectView => {
+      const namespace = str(s.namespace);
+      return { kind: str(s.kind) ?? '', name: str(s.name) ?? '', ...(namespace ? { namespace } : {}) };
+    });
   return { ...(rr ? { roleRef: rr } : {}), subjects };
 }
 
@@ -216,7 +220,8 @@ export function execCommand(event: AuditEvent): string[] {
 export function csrOf(event: AuditEvent): { signerName?: string; usages: string[] } {
   const spec = body(event)?.spec;
   if (!isObj(spec)) return { usages: [] };
-  return { signerName: str(spec.signerName), usages: arr(spec.usages).map(String) };
+  const signerName = str(spec.signerName);
+  return { ...(signerName !== undefined ? { signerName } : {}), usages: arr(spec.usages).map(String) };
 }
 
 /** Whether a patch/update body mentions a field anywhere (patches carry only what changes). */

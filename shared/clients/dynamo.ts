@@ -46,9 +46,9 @@ function addConsumed(counter: RequestCounter, kind: 'read' | 'write', consumed: 
 }
 
 export interface DynamoOptions {
-  region?: string;
+  region?: string | undefined;
   /** A DynamoDB-compatible endpoint (dynalite, DynamoDB Local); AWS when absent. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   counter?: RequestCounter;
 }
 

@@ -7,7 +7,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 
 export interface EventBridgeClientOptions {
   /** Defaults to the SDK's chain on AWS, `us-east-1` against a local endpoint. */
-  region?: string;
+  region?: string | undefined;
   /** SDK attempts per request (whole-request failures: 5xx, throttling, network). */
   maxAttempts?: number;
 }

@@ -174,16 +174,17 @@ export function runPrincipal(
     // are judged on completion only (ingestion drops their ResponseStarted records already).
     if (f.event.stage === 'ResponseStarted' ? !f.connect : f.connect && profile.connects?.includes(f.event.auditID)) continue;
     const t = f.timeMs;
-    const groupStored = f.group ? ctx.groups?.get(f.group) : undefined;
-    const groupWork = f.group ? ctx.learnGroup?.(f.group, f.principal.type, t) : undefined;
+    const groupKey = f.group;
+    const groupStored = groupKey ? ctx.groups?.get(groupKey) : undefined;
+    const groupWork = groupKey ? ctx.learnGroup?.(groupKey, f.principal.type, t) : undefined;
     rollWindow(profile, t, cfg, groupWork);
 
     state.clusterMature = t >= clusterMatureAt;
     state.group = groupStored;
-    const groupMature = groupStored !== undefined && !inLearning(groupStored, t, cfg);
+    const groupMature = groupStored !== undefined && groupKey !== undefined && !inLearning(groupStored, t, cfg);
     if (!state.clusterMature) state.baseline = undefined;
-    else if (!inLearning(profile, t, cfg)) state.baseline = { kind: 'self', profile, ...(groupMature ? { group: groupStored, groupKey: f.group } : {}) };
-    else if (groupMature) state.baseline = { kind: 'group', profile: groupStored, group: groupStored, groupKey: f.group };
+    else if (!inLearning(profile, t, cfg)) state.baseline = { kind: 'self', profile, ...(groupMature ? { group: groupStored, groupKey } : {}) };
+    else if (groupMature) state.baseline = { kind: 'group', profile: groupStored, group: groupStored, groupKey };
     else state.baseline = undefined;
 
     drafts.length = 0;

@@ -174,7 +174,7 @@ export interface PayloadDetection {
 export function detectPayload(
   byPrincipal: Map<string, { principal: Principal; facts: AuditFacts[] }>,
   state: PayloadState,
-  opts: { cluster: string; detection: DetectionConfig; detectors?: AuditDetector[]; intel?: DetectionIntel; batchId: string; batchFirst: number },
+  opts: { cluster: string; detection: DetectionConfig; detectors?: AuditDetector[] | undefined; intel?: DetectionIntel; batchId: string; batchFirst: number },
 ): PayloadDetection {
   const cfg = opts.detection;
   const storedGroups = new Map<string, PrincipalProfile>();

@@ -49,7 +49,7 @@ export interface DetectionContext {
    * The principal's profile as stored before this payload, for explanations: "what was normal"
    * must not include requests of the very incident being reported. Undefined for a new principal.
    */
-  priorProfile?: PrincipalProfile;
+  priorProfile?: PrincipalProfile | undefined;
   /** Peer-group profiles as stored before this payload (judging only; never mutated). */
   groups?: ReadonlyMap<string, PrincipalProfile>;
   /** Working copies of peer-group profiles this payload learns into (absent: no group learning). */
@@ -75,9 +75,9 @@ export interface JudgeState {
   /** The principal's working profile, before this request is learned. */
   self: PrincipalProfile;
   /** Undefined while the cluster, the principal and its peer group are all still learning. */
-  baseline?: Baseline;
+  baseline?: Baseline | undefined;
   /** The stored peer-group profile of this request, mature or not. */
-  group?: PrincipalProfile;
+  group?: PrincipalProfile | undefined;
   /** The cluster is past its learning period. */
   clusterMature: boolean;
 }

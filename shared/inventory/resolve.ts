@@ -58,7 +58,7 @@ export type EndpointKind = Endpoint['kind'];
 export interface Resolution {
   endpoint: Endpoint;
   /** The port on the endpoint: a Service port maps to its backend's target port. */
-  port?: number;
+  port?: number | undefined;
   /** `namespace/name` of the Service a ClusterIP resolved through. */
   service?: string;
 }

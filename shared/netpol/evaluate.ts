@@ -30,7 +30,7 @@ export type EndpointRef = string | { ip: string } | { pod: string } | { service:
 
 export type ResolvedEndpoint =
   | { kind: 'pod'; pod: number; id: string; ip: ParsedIp | undefined; label: string }
-  | { kind: 'node'; ip: ParsedIp | undefined; addresses: string[]; node?: string; hostPod?: string; label: string }
+  | { kind: 'node'; ip: ParsedIp | undefined; addresses: string[]; node?: string | undefined; hostPod?: string; label: string }
   | { kind: 'external'; ip: ParsedIp; label: string }
   | { kind: 'service'; id: string; ip: ParsedIp | undefined; service: InventoryService; label: string };
 

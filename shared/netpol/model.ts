@@ -32,7 +32,7 @@ export interface PodEntry {
   nodeIps: ReadonlySet<string>;
   /** Addresses this pod's traffic has when it is node traffic (host network): its IP and hostIP. */
   hostAddresses: readonly string[];
-  ports: ReadonlyArray<{ name?: string; port: number; protocol: Protocol }>;
+  ports: ReadonlyArray<{ name?: string | undefined; port: number; protocol: Protocol }>;
   source: InventoryPod;
 }
 

@@ -9,7 +9,7 @@ import type { Protocol } from './types';
 import type { NetworkPolicyPort } from './types';
 
 export interface NamedContainerPort {
-  name?: string;
+  name?: string | undefined;
   port: number;
   protocol: Protocol;
 }

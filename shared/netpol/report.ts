@@ -11,12 +11,12 @@ export const FieldValidation = { strict: 'strict', warn: 'warn', ignore: 'ignore
 export type FieldValidation = (typeof FieldValidation)[keyof typeof FieldValidation];
 
 export interface ValidateDocumentsOptions {
-  inventory?: ClusterInventory;
-  defaultNamespace?: string;
+  inventory?: ClusterInventory | undefined;
+  defaultNamespace?: string | undefined;
   /** Like kubectl's --validate: unknown fields are errors (strict, the default), warnings, or ignored. */
-  fieldValidation?: FieldValidation;
-  strictCIDR?: boolean;
-  eks?: boolean;
+  fieldValidation?: FieldValidation | undefined;
+  strictCIDR?: boolean | undefined;
+  eks?: boolean | undefined;
 }
 
 export interface DocumentReport {

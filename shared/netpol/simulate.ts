@@ -47,7 +47,7 @@ function probeFields(raw: unknown): Record<string, unknown> {
 }
 
 /** Answers one probe; never throws for bad probes. */
-export function answerProbe(evaluator: Evaluator, raw: unknown, index: number, opts: { explain?: boolean } = {}): ProbeAnswer {
+export function answerProbe(evaluator: Evaluator, raw: unknown, index: number, opts: { explain?: boolean | undefined } = {}): ProbeAnswer {
   const fields = probeFields(raw);
   const parsed = Probe.safeParse(raw);
   if (!parsed.success) {
@@ -77,6 +77,6 @@ export function answerProbe(evaluator: Evaluator, raw: unknown, index: number, o
 }
 
 /** Answers every probe of a `--probes` document (a JSON array). */
-export function answerProbes(evaluator: Evaluator, probes: readonly unknown[], opts: { explain?: boolean } = {}): ProbeAnswer[] {
+export function answerProbes(evaluator: Evaluator, probes: readonly unknown[], opts: { explain?: boolean | undefined } = {}): ProbeAnswer[] {
   return probes.map((p, i) => answerProbe(evaluator, p, i, opts));
 }

@@ -42,15 +42,15 @@ export interface ValidateOptions {
    * tolerated when the old podSelector already had them, and CIDRs already present are not
    * re-checked (only matters with strictCIDR).
    */
-  old?: unknown;
+  old?: unknown | undefined;
   /** The StrictIPCIDRValidation feature gate: leading zeros, host bits and IPv4-in-IPv6 are errors. */
-  strictCIDR?: boolean;
+  strictCIDR?: boolean | undefined;
   /** Namespace for a manifest without one, as `kubectl -n` or the request path supplies it. */
-  defaultNamespace?: string;
+  defaultNamespace?: string | undefined;
   /** Cluster inventory, for EKS warnings about the pods a policy selects. */
-  inventory?: ClusterInventory;
+  inventory?: ClusterInventory | undefined;
   /** Add EKS VPC CNI warnings (default true). */
-  eks?: boolean;
+  eks?: boolean | undefined;
 }
 
 export interface NetworkPolicyValidation {

@@ -25,7 +25,7 @@ export interface AlertsProps {
   config: BoundwatchConfig;
   projectRoot: string;
   key: kms.IKey;
-  bus: events.IEventBus;
+  bus: events.EventBus;
   rules: RuleDefinition[];
 }
 

@@ -45,7 +45,7 @@ export interface BoundwatchFunctionProps {
   environment?: Record<string, string>;
   /** A role shared with another function (enforce and revert act as one principal in EKS). */
   role?: iam.Role;
-  vpc?: VpcPlacement;
+  vpc?: VpcPlacement | undefined;
   logRetention?: logs.RetentionDays;
   /** Files copied into the deployment package (e.g. detection IP lists). */
   extraFiles?: readonly PackagedFile[];
@@ -135,14 +135,14 @@ export class BoundwatchFunction extends Construct {
   }
 
   /** Table read/write and TABLE_NAME. */
-  bindTable(table: dynamodb.ITable): this {
+  bindTable(table: dynamodb.Table): this {
     table.grantReadWriteData(this.fn);
     this.fn.addEnvironment(EnvNames.tableName, table.tableName);
     return this;
   }
 
   /** events:PutEvents on the bus and EVENT_BUS_NAME. */
-  bindBus(bus: events.IEventBus): this {
+  bindBus(bus: events.EventBus): this {
     bus.grantPutEventsTo(this.fn);
     this.fn.addEnvironment(EnvNames.eventBusName, bus.eventBusName);
     return this;

@@ -39,8 +39,8 @@ export interface ClusterPipelineProps {
   config: BoundwatchConfig;
   projectRoot: string;
   key: kms.IKey;
-  table: dynamodb.ITable;
-  bus: events.IEventBus;
+  table: dynamodb.Table;
+  bus: events.EventBus;
   /** The shared AnomalyToEnforce definition; this construct narrows it to the cluster. */
   enforceRule: RuleDefinition;
 }
@@ -134,7 +134,7 @@ export class ClusterPipeline extends Construct {
       description: `boundwatch ${cluster.name}: enforce and revert`,
     });
     this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'RevertSchedules', { name: scheduleGroupName(cluster.name) });
-    const scheduleGroupArn = stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: this.scheduleGroup.name });
+    const scheduleGroupArn = stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: scheduleGroupName(cluster.name) });
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnEquals: { 'aws:SourceArn': scheduleGroupArn } },

@@ -28,7 +28,7 @@ export interface MonitoredRule {
   rule: events.Rule;
   label: string;
   /** Set for rules on a custom bus: AWS/Events then has an EventBusName dimension too. */
-  eventBusName?: string;
+  eventBusName?: string | undefined;
 }
 
 export interface OperationsProps {

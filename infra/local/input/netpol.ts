@@ -125,7 +125,7 @@ export interface PolicySet {
  * reported in `problems` and left out: evaluating a policy the API server would reject would
  * answer for a cluster that cannot exist.
  */
-export async function loadPolicies(path: string, opts: { defaultNamespace?: string } = {}): Promise<PolicySet> {
+export async function loadPolicies(path: string, opts: { defaultNamespace?: string | undefined } = {}): Promise<PolicySet> {
   const set: PolicySet = { policies: [], problems: [], skipped: [] };
   for (const doc of await loadManifests(path)) {
     const label = sourceLabel(doc.source);

@@ -37,7 +37,7 @@ export interface AdviseOptions {
   /** Namespace of the cluster DNS (kube-dns); default kube-system. */
   dnsNamespace?: string;
   /** Observation window, recorded in an annotation. */
-  window?: { from: number; to: number };
+  window?: { from: number; to: number } | undefined;
 }
 
 export type NoteKind =

@@ -207,7 +207,7 @@ export interface PodSpecInput {
   hostPID?: boolean;
   hostIPC?: boolean;
   hostPaths?: Array<{ name: string; path: string }>;
-  nodeName?: string;
+  nodeName?: string | undefined;
 }
 
 export function podSpec(s: PodSpecInput): Record<string, unknown> {

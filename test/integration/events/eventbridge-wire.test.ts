@@ -38,7 +38,7 @@ afterEach(async () => {
 function anomalies(n: number): Array<{ detailType: string; detail: BehaviorAnomaly }> {
   return Array.from({ length: n }, (_, i) => ({
     detailType: DetailType.anomaly,
-    detail: anomalyDetail({ id: `anomaly-${i}`, severity: SEVERITIES[i % SEVERITIES.length] }),
+    detail: anomalyDetail({ id: `anomaly-${i}`, severity: SEVERITIES[i % SEVERITIES.length]! }),
   }));
 }
 

@@ -81,7 +81,7 @@ export interface WriteContext {
   lookup(resource: NamedResource, namespace: string, name: string): JsonObject | undefined;
   /** Next free ClusterIP for services. */
   allocateClusterIP(): string;
-  validateNetworkPolicy?: NetworkPolicyValidator;
+  validateNetworkPolicy?: NetworkPolicyValidator | undefined;
 }
 
 const obj = (v: Json | undefined): JsonObject => (isObject(v) ? v : {});

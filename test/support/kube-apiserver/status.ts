@@ -53,7 +53,7 @@ function failure(code: number, reason: string | undefined, message: string, deta
   if (reason) s.reason = reason;
   if (details) s.details = details;
   // kube-apiserver's JSON field order is kind, apiVersion, metadata, status, message, reason, details, code.
-  return { kind: s.kind, apiVersion: s.apiVersion, metadata: s.metadata, status: s.status, message: s.message, ...(s.reason ? { reason: s.reason } : {}), ...(s.details ? { details: s.details } : {}), code: s.code };
+  return { kind: s.kind, apiVersion: s.apiVersion, metadata: s.metadata, status: s.status, message, ...(s.reason ? { reason: s.reason } : {}), ...(s.details ? { details: s.details } : {}), code: s.code };
 }
 
 /** `pods "x"` or `networkpolicies.networking.k8s.io "x"`, as GroupResource.String() prints. */
