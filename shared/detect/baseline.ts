@@ -66,7 +66,20 @@ export interface PrincipalProfile {
   authz?: Record<string, SeenStats>;
   /** Recent ids of exec/attach/port-forward requests already judged at ResponseStarted. */
   connects?: string[];
+  /** Session key (access key id, bound-token credential id) → where and when it was last used. */
+  sessions?: Record<string, SessionUse>;
+  /** Recently created objects (`resource|namespace|name`) → when: this principal's own to delete. */
+  created?: Record<string, number>;
 }
+
+export interface SessionUse {
+  /** Network key (/24) of the last use. */
+  net: string;
+  t: number;
+}
+
+export const MAX_SESSIONS = 16;
+export const MAX_CREATED = 256;
 
 export const MAX_BATCH_IDS = 64;
 const MAX_CONNECT_IDS = 32;
@@ -209,6 +222,13 @@ export function prune(map: Record<string, SeenStats>, now: number, cfg: Detectio
 
 const MAX_PODS = 256;
 
+/** The `max` newest entries of a map not older than `horizon`. */
+function newest<T>(map: Record<string, T>, time: (v: T) => number, horizon: number, max: number): Record<string, T> {
+  const kept = Object.entries(map).filter(([, v]) => time(v) >= horizon);
+  if (kept.length > max) kept.sort((a, b) => time(b[1]) - time(a[1]));
+  return Object.fromEntries(kept.slice(0, max));
+}
+
 export function pruneProfile(p: PrincipalProfile, cfg: DetectionConfig): PrincipalProfile {
   const now = p.lastSeen;
   const cooldownHorizon = now - 7 * DAY_MS;
@@ -230,5 +250,7 @@ export function pruneProfile(p: PrincipalProfile, cfg: DetectionConfig): Princip
     ...(pods ? { pods } : {}),
     ...(p.patterns ? { patterns: prune(p.patterns, now, cfg, 128) } : {}),
     ...(p.authz ? { authz: prune(p.authz, now, cfg, 32) } : {}),
+    ...(p.sessions ? { sessions: newest(p.sessions, (s) => s.t, now - DAY_MS, MAX_SESSIONS) } : {}),
+    ...(p.created ? { created: newest(p.created, (t) => t, now - 7 * DAY_MS, MAX_CREATED) } : {}),
   };
 }

@@ -22,6 +22,7 @@ export const DETECTOR_IDS = [
   'new-user-agent',
   'unusual-hour',
   'new-privileged-principal',
+  'concurrent-session',
   // Signatures: they fire from the first event, and are muted for a principal once the same
   // risky pattern is an established part of its (or its peer group's) baseline.
   'anonymous-access',
@@ -46,6 +47,10 @@ export const DETECTOR_IDS = [
   'exposed-service',
   'configmap-credentials',
   'allow-list-policy',
+  'webhook-external-url',
+  'anti-forensics',
+  'kubelet-command',
+  'impersonation',
 ] as const;
 export type DetectorId = (typeof DETECTOR_IDS)[number];
 
@@ -155,6 +160,13 @@ export const DEFAULT_TRUSTED_IMAGES = [
   '*.dkr.ecr.*.amazonaws.com/amazon/aws-network-policy-agent*',
   'public.ecr.aws/eks/*',
   'public.ecr.aws/eks-distro/*',
+  // AWS's own public repositories for the EKS add-ons it publishes there.
+  'public.ecr.aws/aws-observability/*',
+  'public.ecr.aws/karpenter/*',
+  'public.ecr.aws/aws-ec2/*',
+  'public.ecr.aws/ebs-csi-driver/*',
+  'public.ecr.aws/efs-csi-driver/*',
+  'public.ecr.aws/aws-secrets-manager/*',
   'registry.k8s.io/*',
   'k8s.gcr.io/*',
 ];

@@ -23,8 +23,12 @@ import {
   type PrincipalProfile,
 } from './baseline';
 import { DAY_MS, MINUTE_MS, detectorEnabled, type DetectionConfig } from './config';
+import { podKey } from './judge';
+import { learningCap } from './platform';
 import { ALL_DETECTORS } from './registry';
-import { isSecretRead, isSecretDenied } from './detectors/rates';
+import { isSecretRead, isSecretDenied, objectKey, ownDelete } from './detectors/rates';
+import { sessionKey } from './detectors/concurrent-session';
+import { isCreation } from './signatures/rule';
 import type { AuditDetector, AuditFacts, DetectionContext, FindingDraft, JudgeState } from './types';
 
 export const DEFAULT_DETECTORS: AuditDetector[] = ALL_DETECTORS;
@@ -89,7 +93,8 @@ export function observe(p: PrincipalProfile, f: AuditFacts): void {
   }
   const a = authzKey(f);
   if (a) see((p.authz ??= {}), a, f.timeMs);
-  const pod = f.features.boundPod;
+  // Keyed by pod UID: a StatefulSet pod rescheduled elsewhere keeps its name but is a new pod with a new address.
+  const pod = podKey(f);
   const ip = f.features.sourceIP;
   if (pod && ip) {
     const pods = (p.pods ??= {});
@@ -100,12 +105,18 @@ export function observe(p: PrincipalProfile, f: AuditFacts): void {
     } else known.alt = ip;
   }
   if (f.connect && f.event.stage === 'ResponseStarted') rememberConnect(p, f.event.auditID);
+  const session = sessionKey(f);
+  if (session && f.sourceNet.net !== 'unknown') (p.sessions ??= {})[session] = { net: f.sourceNet.net, t: f.timeMs };
   const r = (p.rates ??= emptyRates());
   const c = r.counts;
   c.events += 1;
   if (isSecretRead(f)) c.secretReads += 1;
   if (isSecretDenied(f)) c.secretDenied += 1;
-  if (f.succeeded && (f.event.verb === 'delete' || f.event.verb === 'deletecollection')) c.deletes += 1;
+  const object = objectKey(f);
+  if (f.succeeded && (f.event.verb === 'delete' || f.event.verb === 'deletecollection')) {
+    if (!ownDelete(f, p)) c.deletes += 1;
+    if (object && p.created) delete p.created[object];
+  } else if (object && f.succeeded && isCreation(f.event)) (p.created ??= {})[object] = f.timeMs;
   if (forbidden(f.event)) {
     c.denied += 1;
     if (!f.sourceNet.internal && f.sourceNet.net !== 'unknown') c.deniedPublic += 1;
@@ -188,9 +199,14 @@ export function runPrincipal(
     else state.baseline = undefined;
 
     drafts.length = 0;
+    let cap: number | undefined | null = null;
     for (const d of active) {
       const out = d.detect(f, state);
-      for (let i = 0; i < out.length; i++) drafts.push(out[i]!);
+      if (out.length === 0) continue;
+      if (d.kind === 'signature' && (cap === null ? (cap = learningCap(f, state)) : cap) !== undefined) {
+        // A platform controller during learning: its RBAC says what it was installed to do (platform.ts).
+        for (let i = 0; i < out.length; i++) drafts.push(out[i]!.score > cap! ? { ...out[i]!, score: cap! } : out[i]!);
+      } else for (let i = 0; i < out.length; i++) drafts.push(out[i]!);
     }
 
     const seenHere = new Set<string>();

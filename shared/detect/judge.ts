@@ -78,3 +78,9 @@ export function judgedAgainst(state: JudgeState): string {
   if (!b) return 'no baseline yet';
   return b.kind === 'group' ? `its peer group ${b.groupKey ?? ''}`.trim() : 'its own baseline';
 }
+
+/** The key a bound pod's address is remembered under: its UID when the token carries one, else its name. */
+export function podKey(f: AuditFacts): string | undefined {
+  const uid = f.features.boundPodUid;
+  return uid ? `uid:${uid}` : f.features.boundPod;
+}

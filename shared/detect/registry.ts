@@ -3,6 +3,7 @@
  * findings before baseline ones when both fire on the same request).
  */
 import { authorizationFailures, bulkSecretReads, massDeletes } from './detectors/rates';
+import { concurrentSession } from './detectors/concurrent-session';
 import { clusterWideListing } from './detectors/cluster-wide-listing';
 import { credentialElsewhere } from './detectors/credential-elsewhere';
 import { crossNamespace } from './detectors/cross-namespace';
@@ -14,6 +15,7 @@ import { unusualHour } from './detectors/unusual-hour';
 import { adminToDefaultServiceAccount } from './signatures/admin-to-default-service-account';
 import { admissionWebhookCreated } from './signatures/admission-webhook-created';
 import { allowListPolicy } from './signatures/allow-list-policy';
+import { antiForensics } from './signatures/anti-forensics';
 import { anonymousAccess } from './signatures/anonymous-access';
 import { anonymousAccessGranted } from './signatures/anonymous-access-granted';
 import { awsAuthModified } from './signatures/aws-auth-modified';
@@ -21,6 +23,8 @@ import { clientCertificate } from './signatures/client-certificate';
 import { clusterWideSecretList } from './signatures/cluster-wide-secret-list';
 import { configmapCredentials } from './signatures/configmap-credentials';
 import { execInKubeSystem } from './signatures/exec-in-kube-system';
+import { impersonation } from './signatures/impersonation';
+import { kubeletCommand } from './signatures/kubelet-command';
 import { exposedService } from './signatures/exposed-service';
 import { maliciousIpCaller } from './signatures/malicious-ip-caller';
 import { permissiveRole } from './signatures/permissive-role';
@@ -33,6 +37,7 @@ import { systemPrincipalPublicIp } from './signatures/system-principal-public-ip
 import { systemRoleModified } from './signatures/system-role-modified';
 import { tokenRequested } from './signatures/token-requested';
 import { tokenTheftExec } from './signatures/token-theft-exec';
+import { webhookExternalUrl } from './signatures/webhook-external-url';
 import type { AuditDetector } from './types';
 
 export const SIGNATURE_DETECTORS: AuditDetector[] = [
@@ -48,16 +53,20 @@ export const SIGNATURE_DETECTORS: AuditDetector[] = [
   systemNamespaceImage,
   systemNamespaceServiceAccount,
   execInKubeSystem,
+  kubeletCommand,
   tokenTheftExec,
   tokenRequested,
   clientCertificate,
   awsAuthModified,
   admissionWebhookCreated,
+  webhookExternalUrl,
   clusterWideSecretList,
   persistenceWorkload,
   exposedService,
   configmapCredentials,
   allowListPolicy,
+  impersonation,
+  antiForensics,
 ];
 
 export const BASELINE_DETECTORS: AuditDetector[] = [
@@ -72,6 +81,7 @@ export const BASELINE_DETECTORS: AuditDetector[] = [
   newUserAgent,
   unusualHour,
   newPrivilegedPrincipal,
+  concurrentSession,
 ];
 
 export const ALL_DETECTORS: AuditDetector[] = [...SIGNATURE_DETECTORS, ...BASELINE_DETECTORS];

@@ -98,8 +98,12 @@ function candidatesFor(e: Edge, b: NetworkBaseline | undefined, workload: string
   const known = b.destinations[key];
   const target = `${e.dst}:${e.port}/${e.protocol}`;
   const out: Candidate[] = [];
+  // The same service over its other transport (DNS falling back to TCP for a large answer, QUIC
+  // and HTTPS on one port) is the destination the workload already uses, not a new one.
+  const otherTransport = e.protocol === 'TCP' ? 'UDP' : e.protocol === 'UDP' ? 'TCP' : undefined;
+  const sameService = otherTransport !== undefined && b.destinations[destinationKey(e.dst, e.port, otherTransport)] !== undefined;
 
-  if (!known) {
+  if (!known && !sameService) {
     if (e.dstKind === 'external' && !b.internet.seen) {
       if (cooledDown(b, key, NetworkFinding.newInternetEgress, e.first, cfg)) {
         out.push({

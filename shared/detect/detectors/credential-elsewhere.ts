@@ -1,11 +1,12 @@
 /**
  * A service-account credential used from where it should not be: the token bound to a pod used
- * from an address other than the pod's own (its first address; pod addresses do not change), or
- * any service-account token used from the internet when the account never was.
+ * from an address other than the pod's own (its first address; a pod's address does not change), or
+ * any service-account token used from the internet when the account never was. Pods are known by
+ * UID (the token carries it): a pod re-created under the same name is a new pod, not a moved one.
  */
 import { netIsInternal } from '../../audit/network';
 import { explain } from '../explain';
-import { establishedKeys, fromPublicNetwork, isEstablished } from '../judge';
+import { establishedKeys, fromPublicNetwork, isEstablished, podKey } from '../judge';
 import { NONE, type AuditDetector, type FindingDraft } from '../types';
 
 export const credentialElsewhere: AuditDetector = {
@@ -18,7 +19,8 @@ export const credentialElsewhere: AuditDetector = {
     const out: FindingDraft[] = [];
     const isPublic = fromPublicNetwork(f, state);
     const pod = f.features.boundPod;
-    const known = pod ? state.self.pods?.[pod] : undefined;
+    const key = podKey(f);
+    const known = key ? state.self.pods?.[key] : undefined;
     if (pod && known && known.ip !== ip && known.alt !== ip) {
       out.push({
         type: 'CredentialFromOtherIP',

@@ -10,6 +10,7 @@ import { rbacWeight } from '../rbac-risk';
 import { behaviorSpread, isEstablished, judgedAgainst, namespaceIsNew } from '../judge';
 import { sensitiveKind } from '../sensitive';
 import { NONE, type AuditDetector } from '../types';
+import { onlyCaBundle } from '../webhooks';
 
 function where(scope: string): string {
   return scope === '*' ? 'across all namespaces' : scope === '-' ? '(cluster-scoped)' : `in namespace ${scope}`;
@@ -27,6 +28,8 @@ export const firstSensitiveUse: AuditDetector = {
     if (isEstablished(state, 'behaviors', b.key, t)) return NONE;
     // Nodes create CSRs for their own serving certificates: that is how a node joins, not a credential grab.
     if (kind.type === 'CertificateRequested' && f.principal.type === 'Node') return NONE;
+    // Rotating a webhook's CA bundle (what a mesh or certificate controller does on restart) sends nothing anywhere new.
+    if (kind.type === 'AdmissionWebhookModified' && onlyCaBundle(f.event)) return NONE;
     let score = kind.score;
     if (kind.type === 'RBACModified') {
       score *= rbacWeight(f.event, state.config.privilegedClusterRoles);

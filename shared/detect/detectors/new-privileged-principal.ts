@@ -2,7 +2,8 @@
  * A principal first seen after the cluster's learning period, with no peer group to judge it
  * by, that holds cluster-admin (an EKS access policy or system:masters) and uses it for
  * something sensitive. This is how a backdoor access entry (eks:CreateAccessEntry, visible
- * only in CloudTrail) shows up in the audit log: a new identity acting as an admin.
+ * only in CloudTrail) shows up in the audit log: a new identity acting as an admin. Likewise a
+ * brand-new identity (a service account someone just created) calling nodes/proxy.
  */
 import { DAY_MS } from '../config';
 import { explain } from '../explain';
@@ -21,6 +22,20 @@ export const newPrivilegedPrincipal: AuditDetector = {
     if (state.self.firstSeen < state.ctx.clusterFirstSeen + cfg.clusterLearningDays * DAY_MS) return NONE;
     const type = f.principal.type;
     if (type !== 'IAMRole' && type !== 'IAMUser' && type !== 'User' && type !== 'ServiceAccount') return NONE;
+    // A new identity with node-level reach: the kubelet API runs commands in every pod of a node.
+    if (f.event.objectRef?.resource === 'nodes' && f.event.objectRef.subresource === 'proxy') {
+      return [
+        {
+          type: 'NewPrincipalNodeAccess',
+          title: 'New identity reaching the kubelet API (nodes/proxy)',
+          description: `${f.principal.key}, first seen ${new Date(state.self.firstSeen).toISOString().slice(0, 16)} UTC and without a baseline or peer group, made ${f.behavior.key}: a brand-new identity with node-level reach.`,
+          mitre: ['T1611', 'T1078'],
+          score: 72,
+          subject: 'nodes/proxy',
+          baseline: () => explain(state, f, { authz: true }),
+        },
+      ];
+    }
     const reason = f.event.annotations?.['authorization.k8s.io/reason'] ?? '';
     const policy = ADMIN_POLICY.exec(reason)?.[1];
     const masters = (f.event.user.groups ?? []).includes('system:masters');

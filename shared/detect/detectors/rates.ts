@@ -6,7 +6,7 @@
  * next one normal. Without any baseline, the floor alone applies, doubled.
  */
 import { forbidden } from '../../audit/behavior';
-import { usualPeak, type RateMetric } from '../baseline';
+import { usualPeak, type PrincipalProfile, type RateMetric } from '../baseline';
 import type { DetectionConfig } from '../config';
 import { explain } from '../explain';
 import { fromPublicNetwork } from '../judge';
@@ -30,6 +30,25 @@ export function isSecretDenied(f: AuditFacts): boolean {
 export function isDeniedFromPublic(f: AuditFacts, state?: JudgeState): boolean {
   if (f.principal.type === 'Anonymous' || !forbidden(f.event)) return false;
   return state ? fromPublicNetwork(f, state) : !f.sourceNet.internal && f.sourceNet.net !== 'unknown';
+}
+
+/** `resource|namespace|name` of the object a request names (no subresource), for ownership. */
+export function objectKey(f: AuditFacts): string | undefined {
+  const ref = f.event.objectRef;
+  if (!ref?.resource || !ref.name || ref.subresource) return undefined;
+  return `${ref.resource}|${ref.namespace ?? ''}|${ref.name}`.slice(0, 300);
+}
+
+/**
+ * A delete that is the principal's own business, not destruction: an object it created itself
+ * (a controller cleaning up its temporary secrets, challenges and jobs), or a delete by a
+ * built-in controller, which deletes only by ownership and lifecycle (the garbage collector
+ * following owner references, the namespace controller emptying a deleted namespace).
+ */
+export function ownDelete(f: AuditFacts, self: PrincipalProfile): boolean {
+  if (f.group === 'control-plane') return true;
+  const key = objectKey(f);
+  return key !== undefined && self.created?.[key] !== undefined;
 }
 
 interface Burst {
@@ -93,7 +112,7 @@ export const massDeletes: AuditDetector = {
   kind: 'baseline',
   detect(f, state) {
     const v = f.event.verb;
-    if (!f.succeeded || (v !== 'delete' && v !== 'deletecollection')) return NONE;
+    if (!f.succeeded || (v !== 'delete' && v !== 'deletecollection') || ownDelete(f, state.self)) return NONE;
     const b = burst(state, 'deletes', state.config.massDeletesMin, f.timeMs);
     if (!b) return NONE;
     return [

@@ -6,7 +6,7 @@
 import { isSystemNamespace } from '../../audit/actor';
 import { ingressHasTls, serviceIdentity, serviceTypeOf } from '../../audit/request-object';
 import { NONE, type AuditDetector } from '../types';
-import { CREATE, WRITE, ruleDraft, wrote } from './rule';
+import { CREATE, WRITE, isCreation, ruleDraft, wrote } from './rule';
 
 const DASHBOARD = /kubernetes-dashboard|k8s-dashboard|centraldashboard|kubeflow/;
 
@@ -35,7 +35,7 @@ export const exposedService: AuditDetector = {
           ];
         }
       }
-      if (type === 'NodePort' && f.event.verb === 'create') {
+      if (type === 'NodePort' && isCreation(f.event)) {
         return [
           ruleDraft(state, f, {
             type: 'NodePortService',

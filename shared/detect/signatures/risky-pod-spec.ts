@@ -10,7 +10,7 @@
 import { carriesPodSpec, imageRepo, podSpecOf, type ContainerView } from '../../audit/request-object';
 import { NONE, type AuditDetector, type FindingDraft } from '../types';
 import { isTrustedImage } from './images';
-import { ruleDraft, wrote } from './rule';
+import { copyScore, ruleDraft, wrote } from './rule';
 
 /** Falco's sensitive_vol_mount list. */
 const SENSITIVE_PATHS = new Set([
@@ -49,7 +49,7 @@ export const riskyPodSpec: AuditDetector = {
           title: `${what} (${where})`,
           description: `${f.principal.key} made ${f.event.verb} on ${where} ${what.toLowerCase()}; image${cs.length === 1 ? '' : 's'} ${repos(cs)}.`,
           mitre,
-          score,
+          score: copyScore(f, score),
           pattern: `${ns}|${repos(cs)}`,
         }),
       );

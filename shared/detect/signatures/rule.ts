@@ -5,6 +5,7 @@
  * routine here.
  */
 import { explain } from '../explain';
+import type { AuditEvent } from '../../audit/event';
 import type { AuditFacts, FindingDraft, JudgeState } from '../types';
 
 export interface RuleHit {
@@ -33,9 +34,18 @@ export function ruleDraft(state: JudgeState, f: AuditFacts, hit: RuleHit): Findi
   };
 }
 
+/**
+ * Whether a request created an object: a `create`, or a server-side apply (`patch` with a
+ * `fieldManager`) answered 201 Created, which is how GitOps tools and `kubectl apply
+ * --server-side` create objects.
+ */
+export function isCreation(e: AuditEvent): boolean {
+  return e.verb === 'create' || (e.verb === 'patch' && e.responseStatus?.code === 201);
+}
+
 /** Whether a request wrote successfully (create/update/patch) — the moment a rule on a body applies. */
 export function wrote(f: AuditFacts, verbs: ReadonlySet<string> = WRITE): boolean {
-  return f.succeeded && verbs.has(f.event.verb);
+  return f.succeeded && (verbs.has(f.event.verb) || (verbs.has('create') && isCreation(f.event)));
 }
 
 export const WRITE: ReadonlySet<string> = new Set(['create', 'update', 'patch']);
@@ -50,3 +60,14 @@ export function explicitlySucceeded(f: AuditFacts): boolean {
   if (code !== undefined) return (code >= 200 && code < 300) || code === 101;
   return f.event.annotations?.['authorization.k8s.io/decision'] === 'allow';
 }
+
+/**
+ * A pod a built-in controller creates is a copy of a template someone else wrote (a node
+ * replaced, a rollout, a Job run): the template write was judged at full weight; a copy is
+ * context (LOW), so node churn does not page for every re-created pod.
+ */
+export function copyScore(f: AuditFacts, score: number): number {
+  return f.event.objectRef?.resource === 'pods' && f.group === 'control-plane' ? Math.min(score, COPY_SCORE) : score;
+}
+
+const COPY_SCORE = 30;

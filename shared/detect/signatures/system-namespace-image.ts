@@ -7,7 +7,7 @@ import { isSystemNamespace } from '../../audit/actor';
 import { carriesPodSpec, imageRepo, podSpecOf } from '../../audit/request-object';
 import { NONE, type AuditDetector } from '../types';
 import { isTrustedImage } from './images';
-import { CREATE, ruleDraft, wrote } from './rule';
+import { CREATE, copyScore, ruleDraft, wrote } from './rule';
 
 export const systemNamespaceImage: AuditDetector = {
   id: 'system-namespace-image',
@@ -26,7 +26,7 @@ export const systemNamespaceImage: AuditDetector = {
         title: `Untrusted image started in ${ref.namespace}`,
         description: `${f.principal.key} created ${ref.resource} ${ref.namespace}/${ref.name ?? '(generated name)'} running ${repos}, an image outside the trusted registries, in a system namespace.`,
         mitre: ['T1610', 'T1036'],
-        score: 55,
+        score: copyScore(f, 55),
         pattern: `${ref.namespace}|${repos}`,
       }),
     ];

@@ -12,6 +12,7 @@ import { newPrivilegedPrincipal } from '#shared/detect/detectors/new-privileged-
 import { newUserAgent } from '#shared/detect/detectors/new-user-agent';
 import { authorizationFailures, bulkSecretReads, massDeletes } from '#shared/detect/detectors/rates';
 import { unusualHour } from '#shared/detect/detectors/unusual-hour';
+import { podKey } from '#shared/detect/judge';
 import { compileIntel } from '#shared/detect/ip-list';
 import { DetectionConfig } from '#shared/detect/config';
 import { iamRoleUser, serviceAccountUser } from '#test/support/audit-factory';
@@ -143,15 +144,16 @@ describe('credential-elsewhere', () => {
 
   it('raises when a pod-bound token is used from another address than the pod’s', () => {
     const f = use('10.0.2.99');
-    const [x] = judge(f, [credentialElsewhere], mature(f, { pods: { 'checkout-6d9f5b8c7-x2k4q': '10.0.1.23' } }));
+    const [x] = judge(f, [credentialElsewhere], mature(f, { pods: { [podKey(f)!]: '10.0.1.23' } }));
     expect(x).toMatchObject({ type: 'CredentialFromOtherIP', score: 75 });
     expect(x!.description).toContain('10.0.1.23');
   });
 
   it('stays quiet for the pod’s own address and for a second address already reported', () => {
-    const prior = mature(use('10.0.1.23'), { pods: { 'checkout-6d9f5b8c7-x2k4q': '10.0.1.23' } });
+    const own = use('10.0.1.23');
+    const prior = mature(own, { pods: { [podKey(own)!]: '10.0.1.23' } });
     expect(judge(use('10.0.1.23'), [credentialElsewhere], prior)).toEqual([]);
-    prior.pods!['checkout-6d9f5b8c7-x2k4q']!.alt = '10.0.2.99';
+    prior.pods![podKey(own)!]!.alt = '10.0.2.99';
     expect(judge(use('10.0.2.99'), [credentialElsewhere], prior)).toEqual([]);
   });
 

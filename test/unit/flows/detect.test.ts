@@ -106,6 +106,17 @@ describe('network detectors', () => {
     expect(det.anomalies).toEqual([]);
   });
 
+  it('the same service over its other transport is not a new destination (DNS over TCP when UDP was learned); a new port is', () => {
+    const dns: Endpoint = { ...podEp('kube-system', 'coredns', '10.1.9.10'), workload: { namespace: 'kube-system', kind: 'Deployment', name: 'coredns' } };
+    const udp = (at: number) => ({ ...flow(dns, 53, at, 200), protocol: 'UDP' as const });
+    let base: NetworkBaseline | undefined;
+    for (let h = 0; h < 30; h++) base = applyBatch(base, WL, edges(udp(T0 + h * HOUR_MS + 60_000)), `d${h}`, [], cfg);
+    const tcp = edges(flow(dns, 53, T0 + 31 * HOUR_MS, 900));
+    expect(detectNetworkAnomalies(CLUSTER, WL, tcp, base, cfg).anomalies).toEqual([]);
+    const other = edges(flow(dns, 9153, T0 + 31 * HOUR_MS, 900));
+    expect(detectNetworkAnomalies(CLUSTER, WL, other, base, cfg).anomalies.flatMap((a) => a.findings.map((f) => f.type))).toEqual([NetworkFinding.newDestination]);
+  });
+
   it('a new internal destination after learning: MEDIUM, stable id, the workload\'s service account, flow evidence and what was normal', () => {
     const b = learned(30);
     const batch = edges(flow(admin, 8443, T0 + 31 * HOUR_MS, 2_000));
