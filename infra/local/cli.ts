@@ -9,6 +9,7 @@ import { registerDemo } from './commands/demo';
 import { registerReplay } from './commands/replay';
 import { registerNetpol } from './commands/netpol';
 import { registerRelease } from './commands/release';
+import { registerReport } from './commands/report';
 
 export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
 
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerNetpol(program);
   registerRelease(program);
+  registerReport(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }

@@ -9,6 +9,8 @@ import type { Command } from 'commander';
 import { writeOutputs } from '../outputs';
 import { runPipeline } from '../pipeline';
 import { renderReport } from '../report';
+import { announceReport } from '../report/announce';
+import { writeReport } from '../report/write';
 import { defaultLocalConfig } from '../load-config';
 import { BENIGN_DAYS, DEMO_CLUSTER, demoAuditLines } from '../scenario/demo-cluster';
 import { demoFlows } from '../scenario/demo-flows';
@@ -43,5 +45,6 @@ export function registerDemo(program: Command): void {
       process.stdout.write(
         `\nReplay it yourself: npx boundwatch replay --audit ${auditFile} --flows ${flowFile} --cluster ${clusterFile} --out ${join(opts.out, 'replay')}\n`,
       );
+      announceReport(await writeReport(opts.out, out, { cluster: DEMO_CLUSTER, inventory, flowFiles: [flowFile] }));
     });
 }

@@ -6,6 +6,8 @@ import { loadConfig } from '../load-config';
 import { writeOutputs } from '../outputs';
 import { runPipeline } from '../pipeline';
 import { renderReport } from '../report';
+import { announceReport, readReportInventory } from '../report/announce';
+import { writeReport } from '../report/write';
 
 interface ReplayOptions {
   audit?: string[];
@@ -40,5 +42,13 @@ export function registerReplay(program: Command): void {
       );
       writeOutputs(opts.out, out);
       process.stdout.write(renderReport(out, opts.out));
+      announceReport(
+        await writeReport(opts.out, out, {
+          cluster: config.clusters[0]?.name ?? 'cluster',
+          inventory: await readReportInventory(opts.cluster),
+          flowFiles: opts.flows ?? [],
+          network: config.detection.network,
+        }),
+      );
     });
 }

@@ -1,0 +1,61 @@
+/**
+ * `boundwatch report --out DIR [--state DIR] [inputs as for replay] [--policies PATH]`: runs the
+ * pipeline over the inputs in dry-run, like `replay`, and writes `report.html` beside its other
+ * outputs: the cluster's connections with the policies that decide them, the anomalies with
+ * the baselines that made them unusual, the responses and the advice diff. `replay` and `demo`
+ * write the same page; this command adds the cluster's own policies (`--policies`).
+ */
+import type { Command } from 'commander';
+import { InputError } from '#shared/errors';
+import { loadConfig } from '../load-config';
+import { loadPolicies } from '#shared/netpol/inputs';
+import { writeOutputs } from '../outputs';
+import { runPipeline } from '../pipeline';
+import { renderReport } from '../report';
+import { readReportInventory, announceReport } from '../report/announce';
+import { writeReport } from '../report/write';
+
+interface ReportOptions {
+  audit?: string[];
+  flows?: string[];
+  cluster?: string;
+  policies?: string;
+  out: string;
+  state?: string;
+  config?: string;
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('write report.html: connections and the policies deciding them, anomalies with their baselines, responses, advice')
+    .option('--audit <path...>', 'audit input, as for replay')
+    .option('--flows <path...>', 'flow input, as for replay')
+    .option('--cluster <file>', 'cluster inventory JSON (needed to draw connections)')
+    .option('--policies <path>', 'NetworkPolicies in force on the cluster (files or folder of YAML/JSON)')
+    .option('--out <dir>', 'output folder', './boundwatch-out')
+    .option('--state <dir>', 'keep the embedded DynamoDB in this folder between runs')
+    .option('--config <file>', 'boundwatch configuration JSON')
+    .action(async (opts: ReportOptions) => {
+      if (!opts.audit?.length && !opts.flows?.length) throw new InputError('report needs at least one of --audit or --flows');
+      const config = loadConfig(opts.config);
+      const clusterPolicies = opts.policies ? await loadPolicies(opts.policies) : undefined;
+      if (clusterPolicies?.problems.length) {
+        throw new InputError(`${opts.policies}: ${clusterPolicies.problems.map((p) => `${p.label} ${p.object}: ${p.errors.join('; ')}`).join('; ')}`);
+      }
+      const out = await runPipeline(
+        { auditFiles: opts.audit ?? [], flowFiles: opts.flows ?? [], clusterFile: opts.cluster },
+        { config, enforce: 'dry-run', statePath: opts.state, progress: true },
+      );
+      writeOutputs(opts.out, out);
+      process.stdout.write(renderReport(out, opts.out));
+      const written = await writeReport(opts.out, out, {
+        cluster: config.clusters[0]?.name ?? 'cluster',
+        inventory: await readReportInventory(opts.cluster),
+        flowFiles: opts.flows ?? [],
+        network: config.detection.network,
+        clusterPolicies: clusterPolicies?.policies.map((p) => p.policy) ?? [],
+      });
+      announceReport(written);
+    });
+}

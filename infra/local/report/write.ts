@@ -1,0 +1,92 @@
+/**
+ * Writes `report.html` for `replay`, `demo` and `report`: gathers what the pipeline produced
+ * and what the flow input shows (observed edges with their pod pairs, advice over them),
+ * builds the report model (shared/report/model.ts) and inlines the browser bundle.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { BehaviorAnomaly, EnforcementAction } from '#shared/events/schema';
+import type { ClusterInventory } from '#shared/inventory/cluster';
+import type { NetworkConfig } from '#shared/flows/config';
+import { advise, renderPolicyYaml } from '#shared/netpol/advise';
+import { observeFlows } from '#shared/netpol/advise/observe';
+import { validateNetworkPolicy } from '#shared/netpol/validate';
+import type { NetworkPolicy } from '#shared/netpol/types';
+import { buildReportModel, policyKey, type ReportModel } from '#shared/report/model';
+import { renderReportHtml } from '#shared/report/html';
+import { errorMessage } from '#shared/errors';
+import { readLines } from '../input/files';
+import type { Outputs } from '../outputs';
+
+export const REPORT_FILE = 'report.html';
+
+/** The browser bundle: next to the bundled CLI (dist/), or in dist/ when run from source. */
+export function reportClientScript(): string {
+  const candidates = [join(__dirname, 'report-client.js'), resolve(__dirname, '..', '..', '..', 'dist', 'report-client.js')];
+  for (const c of candidates) if (existsSync(c)) return readFileSync(c, 'utf8');
+  throw new Error(`the report's browser bundle is missing (looked for ${candidates.join(', ')}): run npm run bundle`);
+}
+
+export interface ReportSources {
+  cluster: string;
+  inventory?: ClusterInventory;
+  flowFiles: readonly string[];
+  network?: Partial<NetworkConfig>;
+  /** Policies in force on the cluster (`--policies`), besides enforcement's own. */
+  clusterPolicies?: readonly NetworkPolicy[];
+  now?: Date;
+}
+
+async function* linesOf(file: string): AsyncGenerator<string> {
+  for await (const { line } of readLines(file)) yield line;
+}
+
+/** The model of one run; advice only when there are flows and an inventory. */
+export async function reportModelOf(out: Outputs, src: ReportSources): Promise<{ model: ReportModel; notes: string[] }> {
+  const notes: string[] = [];
+  const policyYaml = new Map<string, string>();
+  const current: NetworkPolicy[] = [...(src.clusterPolicies ?? [])];
+  for (const m of out.policies) {
+    const v = validateNetworkPolicy(m, { eks: false });
+    if (!v.policy) {
+      notes.push(`enforcement policy ${m.metadata.namespace}/${m.metadata.name} left out of the report: ${v.errors.map((e) => e.message).join('; ')}`);
+      continue;
+    }
+    current.push(v.policy);
+    policyYaml.set(policyKey(v.policy), renderPolicyYaml(m as unknown as Record<string, unknown>));
+  }
+  let edges: Awaited<ReturnType<typeof observeFlows>>['edges'] = [];
+  let advised: NetworkPolicy[] | undefined;
+  if (src.inventory && src.flowFiles.length) {
+    const observed = await observeFlows(src.flowFiles.map((f) => ({ name: f, lines: linesOf(f) })), src.inventory, { ...(src.network ? { network: src.network } : {}) });
+    edges = observed.edges;
+    try {
+      const advice = advise(src.inventory, edges);
+      advised = advice.policies;
+      for (const f of advice.files) policyYaml.set(`${f.namespace}/${f.name}`, f.content);
+    } catch (err) {
+      notes.push(`no advice in the report: ${errorMessage(err)}`);
+    }
+  } else if (src.flowFiles.length) notes.push('no cluster inventory: the report shows no connections (pass --cluster)');
+  const model = buildReportModel({
+    cluster: src.cluster,
+    generatedAt: src.now ?? new Date(),
+    anomalies: out.anomalies.map((e) => e.detail as BehaviorAnomaly),
+    actions: out.enforcement.map((e) => e.detail as EnforcementAction),
+    ...(src.inventory ? { inventory: src.inventory } : {}),
+    edges,
+    currentPolicies: current,
+    ...(advised ? { advisedPolicies: advised } : {}),
+    policyYaml,
+  });
+  return { model, notes };
+}
+
+/** Writes `<outDir>/report.html`; returns its path. */
+export async function writeReport(outDir: string, out: Outputs, src: ReportSources): Promise<{ path: string; notes: string[] }> {
+  const { model, notes } = await reportModelOf(out, src);
+  mkdirSync(outDir, { recursive: true });
+  const path = join(outDir, REPORT_FILE);
+  writeFileSync(path, renderReportHtml(model, { script: reportClientScript() }));
+  return { path, notes };
+}
