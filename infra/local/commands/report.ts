@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { InputError } from '#shared/errors';
 import { loadConfig } from '../load-config';
-import { loadPolicies } from '#shared/netpol/inputs';
+import { loadPolicies } from '../input/netpol';
 import { writeOutputs } from '../outputs';
 import { runPipeline } from '../pipeline';
 import { renderReport } from '../report';

@@ -1,7 +1,7 @@
 /** What `replay`, `demo` and `report` share about the page: reading the inventory again, and telling where it is. */
 import { resolve } from 'node:path';
 import type { ClusterInventory } from '#shared/inventory/cluster';
-import { readInventoryFile } from '#shared/netpol/inputs';
+import { readInventoryFile } from '../input/netpol';
 
 export async function readReportInventory(file: string | undefined): Promise<ClusterInventory | undefined> {
   return file ? readInventoryFile(file) : undefined;
