@@ -1,5 +1,5 @@
 /**
- * boundwatch configuration (DESIGN.md §7), validated once: at synth time by the CDK app, at
+ * boundwatch configuration (every key: README.md#2-configure), validated once: at synth time by the CDK app, at
  * start by the command line. Errors name the offending field, e.g.
  * `clusters.0.enforcement: Invalid option: expected one of "off"|"dry-run"|"apply"`.
  */

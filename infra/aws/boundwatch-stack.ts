@@ -20,7 +20,7 @@ import { Alerts } from './constructs/alerts';
 import { ClusterPipeline } from './constructs/cluster-pipeline';
 import { Operations, type MonitoredFunction } from './constructs/operations';
 
-/** The bus name is part of the contract (DESIGN.md §1): users subscribe their own rules to it. */
+/** The bus name is part of the contract (shared/events/README.md#the-bus): users subscribe their own rules to it. */
 export const EVENT_BUS_NAME = 'boundwatch';
 export const KEY_ALIAS = 'alias/boundwatch';
 

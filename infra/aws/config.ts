@@ -1,5 +1,5 @@
 /**
- * Deployment configuration (DESIGN.md §7): the `boundwatch` context key of cdk.json, or the JSON
+ * Deployment configuration (README.md#2-configure): the `boundwatch` context key of cdk.json, or the JSON
  * file given with `-c configFile=PATH`. Validated at synth time with shared/config.ts plus the
  * checks only a deployment needs; every error names the file or key and the field.
  */

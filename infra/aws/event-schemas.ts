@@ -1,7 +1,7 @@
 /**
  * JSON Schemas (draft-04, what the EventBridge schema registry takes) of boundwatch's two events,
  * generated from the zod schemas in shared/events/schema.ts so they never drift. Each describes
- * the whole event as a target receives it, with `detail` being the contract of DESIGN.md §5.
+ * the whole event as a target receives it, with `detail` being the contract of shared/events/README.md.
  */
 import { z } from 'zod';
 import { BehaviorAnomaly, DetailType, EnforcementAction, EVENT_SOURCE, SCHEMA_VERSION } from '#shared/events/schema';
@@ -17,8 +17,8 @@ export interface EventSchemaDefinition {
 }
 
 const DETAILS = [
-  { detailType: DetailType.anomaly, schema: BehaviorAnomaly, description: 'A principal or workload behaving unlike its baseline (DESIGN.md §5).' },
-  { detailType: DetailType.enforcement, schema: EnforcementAction, description: 'An enforcement action boundwatch planned, applied, skipped, failed or reverted (DESIGN.md §5).' },
+  { detailType: DetailType.anomaly, schema: BehaviorAnomaly, description: 'A principal or workload behaving unlike its baseline.' },
+  { detailType: DetailType.enforcement, schema: EnforcementAction, description: 'An enforcement action boundwatch planned, applied, skipped, failed or reverted.' },
 ] as const;
 
 export function eventSchemas(): EventSchemaDefinition[] {

@@ -1,5 +1,5 @@
 /**
- * The `boundwatch` command line (DESIGN.md §3). Each command lives in commands/<name>.ts and
+ * The `boundwatch` command line (README.md#command-line). Each command lives in commands/<name>.ts and
  * registers itself here; this file only maps outcomes to exit codes:
  * 0 success, 2 bad usage or unreadable input, 1 a check found problems or internal failure.
  */

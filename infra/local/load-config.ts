@@ -1,4 +1,4 @@
-/** Configuration for the command line: `--config FILE` (DESIGN.md §7 shape) or a local default. */
+/** Configuration for the command line: `--config FILE` (the deployment configuration's shape, README.md#2-configure) or a local default. */
 import { parseConfig, type BoundwatchConfig } from '#shared/config';
 import { InputError } from '#shared/errors';
 import { readSmallFile } from './input/files';

@@ -1,5 +1,5 @@
 /**
- * The outputs of `replay` and `demo` (DESIGN.md §4), written to `--out`:
+ * The outputs of `replay` and `demo` (README.md#command-line, Outputs), written to `--out`:
  * anomalies.jsonl and enforcement.jsonl (each line exactly as an EventBridge target receives
  * it), policies/<namespace>/<name>.yaml, and summary.json.
  */

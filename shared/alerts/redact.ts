@@ -1,6 +1,6 @@
 /**
  * Alerts leave the account (email, HTTPS endpoints, pagers), so every free-text value that goes
- * into one passes through `redactSecrets`. Events should never carry secrets (DESIGN.md §5),
+ * into one passes through `redactSecrets`. Events should never carry secrets (shared/events/README.md#behavior-anomaly),
  * but a description or user agent built from attacker-controlled input might; this is the
  * last line. It errs towards redacting: a responder can always look the value up in the logs.
  */

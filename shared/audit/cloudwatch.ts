@@ -1,5 +1,5 @@
 /**
- * Decoding of CloudWatch Logs subscription payloads (reference/eks-audit-formats.md §3):
+ * Decoding of CloudWatch Logs subscription payloads (shared/audit/README.md#the-subscription-payload):
  * Lambda receives `{"awslogs":{"data":"<base64(gzip(JSON))>"}}`; the JSON holds
  * `messageType`, `logGroup`, `logStream` and `logEvents[]`. Nothing here throws on bad input:
  * every problem becomes a `Rejected` with a stable reason that summaries count.

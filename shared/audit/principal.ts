@@ -1,5 +1,5 @@
 /**
- * Who made a request. Every principal gets one stable key (reference/eks-audit-formats.md §4):
+ * Who made a request. Every principal gets one stable key (shared/audit/README.md#principals):
  * service accounts by `system:serviceaccount:<ns>:<name>`, IAM roles and users by
  * `user.extra.canonicalArn` (never by session), nodes by `system:node:<name>`. What varies per
  * session (session name, access key, source IP, user agent, bound-token credential id and pod)

@@ -1,5 +1,5 @@
 /**
- * Combines one principal's findings into Behavior Anomaly events (DESIGN.md §5): one anomaly
+ * Combines one principal's findings into Behavior Anomaly events (shared/events/README.md): one anomaly
  * per principal per time window, scored 0–100, with a stable id so that redelivery of the same
  * payload re-detects the same anomaly under the same id.
  */

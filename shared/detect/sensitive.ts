@@ -1,6 +1,6 @@
 /**
  * Sensitive behaviors: requests that matter for credential access, execution, privilege
- * escalation, persistence and discovery (reference/detection-anchors.md). Each entry says what
+ * escalation, persistence and discovery (shared/detect/README.md#sensitive-behaviors). Each entry says what
  * finding its first use by a principal raises, and how alarming it is on its own.
  */
 import type { Behavior } from '../audit/behavior';

@@ -1,7 +1,7 @@
 /**
  * GuardDuty's tactic buckets for its IP-reputation and anonymous-access finding types
  * (`<Tactic>:Kubernetes/MaliciousIPCaller`, ...). AWS does not publish which API falls in
- * which bucket (reference/detection-anchors.md); this is our reading of "an API commonly used
+ * which bucket (shared/detect/README.md#tactics); this is our reading of "an API commonly used
  * to" access credentials, evade defenses, discover, tamper with resources or persist.
  */
 import type { AuditEvent } from '../audit/event';

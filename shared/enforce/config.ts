@@ -1,5 +1,5 @@
 /**
- * Enforcement settings (the `enforcement` section of the configuration, DESIGN.md §7) and the
+ * Enforcement settings (the `enforcement` section of the configuration, README.md#2-configure) and the
  * pure checks derived from them: which namespaces and principals are protected, and which
  * allow-list entries exempt a target from an action kind.
  */

@@ -18,7 +18,7 @@ import { boundedName, quarantineToken } from './quarantine';
 import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ActionIntent, type ActionPlan, type NetworkPolicyManifest } from './types';
 import { checkDestinations, withPolicy } from './verify';
 
-/** CoreDNS on EKS keeps the `k8s-app: kube-dns` label (networkpolicy-semantics.md §8). */
+/** CoreDNS on EKS keeps the `k8s-app: kube-dns` label (shared/netpol/README.md#dns-egress). */
 export const DNS_PEER = {
   namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } },
   podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },

@@ -1,6 +1,5 @@
 /**
- * Quarantine of one pod. NetworkPolicies only add allowances (reference
- * networkpolicy-semantics.md §7), so a deny-all policy alone would leave the pod reachable
+ * Quarantine of one pod. NetworkPolicies only add allowances (shared/netpol/README.md#default-deny-and-quarantine), so a deny-all policy alone would leave the pod reachable
  * through any policy that already allows it. The plan therefore
  * 1. applies a deny-all policy (Ingress and Egress, no rules) that selects only a quarantine
  *    label no pod carries yet, so applying it changes nothing;
@@ -108,7 +107,7 @@ export function ownerConsequence(pod: V1Pod): string {
 }
 
 /**
- * EKS caveat (reference netpol-anchors.md §8, aws-network-policy-agent#327): the VPC CNI
+ * EKS caveat (shared/netpol/README.md#amazon-eks, aws-network-policy-agent#327): the VPC CNI
  * agent documents policies only for pods with ownerReferences and keys pods by name prefix.
  * Once its controller releases it, a quarantined pod has no ownerReferences.
  */

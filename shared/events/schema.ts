@@ -1,5 +1,5 @@
 /**
- * The two events boundwatch emits on its EventBridge bus (DESIGN.md §5). These schemas are
+ * The two events boundwatch emits on its EventBridge bus (shared/events/README.md). These schemas are
  * the public contract that users' rules and targets rely on: version them, never loosen them.
  */
 import { z } from 'zod';
@@ -120,7 +120,7 @@ export const EnforcementAction = z.object({
     name: z.string(),
     arn: z.string().optional(),
   }),
-  /** `dry-run | apply` per DESIGN.md §5; an action under `off` is never emitted. */
+  /** `dry-run | apply` (shared/events/README.md#enforcement-action); an action under `off` is never emitted. */
   mode: z.enum(['dry-run', 'apply']),
   outcome: Outcome,
   reason: z.string().optional(),

@@ -1,5 +1,5 @@
 /**
- * Parsers for the two flow formats (DESIGN.md §3):
+ * Parsers for the two flow formats (README.md#flow-ingestion):
  * - JSON lines `{"src","dst","dstPort","protocol","bytes","packets","start","end"}` (oriented:
  *   src initiated the connection to dst:dstPort);
  * - VPC Flow Logs text records, space separated: the default v2 format, or a custom format

@@ -1,5 +1,5 @@
 /**
- * The cluster inventory (`--cluster FILE`, DESIGN.md §3, and what functions/inventory snapshots):
+ * The cluster inventory (`--cluster FILE`, README.md#boundwatch-netpol-simulate, and what functions/inventory snapshots):
  * namespaces, pods, services and nodes. Only namespace names and pod namespace/name/ip are
  * required; unknown fields are ignored so that richer exports still load.
  */

@@ -1,6 +1,6 @@
 /**
- * What Amazon EKS's VPC CNI network policy agent does not enforce (netpol-anchors.md §8,
- * cni-network-policy.adoc "Considerations"). These are warnings, not errors: the API server
+ * What Amazon EKS's VPC CNI network policy agent does not enforce (shared/netpol/README.md#amazon-eks,
+ * from the EKS user guide's "Considerations" for network policies). These are warnings, not errors: the API server
  * accepts such policies, the cluster just behaves differently from the specification.
  */
 import type { ClusterInventory, InventoryPod } from '#shared/inventory/cluster';

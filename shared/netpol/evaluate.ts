@@ -1,6 +1,6 @@
 /**
  * The explaining evaluator: is a connection from A to B on port/protocol allowed, and which
- * policy and rule decided it (networkpolicy-semantics.md §2-§6). Build it once per cluster and
+ * policy and rule decided it (shared/netpol/README.md, Isolation to Ports). Build it once per cluster and
  * policy set with `createEvaluator`, then ask as often as needed; `matrix()` answers all
  * pod pairs for one port at once with the same compiled model.
  *

@@ -4,7 +4,7 @@
  * each pod per direction. Both the explaining evaluator and the fast matrix read this, so
  * they cannot drift apart on selector, ipBlock or isolation semantics.
  *
- * Modelling choices (networkpolicy-semantics.md §2, §4, §5, §9):
+ * Modelling choices (shared/netpol/README.md: Isolation, Peers, ipBlock, Simulator notes):
  * - policies select pods of their own namespace only; host-network pods are never selected
  *   and never matched by pod/namespace selectors: their traffic is node traffic;
  * - ipBlock peers match any address in the block (pod IPs included, host-network pods by

@@ -1,5 +1,5 @@
 /**
- * Port matching (networkpolicy-semantics.md §6). An entry matches when the protocol is equal
+ * Port matching (shared/netpol/README.md#ports). An entry matches when the protocol is equal
  * (default TCP) and the port is absent (all ports of that protocol), equal, or within
  * `port..endPort`. A named port is resolved on the destination pod's container ports and only
  * when the container port's protocol equals the rule's; a name that does not resolve matches

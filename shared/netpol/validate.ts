@@ -3,7 +3,7 @@
  * apimachinery helpers it calls), run after v1 defaulting, with the same field paths, error
  * types and messages. On top of the API server's errors, `warnings` carries what the server
  * accepts but a reader should know: its own CIDR warnings, well-known mistakes
- * (networkpolicy-semantics.md §1, §8) and what EKS's VPC CNI does not enforce.
+ * (shared/netpol/README.md, Data model and DNS egress) and what EKS's VPC CNI does not enforce.
  */
 import type { z } from 'zod';
 import { ValidationError } from '#shared/errors';
@@ -293,7 +293,7 @@ function cidrWarnings(value: string, field: string): string[] {
 
 const MISSPELT_NAMESPACE_KEYS = ['k8s.io/metadata.name', 'kubernetes.io/metadata.namespace', 'kubernetes.io/namespace'];
 
-/** Accepted by the API server, but almost always a mistake (networkpolicy-semantics.md). */
+/** Accepted by the API server, but almost always a mistake (shared/netpol/README.md#validation, rule 13). */
 function advisories(raw: RawNetworkPolicy, policy: NetworkPolicy): string[] {
   const out: string[] = [];
   const spec = raw.spec;

@@ -1,5 +1,5 @@
 /**
- * Flow benchmarks (DESIGN.md §6):
+ * Flow benchmarks (README.md#performance):
  * - `flows.recordsPerSec`: one million VPC Flow Logs v2 records of the shop app (a week at
  *   higher traffic), as CloudWatch Logs subscription payloads of 10,000 records, through the
  *   whole ingest path: decode, parse, resolve, orient, aggregate, idempotent graph writes,

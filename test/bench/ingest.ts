@@ -1,5 +1,5 @@
 /**
- * Ingest benchmark (DESIGN.md §6): audit events per second through the ingest handler, next to
+ * Ingest benchmark (README.md#performance): audit events per second through the ingest handler, next to
  * the floor for the same payloads (base64 decode + gunzip + JSON.parse alone), measured in the
  * same run; DynamoDB write requests and units per 1,000 events; peak RSS for a 1 MB payload;
  * and the modelled AWS cost per million events.

@@ -1,5 +1,5 @@
 /**
- * NetworkPolicy engine benchmark (DESIGN.md §6, issue #4): the full reachability matrix of a
+ * NetworkPolicy engine benchmark (README.md#performance, issue #4): the full reachability matrix of a
  * synthetic cluster of 2,000 pods in 50 namespaces under 1,000 policies, for one port, on one
  * core (target: under 10 s for the 4 million pairs), how it scales as pods double, and the
  * explaining evaluator measured in the same run for comparison.

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: runs every benchmark section, prints a table per section and writes
- * bench-results.json (DESIGN.md §6). Each comparison is measured within one run.
+ * bench-results.json (README.md#performance). Each comparison is measured within one run.
  */
 import { writeFileSync } from 'node:fs';
 import Table from 'cli-table3';

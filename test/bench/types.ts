@@ -1,6 +1,6 @@
 /**
  * Each benchmark module exports `bench(): Promise<BenchSection>`; test/bench/run.ts runs them,
- * prints one table per section and merges `results` into bench-results.json (DESIGN.md §6).
+ * prints one table per section and merges `results` into bench-results.json (README.md#performance).
  * Figures that compare two things are measured in the same run: these machines are noisy.
  */
 export interface BenchSection {

@@ -1,6 +1,6 @@
 /**
  * `boundwatch netpol advise` and `netpol audit` end to end over the shop app's files: the real
- * command-line entry (`main` of infra/local/cli.ts, exit codes of DESIGN.md §3) with real
+ * command-line entry (`main` of infra/local/cli.ts, exit codes of README.md#command-line) with real
  * files in a temporary folder.
  * Runs in-process, so that the tests can read stdout and stderr without spawning.
  */

@@ -1,6 +1,6 @@
 /**
  * `boundwatch netpol simulate` and `netpol validate` end to end: the bundled command line over
- * hand-written files (test/fixtures/netpol), with the exit codes of DESIGN.md §3:
+ * hand-written files (test/fixtures/netpol), with the exit codes of README.md#command-line:
  * 0 success, 1 invalid manifests, 2 bad usage or unreadable input.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * `boundwatch replay` end to end, through the bundled CLI: every supported input kind gives
- * the four outputs of DESIGN.md §4, and bad input exits 2 with one clear line.
+ * the four outputs (README.md#command-line, Outputs), and bad input exits 2 with one clear line.
  */
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

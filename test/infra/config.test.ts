@@ -19,7 +19,7 @@ function configError(run: () => unknown): ConfigError {
 }
 
 describe('loadConfig', () => {
-  it('reads the cdk.json context and fills the defaults of DESIGN.md §7', () => {
+  it('reads the cdk.json context and fills the defaults (README.md#2-configure)', () => {
     const config = loadConfig(context({ boundwatch: minimal() }));
 
     expect(config.clusters[0]).toMatchObject({ name: 'prod-eks', auditLogGroup: '/aws/eks/prod-eks/cluster', enforcement: 'dry-run' });

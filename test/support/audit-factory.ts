@@ -1,6 +1,6 @@
 /**
- * Factories for audit events and CloudWatch Logs payloads, shaped like the real EKS records in
- * reference/eks-audit-formats.md. Override only what a test is about.
+ * Factories for audit events and CloudWatch Logs payloads, shaped like the real EKS records described in
+ * shared/audit/README.md#sample-records. Override only what a test is about.
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '#shared/audit/event';

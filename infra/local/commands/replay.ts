@@ -1,4 +1,4 @@
-/** `boundwatch replay`: the full pipeline over recorded input (DESIGN.md §3, outputs §4). */
+/** `boundwatch replay`: the full pipeline over recorded input (README.md#command-line). */
 import { Option, type Command } from 'commander';
 import { InputError } from '#shared/errors';
 import { ENFORCEMENT_MODES, type EnforcementMode } from '#shared/events/schema';
@@ -31,7 +31,7 @@ export function registerReplay(program: Command): void {
     .option('--state <dir>', 'keep the embedded DynamoDB in this folder between runs')
     .addOption(new Option('--enforce <mode>', 'enforcement mode').choices([...ENFORCEMENT_MODES]).default('dry-run'))
     .option('--kubeconfig <file>', 'kubeconfig of the cluster to enforce on (with --enforce apply)')
-    .option('--config <file>', 'boundwatch configuration JSON (DESIGN.md §7 shape)')
+    .option('--config <file>', 'boundwatch configuration JSON (the shape of the deployment configuration)')
     .action(async (opts: ReplayOptions) => {
       if (!opts.audit?.length && !opts.flows?.length) throw new InputError('replay needs at least one of --audit or --flows');
       if (opts.enforce === 'apply' && !opts.kubeconfig) throw new InputError('--enforce apply needs --kubeconfig');

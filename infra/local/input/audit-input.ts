@@ -1,5 +1,5 @@
 /**
- * Recorded audit input for `replay --audit` (DESIGN.md §3), turned into exactly what the
+ * Recorded audit input for `replay --audit` (README.md#replaying-your-own-audit-logs), turned into exactly what the
  * ingest Lambda receives: CloudWatch Logs subscription events `{awslogs:{data}}`.
  *
  * Recognised per file (gzip or not): JSON lines of audit Events; a JSON EventList; JSON lines

@@ -1,5 +1,5 @@
 /**
- * The command-line inputs of the netpol commands (DESIGN.md §3): the `--cluster` inventory and
+ * The command-line inputs of the netpol commands (README.md#networkpolicies): the `--cluster` inventory and
  * the `--policies` path. Unreadable input is an InputError naming the file; a bad policy
  * document is a per-document problem and the others still load.
  */

@@ -5,7 +5,7 @@
  * the internet to read secrets; the on-call engineer's SSO session replayed from a VPS to dump
  * every secret and open a shell in kube-system; and the CI role's credentials used to plant a
  * privileged DaemonSet with the node's root filesystem mounted. Audit events are shaped like
- * EKS's own (reference/eks-audit-formats.md) and generated from a fixed seed. (The larger
+ * EKS's own (shared/audit/README.md) and generated from a fixed seed. (The larger
  * evaluation scenario is scenario.ts.)
  */
 import type { AuditEvent } from '#shared/audit/event';

@@ -534,7 +534,7 @@ export function toVpcCustom(s: ShopScenario, opts: { header?: boolean } = {}): s
 }
 
 /**
- * JSON lines (DESIGN.md §3): a request line per connection, to the address the client dialled
+ * JSON lines (README.md#flow-ingestion): a request line per connection, to the address the client dialled
  * (a Service ClusterIP for calls by name), and a reply line in the opposite direction, as
  * per-direction exporters write them.
  */

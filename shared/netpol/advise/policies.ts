@@ -4,7 +4,7 @@
  * - `allow-<workload>` per workload: the ingress and egress its observed flows need, and
  *   nothing else.
  *
- * Choices, each from a known failure of other generators (reference/netpol-anchors.md):
+ * Choices, each from a known failure of other generators (shared/netpol/README.md#what-other-generators-taught-us):
  * - selectors are minimal and stable (shared/inventory/workload.ts: app.kubernetes.io/name,
  *   then app, ...; never pod-template-hash or other per-rollout labels);
  * - peers in other namespaces are ANDed with `kubernetes.io/metadata.name` (one list item);

@@ -1,5 +1,5 @@
 /**
- * Audit events shaped like EKS's own (reference/eks-audit-formats.md): identities as the
+ * Audit events shaped like EKS's own (shared/audit/README.md): identities as the
  * authenticators render them, object references, response codes, authorizer annotations, and
  * request bodies for the writes EKS logs at Request level. Built directly as objects (no JSON
  * round trip), because the evaluation generates millions of them.

@@ -1,5 +1,5 @@
 /**
- * Attack techniques as the API calls they make (reference/detection-anchors.md): the ten Stratus
+ * Attack techniques as the API calls they make (shared/detect/README.md#anchors): the ten Stratus
  * Red Team Kubernetes/EKS techniques, as its Go code and Terraform warm-ups issue them, and more
  * attacks on EKS seen in the wild. Each one is a function of the world at a time; the caller
  * labels its events `attack:<id>`. Techniques do what the attack needs, not what a detector

@@ -4,7 +4,7 @@
  *   kube-apiserver [--port N] [--token T] [--seed cluster.json] [--kubeconfig out.yaml]
  *
  * Prints the URL, writes a kubeconfig (mode 0600) when asked, and serves until Ctrl-C.
- * `--seed` takes an inventory in the `--cluster` format (DESIGN.md §3).
+ * `--seed` takes an inventory in the `--cluster` format (README.md#boundwatch-netpol-simulate).
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';

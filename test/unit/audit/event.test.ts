@@ -3,7 +3,7 @@ import { RejectReason } from '#shared/audit/cloudwatch';
 import { auditEvent } from '#test/support/audit-factory';
 
 describe('parseAuditMessage', () => {
-  it('parses a real EKS record (access-entry IAM role, reference §2a)', () => {
+  it('parses a real EKS record (access-entry IAM role, shared/audit/README.md#sample-records)', () => {
     const line =
       '{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"fb5dba68-6262-4718-b45e-d293b03e434d","stage":"ResponseComplete","requestURI":"/api/v1/namespaces","verb":"list","user":{"username":"arn:aws:sts::111122223333:assumed-role/sso_admin/alice-example.com","uid":"aws-iam-authenticator:111122223333:AROAEXAMPLEROLEID0001","groups":["system:authenticated"],"extra":{"accessKeyId":["ASIAEXAMPLEKEYID0001"],"arn":["arn:aws:sts::111122223333:assumed-role/sso_admin/alice@example.com"],"canonicalArn":["arn:aws:iam::111122223333:role/sso_admin"],"principalId":["AROAEXAMPLEROLEID0001"],"sessionName":["alice@example.com"]}},"sourceIPs":["198.51.100.23"],"userAgent":"ClusterLoGo_darwin_amd64/v0.0.0 (darwin/amd64) kubernetes/$Format","objectRef":{"resource":"namespaces","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2024-08-24T14:27:07.461683Z","stageTimestamp":"2024-08-24T14:27:07.491536Z","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"EKS Access Policy: allowed"}}';
     const parsed = parseAuditMessage(line);

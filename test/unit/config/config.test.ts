@@ -4,7 +4,7 @@ import { DEFAULT_NETWORK_CONFIG } from '#shared/flows/config';
 const base = { clusters: [{ name: 'prod-eks', auditLogGroup: '/aws/eks/prod-eks/cluster' }] };
 
 describe('parseConfig', () => {
-  it('fills every default of DESIGN.md §7', () => {
+  it('fills every default of the configuration (README.md#2-configure)', () => {
     const c = parseConfig(base);
     expect(c.clusters[0]!.enforcement).toBe('dry-run');
     expect(c.alerts).toEqual({ emails: [], httpsEndpoints: [], minSeverity: 'MEDIUM' });

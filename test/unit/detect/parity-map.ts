@@ -125,7 +125,7 @@ export const OTHER_FALCO_RULES: ParityEntry[] = [
   { rule: 'Untrusted Node Unsuccessfully Tried to Join the Cluster', source: 'falco', mode: 'unmapped', note: 'Never fires by default; failed joins count toward AuthorizationFailureBurst.' },
 ];
 
-/** GuardDuty EKS audit-log finding types (reference/detection-anchors.md) and their boundwatch counterparts. */
+/** GuardDuty EKS audit-log finding types (shared/detect/README.md#anchors) and their boundwatch counterparts. */
 export const GUARDDUTY_PARITY: ParityEntry[] = [
   ...['CredentialAccess', 'DefenseEvasion', 'Discovery', 'Impact', 'Persistence'].flatMap((tactic) => [
     sig(`${tactic}:Kubernetes/MaliciousIPCaller`, 'guardduty', [`${tactic}:MaliciousIPCaller`], 'ipLists entry of kind "threat".'),

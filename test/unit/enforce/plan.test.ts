@@ -74,7 +74,7 @@ describe('planIntents', () => {
 });
 
 describe('enforcement configuration', () => {
-  it('keeps the DESIGN.md §7 defaults and protects boundwatch\'s namespace', () => {
+  it('keeps the configuration defaults (README.md#2-configure) and protects boundwatch\'s namespace', () => {
     const c = EnforcementConfig.parse({});
     expect(c).toMatchObject({ minSeverity: 'HIGH', ttlMinutes: 60, maxActionsPerHour: 10, protectedNamespaces: ['kube-system'], boundTokenRevocation: 'unless-quarantined', allowList: [] });
     expect([...protectedNamespaces(c)].sort()).toEqual(['boundwatch', 'kube-system']);

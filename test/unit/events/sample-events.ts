@@ -1,7 +1,7 @@
 /**
  * Factories for boundwatch events as an EventBridge target receives them. Shared by the unit
  * and integration tests of test/{unit,integration}/events; every detail is parsed with the
- * contract schemas, so a factory that drifts from DESIGN.md §5 fails loudly.
+ * contract schemas, so a factory that drifts from the contract (shared/events/README.md) fails loudly.
  */
 import {
   BehaviorAnomaly,

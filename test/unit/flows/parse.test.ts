@@ -108,7 +108,7 @@ describe('custom formats', () => {
   });
 });
 
-describe('JSON lines (DESIGN.md §3)', () => {
+describe('JSON lines (README.md#flow-ingestion)', () => {
   it('parses the contract format as oriented records; ICMP is skipped', () => {
     const { parser, records } = parseAll(fixture('flows.jsonl'));
     expect(parser.stats).toMatchObject({ lines: 3, records: 2, skipped: { 'unsupported-protocol': 1 }, rejected: {} });

@@ -1,6 +1,6 @@
 /**
- * One describe block per section of ../shared/reference/networkpolicy-semantics.md (§1-§9;
- * §10, validation, is in validate.test.ts). Each test states a rule of the reference as a
+ * One describe block per section of shared/netpol/README.md (validation is in
+ * validate.test.ts). Each test states a rule of that document as a
  * probe and its expected answer, and most also check the reason names the right policy/rule.
  */
 import { applyDefaults } from '#shared/netpol/defaults';
@@ -42,7 +42,7 @@ const denyIngress = (ns: string, podSelector: object = {}) => policy(`${ns}/deny
 const denyEgress = (ns: string, podSelector: object = {}) => policy(`${ns}/deny-egress`, { podSelector, policyTypes: ['Egress'] });
 const EXT = { ip: '203.0.113.9' };
 
-describe('§1 data model and defaults', () => {
+describe('data model and defaults', () => {
   test('podSelector {} selects every pod of the policy namespace and none elsewhere', () => {
     const e = engine(base(), [denyIngress('x')]);
     expect(allowed(e, 'y/a', 'x/a')).toBe(false);
@@ -99,7 +99,7 @@ describe('§1 data model and defaults', () => {
   });
 });
 
-describe('§2 isolation and how rules combine', () => {
+describe('isolation and how rules combine', () => {
   test('isolation is per direction: an ingress policy leaves the pod free to send', () => {
     const e = engine(base(), [denyIngress('x', { matchLabels: { app: 'a' } })]);
     expect(allowed(e, 'x/a', 'y/a')).toBe(true);
@@ -191,7 +191,7 @@ describe('§2 isolation and how rules combine', () => {
   });
 });
 
-describe('§3 rules: ports AND peers, entries OR', () => {
+describe('rules: ports AND peers, entries OR', () => {
   const rule = policy('x/rule', {
     podSelector: { matchLabels: { app: 'a' } },
     ingress: [
@@ -242,7 +242,7 @@ describe('§3 rules: ports AND peers, entries OR', () => {
   });
 });
 
-describe('§4 peers', () => {
+describe('peers', () => {
   const peerPolicy = (from: object[]) => engine(base(), [policy('x/p', { podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from }] })]);
   const sources = ['x/b', 'x/c', 'y/a', 'y/b', 'z/a', 'kube-system/coredns'];
   const reach = (e: ReturnType<typeof peerPolicy>) => sources.filter((s) => allowed(e, s, 'x/a') === true);
@@ -322,7 +322,7 @@ describe('§4 peers', () => {
   });
 });
 
-describe('§5 ipBlock', () => {
+describe('ipBlock', () => {
   const egressTo = (to: object[], podSelector: object = { matchLabels: { app: 'a' } }) =>
     policy(`x/egress-${Math.random().toString(36).slice(2, 7)}`, { podSelector, policyTypes: ['Egress'], egress: [{ to }] });
 
@@ -381,7 +381,7 @@ describe('§5 ipBlock', () => {
   });
 });
 
-describe('§6 ports, named ports, endPort, protocols', () => {
+describe('ports, named ports, endPort, protocols', () => {
   test('an ingress named port resolves on the target pod: one name, different numbers per pod', () => {
     const e = engine(base(), [policy('x/http', { podSelector: {}, ingress: [{ ports: [{ port: 'http' }] }] })]);
     expect(allowed(e, 'y/a', 'x/a', 80)).toBe(true);
@@ -435,7 +435,7 @@ describe('§6 ports, named ports, endPort, protocols', () => {
   });
 });
 
-describe('§7 default-deny and allow-all patterns', () => {
+describe('default-deny and allow-all patterns', () => {
   const patterns = {
     denyIngress: policy('x/deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] }),
     denyEgress: policy('x/deny-egress', { podSelector: {}, policyTypes: ['Egress'] }),
@@ -474,7 +474,7 @@ describe('§7 default-deny and allow-all patterns', () => {
   });
 });
 
-describe('§8 DNS egress', () => {
+describe('DNS egress', () => {
   const dnsRule = {
     to: [{ namespaceSelector: { matchLabels: { [NS]: 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
     ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
@@ -512,7 +512,7 @@ describe('§8 DNS egress', () => {
   });
 });
 
-describe('§9 other simulator notes', () => {
+describe('other simulator notes', () => {
   const inv = () =>
     cluster({
       pods: [

@@ -1,5 +1,5 @@
 /**
- * §10 of the reference: the API server's validation, rule by rule, with the exact field paths
+ * The API server's validation (shared/netpol/README.md#validation), rule by rule, with the exact field paths
  * and messages kube-apiserver prints (field.Error.Error()), plus the warnings we add.
  */
 import { type ValidateOptions, validateNetworkPolicy } from '#shared/netpol/validate';
@@ -21,7 +21,7 @@ const KEY_NAME_MSG =
 const VALUE_MSG =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
 
-describe('§10 rule 1: object metadata', () => {
+describe('validation rule 1: object metadata', () => {
   test('a valid policy has no errors and comes back defaulted', () => {
     const v = validateNetworkPolicy(np({ podSelector: {}, ingress: [{ ports: [{ port: 80 }] }] }));
     expect(v.errors).toEqual([]);
@@ -62,7 +62,7 @@ describe('§10 rule 1: object metadata', () => {
   });
 });
 
-describe('§10 rule 2: label selectors', () => {
+describe('validation rule 2: label selectors', () => {
   const sel = (podSelector: unknown) => np({ podSelector });
 
   test('label keys must be qualified names', () => {
@@ -117,7 +117,7 @@ describe('§10 rule 2: label selectors', () => {
   });
 });
 
-describe('§10 rules 3-7: ports', () => {
+describe('validation rules 3-7: ports', () => {
   test('3: protocol must be TCP, UDP or SCTP', () => {
     expect(messages(ingressPort({ protocol: 'ICMP' }))).toEqual(['spec.ingress[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "TCP", "UDP", "SCTP"']);
     expect(messages(ingressPort({ protocol: 'tcp', port: 80 }))).toEqual(['spec.ingress[0].ports[0].protocol: Unsupported value: "tcp": supported values: "TCP", "UDP", "SCTP"']);
@@ -162,7 +162,7 @@ describe('§10 rules 3-7: ports', () => {
   });
 });
 
-describe('§10 rules 8-11: peers and ipBlock', () => {
+describe('validation rules 8-11: peers and ipBlock', () => {
   test('8: an empty peer is invalid', () => {
     expect(messages(ingressPeer({}))).toEqual(['spec.ingress[0].from[0]: Required value: must specify a peer']);
     expect(messages(np({ podSelector: {}, egress: [{ to: [{}] }] }))).toEqual(['spec.egress[0].to[0]: Required value: must specify a peer']);
@@ -218,7 +218,7 @@ describe('§10 rules 8-11: peers and ipBlock', () => {
   });
 });
 
-describe('§10 rule 12: policyTypes', () => {
+describe('validation rule 12: policyTypes', () => {
   test('at most two entries, printed as kube-apiserver prints the list', () => {
     expect(messages(np({ podSelector: {}, policyTypes: ['Ingress', 'Egress', 'Ingress'] }))).toEqual([
       'spec.policyTypes: Invalid value: []networking.PolicyType{"Ingress", "Egress", "Ingress"}: may not specify more than two policyTypes',
@@ -239,7 +239,7 @@ describe('§10 rule 12: policyTypes', () => {
   });
 });
 
-describe('§10 rule 13: what is not validated', () => {
+describe('validation rule 13: what is not validated', () => {
   test.each([
     ['contradicting policies and overlapping rules', { podSelector: {}, ingress: [{ ports: [{ port: 80 }] }, { ports: [{ port: 80 }, { port: 79, endPort: 81 }] }] }],
     ['a named port no pod has', { podSelector: {}, ingress: [{ ports: [{ port: 'nonexistent' }] }] }],
