@@ -123,7 +123,10 @@ function graph(model: ReportModel, onSelect: (what: { node?: ReportNode; edge?: 
   });
   const nodes = new Map(model.nodes.map((n) => [n.id, n]));
   const edges = new Map(model.edges.map((e) => [e.id, e]));
-  cy.on('tap', 'edge', (evt) => onSelect({ edge: edges.get(evt.target.id()) }));
+  cy.on('tap', 'edge', (evt) => {
+    const e = edges.get(evt.target.id());
+    if (e) onSelect({ edge: e });
+  });
   cy.on('tap', 'node', (evt) => {
     const n = nodes.get(evt.target.id());
     if (n) onSelect({ node: n });

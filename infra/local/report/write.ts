@@ -29,12 +29,12 @@ export function reportClientScript(): string {
 
 export interface ReportSources {
   cluster: string;
-  inventory?: ClusterInventory;
+  inventory?: ClusterInventory | undefined;
   flowFiles: readonly string[];
-  network?: Partial<NetworkConfig>;
+  network?: Partial<NetworkConfig> | undefined;
   /** Policies in force on the cluster (`--policies`), besides enforcement's own. */
-  clusterPolicies?: readonly NetworkPolicy[];
-  now?: Date;
+  clusterPolicies?: readonly NetworkPolicy[] | undefined;
+  now?: Date | undefined;
 }
 
 async function* linesOf(file: string): AsyncGenerator<string> {
