@@ -121,6 +121,8 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
   return (event: unknown, context?: Context): Promise<EnforceResult> =>
     withObservability(obs, context, {}, async () => {
       const anomaly = parseAnomalyEvent(event);
+      // The bus delivers in its own account: that is the account whose IAM this function may change.
+      const account = (event as { account?: unknown }).account;
       if (anomaly.cluster !== deps.cluster) {
         obs.logger.warn('anomaly for another cluster ignored', { anomalyId: anomaly.id, cluster: anomaly.cluster });
         return { planned: [] };
@@ -137,6 +139,7 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
             ...(deps.kube ? { kube: deps.kube } : {}),
             ...(deps.iam ? { iam: deps.iam } : {}),
             ...(deps.access ? { access: deps.access } : {}),
+            ...(typeof account === 'string' && /^\d{12}$/.test(account) ? { account } : {}),
             ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
             ...(deps.baselines ? { baselines: deps.baselines } : {}),
           },

@@ -35,14 +35,28 @@ export function userAgentFamily(ua: string | undefined): string {
   return family.toLowerCase() || 'unknown';
 }
 
+/** Longest textual IP address (an IPv6 with an embedded IPv4 and a zone id stays well under). */
+const MAX_IP_CHARS = 64;
+/** Forwarded hops kept as evidence: the client controls them, so only a few, bounded. */
+const MAX_FORWARDED = 4;
+
 /**
- * The client address of a request: the first valid entry of `sourceIPs` (the API server lists
- * X-Forwarded-For hops first, then the peer address). Invalid entries are skipped.
+ * The client address of a request: the LAST `sourceIPs` entry. The API server lists the
+ * X-Forwarded-For hops the client sent first and appends the address of the connection it
+ * accepted; only that last one is not the client's to choose. Undefined when it is not an IP.
  */
 export function clientIp(sourceIPs: readonly string[] | undefined): string | undefined {
-  if (!sourceIPs) return undefined;
-  for (const ip of sourceIPs) if (ipaddr.isValid(ip)) return ip;
-  return undefined;
+  const last = sourceIPs?.[sourceIPs.length - 1];
+  return last !== undefined && last.length <= MAX_IP_CHARS && ipaddr.isValid(last) ? last : undefined;
+}
+
+/**
+ * The X-Forwarded-For hops the client claimed (every `sourceIPs` entry before the last), kept as
+ * evidence only: never used for detection, each cut to an address's length.
+ */
+export function forwardedFor(sourceIPs: readonly string[] | undefined): string[] | undefined {
+  if (!sourceIPs || sourceIPs.length < 2) return undefined;
+  return sourceIPs.slice(0, Math.min(sourceIPs.length - 1, MAX_FORWARDED)).map((ip) => ip.slice(0, MAX_IP_CHARS));
 }
 
 const MEMO_LIMIT = 4096;

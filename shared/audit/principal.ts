@@ -7,7 +7,7 @@
  */
 import type { PrincipalRef, PrincipalType } from '../events/schema';
 import type { AuditEvent, AuditUser } from './event';
-import { clientIp } from './network';
+import { clientIp, forwardedFor } from './network';
 
 export interface Principal {
   /** Stable identity key; equals `ref.name`. */
@@ -22,7 +22,10 @@ export interface Principal {
 
 /** Per-request facts that vary across sessions of the same principal. */
 export interface RequestFeatures {
+  /** The address the API server accepted the connection from (the last `sourceIPs` entry). */
   sourceIP?: string;
+  /** X-Forwarded-For hops the client sent (evidence only: the client chooses them). */
+  forwardedFor?: string[];
   userAgent?: string;
   sessionName?: string;
   accessKeyId?: string;
@@ -114,8 +117,10 @@ export function requestFeatures(event: AuditEvent): RequestFeatures {
   const authorizer = reason ? reason.split(':')[0]?.trim() : undefined;
   // Built field by field: this runs for every request, and absent features stay absent.
   const f: RequestFeatures = {};
-  const sourceIP = clientIp(event.sourceIPs) ?? event.sourceIPs?.[0];
+  const sourceIP = clientIp(event.sourceIPs);
   if (sourceIP !== undefined) f.sourceIP = sourceIP;
+  const forwarded = forwardedFor(event.sourceIPs);
+  if (forwarded) f.forwardedFor = forwarded;
   if (event.userAgent !== undefined) f.userAgent = event.userAgent;
   if (extra) {
     const sessionName = first(extra, 'sessionName');

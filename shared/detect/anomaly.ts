@@ -8,6 +8,7 @@ import { stableId } from '../events/ids';
 import type { Principal } from '../audit/principal';
 import type { DetectedFinding } from './engine';
 import { MINUTE_MS } from './config';
+import { redactSecrets } from '../alerts/redact';
 
 const MAX_IDS = 20;
 const MAX_LIST = 10;
@@ -31,6 +32,12 @@ export function combinedScore(scores: number[], distinctTypes: number): number {
   return max < MEDIUM_SCORE ? Math.min(raised, MEDIUM_SCORE - 1) : raised;
 }
 
+/** User agents are the client's to write: evidence keeps a bounded, secret-free rendering. */
+const MAX_USER_AGENT = 256;
+export function evidenceUserAgent(ua: string | undefined): string | undefined {
+  return ua === undefined ? undefined : redactSecrets(ua.length > MAX_USER_AGENT ? `${ua.slice(0, MAX_USER_AGENT)}…` : ua);
+}
+
 function uniq(values: Array<string | undefined>, cap = MAX_LIST): string[] {
   return [...new Set(values.filter((v): v is string => !!v))].sort().slice(0, cap);
 }
@@ -52,6 +59,11 @@ function workloadOf(principal: Principal, findings: DetectedFinding[]): Behavior
     serviceAccount: principal.serviceAccount.name,
     ...(pod ? { pod } : {}),
   };
+}
+
+function forwardedEvidence(fs: DetectedFinding[]): { forwardedFor?: string[] } {
+  const hops = uniq(fs.flatMap((f) => f.facts.features.forwardedFor ?? []));
+  return hops.length > 0 ? { forwardedFor: hops } : {};
 }
 
 export function buildAnomalies(cluster: string, principal: Principal, findings: DetectedFinding[], windowMinutes: number): BehaviorAnomaly[] {
@@ -78,7 +90,8 @@ export function buildAnomalies(cluster: string, principal: Principal, findings: 
           auditIDs: uniq(fs.map((f) => f.facts.event.auditID), MAX_IDS),
           count: fs.length,
           sourceIPs: uniq(fs.map((f) => f.facts.features.sourceIP)),
-          userAgents: uniq(fs.map((f) => f.facts.features.userAgent)),
+          ...forwardedEvidence(fs),
+          userAgents: uniq(fs.map((f) => evidenceUserAgent(f.facts.features.userAgent))),
           baseline: head.baseline,
         },
       };

@@ -3,7 +3,7 @@
  * `[first, last, count, days]`, which roughly halves item size (DynamoDB bills writes per KB).
  * Documents of the first format (plain objects) still load.
  */
-import type { PrincipalProfile, SeenStats } from './baseline';
+import { setEntry, type PrincipalProfile, type SeenStats } from './baseline';
 
 const STATS_MAPS = ['behaviors', 'namespaces', 'sourceNets', 'userAgents', 'patterns', 'authz'] as const;
 type Packed = [number, number, number, number];
@@ -16,7 +16,7 @@ export function encodeProfile(p: PrincipalProfile): string {
     const packed: Record<string, Packed> = {};
     for (const k in map) {
       const s = map[k]!;
-      packed[k] = [s.first, s.last, s.count, s.days];
+      setEntry(packed, k, [s.first, s.last, s.count, s.days]);
     }
     out[m] = packed;
   }
@@ -32,7 +32,7 @@ export function decodeProfile(doc: string): PrincipalProfile {
       const expanded: Record<string, SeenStats> = {};
       for (const k in map) {
         const [first, last, count, days] = map[k]!;
-        expanded[k] = { first, last, count, days };
+        setEntry(expanded, k, { first, last, count, days });
       }
       raw[m] = expanded;
     }

@@ -134,11 +134,26 @@ export function hourOfWeek(t: number): number {
   return (Math.floor(t / HOUR_MS) + 72) % 168;
 }
 
+/**
+ * Reads an entry the map itself holds. Keys come from requests (namespaces, user agents, pod
+ * names), so `__proto__`, `constructor` or `toString` must read as absent, never as something
+ * inherited from Object.prototype.
+ */
+export function ownEntry<V>(map: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
+  return map !== undefined && Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
+/** Writes an own entry: assigning `__proto__` would replace the map's prototype instead. */
+export function setEntry<V>(map: Record<string, V>, key: string, value: V): void {
+  if (key === '__proto__') Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
+  else map[key] = value;
+}
+
 /** Records one sighting in a stats map, counting distinct days. */
 export function see(map: Record<string, SeenStats>, key: string, t: number): void {
-  const s = map[key];
+  const s = ownEntry(map, key);
   if (!s) {
-    map[key] = { first: t, last: t, count: 1, days: 1 };
+    setEntry(map, key, { first: t, last: t, count: 1, days: 1 });
     return;
   }
   if (dayOf(t) !== dayOf(s.last) && t > s.last) s.days += 1;
@@ -153,7 +168,7 @@ export function see(map: Record<string, SeenStats>, key: string, t: number): voi
  * burst of a compromised principal) from becoming normal at once.
  */
 export function established(s: SeenStats | undefined, t: number, cfg: DetectionConfig): boolean {
-  if (!s) return false;
+  if (!s || typeof s.days !== 'number') return false;
   return s.days >= cfg.establishDays || t - s.first >= cfg.establishHours * HOUR_MS;
 }
 

@@ -27,6 +27,7 @@ export const DETECTOR_IDS = [
   // risky pattern is an established part of its (or its peer group's) baseline.
   'anonymous-access',
   'malicious-ip-caller',
+  'forwarded-for-mismatch',
   'system-principal-public-ip',
   'anonymous-access-granted',
   'admin-to-default-service-account',

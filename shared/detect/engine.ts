@@ -16,9 +16,11 @@ import {
   foldWindow,
   hourOfWeek,
   inLearning,
+  ownEntry,
   pruneProfile,
   rememberConnect,
   see,
+  setEntry,
   upgradeProfile,
   type PrincipalProfile,
 } from './baseline';
@@ -98,8 +100,8 @@ export function observe(p: PrincipalProfile, f: AuditFacts): void {
   const ip = f.features.sourceIP;
   if (pod && ip) {
     const pods = (p.pods ??= {});
-    const known = pods[pod];
-    if (!known) pods[pod] = { ip, first: f.timeMs, last: f.timeMs };
+    const known = ownEntry(pods, pod);
+    if (!known) setEntry(pods, pod, { ip, first: f.timeMs, last: f.timeMs });
     else if (known.ip === ip) {
       if (f.timeMs > known.last) known.last = f.timeMs;
     } else known.alt = ip;
@@ -215,7 +217,7 @@ export function runPrincipal(
         const pat = draft.pattern;
         // While the cluster learns, a rule's repeat hit is routine (the first one was raised); afterwards a
         // pattern mutes only once established, so an attacker's burst does not silence its own rule.
-        const mutedBy = (p: PrincipalProfile | undefined) => p !== undefined && (state.clusterMature ? established(p.patterns?.[pat], t, cfg) : p.patterns?.[pat] !== undefined);
+        const mutedBy = (p: PrincipalProfile | undefined) => p !== undefined && (state.clusterMature ? established(ownEntry(p.patterns, pat), t, cfg) : ownEntry(p.patterns, pat) !== undefined);
         const muted = mutedBy(profile) || mutedBy(groupStored);
         see((profile.patterns ??= {}), pat, t);
         if (groupWork) see((groupWork.patterns ??= {}), pat, t);
@@ -224,14 +226,14 @@ export function runPrincipal(
       const key = `${draft.type}|${draft.subject}`;
       if (seenHere.has(key)) continue;
       seenHere.add(key);
-      const last = profile.alerts[key];
+      const last = ownEntry(profile.alerts, key);
       if (last !== undefined && t - last < cooldown && t >= last) {
         // Same finding again inside its cooldown: it joins the evidence of the open one instead.
         const open = findings.find((x) => x.type === draft.type && x.subject === draft.subject);
         if (open) findings.push({ ...draft, baseline: open.baseline, facts: f });
         continue;
       }
-      profile.alerts[key] = t;
+      setEntry(profile.alerts, key, t);
       findings.push({ ...draft, baseline: typeof draft.baseline === 'function' ? draft.baseline() : draft.baseline, facts: f });
     }
 

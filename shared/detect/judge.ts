@@ -5,7 +5,7 @@
  * this established", never "was this seen once", so bursts do not become normal at once.
  */
 import ipaddr from 'ipaddr.js';
-import { established, type PrincipalProfile, type SeenStats } from './baseline';
+import { established, ownEntry, type PrincipalProfile, type SeenStats } from './baseline';
 import type { AuditFacts, Baseline, JudgeState } from './types';
 
 type StatsMap = 'behaviors' | 'namespaces' | 'sourceNets' | 'userAgents' | 'patterns' | 'authz';
@@ -17,7 +17,7 @@ function profilesOf(b: Baseline): PrincipalProfile[] {
 export function isEstablished(state: JudgeState, map: StatsMap, key: string, t: number): boolean {
   const b = state.baseline;
   if (!b) return false;
-  for (const p of profilesOf(b)) if (established(p[map]?.[key], t, state.config)) return true;
+  for (const p of profilesOf(b)) if (established(ownEntry(p[map], key), t, state.config)) return true;
   return false;
 }
 
@@ -68,7 +68,7 @@ export function fromPublicNetwork(f: AuditFacts, state: JudgeState): boolean {
 export function namespaceIsNew(state: JudgeState, ns: string, t: number): boolean {
   const known = state.ctx.knowledge?.namespaces;
   if (!known) return false;
-  const seen = known[ns];
+  const seen = ownEntry(known, ns);
   return !seen || t - seen.first < state.config.newNamespaceGraceHours * 3_600_000;
 }
 

@@ -26,6 +26,7 @@ import { execInKubeSystem } from './signatures/exec-in-kube-system';
 import { impersonation } from './signatures/impersonation';
 import { kubeletCommand } from './signatures/kubelet-command';
 import { exposedService } from './signatures/exposed-service';
+import { forwardedForMismatch } from './signatures/forwarded-for-mismatch';
 import { maliciousIpCaller } from './signatures/malicious-ip-caller';
 import { permissiveRole } from './signatures/permissive-role';
 import { persistenceWorkload } from './signatures/persistence-workload';
@@ -43,6 +44,7 @@ import type { AuditDetector } from './types';
 export const SIGNATURE_DETECTORS: AuditDetector[] = [
   anonymousAccess,
   maliciousIpCaller,
+  forwardedForMismatch,
   systemPrincipalPublicIp,
   anonymousAccessGranted,
   adminToDefaultServiceAccount,

@@ -53,6 +53,8 @@ export interface EngineDeps {
   access?: AccessPolicyPort;
   /** The EKS cluster name for access-policy calls; `cluster` when absent. */
   eksClusterName?: string;
+  /** The AWS account boundwatch runs in; IAM changes are refused for principals of other accounts. */
+  account?: string;
   scheduler?: RevertScheduler;
   baselines?: BaselineSource;
   /** How long one attempt owns an action; longer than the function's timeout. Default 5 min. */
@@ -313,6 +315,7 @@ async function planFor(ctx: Ctx, intent: ActionIntent): Promise<ActionPlan> {
         iam: !!deps.iam,
         eks: !!deps.access,
         eksClusterName: deps.eksClusterName ?? deps.cluster,
+        ...(deps.account ? { account: deps.account } : {}),
         ...(accessPolicies !== undefined ? { accessPolicies } : {}),
         now: deps.now(),
       });

@@ -39,6 +39,12 @@ export interface RevokeFacts {
   iam: boolean;
   eks: boolean;
   eksClusterName: string;
+  /**
+   * The AWS account boundwatch runs in (the anomaly event's account). IAM calls take a role
+   * *name*, so a role of another account must never be acted on here: the same name in this
+   * account is another role.
+   */
+  account?: string;
   /** Associated EKS access policies of the IAM principal; null: no access entry; undefined: not read. */
   accessPolicies?: AssociatedAccessPolicy[] | null;
   now: Date;
@@ -115,9 +121,13 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
   const ops: Operation[] = [];
   const changes: string[] = [];
   const notes: string[] = [];
+  const arnAccount = /^arn:aws[\w-]*:iam::(\d{12}):/.exec(arn)?.[1];
+  const foreign = f.account !== undefined && arnAccount !== f.account;
   if (anomaly.principal.type === 'IAMRole') {
     const roleName = roleNameFromArn(arn);
-    if (!roleName) {
+    if (foreign) {
+      notes.push(`${arn} belongs to account ${arnAccount ?? 'unknown'}, not ${f.account} where boundwatch runs: sessions not revoked (a role of the same name here is another role); revoke them in that account`);
+    } else if (!roleName) {
       notes.push(`${arn} is not an IAM role ARN: sessions not revoked`);
     } else if (!f.iam) {
       notes.push(`sessions of role ${roleName} not revoked: this runtime has no IAM access (local runs have no AWS credentials)`);

@@ -68,6 +68,8 @@ export const Evidence = z.object({
   flows: z.array(FlowEvidence).optional(),
   count: z.number().int().nonnegative(),
   sourceIPs: z.array(z.string()),
+  /** X-Forwarded-For hops the client claimed, when any: evidence only, never trusted. */
+  forwardedFor: z.array(z.string()).optional(),
   userAgents: z.array(z.string()),
   /** What was normal for this principal, in words a responder can act on. */
   baseline: z.string(),

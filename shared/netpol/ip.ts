@@ -82,6 +82,16 @@ function maskBytes(bytes: Uint8Array, prefix: number): { masked: Uint8Array; hos
   return { masked, hostBitsSet };
 }
 
+/**
+ * The CIDR of exactly one address: /32 for IPv4, /128 for IPv6 (an IPv6 /32 is a network of
+ * 2^96 addresses). A zone id (`fe80::1%eth0`) is dropped: a policy cannot name an interface.
+ * Undefined when the text is not an address.
+ */
+export function hostCidr(text: string): string | undefined {
+  const ip = parseIp(text.split('%')[0] ?? '');
+  return ip ? `${ip.text}/${ip.family === 4 ? 32 : 128}` : undefined;
+}
+
 /** Parses a CIDR as ParseCIDRSloppy does; undefined when it is not a CIDR. */
 export function parseCidr(text: string): ParsedCidr | undefined {
   const slash = text.lastIndexOf('/');

@@ -5,6 +5,7 @@
  * UID (the token carries it): a pod re-created under the same name is a new pod, not a moved one.
  */
 import { netIsInternal } from '../../audit/network';
+import { ownEntry } from '../baseline';
 import { explain } from '../explain';
 import { establishedKeys, fromPublicNetwork, isEstablished, podKey } from '../judge';
 import { NONE, type AuditDetector, type FindingDraft } from '../types';
@@ -20,7 +21,7 @@ export const credentialElsewhere: AuditDetector = {
     const isPublic = fromPublicNetwork(f, state);
     const pod = f.features.boundPod;
     const key = podKey(f);
-    const known = key ? state.self.pods?.[key] : undefined;
+    const known = key ? ownEntry(state.self.pods, key) : undefined;
     if (pod && known && known.ip !== ip && known.alt !== ip) {
       out.push({
         type: 'CredentialFromOtherIP',

@@ -26,6 +26,7 @@ import { workloadKey, workloadOf, workloadSelector, type WorkloadId, type Worklo
 import type { Edge } from '#shared/flows/graph';
 import { EKS_MAX_PORT_COMBINATIONS } from '../eks-limits';
 import { NAMESPACE_NAME_LABEL } from '../model';
+import { hostCidr } from '../ip';
 
 export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'boundwatch' } as const;
 export const DNS_SELECTOR = { 'k8s-app': 'kube-dns' } as const;
@@ -274,6 +275,12 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
       d.observed.set(peer.id, set);
     }
   };
+  // One address as an ipBlock: /32 or /128; an unparseable address (flow logs and inventories
+  // are input too) adds no rule rather than an invalid policy.
+  const addHost = (d: DirectionAcc, ip: string, label: string, protocol: string, port: number) => {
+    const cidr = hostCidr(ip);
+    if (cidr) add(d, blockPeer(cidr, label), protocol, port, ip);
+  };
   const noteOnce = new Set<string>();
   const note = (n: AdviceNote) => {
     const k = `${n.kind}|${n.namespace}|${n.workload}|${n.text}`;
@@ -301,14 +308,14 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
           add(d, podPeer(dst, src.id.namespace), e.protocol, e.port);
         }
       } else if (dst && dst.hostNetwork) {
-        for (const ip of hostAddressesOf(dst)) add(d, blockPeer(`${ip}/32`, `${dst.id.namespace}/${dst.id.name}@${ip} (host network)`), e.protocol, e.port, ip);
-        note({ kind: 'host-network-workload', namespace: src.id.namespace, workload: src.key, text: `${dst.key} runs in the host network: reached through its node addresses (ipBlock /32), not a pod selector` });
+        for (const ip of hostAddressesOf(dst)) addHost(d, ip, `${dst.id.namespace}/${dst.id.name}@${ip} (host network)`, e.protocol, e.port);
+        note({ kind: 'host-network-workload', namespace: src.id.namespace, workload: src.key, text: `${dst.key} runs in the host network: reached through its node addresses (single-address ipBlocks), not a pod selector` });
       } else if (e.dstKind === 'node') {
-        for (const p of pairs) add(d, blockPeer(`${p.dst}/32`, `node ${e.dst.slice(5)}`), e.protocol, e.port, p.dst);
+        for (const p of pairs) addHost(d, p.dst, `node ${e.dst.slice(5)}`, e.protocol, e.port);
         note({ kind: 'node-peer', namespace: src.id.namespace, workload: src.key, text: `${src.key} connects to node ${e.dst.slice(5)} on ${e.protocol}/${e.port}: allowed by the node's address` });
       } else if (e.dstKind === 'vpc') {
         const ip = e.dst.slice(4);
-        add(d, blockPeer(`${ip}/32`, `${ip} (VPC)`), e.protocol, e.port, ip);
+        addHost(d, ip, `${ip} (VPC)`, e.protocol, e.port);
       } else if (e.dstKind === 'external') {
         const cidr = e.dst.slice(4);
         for (const p of pairs) add(d, blockPeer(cidr, `${cidr} (external)`), e.protocol, e.port, p.dst);
@@ -331,12 +338,12 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
             note({ kind: 'own-node', namespace: dst.id.namespace, workload: dst.key, text: `${what} → ${dst.key} ${e.protocol}/${e.port} comes from each pod's own node, which NetworkPolicy always allows: no rule` });
             continue;
           }
-          add(d, blockPeer(`${srcAddress}/32`, `${srcAddress} (${src ? `${src.id.namespace}/${src.id.name}, host network` : `node ${e.src.slice(5)}`})`), e.protocol, e.port, srcAddress);
+          addHost(d, srcAddress, `${srcAddress} (${src ? `${src.id.namespace}/${src.id.name}, host network` : `node ${e.src.slice(5)}`})`, e.protocol, e.port);
         }
       } else if (e.srcKind === 'vpc') {
         const ip = e.src.slice(4);
-        add(d, blockPeer(`${ip}/32`, `${ip} (VPC)`), e.protocol, e.port, ip);
-        note({ kind: 'vpc-address', namespace: dst.id.namespace, workload: dst.key, text: `${dst.key} receives from VPC address ${ip} (a load balancer?): allowed as ${ip}/32; if its addresses change, widen to its subnets` });
+        addHost(d, ip, `${ip} (VPC)`, e.protocol, e.port);
+        note({ kind: 'vpc-address', namespace: dst.id.namespace, workload: dst.key, text: `${dst.key} receives from VPC address ${ip} (a load balancer?): allowed as ${hostCidr(ip) ?? ip}; if its addresses change, widen to its subnets` });
       } else if (e.srcKind === 'external') {
         const cidr = e.src.slice(4);
         for (const p of pairs) add(d, blockPeer(cidr, `${cidr} (external)`), e.protocol, e.port, p.src);

@@ -1,6 +1,6 @@
 import { isHumanLike, isSystemActor, isSystemPrincipal } from '#shared/audit/actor';
 import { parseAuditLenient } from '#test/support/lenient-audit';
-import { clientIp, netIsInternal } from '#shared/audit/network';
+import { clientIp, forwardedFor, netIsInternal } from '#shared/audit/network';
 import { ownerOfPod, workloadGroupKey } from '#shared/audit/pod-owner';
 import { RejectReason } from '#shared/audit/cloudwatch';
 import { execCommand, imageRepo, podSpecOf, configMapMentions } from '#shared/audit/request-object';
@@ -54,9 +54,17 @@ describe('pod owner', () => {
 });
 
 describe('network', () => {
-  it('takes the first valid client address', () => {
+  it('trusts only the last sourceIPs entry (the connection), never a forwarded hop the client wrote', () => {
     expect(clientIp(['not-an-ip', '10.0.1.5'])).toBe('10.0.1.5');
+    expect(clientIp(['10.0.1.23', '185.220.101.47'])).toBe('185.220.101.47');
+    expect(clientIp(['10.0.1.23', 'garbage'])).toBeUndefined();
     expect(clientIp([])).toBeUndefined();
+    expect(forwardedFor(['10.0.1.23', '185.220.101.47'])).toEqual(['10.0.1.23']);
+    expect(forwardedFor(['185.220.101.47'])).toBeUndefined();
+    // Bounded: the client can send any number of hops of any length.
+    const many = forwardedFor([...Array.from({ length: 50 }, () => 'x'.repeat(5000)), '1.2.3.4'])!;
+    expect(many.length).toBeLessThanOrEqual(4);
+    expect(Math.max(...many.map((h) => h.length))).toBeLessThanOrEqual(64);
   });
 
   it('knows internal networks by their key', () => {

@@ -102,6 +102,17 @@ describe('planRevoke', () => {
     expect(planRevoke(role, a, facts({ iam: true, eks: true, accessPolicies: null })).changes.join('\n')).toMatch(/no EKS access entry .*aws-auth ConfigMap/);
   });
 
+  it('IAM role of another account: never acts on the same-named role of this account', () => {
+    const role = intent('revoke-credentials', { kind: 'IAMRole', name: 'deployer', arn: 'arn:aws:iam::999988887777:role/deployer' });
+    const a = anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::999988887777:role/deployer' }, workload: undefined });
+    const plan = planRevoke(role, a, facts({ iam: true, eks: false, account: '111122223333' }));
+    expect(plan.operations.filter((o) => o.op === 'put-role-policy')).toEqual([]);
+    expect([plan.skip ?? '', ...plan.changes].join('\n')).toMatch(/belongs to account 999988887777, not 111122223333/);
+    // The same role in this account is revoked as usual.
+    const here = planRevoke(role, anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/deployer' }, workload: undefined }), facts({ iam: true, eks: false, account: '111122223333' }));
+    expect(here.operations.map((o) => o.op)).toEqual(['put-role-policy']);
+  });
+
   it('IAM user: access keys have no issue time, only EKS associations go', () => {
     const user = intent('revoke-credentials', { kind: 'IAMUser', name: 'bob', arn: 'arn:aws:iam::111122223333:user/bob' });
     const a = anomaly({ principal: { type: 'IAMUser', name: 'arn:aws:iam::111122223333:user/bob' }, workload: undefined });

@@ -229,3 +229,22 @@ describe('audit of a policy set against observed flows', () => {
     expect(shop?.denied.some((d) => d.from.startsWith('node:'))).toBe(false);
   });
 });
+
+describe('advice for addresses the flow logs name', () => {
+  it('allows one IPv6 address as a /128 (never a /32) and survives zone ids', async () => {
+    const { observed } = await adviceFrom(toVpcV2(scenario));
+    const toPod = observed.edges.find((e) => e.srcKind === 'pod' && e.dstKind === 'pod' && e.dst.startsWith('shop/'))!;
+    const fromVpc = (ip: string): Edge => {
+      const { pairs: _pairs, ...rest } = toPod;
+      return { ...rest, src: `vpc:${ip}`, srcKind: 'vpc' };
+    };
+    const edges = [...observed.edges, fromVpc('2001:db8:40::5'), fromVpc('fe80::1%eth0'), fromVpc('not-an-address')];
+    const advice = advise(inventory, edges, { window: observed.window });
+    const all = advice.files.map((f) => f.content).join('\n');
+    expect(all).toContain('cidr: 2001:db8:40::5/128');
+    expect(all).toContain('cidr: fe80::1/128');
+    expect(all).not.toMatch(/:[0-9a-f]*\/32\b/);
+    expect(all).not.toContain('not-an-address');
+    for (const f of advice.files) expect([f.path, validateNetworkPolicy(parse(f.content), { inventory, eks: true }).errors]).toEqual([f.path, []]);
+  });
+});

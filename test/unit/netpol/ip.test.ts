@@ -1,4 +1,4 @@
-import { canonicalIp, cidrContains, parseCidr, parseIp } from '#shared/netpol/ip';
+import { canonicalIp, cidrContains, hostCidr, parseCidr, parseIp } from '#shared/netpol/ip';
 
 describe('parseIp', () => {
   test.each([
@@ -41,5 +41,21 @@ describe('parseCidr', () => {
     expect(c('2001:db8::/33', '2001:db8:7fff::1')).toBe(true);
     expect(c('2001:db8::/33', '2001:db8:8000::1')).toBe(false);
     expect(c('::/0', '10.0.0.1')).toBe(false);
+  });
+});
+
+describe('hostCidr', () => {
+  test.each([
+    ['10.0.0.1', '10.0.0.1/32'],
+    ['2001:db8::5', '2001:db8::5/128'],
+    ['2001:DB8:0:0:0:0:0:5', '2001:db8::5/128'],
+    // A zone id names an interface, which a policy cannot: the address alone.
+    ['fe80::1%eth0', 'fe80::1/128'],
+  ])('%s is exactly one address: %s', (ip, cidr) => {
+    expect(hostCidr(ip)).toBe(cidr);
+  });
+
+  test.each(['not-an-ip', '', '%eth0'])('%s has no CIDR', (ip) => {
+    expect(hostCidr(ip)).toBeUndefined();
   });
 });

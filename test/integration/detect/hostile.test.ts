@@ -1,0 +1,95 @@
+/**
+ * Hostile input through the real ingest path (dynalite, and DynamoDB Local where Java is
+ * present): each case is something an attacker can write into the audit log.
+ */
+import { loadProfiles } from '#shared/detect/baseline-store';
+import { DEFAULT_DETECTION, DAY_MS, DetectionConfig } from '#shared/detect/config';
+import { eventBridgeClientFor } from '#shared/clients/eventbridge';
+import { ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
+import { LocalBus } from '#infra/local/bus';
+import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/eventbridge-server';
+import { dynamoBackends, freshTable } from '#test/support/dynamo';
+import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
+
+const T0 = Date.parse('2024-03-01T08:00:00Z');
+const checkout = serviceAccountUser('shop', 'checkout', { name: 'checkout-6d9f5b8c7-x2k4q' });
+const cart = serviceAccountUser('shop', 'cart', { name: 'cart-7d9f5b8c6-x2k4q' });
+const TOR_EXIT = '185.220.101.47';
+
+const routine = (user: ReturnType<typeof serviceAccountUser>, day: number, n = 5) =>
+  Array.from({ length: n }, (_, i) => auditEvent({ user, at: new Date(T0 + day * DAY_MS + i * 60_000) }));
+
+describe.each(dynamoBackends())('hostile input on $name', (backend) => {
+  let dynamo: { endpoint: string; stop(): Promise<void> };
+  let eb: LocalEventBridge;
+  beforeAll(async () => {
+    dynamo = await backend.start();
+    eb = await startLocalEventBridge({ bus: new LocalBus() });
+  }, 90_000);
+  afterAll(async () => {
+    await eb?.stop();
+    await dynamo?.stop();
+  });
+
+  async function deps(detection: DetectionConfig = DEFAULT_DETECTION): Promise<AuditIngestDeps> {
+    const { client, tableName } = await freshTable(dynamo.endpoint);
+    return {
+      ddb: client,
+      tableName,
+      eventBridge: eventBridgeClientFor(eb.endpoint),
+      busName: eb.bus.name,
+      cluster: `c-${Math.random().toString(36).slice(2, 8)}`,
+      detection,
+    };
+  }
+
+  async function learned(d: AuditIngestDeps, days = 9): Promise<void> {
+    for (let day = 0; day < days; day++) await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, day), ...routine(cart, day)]));
+  }
+
+  it('judges the connection address, not an X-Forwarded-For header: a Tor exit posing as an internal address is caught, and the header is evidence', async () => {
+    const d = await deps(DetectionConfig.parse({ ipLists: [{ name: 'tor-exits', kind: 'tor', entries: ['185.220.101.0/24'] }] }));
+    await learned(d);
+    const stolen = auditEvent({
+      user: checkout,
+      at: new Date(T0 + 9 * DAY_MS + 3_600_000),
+      verb: 'list',
+      objectRef: { resource: 'secrets' },
+      requestURI: '/api/v1/secrets',
+      sourceIPs: ['10.0.1.23', TOR_EXIT],
+      userAgent: 'kubectl/v1.29.0 (linux/amd64) kubernetes/abc',
+    });
+    const report = await ingestAuditEvent(d, subscriptionEvent([stolen]));
+    const findings = report.anomalies.flatMap((a) => a.findings);
+    expect(report.anomalies.map((a) => a.severity)).toContain('CRITICAL');
+    expect(findings.map((f) => f.type)).toEqual(expect.arrayContaining(['CredentialAccess:TorIPCaller', 'CredentialFromPublicNetwork', 'DefenseEvasion:ForwardedForSpoofing']));
+    for (const f of findings) expect(f.evidence.sourceIPs).toEqual([TOR_EXIT]);
+    expect(findings.find((f) => f.type === 'DefenseEvasion:ForwardedForSpoofing')?.evidence.forwardedFor).toEqual(['10.0.1.23']);
+  });
+
+  it('keeps __proto__, constructor and toString namespaces and user agents as plain keys: no prototype pollution, no silenced detector', async () => {
+    const d = await deps();
+    const hostile = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'].flatMap((k, i) => [
+      auditEvent({ user: cart, at: new Date(T0 + i * 60_000), userAgent: k, objectRef: { resource: 'configmaps', namespace: k, name: 'x' } }),
+      auditEvent({ user: cart, at: new Date(T0 + i * 60_000 + 1), userAgent: `${k}/1.0`, verb: 'list', objectRef: { resource: 'pods', namespace: k } }),
+    ]);
+    const first = await ingestAuditEvent(d, subscriptionEvent(hostile));
+    expect(first.accepted).toBe(hostile.length);
+    expect(Object.keys(Object.prototype)).toEqual([]);
+    expect(({} as Record<string, unknown>).count).toBeUndefined();
+    expect(({} as Record<string, unknown>).days).toBeUndefined();
+    const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:cart']);
+    const p = profiles.get('system:serviceaccount:shop:cart')!.profile;
+    expect(Object.hasOwn(p.namespaces, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(p.namespaces)).toBe(Object.prototype);
+    expect(Object.keys(p.namespaces).sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
+    for (const s of Object.values(p.namespaces)) expect(s.count).toBe(2);
+    expect(p.userAgents.__proto__).toMatchObject({ count: expect.any(Number) });
+    // Later payloads of other principals learn numbers, not [null, ...], and detection still works.
+    await learned(d);
+    const { profiles: after } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout']);
+    for (const s of Object.values(after.get('system:serviceaccount:shop:checkout')!.profile.behaviors)) expect(typeof s.count).toBe('number');
+    const dump = await ingestAuditEvent(d, subscriptionEvent([auditEvent({ user: checkout, at: new Date(T0 + 9 * DAY_MS + 3_600_000), verb: 'list', objectRef: { resource: 'secrets' }, requestURI: '/api/v1/secrets', sourceIPs: ['203.0.113.9'] })]));
+    expect(dump.anomalies).toHaveLength(1);
+  });
+});
