@@ -11,6 +11,9 @@ import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/event
 import { dynamoBackends, freshTable } from '#test/support/dynamo';
 import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
 
+// Days of learning through DynamoDB Local on a shared machine take seconds, not milliseconds.
+jest.setTimeout(60_000);
+
 const T0 = Date.parse('2024-03-01T08:00:00Z');
 const checkout = serviceAccountUser('shop', 'checkout', { name: 'checkout-6d9f5b8c7-x2k4q' });
 const cart = serviceAccountUser('shop', 'cart', { name: 'cart-7d9f5b8c6-x2k4q' });
