@@ -1,5 +1,5 @@
 /**
- * `netpol simulate`: answers probes (README.md#boundwatch-netpol-simulate). A probe is
+ * `netpol simulate`: answers probes (the top-level README.md#boundwatch-netpol-simulate). A probe is
  * `{"from": "ns/pod" | {"ip": ...}, "to": ... | {"service": "ns/name"}, "port": 80 | "http",
  * "protocol": "TCP"}` (a Service or its ClusterIP is answered on its backend pods); the
  * answer is the probe's own fields plus `allowed` (true|false) and `reason`. Loopback probes,
