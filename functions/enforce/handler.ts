@@ -17,6 +17,8 @@ import { FunctionConfig, type EnforcementConfig } from '#shared/config';
 import { accessPolicyPort, awsRevertScheduler, iamPort, type AccessPolicyPort, type IamPort, type RevertScheduler } from '#shared/enforce/aws';
 import { flowGraphBaseline, type BaselineSource } from '#shared/enforce/baseline';
 import { enforceAnomaly, RetryLaterError } from '#shared/enforce/engine';
+import type { LearningConfig } from '#shared/enforce/gates';
+import { tableMaturity, type MaturitySource } from '#shared/enforce/maturity';
 import type { PlannedAction } from '#shared/enforce/plan';
 import { dynamoActionStore } from '#shared/enforce/store';
 import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
@@ -43,6 +45,8 @@ export interface EnforceDeps {
   access?: AccessPolicyPort | undefined;
   scheduler?: RevertScheduler | undefined;
   baselines?: BaselineSource;
+  maturity?: MaturitySource;
+  learning?: LearningConfig;
   now?: () => Date;
 }
 
@@ -71,6 +75,8 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<EnforceDe
     ddb,
     tableName,
     baselines: flowGraphBaseline({ client: ddb, tableName, cluster }),
+    maturity: tableMaturity({ client: ddb, tableName, cluster }),
+    learning: { learningDays: config.detection.learningDays, clusterLearningDays: config.detection.clusterLearningDays },
   };
   if (mode.data !== 'off') {
     if (!('kube' in overrides)) {
@@ -142,6 +148,8 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
             ...(typeof account === 'string' && /^\d{12}$/.test(account) ? { account } : {}),
             ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
             ...(deps.baselines ? { baselines: deps.baselines } : {}),
+            ...(deps.maturity ? { maturity: deps.maturity } : {}),
+            ...(deps.learning ? { learning: deps.learning } : {}),
           },
           anomaly,
         );

@@ -143,7 +143,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     const awsCreds = { region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
     const iam = opts.awsEndpoints?.iam ? iamPort(new IAMClient({ ...awsCreds, endpoint: opts.awsEndpoints.iam })) : undefined;
     const access = opts.awsEndpoints?.eks ? accessPolicyPort(new EKSClient({ ...awsCreds, endpoint: opts.awsEndpoints.eks })) : undefined;
-    const now = opts.now ?? (() => new Date());
+    // Event time: the clock of a replay is the latest anomaly it has delivered, so expiry, the
+    // budgets, the age gate and due reverts run as the replayed days did. Before the first
+    // anomaly (a run that only reverts what expired since the last one) it is the wall clock.
+    let eventClock = 0;
+    const now = opts.now ?? (() => new Date(eventClock > 0 ? eventClock : Date.now()));
     const enforceDeps = enforce.depsFromEnv(env, { ddb: dataDdb, kube, iam, access, scheduler, now });
     const enforceHandler = enforce.makeHandler(enforceDeps, quietObservability('enforce', clusterName));
     const store = dynamoActionStore(dataDdb, LOCAL_TABLE);
@@ -163,7 +167,33 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         }
       }
     };
+    async function revertDue(): Promise<number> {
+      let reverted = 0;
+      const dueNow = await scheduler.due(now());
+      if (dueNow.length && !kube) {
+        process.stderr.write(`boundwatch: ${dueNow.length} enforcement action(s) are due for revert; run with --kubeconfig (or boundwatch release) to revert them\n`);
+        return 0;
+      }
+      for (const due of dueNow) {
+        try {
+          const r = await revertAction({ store, now, announce, scheduler, ...(kube ? { kube } : {}), ...(iam ? { iam } : {}), ...(access ? { access } : {}) }, due.actionId, 'expiry');
+          if (r.status === 'reverted') reverted += 1;
+          await scheduler.cancel(due.name);
+        } catch (err) {
+          // Kept in the queue: the next run (with --state and --kubeconfig) tries again.
+          process.stderr.write(`boundwatch: revert of action ${due.actionId} (due ${due.dueAt}) failed: ${errorMessage(err)}\n`);
+        }
+      }
+      return reverted;
+    }
+
     bus.registerTarget(RuleTarget.enforce, async (event: BusEvent) => {
+      const end = Date.parse(String((event.detail as { window?: { end?: unknown } } | undefined)?.window?.end ?? ''));
+      if (Number.isFinite(end) && end > eventClock) {
+        eventClock = end;
+        // Reverts due by this event time run before the anomaly is acted on.
+        if (!opts.now) await revertDue();
+      }
       try {
         collect((await enforceHandler(event)).planned);
       } catch (err) {
@@ -198,25 +228,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       alerts,
       env,
       ...(kube ? { kube } : {}),
-      revertDue: async () => {
-        let reverted = 0;
-        const dueNow = await scheduler.due(now());
-        if (dueNow.length && !kube) {
-          process.stderr.write(`boundwatch: ${dueNow.length} enforcement action(s) are due for revert; run with --kubeconfig (or boundwatch release) to revert them\n`);
-          return 0;
-        }
-        for (const due of dueNow) {
-          try {
-            const r = await revertAction({ store, now, announce, scheduler, ...(kube ? { kube } : {}), ...(iam ? { iam } : {}), ...(access ? { access } : {}) }, due.actionId, 'expiry');
-            if (r.status === 'reverted') reverted += 1;
-            await scheduler.cancel(due.name);
-          } catch (err) {
-            // Kept in the queue: the next run (with --state and --kubeconfig) tries again.
-            process.stderr.write(`boundwatch: revert of action ${due.actionId} (due ${due.dueAt}) failed: ${errorMessage(err)}\n`);
-          }
-        }
-        return reverted;
-      },
+      revertDue,
       drain: () => bus.drain(),
       stop: async () => {
         dataDdb.destroy();

@@ -44,11 +44,73 @@ export const AllowEntry = z
   });
 export type AllowEntry = z.infer<typeof AllowEntry>;
 
+/** The rungs of the response ladder a finding type can be set to (`enforcement.responses`). */
+export const RESPONSE_RUNGS = ['notify', 'tighten-egress', 'quarantine', 'revoke-credentials'] as const;
+export const ResponseRung = z.enum(RESPONSE_RUNGS);
+export type ResponseRung = z.infer<typeof ResponseRung>;
+
+/**
+ * Platform controllers: identities whose job is to do, cluster-wide, what looks like an attack
+ * elsewhere (list every secret, write RBAC, create webhooks). They are never acted on
+ * automatically for doing what their RBAC allows; only a finding that their credential left
+ * them (credential misuse) can move them past `notify`. Globs as in the allow-list.
+ */
+export const DEFAULT_PLATFORM_PRINCIPALS = [
+  'system:serviceaccount:kube-system:*',
+  'system:serviceaccount:argocd:*',
+  'system:serviceaccount:cert-manager:*',
+  'system:serviceaccount:flux-system:*',
+  'system:serviceaccount:gatekeeper-system:*',
+  'system:serviceaccount:kyverno:*',
+  'system:serviceaccount:karpenter:*',
+  'system:serviceaccount:external-secrets:*',
+  'system:serviceaccount:amazon-cloudwatch:*',
+  'system:kube-controller-manager',
+  'system:kube-scheduler',
+  'eks:*',
+];
+
+/** Per-target, per-principal and cluster-wide budgets of changing actions, counted on event time. */
+export const BudgetConfig = z
+  .object({
+    /** Changing actions on one target (pod, workload, service account, role) per day. */
+    perTargetPerDay: z.number().int().min(0).max(100).default(3),
+    /** Changing actions caused by one principal's anomalies per day. */
+    perPrincipalPerDay: z.number().int().min(0).max(100).default(6),
+    /**
+     * The circuit breaker: changing actions per cluster per hour. When it trips, every further
+     * action of that hour is held, and the trip itself pages.
+     */
+    clusterPerHour: z.number().int().min(0).max(1000).optional(),
+    /** How long a held action waits before it is evaluated again (event time). */
+    retryMinutes: z.number().int().min(1).max(24 * 60).default(60),
+  })
+  .strict();
+export type BudgetConfig = z.infer<typeof BudgetConfig>;
+
+/** The workload rails: what a changing action on a pod must leave standing. */
+export const WorkloadRails = z
+  .object({
+    /** Healthy replicas an owner must keep, at least: the larger of the two floors wins. */
+    minHealthyReplicas: z.number().int().min(0).max(1000).default(1),
+    minHealthyPercent: z.number().min(0).max(100).default(50),
+    /** Owner kinds never acted on automatically (their pods are not interchangeable). */
+    excludeOwnerKinds: z.array(z.string().min(1)).default(['StatefulSet', 'DaemonSet']),
+    /** Pods with a priority class matching one of these globs are never acted on. */
+    excludePriorityClasses: z.array(z.string().min(1)).default(['system-*']),
+    /** Workloads (`namespace/Kind/name`, globs) that only ever get `notify`. */
+    critical: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+export type WorkloadRails = z.infer<typeof WorkloadRails>;
+
 export const EnforcementConfig = z
   .object({
     minSeverity: Severity.default('HIGH'),
     ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+    /** Deprecated alias of `budgets.clusterPerHour` (the circuit breaker); counted on event time. */
     maxActionsPerHour: z.number().int().min(0).max(1000).default(10),
+    /** Always added to: kube-system and `boundwatchNamespace` are protected whatever this says. */
     protectedNamespaces: z.array(z.string().regex(K8S_NAME)).default(['kube-system']),
     /** boundwatch's own namespace (for anything of it that runs in the cluster): always protected. */
     boundwatchNamespace: z.string().regex(K8S_NAME).default('boundwatch'),
@@ -56,6 +118,13 @@ export const EnforcementConfig = z
     protectedPrincipals: z.array(z.string().min(1)).default([]),
     allowList: z.array(AllowEntry).default([]),
     boundTokenRevocation: BoundTokenRevocation.default('unless-quarantined'),
+    /** Rung per finding type, replacing the built-in response table's (response-policy.ts). */
+    responses: z.record(z.string().min(1).max(120), ResponseRung).default({}),
+    platformPrincipals: z.array(z.string().min(1)).default(DEFAULT_PLATFORM_PRINCIPALS),
+    budgets: BudgetConfig.default(BudgetConfig.parse({})),
+    workloads: WorkloadRails.default(WorkloadRails.parse({})),
+    /** An anomaly whose window ended longer ago than this (event time) is only notified. */
+    maxAnomalyAgeMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
   })
   .strict();
 export type EnforcementConfig = z.infer<typeof EnforcementConfig>;
@@ -63,11 +132,21 @@ export type EnforcementConfig = z.infer<typeof EnforcementConfig>;
 /** Action kinds an allow-list entry covers when it names none: every kind that changes something. */
 export const CHANGING_ACTIONS: readonly ActionKind[] = ACTIONS.filter((a) => a !== 'notify');
 
+/** Always the union: kube-system, boundwatch's own namespace and the configured ones. */
 export function protectedNamespaces(config: Pick<EnforcementConfig, 'protectedNamespaces' | 'boundwatchNamespace'>): Set<string> {
-  return new Set([...config.protectedNamespaces, config.boundwatchNamespace]);
+  return new Set(['kube-system', config.boundwatchNamespace, ...config.protectedNamespaces]);
 }
 
-function globMatches(pattern: string, value: string | undefined): boolean {
+/** The circuit breaker's hourly limit: `budgets.clusterPerHour`, else `maxActionsPerHour`. */
+export function clusterHourlyLimit(config: Pick<EnforcementConfig, 'budgets' | 'maxActionsPerHour'>): number {
+  return config.budgets.clusterPerHour ?? config.maxActionsPerHour;
+}
+
+export function isPlatformPrincipal(config: Pick<EnforcementConfig, 'platformPrincipals'>, principal: BehaviorAnomaly['principal']): boolean {
+  return config.platformPrincipals.some((p) => globMatches(p, principal.name) || globMatches(p, principal.arn));
+}
+
+export function globMatches(pattern: string, value: string | undefined): boolean {
   if (value === undefined) return false;
   if (!pattern.includes('*')) return pattern === value;
   const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);

@@ -31,6 +31,8 @@ import { parseNetworkPolicy } from '../netpol/validate';
 import { AwsCallError, type AccessPolicyPort, type IamPort, type RevertScheduler } from './aws';
 import type { BaselineSource } from './baseline';
 import type { EnforcementConfig } from './config';
+import type { LearningConfig } from './gates';
+import type { MaturitySource } from './maturity';
 import { anomalyWorkload, planTightenEgress, verifyTightening } from './egress';
 import { mergeUndo, runOperation, runUndo, type ExecDeps } from './execute';
 import { allowListReason, planIntents, type PlannedAction } from './plan';
@@ -57,6 +59,10 @@ export interface EngineDeps {
   account?: string;
   scheduler?: RevertScheduler;
   baselines?: BaselineSource;
+  /** The baselines' maturity, for the gates; absent: signature findings only notify. */
+  maturity?: MaturitySource;
+  /** The detection learning periods the gates use. */
+  learning?: LearningConfig;
   /** How long one attempt owns an action; longer than the function's timeout. Default 5 min. */
   leaseMs?: number;
   /** Attempts of a retryable failure before it is final. Default 5. */
@@ -111,7 +117,15 @@ interface Ctx {
  */
 export async function enforceAnomaly(deps: EngineDeps, anomaly: BehaviorAnomaly): Promise<PlannedAction[]> {
   if (deps.mode === 'off') return [];
-  const intents = planIntents({ anomaly, mode: deps.mode, config: deps.config, now: deps.now() });
+  const maturity = deps.maturity ? await deps.maturity.maturity(anomaly) : undefined;
+  const intents = planIntents({
+    anomaly,
+    mode: deps.mode,
+    config: deps.config,
+    now: deps.now(),
+    ...(deps.learning ? { learning: deps.learning } : {}),
+    ...(maturity ? { maturity } : {}),
+  });
   const ctx: Ctx = {
     deps,
     anomaly,
@@ -230,14 +244,18 @@ async function finish(ctx: Ctx, rec: ActionRecord, outcome: Exclude<EnforcementA
 async function run(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{ result: PlannedAction; retry?: string }> {
   const { deps } = ctx;
   try {
-    if (intent.skip) return await finish(ctx, rec, 'skipped', [], intent.skip);
+    const head = decisionLines(intent);
+    if (intent.skip) return await finish(ctx, rec, 'skipped', head, intent.skip);
     if (!rec.planned) {
+      // A failure while planning still says what was decided and why.
+      rec.action = { ...rec.action, changes: head };
       const allowed = await liveAllowList(ctx, intent);
-      if (allowed) return await finish(ctx, rec, 'skipped', [], allowed);
+      if (allowed) return await finish(ctx, rec, 'skipped', head, allowed);
       const plan = await planFor(ctx, intent);
-      if (plan.skip) return await finish(ctx, rec, 'skipped', plan.changes, plan.skip);
+      if (plan.skip) return await finish(ctx, rec, 'skipped', [...head, ...plan.changes], plan.skip);
       rec.operations = plan.operations;
       rec.policies = plan.policies;
+      plan.changes = [...head, ...plan.changes];
       rec.action = { ...rec.action, changes: plan.changes };
       rec.planned = true;
       if (intent.kind !== 'notify' && !rec.rateCounted) {
@@ -258,6 +276,11 @@ async function run(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{
 }
 
 // ---- planning --------------------------------------------------------------------------
+
+/** The decision behind an action, first in its `changes`: the response table's choice and the gate. */
+function decisionLines(intent: ActionIntent): string[] {
+  return [intent.why, intent.gate].filter((l): l is string => !!l);
+}
 
 /** Allow-list entries naming a workload match pods the anomaly names only by pod name. */
 async function liveAllowList(ctx: Ctx, intent: ActionIntent): Promise<string | undefined> {

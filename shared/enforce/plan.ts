@@ -1,15 +1,19 @@
 /**
- * From a Behavior Anomaly to the actions it calls for, with the safety rails that need no
- * lookup applied in this order: mode (`off` plans nothing), protected namespaces (kube-system
- * and boundwatch's own by default), protected principals (configured, plus principals whose
- * credentials must never be revoked: nodes), allow-lists. Each action gets a deterministic id
- * (the same anomaly redelivered plans the same actions) and an expiry. The rate limit and
- * idempotency need state and are applied by the engine (engine.ts).
+ * From a Behavior Anomaly to the actions it calls for. The response table
+ * (response-policy.ts) decides per class of finding how far up the ladder to go and whom to
+ * target; the gates (gates.ts) decide whether that may change anything automatically; then the
+ * rails that need no lookup: mode (`off` plans nothing), protected namespaces (always
+ * kube-system and boundwatch's own), protected principals (configured, plus nodes, whose
+ * credentials are never revoked), allow-lists. Each action gets a deterministic id (the same
+ * anomaly redelivered plans the same actions), an expiry, and the gate it passed or stopped
+ * at. Budgets, the live rails and idempotency need state and are applied by the engine.
  */
 import { allowListMatch, protectedNamespaces, type EnforcementConfig } from './config';
 import { stableId } from '../events/ids';
 import type { ActionKind, BehaviorAnomaly, EnforcementAction, EnforcementMode } from '../events/schema';
 import { roleNameFromArn } from './aws';
+import { gate, type LearningConfig, type MaturityFacts } from './gates';
+import { decide, type ClassDecision } from './response-policy';
 import { serviceAccountOf } from './revoke';
 import type { ActionIntent, NetworkPolicyManifest, Target } from './types';
 
@@ -23,9 +27,15 @@ export interface IntentInput {
   anomaly: BehaviorAnomaly;
   mode: EnforcementMode;
   config: EnforcementConfig;
-  /** Time of the decision, for the expiry. */
+  /** Time of the decision (event time in a replay), for the expiry and the age gate. */
   now: Date;
+  /** The detection learning periods; the defaults when absent. */
+  learning?: LearningConfig;
+  /** What is known of the cluster's and the principal's learning; undefined: nothing. */
+  maturity?: MaturityFacts;
 }
+
+const DEFAULT_LEARNING: LearningConfig = { learningDays: 7, clusterLearningDays: 7 };
 
 /** Order of execution: isolate first, then restrict, then revoke, then notify. */
 export const ACTION_ORDER: readonly ActionKind[] = ['quarantine', 'tighten-egress', 'revoke-credentials', 'notify'];
@@ -42,46 +52,89 @@ function workloadRef(anomaly: BehaviorAnomaly): string | undefined {
   return w?.pod ? `Pod/${w.pod}` : undefined;
 }
 
-function targets(anomaly: BehaviorAnomaly): Array<{ kind: ActionKind; target: Target; skip?: string }> {
-  const out: Array<{ kind: ActionKind; target: Target; skip?: string }> = [];
+interface Candidate {
+  kind: ActionKind;
+  target: Target;
+  skip?: string;
+  /** The table's reason: class, rung and the findings behind it. */
+  why: string;
+}
+
+function iamTarget(anomaly: BehaviorAnomaly): Target | undefined {
+  const p = anomaly.principal;
+  if (p.type !== 'IAMRole' && p.type !== 'IAMUser') return undefined;
+  const arn = p.name.startsWith('arn:') ? p.name : (p.arn ?? p.name);
+  const name = p.type === 'IAMRole' ? (roleNameFromArn(arn) ?? arn) : (arn.split('/').pop() ?? arn);
+  return { kind: p.type, name, arn };
+}
+
+function nodeCandidate(anomaly: BehaviorAnomaly, why: string): Candidate | undefined {
+  const p = anomaly.principal;
+  if (p.type !== 'Node' || !p.arn) return undefined;
+  return {
+    kind: 'revoke-credentials',
+    target: { kind: 'IAMRole', name: roleNameFromArn(p.arn) ?? p.arn, arn: p.arn },
+    skip: `node credentials are never revoked: it would cut off every pod on node ${p.name.replace(/^system:node:/, '')}`,
+    why,
+  };
+}
+
+/** The credential an anomaly's principal holds, as a revoke target. */
+function credentialCandidates(anomaly: BehaviorAnomaly, why: string): Candidate[] {
+  const sa = anomaly.principal.type === 'ServiceAccount' ? serviceAccountOf(anomaly) : undefined;
+  if (sa) return [{ kind: 'revoke-credentials', target: { kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name }, why }];
+  const iam = iamTarget(anomaly);
+  if (iam) return [{ kind: 'revoke-credentials', target: iam, why }];
+  const node = nodeCandidate(anomaly, why);
+  // Users of other authenticators, anonymous callers and the control plane hold no credential boundwatch can revoke.
+  return node ? [node] : [];
+}
+
+function podTarget(anomaly: BehaviorAnomaly): Target | undefined {
   const w = anomaly.workload;
-  const rec = new Set(anomaly.recommendedActions);
-  if (rec.has('quarantine') && w?.pod) out.push({ kind: 'quarantine', target: { kind: 'Pod', namespace: w.namespace, name: w.pod } });
-  if (rec.has('tighten-egress') && w) {
-    if (w.owner?.kind === 'Deployment') out.push({ kind: 'tighten-egress', target: { kind: 'Deployment', namespace: w.namespace, name: w.owner.name } });
-    else if (w.pod) out.push({ kind: 'tighten-egress', target: { kind: 'Pod', namespace: w.namespace, name: w.pod } });
-  }
-  if (rec.has('revoke-credentials')) {
-    const p = anomaly.principal;
-    const sa = p.type === 'ServiceAccount' ? serviceAccountOf(anomaly) : undefined;
-    if (sa) out.push({ kind: 'revoke-credentials', target: { kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name } });
-    else if (p.type === 'IAMRole' || p.type === 'IAMUser') {
-      const arn = p.name.startsWith('arn:') ? p.name : (p.arn ?? p.name);
-      const name = p.type === 'IAMRole' ? (roleNameFromArn(arn) ?? arn) : (arn.split('/').pop() ?? arn);
-      out.push({ kind: 'revoke-credentials', target: { kind: p.type, name, arn } });
-    } else if (p.type === 'Node' && p.arn) {
-      out.push({
-        kind: 'revoke-credentials',
-        target: { kind: 'IAMRole', name: roleNameFromArn(p.arn) ?? p.arn, arn: p.arn },
-        skip: `node credentials are never revoked: it would cut off every pod on node ${p.name.replace(/^system:node:/, '')}`,
-      });
+  return w?.pod ? { kind: 'Pod', namespace: w.namespace, name: w.pod } : undefined;
+}
+
+function egressTarget(anomaly: BehaviorAnomaly): Target | undefined {
+  const w = anomaly.workload;
+  if (w?.owner?.kind === 'Deployment') return { kind: 'Deployment', namespace: w.namespace, name: w.owner.name };
+  return podTarget(anomaly);
+}
+
+/** What one class decision on its rung does, and to whom. */
+function candidatesFor(anomaly: BehaviorAnomaly, d: ClassDecision): Candidate[] {
+  const why = `response table: ${d.class} finding${d.because.length === 1 ? '' : 's'} ${d.because.join(', ')} → ${d.rung}`;
+  switch (d.class) {
+    case 'credential':
+      // The credential, never the workload it was stolen from.
+      return credentialCandidates(anomaly, why);
+    case 'workload': {
+      if (d.rung === 'quarantine' || d.rung === 'revoke-credentials') {
+        const pod = podTarget(anomaly);
+        if (pod) return [{ kind: 'quarantine', target: pod, why }];
+      }
+      const t = egressTarget(anomaly);
+      return t ? [{ kind: 'tighten-egress', target: t, why }] : [];
     }
-    // Other principal types (users of other authenticators, anonymous, control plane) have no
-    // credential boundwatch can revoke; detectors never recommend it for them.
+    case 'identity': {
+      if (d.rung === 'tighten-egress') {
+        const t = egressTarget(anomaly);
+        return t ? [{ kind: 'tighten-egress', target: t, why }] : [];
+      }
+      // A workload acting from its own pod: isolate the pod. A person, a CI role: its sessions.
+      const pod = anomaly.principal.type === 'ServiceAccount' ? podTarget(anomaly) : undefined;
+      if (pod) return [{ kind: 'quarantine', target: pod, why }];
+      if (d.rung === 'quarantine') return [];
+      return credentialCandidates(anomaly, why);
+    }
+    case 'signal':
+      return [];
   }
-  if (out.length === 0 && rec.has('notify')) {
-    const p = anomaly.principal;
-    const sa = serviceAccountOf(anomaly);
-    const target: Target | undefined = w?.pod
-      ? { kind: 'Pod', namespace: w.namespace, name: w.pod }
-      : sa
-        ? { kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name }
-        : p.type === 'IAMRole' || p.type === 'IAMUser'
-          ? { kind: p.type, name: p.name.split('/').pop() ?? p.name, ...(p.arn ? { arn: p.arn } : {}) }
-          : undefined;
-    if (target) out.push({ kind: 'notify', target });
-  }
-  return out;
+}
+
+function notifyTarget(anomaly: BehaviorAnomaly): Target | undefined {
+  const sa = serviceAccountOf(anomaly);
+  return podTarget(anomaly) ?? (sa ? { kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name } : undefined) ?? iamTarget(anomaly);
 }
 
 /**
@@ -109,22 +162,38 @@ function railReason(anomaly: BehaviorAnomaly, kind: ActionKind, target: Target, 
   return undefined;
 }
 
-/** The actions an anomaly calls for, in execution order, each already screened by the safety rails. */
-export function planIntents({ anomaly, mode, config, now }: IntentInput): ActionIntent[] {
+/** The actions an anomaly calls for, in execution order, each screened by the gates and the rails that need no lookup. */
+export function planIntents({ anomaly, mode, config, now, learning, maturity }: IntentInput): ActionIntent[] {
   if (mode === 'off') return [];
   const expiresAt = new Date(now.getTime() + config.ttlMinutes * 60_000).toISOString();
-  const intents = targets(anomaly).map(({ kind, target, skip }) => {
-    const reason = skip ?? railReason(anomaly, kind, target, config);
-    return { id: actionId(anomaly.id, kind, target), kind, target, expiresAt, ...(reason ? { skip: reason } : {}) };
-  });
-  // "always" deletes the pod to revoke its bound token: quarantining it first would be moot.
-  const revoke = intents.find((i) => i.kind === 'revoke-credentials' && i.target.kind === 'ServiceAccount' && !i.skip);
-  if (config.boundTokenRevocation === 'always' && revoke) {
-    for (const i of intents) {
-      if (i.kind === 'quarantine' && !i.skip && i.target.namespace === revoke.target.namespace) {
-        i.skip = `superseded: the pod is deleted to revoke its stolen token (enforcement.boundTokenRevocation is "always")`;
-      }
+  const decision = decide(anomaly, config.responses);
+  const seen = new Set<string>();
+  const intents: ActionIntent[] = [];
+  const add = (c: Candidate, gateLine: string, gateSkip?: string) => {
+    const id = actionId(anomaly.id, c.kind, c.target);
+    if (seen.has(id)) return;
+    seen.add(id);
+    const reason = c.skip ?? railReason(anomaly, c.kind, c.target, config) ?? gateSkip;
+    intents.push({ id, kind: c.kind, target: c.target, expiresAt, why: c.why, gate: gateLine, ...(reason ? { skip: reason } : {}) });
+  };
+  const credential = decision.classes.find((d) => d.class === 'credential' && d.rung !== 'notify');
+  for (const d of decision.classes) {
+    if (d.rung === 'notify') continue;
+    let candidates = candidatesFor(anomaly, d);
+    // A credential used away from its pod: the pod is the victim, not the actor. Its token is
+    // revoked (the pod evicted); it is not also quarantined for what the token's holder did.
+    if (credential && d.class !== 'credential' && anomaly.principal.type === 'ServiceAccount') {
+      candidates = candidates.filter((c) => c.kind !== 'quarantine');
     }
+    if (candidates.length === 0) continue;
+    const g = gate({ anomaly, decision: d, config, learning: learning ?? DEFAULT_LEARNING, maturity, now });
+    const line = `gate ${g.gate}: ${g.reason}`;
+    for (const c of candidates) add(c, line, g.pass ? undefined : `did not act (gate ${g.gate}): ${g.reason}`);
+  }
+  if (intents.length === 0) {
+    const target = notifyTarget(anomaly);
+    const because = decision.classes.flatMap((d) => d.because).concat(decision.unknown.map((u) => `${u} (not in the response table)`));
+    if (target) add({ kind: 'notify', target, why: `response table: ${because.join(', ') || 'no finding'} → notify` }, 'gate none: notify changes nothing');
   }
   return intents.sort((a, b) => ACTION_ORDER.indexOf(a.kind) - ACTION_ORDER.indexOf(b.kind));
 }

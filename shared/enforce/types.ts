@@ -100,6 +100,10 @@ export interface ActionIntent {
   kind: ActionKind;
   target: Target;
   expiresAt: string;
-  /** A safety rail (protection, allow-list) stopped this action before any lookup. */
+  /** A gate or a safety rail (protection, allow-list) stopped this action before any lookup. */
   skip?: string;
+  /** Why the response table chose this action (class, rung, findings). */
+  why?: string;
+  /** The gate the decision passed or stopped at, and why. */
+  gate?: string;
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EnforcementAction } from '#shared/events/schema';
 import { CHECKOUT_POD } from '#infra/local/scenario/demo-cluster';
 import { runCli } from '#test/support/cli';
 
@@ -46,15 +47,14 @@ describe('boundwatch demo', () => {
     expect(summary.flows.records).toBeGreaterThan(10_000);
     expect(summary.anomalies.byCategory).toEqual({ api: 3, network: 1 });
 
-    const enforcement = readFileSync(join(out, 'enforcement.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const quarantine = enforcement.find((e) => e.detail.action === 'quarantine');
-    expect(quarantine.detail).toMatchObject({ anomalyId: stolen.id, mode: 'dry-run', target: { kind: 'Pod', namespace: 'shop', name: CHECKOUT_POD } });
-    const tighten = enforcement.find((e) => e.detail.action === 'tighten-egress');
-    expect(tighten.detail).toMatchObject({ anomalyId: network[0]!.id, mode: 'dry-run', outcome: 'planned', target: { kind: 'Deployment', namespace: 'shop', name: 'recommendation' } });
-    expect(readdirSync(join(out, 'policies', 'shop')).sort()).toEqual([
-      expect.stringMatching(/^boundwatch-egress-deployment-recommendation-/),
-      expect.stringMatching(/^boundwatch-quarantine-checkout-/),
-    ]);
+    const enforcement = readFileSync(join(out, 'enforcement.jsonl'), 'utf8').trim().split('\n').map((l) => EnforcementAction.parse((JSON.parse(l) as { detail: unknown }).detail));
+    const actionsFor = (id: string) => enforcement.filter((d) => d.anomalyId === id);
+    // The stolen token: the credential is revoked (its pod would be evicted), the victim pod is not quarantined.
+    expect(actionsFor(stolen.id).map((d) => `${d.action}:${d.target.kind}/${d.target.name}:${d.outcome}`)).toEqual(['revoke-credentials:ServiceAccount/checkout:planned']);
+    expect(actionsFor(stolen.id)[0]!.changes.join('\n')).toContain(`pod shop/${CHECKOUT_POD}`);
+    // The exfiltration (new destination and a volume spike): the pod is isolated.
+    expect(actionsFor(network[0]!.id)).toEqual([expect.objectContaining({ action: 'quarantine', mode: 'dry-run', outcome: 'planned', target: expect.objectContaining({ kind: 'Pod', namespace: 'shop', name: expect.stringMatching(/^recommendation-/) }) })]);
+    expect(readdirSync(join(out, 'policies', 'shop')).sort()).toEqual([expect.stringMatching(/^boundwatch-quarantine-recommendation-/)]);
     // The scenario's input is left beside the outputs, ready to replay.
     expect(readdirSync(join(out, 'input')).sort()).toEqual(['audit.jsonl', 'cluster.json', 'flows.log']);
   }, 120_000);

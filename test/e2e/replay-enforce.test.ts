@@ -47,7 +47,12 @@ async function replayApply(name: string): Promise<{ out: string; state: string; 
 
 beforeAll(async () => {
   writeFileSync(audit, demoAuditLines().join('\n') + '\n');
-  writeFileSync(config, JSON.stringify({ clusters: [{ name: 'demo-eks', auditLogGroup: '/aws/eks/demo-eks/cluster' }] }));
+  // These tests follow a quarantine through release. The stolen-token findings are set to notify,
+  // so what the token's holder did (secrets read cluster-wide) quarantines the pod instead.
+  writeFileSync(
+    config,
+    JSON.stringify({ clusters: [{ name: 'demo-eks', auditLogGroup: '/aws/eks/demo-eks/cluster' }], enforcement: { responses: { CredentialFromOtherIP: 'notify', CredentialFromPublicNetwork: 'notify' } } }),
+  );
   api = await KubeApiServer.start();
   api.seed(demoClusterInventory());
   for (const p of DEMO_POLICIES) api.put(p);
@@ -65,11 +70,10 @@ describe('replay --enforce apply --kubeconfig, then release', () => {
 
   it('quarantines the checkout pod in the cluster, and reports it', async () => {
     first = await replayApply('1');
-    expect(first.actions.map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:applied', 'revoke-credentials:skipped']);
+    expect(first.actions.map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:applied']);
     quarantine = first.actions[0]!;
     expect(quarantine).toMatchObject({ mode: 'apply', target: { kind: 'Pod', namespace: 'shop', name: CHECKOUT_POD } });
     expect(quarantine.changes.join('\n')).toMatch(/verified with the NetworkPolicy simulator against the live cluster: no pod, node or outside address reaches/);
-    expect(first.actions[1]!.reason).toMatch(/stays valid while the pod is kept in quarantine for forensics/);
 
     expect(Object.keys((await checkoutLabels())!)).toEqual([LABELS.quarantine]);
     const live = await ours();

@@ -2,7 +2,7 @@
  * `boundwatch replay` end to end, through the bundled CLI: every supported input kind gives
  * the four outputs (README.md#command-line, Outputs), and bad input exits 2 with one clear line.
  */
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -78,19 +78,19 @@ describe.each(Object.entries(inputs))('replay over %s', (_kind, file) => {
     expect(JSON.stringify(e)).not.toContain('requestObject');
   });
 
-  it('writes enforcement.jsonl with the planned dry-run quarantine', () => {
-    const events = readJsonl(join(out, 'enforcement.jsonl')).filter((x) => x.detail.action === 'quarantine');
-    expect(events).toHaveLength(1);
-    const action = EnforcementAction.parse(events[0].detail);
-    expect(action).toMatchObject({ action: 'quarantine', mode: 'dry-run', outcome: 'planned', target: { kind: 'Pod', namespace: 'shop', name: CHECKOUT_POD } });
+  it('writes enforcement.jsonl with the planned dry-run revocation of the stolen token (its pod, not a quarantine)', () => {
+    const all = readJsonl(join(out, 'enforcement.jsonl')).map((x) => EnforcementAction.parse(x.detail));
+    const sa = all.filter((a) => a.target.kind === 'ServiceAccount');
+    expect(sa).toHaveLength(1);
+    expect(sa[0]).toMatchObject({ action: 'revoke-credentials', mode: 'dry-run', outcome: 'planned', target: { namespace: 'shop', name: 'checkout' } });
+    expect(sa[0]!.changes.join('\n')).toContain(`pod shop/${CHECKOUT_POD}`);
+    expect(all.filter((a) => a.action === 'quarantine')).toEqual([]);
   });
 
-  it('writes the policy it would apply, valid as the API server would check it', () => {
-    const files = readdirSync(join(out, 'policies', 'shop'));
-    expect(files).toHaveLength(1);
-    const policy = parse(readFileSync(join(out, 'policies', 'shop', files[0]!), 'utf8'));
-    expect(policy).toMatchObject({ kind: 'NetworkPolicy', metadata: { namespace: 'shop' }, spec: { policyTypes: ['Ingress', 'Egress'] } });
-    expect(validateNetworkPolicy(policy).errors).toEqual([]);
+  it('writes no NetworkPolicy: nothing of the audit-only demo is isolated (every policy written is valid)', () => {
+    const files = existsSync(join(out, 'policies', 'shop')) ? readdirSync(join(out, 'policies', 'shop')) : [];
+    expect(files).toEqual([]);
+    for (const f of files) expect(validateNetworkPolicy(parse(readFileSync(join(out, 'policies', 'shop', f), 'utf8'))).errors).toEqual([]);
   });
 
   it('writes summary.json with the counts', () => {
@@ -98,7 +98,7 @@ describe.each(Object.entries(inputs))('replay over %s', (_kind, file) => {
     expect(s.events).toMatchObject({ read: lines.length, accepted: lines.length, rejected: {} });
     expect(s.principals).toBe(10);
     expect(s.anomalies).toMatchObject({ total: 3, bySeverity: { CRITICAL: 3 } });
-    expect(s.actions).toMatchObject({ total: readJsonl(join(out, 'enforcement.jsonl')).length, byKind: { quarantine: 1 } });
+    expect(s.actions).toMatchObject({ total: readJsonl(join(out, 'enforcement.jsonl')).length, byKind: { 'revoke-credentials': 3 } });
     expect(s.dynamodb.writes).toBeGreaterThan(0);
     expect(s.dynamodb.writes).toBeLessThan(lines.length / 10);
     expect(typeof s.wallTimeMs).toBe('number');

@@ -22,7 +22,7 @@ function exfiltration(overrides: Partial<BehaviorAnomaly> = {}): BehaviorAnomaly
     findings: [
       {
         ...base.findings[0]!,
-        type: 'NewExternalDestination',
+        type: 'NewExternalNetwork',
         evidence: { flows: [{ src: '10.1.0.10', dst: '203.0.113.9', dstPort: 443, protocol: 'TCP', bytes: 9_000_000, packets: 7000 }], count: 1, sourceIPs: [], userAgents: [], baseline: 'talks to db and the payment gateway only' },
       },
     ],

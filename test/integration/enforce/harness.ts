@@ -88,9 +88,19 @@ export function stolenTokenAnomaly(overrides: Partial<BehaviorAnomaly> = {}): Be
     principal: { type: 'ServiceAccount', name: 'system:serviceaccount:shop:checkout', namespace: 'shop' },
     workload: { namespace: 'shop', pod: CHECKOUT, serviceAccount: 'checkout' },
     recommendedActions: ['quarantine', 'revoke-credentials', 'notify'],
+    // Just before the harness clock: the age gate acts only on recent anomalies.
+    window: { start: '2026-03-01T11:50:00.000Z', end: '2026-03-01T11:55:00.000Z' },
     ...overrides,
   }).detail;
 }
+
+/** Findings of the given types (evidence from `ips`), to pick a row of the response table. */
+export function findingsOf(types: string[], ips: string[] = ['10.1.0.7']): BehaviorAnomaly['findings'] {
+  return types.map((type) => ({ type, title: type, description: `${type} happened`, mitre: [], evidence: { auditIDs: ['a1'], count: 1, sourceIPs: ips, userAgents: ['curl/8.0'], baseline: 'what was normal' } }));
+}
+
+/** The token copied out of the pod and used from the internet: the response revokes the credential. */
+export const STOLEN = (ips: string[] = ['203.0.113.7']) => findingsOf(['CredentialFromOtherIP', 'CredentialFromPublicNetwork'], ips);
 
 export function envelopeOf(anomaly: BehaviorAnomaly) {
   return { ...anomalyEvent(anomaly.severity), detail: anomaly, id: `event-${anomaly.id}` };

@@ -37,23 +37,23 @@ describe('enforcement resilience', () => {
     const anomaly = stolenTokenAnomaly();
     await expect(h.enforce(anomaly)).rejects.toBeInstanceOf(RetryLaterError);
     const failed = h.actions();
-    expect(failed.map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:failed', 'revoke-credentials:failed']);
+    expect(failed.map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:failed']);
     expect(failed[0]!.reason).toMatch(/connection failed.*after 4 attempts.*\(retried on redelivery\)/);
     const rec = await h.store.get(failed[0]!.id);
     expect(rec).toMatchObject({ status: 'failed', retryable: true, attempts: 1 });
 
     await h.kube.api.up();
     const { planned } = await h.enforce(anomaly);
-    expect(planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['quarantine:applied', 'revoke-credentials:skipped']);
+    expect(planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['quarantine:applied']);
     expect((await h.client.getPod('shop', CHECKOUT))?.metadata?.labels?.[LABELS.quarantine]).toBeDefined();
     expect(await h.store.get(failed[0]!.id)).toMatchObject({ status: 'applied', attempts: 2 });
     // Every outcome was announced, in order, once each.
-    expect(h.actions().map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:failed', 'revoke-credentials:failed', 'quarantine:applied', 'revoke-credentials:skipped']);
+    expect(h.actions().map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:failed', 'quarantine:applied']);
     // A third delivery does nothing at all.
     const n = h.kube.api.requests.filter((r) => r.verb === 'patch').length;
     await h.enforce(anomaly);
     expect(h.kube.api.requests.filter((r) => r.verb === 'patch').length).toBe(n);
-    expect(h.actions()).toHaveLength(4);
+    expect(h.actions()).toHaveLength(2);
   });
 
   it('two concurrent deliveries of one anomaly: one acts, the other is told to retry later', async () => {

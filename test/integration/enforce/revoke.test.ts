@@ -11,7 +11,7 @@ import { quarantineToken } from '#shared/enforce/quarantine';
 import { createClusterClient } from '#shared/k8s/client';
 import { loadKubeConfig } from '#shared/k8s/kubeconfig';
 import { ENFORCER_RULES } from '#shared/k8s/rbac';
-import { CHECKOUT, CLUSTER, startHarness, stolenTokenAnomaly, type Harness } from './harness';
+import { CHECKOUT, CLUSTER, findingsOf, startHarness, STOLEN, stolenTokenAnomaly, type Harness } from './harness';
 
 const ROLE_ARN = 'arn:aws:iam::111122223333:role/ci-deployer';
 const ADMIN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
@@ -49,12 +49,13 @@ describe('revoke credentials', () => {
   it('service account: deletes its legacy token secrets (names recorded, never values); the revert says it cannot restore them', async () => {
     h = await startHarness();
     seedLegacyToken(h);
-    const { planned } = await h.enforce(stolenTokenAnomaly({ recommendedActions: ['revoke-credentials'] }));
+    const { planned } = await h.enforce(stolenTokenAnomaly({ findings: STOLEN() }));
+    expect(planned.map((p) => p.action.action)).toEqual(['revoke-credentials']);
     const a = planned[0]!.action;
     expect(a).toMatchObject({ action: 'revoke-credentials', outcome: 'applied', target: { kind: 'ServiceAccount', namespace: 'shop', name: 'checkout' } });
     expect(a.changes.join('\n')).toMatch(/delete legacy token secret shop\/checkout-token-x7k2p/);
     expect(await h.client.getSecret('shop', 'checkout-token-x7k2p')).toBeNull();
-    // Without quarantine in the anomaly, the pod-bound token is revoked by deleting its pod.
+    // Credential misuse targets the credential: the pod-bound token is revoked with its pod.
     expect(await h.client.getPod('shop', CHECKOUT)).toBeNull();
     const everything = JSON.stringify([h.bus.events, await h.store.get(a.id)]);
     expect(everything).not.toContain(TOKEN_VALUE);
@@ -66,13 +67,13 @@ describe('revoke credentials', () => {
     expect(await h.client.getSecret('shop', 'checkout-token-x7k2p')).toBeNull();
   });
 
-  it('boundTokenRevocation "always": the pod is deleted (uid precondition) and the quarantine is superseded', async () => {
-    h = await startHarness({ config: { boundTokenRevocation: 'always' } });
+  it('a stolen token: the victim pod is not quarantined; the pod the token is bound to goes (uid precondition), so the token dies', async () => {
+    h = await startHarness();
     const uid = (await h.client.getPod('shop', CHECKOUT))?.metadata?.uid;
-    const { planned } = await h.enforce(stolenTokenAnomaly());
-    expect(planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['quarantine:skipped', 'revoke-credentials:applied']);
-    expect(planned[0]!.action.reason).toMatch(/superseded/);
-    expect(planned[1]!.action.changes[0]).toContain(`delete pod shop/${CHECKOUT} (uid ${uid})`);
+    const { planned } = await h.enforce(stolenTokenAnomaly({ findings: STOLEN() }));
+    expect(planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['revoke-credentials:applied']);
+    expect(planned[0]!.action.changes.join('\n')).toContain(`pod shop/${CHECKOUT} (uid ${uid})`);
+    expect(planned[0]!.action.changes.join('\n')).toMatch(/gate high-confidence:bound-token-from-internet/);
     expect(await h.client.getPod('shop', CHECKOUT)).toBeNull();
   });
 
@@ -126,18 +127,18 @@ describe('revoke credentials', () => {
   it('allow-listed workloads are not acted on for the listed kinds', async () => {
     h = await startHarness({ config: { allowList: [{ namespace: 'shop', principal: 'system:serviceaccount:shop:*', actions: ['quarantine'], reason: 'checkout is reviewed by hand' }] } });
     const { planned } = await h.enforce(stolenTokenAnomaly());
-    expect(planned[0]!.action).toMatchObject({ action: 'quarantine', outcome: 'skipped', reason: 'allow-listed for quarantine: checkout is reviewed by hand' });
-    // Not quarantined, so its bound token is revoked by deleting the pod.
-    expect(planned[1]!.action).toMatchObject({ action: 'revoke-credentials', outcome: 'applied' });
+    expect(planned.map((p) => p.action)).toEqual([expect.objectContaining({ action: 'quarantine', outcome: 'skipped', reason: 'allow-listed for quarantine: checkout is reviewed by hand' })]);
+    // The allow-list covers quarantine only: a stolen token of the same workload is still revoked.
+    const stolen = await h.enforce(stolenTokenAnomaly({ id: 'stolen-1', findings: STOLEN() }));
+    expect(stolen.planned[0]!.action).toMatchObject({ action: 'revoke-credentials', outcome: 'applied' });
   });
 
   it('an allow-listed Deployment matches an anomaly that names only its pod (the owner is read from the cluster)', async () => {
     h = await startHarness({ config: { allowList: [{ workload: 'Deployment/checkout', reason: 'payments path, page a human' }] } });
     const { planned } = await h.enforce(stolenTokenAnomaly());
-    expect(planned.map((p) => [p.action.outcome, p.action.reason])).toEqual([
-      ['skipped', 'allow-listed for quarantine: payments path, page a human'],
-      ['skipped', 'allow-listed for revoke-credentials: payments path, page a human'],
-    ]);
+    expect(planned.map((p) => [p.action.outcome, p.action.reason])).toEqual([['skipped', 'allow-listed for quarantine: payments path, page a human']]);
+    const stolen = await h.enforce(stolenTokenAnomaly({ id: 'stolen-1', findings: STOLEN() }));
+    expect(stolen.planned.map((p) => [p.action.outcome, p.action.reason])).toEqual([['skipped', 'allow-listed for revoke-credentials: payments path, page a human']]);
     expect((await h.client.getPod('shop', CHECKOUT))?.metadata?.labels?.app).toBe('checkout');
   });
 });
@@ -146,7 +147,7 @@ describe('notify only', () => {
   it('announces a notify action and changes nothing; not counted against the rate limit', async () => {
     const h = await startHarness({ config: { maxActionsPerHour: 0 } });
     try {
-      const { planned } = await h.enforce(stolenTokenAnomaly({ recommendedActions: ['notify'] }));
+      const { planned } = await h.enforce(stolenTokenAnomaly({ findings: findingsOf(['UnusualHour']) }));
       expect(planned.map((p) => p.action)).toEqual([expect.objectContaining({ action: 'notify', outcome: 'applied', target: { kind: 'Pod', namespace: 'shop', name: CHECKOUT } })]);
       expect(planned[0]!.action.expiresAt).toBeUndefined();
       expect(h.kube.api.requests.filter((r) => r.verb !== 'get' && r.verb !== 'list')).toEqual([]);
@@ -206,8 +207,10 @@ describe("boundwatch's minimal RBAC", () => {
     try {
       seedLegacyToken(h);
       const { planned } = await h.enforce(stolenTokenAnomaly());
-      expect(planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['quarantine:applied', 'revoke-credentials:applied']);
+      expect(planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['quarantine:applied']);
       expect((await h.revert(planned[0]!.action.id, 'release')).status).toBe('reverted');
+      const stolen = await h.enforce(stolenTokenAnomaly({ id: 'stolen-1', findings: STOLEN() }));
+      expect(stolen.planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['revoke-credentials:applied']);
       const mine = h.kube.api.requests.filter((r) => r.user === 'boundwatch-enforcer');
       expect(mine.length).toBeGreaterThan(10);
       expect(mine.filter((r) => r.status === 403)).toEqual([]);

@@ -14,8 +14,21 @@ export function anomaly(overrides: Partial<BehaviorAnomaly> = {}): BehaviorAnoma
     principal: { type: 'ServiceAccount', name: 'system:serviceaccount:shop:checkout', namespace: 'shop' },
     workload: { namespace: 'shop', pod: 'checkout-6d9f8b7c5d-abcde', serviceAccount: 'checkout' },
     recommendedActions: ['quarantine', 'revoke-credentials', 'notify'],
+    // Just before NOW: the age gate acts only on recent anomalies.
+    window: { start: '2026-03-01T11:50:00.000Z', end: '2026-03-01T11:55:00.000Z' },
     ...overrides,
   });
+}
+
+/** A finding of `type`, with evidence from `ips`. */
+export function finding(type: string, opts: { title?: string; description?: string; ips?: string[] } = {}): BehaviorAnomaly['findings'][number] {
+  return {
+    type,
+    title: opts.title ?? type,
+    description: opts.description ?? `${type} happened`,
+    mitre: [],
+    evidence: { auditIDs: ['a1'], count: 1, sourceIPs: opts.ips ?? ['10.1.0.10'], userAgents: ['kubectl/v1.30.0'], baseline: 'what was normal' },
+  };
 }
 
 export function config(overrides: z.input<typeof EnforcementConfig> = {}): EnforcementConfig {

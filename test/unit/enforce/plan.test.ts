@@ -1,7 +1,7 @@
 /** Safety rails and action selection (planIntents): pure, in the order the engine applies them. */
 import { allowListMatch, AllowEntry, EnforcementConfig, protectedNamespaces } from '#shared/enforce/config';
 import { actionId, planIntents } from '#shared/enforce/plan';
-import { anomaly, config, NOW } from './factories';
+import { anomaly, config, finding, NOW } from './factories';
 
 const kinds = (xs: Array<{ kind: string; skip?: string }>) => xs.map((x) => `${x.kind}${x.skip ? ` (skipped: ${x.skip})` : ''}`);
 
@@ -10,24 +10,49 @@ describe('planIntents', () => {
     expect(planIntents({ anomaly: anomaly(), mode: 'off', config: config(), now: NOW })).toEqual([]);
   });
 
-  it('plans the recommended actions in execution order, with deterministic ids and the expiry', () => {
-    const a = anomaly({ recommendedActions: ['notify', 'revoke-credentials', 'quarantine'] });
+  it('plans what the response table decides, in execution order, with deterministic ids, the expiry and the gate', () => {
+    // SecretsAccessed by a workload's service account from its own pod: identity abuse → quarantine the pod.
+    const a = anomaly({ recommendedActions: ['notify'] });
     const one = planIntents({ anomaly: a, mode: 'apply', config: config({ ttlMinutes: 90 }), now: NOW });
-    expect(kinds(one)).toEqual(['quarantine', 'revoke-credentials']);
+    expect(kinds(one)).toEqual(['quarantine']);
     expect(one[0]).toMatchObject({ target: { kind: 'Pod', namespace: 'shop', name: 'checkout-6d9f8b7c5d-abcde' }, expiresAt: '2026-03-01T13:30:00.000Z' });
-    expect(one[1]!.target).toEqual({ kind: 'ServiceAccount', namespace: 'shop', name: 'checkout' });
+    expect(one[0]!.why).toMatch(/identity finding SecretsAccessed → revoke-credentials/);
+    expect(one[0]!.gate).toMatch(/^gate baseline: judged against an established baseline/);
     // Redelivery (or a dry-run then an apply) derives the same ids; another anomaly does not.
-    const two = planIntents({ anomaly: a, mode: 'dry-run', config: config(), now: new Date('2027-01-01T00:00:00Z') });
+    const two = planIntents({ anomaly: a, mode: 'dry-run', config: config(), now: new Date('2026-03-01T12:30:00Z') });
     expect(two.map((i) => i.id)).toEqual(one.map((i) => i.id));
     expect(planIntents({ anomaly: { ...a, id: 'other' }, mode: 'apply', config: config(), now: NOW })[0]!.id).not.toBe(one[0]!.id);
     // The quarantine id is the one the first release used (records and pod labels stay valid).
     expect(one[0]!.id).toBe(actionId(a.id, 'quarantine', one[0]!.target));
   });
 
-  it('notify is an action only when nothing else is recommended', () => {
-    const only = planIntents({ anomaly: anomaly({ recommendedActions: ['notify'] }), mode: 'apply', config: config(), now: NOW });
+  it('ignores recommendedActions: a signal alone only notifies, whatever the detector recommended', () => {
+    const only = planIntents({ anomaly: anomaly({ findings: [finding('UnusualHour')], recommendedActions: ['quarantine', 'revoke-credentials'] }), mode: 'apply', config: config(), now: NOW });
     expect(kinds(only)).toEqual(['notify']);
     expect(only[0]!.target).toMatchObject({ kind: 'Pod' });
+    expect(only[0]!.why).toMatch(/UnusualHour → notify/);
+  });
+
+  it('a stolen pod-bound token used from the internet targets the credential, never the victim pod', () => {
+    const a = anomaly({ findings: [finding('CredentialFromOtherIP', { ips: ['203.0.113.7'] }), finding('CredentialFromPublicNetwork', { ips: ['203.0.113.7'] }), finding('SecretsAccessed', { ips: ['203.0.113.7'] })] });
+    const out = planIntents({ anomaly: a, mode: 'apply', config: config(), now: NOW });
+    expect(kinds(out)).toEqual(['revoke-credentials']);
+    expect(out[0]!.target).toEqual({ kind: 'ServiceAccount', namespace: 'shop', name: 'checkout' });
+    expect(out[0]!.gate).toMatch(/gate high-confidence:bound-token-from-internet/);
+  });
+
+  it('a person or CI role loses its sessions; a workload anomaly tightens egress of its Deployment, else its pod', () => {
+    const role = anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/ci/deployer' }, workload: undefined, findings: [finding('RBACModified')] });
+    expect(planIntents({ anomaly: role, mode: 'apply', config: config(), now: NOW }).map((i) => `${i.kind}:${i.target.kind}/${i.target.name}`)).toEqual(['revoke-credentials:IAMRole/deployer']);
+    const dep = anomaly({ category: 'network', workload: { namespace: 'shop', pod: 'checkout-1', owner: { kind: 'Deployment', name: 'checkout' } }, findings: [finding('NewInternetEgress')] });
+    expect(planIntents({ anomaly: dep, mode: 'apply', config: config(), now: NOW })[0]).toMatchObject({ kind: 'tighten-egress', target: { kind: 'Deployment', namespace: 'shop', name: 'checkout' } });
+    const pod = anomaly({ category: 'network', workload: { namespace: 'shop', pod: 'db-0', owner: { kind: 'StatefulSet', name: 'db' } }, findings: [finding('NewInternetEgress')] });
+    expect(planIntents({ anomaly: pod, mode: 'apply', config: config(), now: NOW })[0]!.target).toEqual({ kind: 'Pod', namespace: 'shop', name: 'db-0' });
+    // New destination plus a volume spike: exfiltration, the pod is quarantined.
+    const exfil = anomaly({ category: 'network', findings: [finding('NewNetworkDestination'), finding('NetworkVolumeSpike')] });
+    const ex = planIntents({ anomaly: exfil, mode: 'apply', config: config(), now: NOW });
+    expect(kinds(ex)).toEqual(['quarantine']);
+    expect(ex[0]!.why).toMatch(/combination:exfiltration/);
   });
 
   it.each([
@@ -56,20 +81,10 @@ describe('planIntents', () => {
     expect(planIntents({ anomaly: a, mode: 'apply', config: config(), now: NOW })[0]!.target).toEqual({ kind: 'IAMRole', name: 'deployer', arn: 'arn:aws:iam::111122223333:role/ci/deployer' });
   });
 
-  it('boundTokenRevocation "always" supersedes the quarantine of the pod, unless the revoke itself is stopped', () => {
-    const always = planIntents({ anomaly: anomaly(), mode: 'apply', config: config({ boundTokenRevocation: 'always' }), now: NOW });
-    expect(always[0]!.skip).toMatch(/superseded/);
-    expect(always[1]!.skip).toBeUndefined();
-    const allowListed = planIntents({ anomaly: anomaly(), mode: 'apply', config: config({ boundTokenRevocation: 'always', allowList: [{ namespace: 'shop', actions: ['revoke-credentials'] }] }), now: NOW });
-    expect(allowListed[0]!.skip).toBeUndefined();
-    expect(allowListed[1]!.skip).toMatch(/allow-listed for revoke-credentials/);
-  });
-
-  it('tighten-egress targets the Deployment when the owner is one, else the pod', () => {
-    const dep = anomaly({ workload: { namespace: 'shop', pod: 'checkout-1', owner: { kind: 'Deployment', name: 'checkout' } }, recommendedActions: ['tighten-egress'] });
-    expect(planIntents({ anomaly: dep, mode: 'apply', config: config(), now: NOW })[0]!.target).toEqual({ kind: 'Deployment', namespace: 'shop', name: 'checkout' });
-    const sts = anomaly({ workload: { namespace: 'shop', pod: 'db-0', owner: { kind: 'StatefulSet', name: 'db' } }, recommendedActions: ['tighten-egress'] });
-    expect(planIntents({ anomaly: sts, mode: 'apply', config: config(), now: NOW })[0]!.target).toEqual({ kind: 'Pod', namespace: 'shop', name: 'db-0' });
+  it('a configured rung replaces the table\'s', () => {
+    const a = anomaly({ findings: [finding('UnusualHour')] });
+    expect(kinds(planIntents({ anomaly: a, mode: 'apply', config: config({ responses: { UnusualHour: 'quarantine' } }), now: NOW }))).toEqual(['quarantine']);
+    expect(kinds(planIntents({ anomaly: anomaly(), mode: 'apply', config: config({ responses: { SecretsAccessed: 'notify' } }), now: NOW }))).toEqual(['notify']);
   });
 });
 
@@ -79,6 +94,8 @@ describe('enforcement configuration', () => {
     expect(c).toMatchObject({ minSeverity: 'HIGH', ttlMinutes: 60, maxActionsPerHour: 10, protectedNamespaces: ['kube-system'], boundTokenRevocation: 'unless-quarantined', allowList: [] });
     expect([...protectedNamespaces(c)].sort()).toEqual(['boundwatch', 'kube-system']);
     expect([...protectedNamespaces(EnforcementConfig.parse({ boundwatchNamespace: 'security' }))].sort()).toEqual(['kube-system', 'security']);
+    // Configuring your own list never drops kube-system.
+    expect([...protectedNamespaces(EnforcementConfig.parse({ protectedNamespaces: ['payments'] }))].sort()).toEqual(['boundwatch', 'kube-system', 'payments']);
   });
 
   it('rejects an allow-list entry that names nothing, and unknown keys', () => {
