@@ -6,7 +6,7 @@
  * only notify for signature findings.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadProfiles } from '../baseline/store';
+import { loadProfiles } from '../detect/baseline-store';
 import type { BehaviorAnomaly } from '../events/schema';
 import type { MaturityFacts } from './gates';
 

@@ -47,6 +47,7 @@ export const RESPONSE_TABLE: Readonly<Record<string, ResponseEntry>> = {
   ServiceAccountTokenStolen: e('credential', 'revoke-credentials', 'signature'),
   SystemPrincipalFromPublicIP: e('credential', 'revoke-credentials', 'signature'),
   NewPublicNetwork: e('credential', 'revoke-credentials', 'baseline'),
+  ConcurrentSessionUse: e('credential', 'revoke-credentials', 'signature'),
   // Workload compromise: isolate the workload.
   NewNetworkDestination: e('workload', 'tighten-egress', 'baseline'),
   NewInternetEgress: e('workload', 'tighten-egress', 'baseline'),
@@ -85,6 +86,12 @@ export const RESPONSE_TABLE: Readonly<Record<string, ResponseEntry>> = {
   ServiceAccountCreatedInSystemNamespace: e('identity', 'revoke-credentials', 'signature'),
   UntrustedImageInSystemNamespace: e('identity', 'revoke-credentials', 'signature'),
   CustomResourceDefinitionModified: e('identity', 'revoke-credentials', 'baseline'),
+  EventsDeleted: e('identity', 'revoke-credentials', 'signature'),
+  LogShipperTampered: e('identity', 'revoke-credentials', 'signature'),
+  AuditObjectDeleted: e('identity', 'revoke-credentials', 'signature'),
+  KubeletCommandExecution: e('identity', 'revoke-credentials', 'signature'),
+  WebhookToExternalURL: e('identity', 'revoke-credentials', 'signature'),
+  NewPrincipalNodeAccess: e('identity', 'revoke-credentials', 'signature'),
   // Context: never a change on its own.
   ExecInPod: e('signal', 'notify', 'baseline'),
   PortForward: e('signal', 'notify', 'baseline'),
