@@ -45,9 +45,8 @@ export default tseslint.config(
     },
   },
   {
-    // Two adapters read a file the operator names, once: the Kubernetes adapter its kubeconfig,
-    // the detection configuration its IP lists (bundled with the function).
-    files: ['shared/k8s/kubeconfig.ts', 'shared/detect/ip-list.ts'],
+    // The Kubernetes adapter reads the kubeconfig file the operator names (as client-node does).
+    files: ['shared/k8s/kubeconfig.ts'],
     rules: { 'no-restricted-imports': restrictImports({ ...SHARED_IMPORTS, io: NODE_IO.filter((m) => m !== 'fs') }) },
   },
   {

@@ -12,12 +12,15 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readFileSync } from 'node:fs';
 import { createDynamoClient } from '#shared/clients/dynamo';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { FunctionConfig } from '#shared/config';
 import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
 import { ingestAuditEvent, type AuditIngestDeps, type AuditIngestReport } from '#shared/detect/ingest';
 import { mergeReports } from '#shared/detect/ingest-report';
+import { compileIntel } from '#shared/detect/ip-list';
+import { ConfigError } from '#shared/errors';
 import { createObservability, logAnomalies, withObservability, type Observability } from '#shared/observability/invocation';
 import { MetricName } from '#shared/observability/metrics';
 import { countMetric } from '#shared/observability/powertools';
@@ -32,7 +35,17 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { ddb?: DynamoDBC
     busName: requireEnv(EnvNames.eventBusName, env),
     cluster: config.cluster.name,
     detection: config.detection,
+    // IP lists given by file travel in the deployment package; read them once, here.
+    intel: compileIntel(config.detection, readListFile),
   };
+}
+
+function readListFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read IP list ${path}: ${(err as Error).message}`);
+  }
 }
 
 function record(obs: Observability, report: AuditIngestReport): void {

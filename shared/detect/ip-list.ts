@@ -4,7 +4,6 @@
  * into a matcher: single addresses in a set, ranges checked with ipaddr.js CIDR math.
  */
 import ipaddr from 'ipaddr.js';
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors';
 import type { DetectionConfig, IpListConfig } from './config';
 
@@ -75,16 +74,16 @@ export interface DetectionIntel {
 
 export type FileReader = (path: string) => string;
 
-const readText: FileReader = (path) => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read IP list ${path}: ${(err as Error).message}`);
-  }
+/**
+ * Lists given by file are read by whoever starts the function (the ingest handler, at cold
+ * start): the domain reads no files. Without a reader such a list is a configuration error.
+ */
+const noReader: FileReader = (path) => {
+  throw new ConfigError(`cannot read IP list ${path}: no file reader was given`);
 };
 
 /** Compiles the configured lists, reading list files with `read` (once, at cold start). */
-export function compileIntel(cfg: DetectionConfig, read: FileReader = readText): DetectionIntel {
+export function compileIntel(cfg: DetectionConfig, read: FileReader = noReader): DetectionIntel {
   const ipLists = cfg.ipLists.map((l) => {
     const text = [l.entries?.join('\n') ?? '', l.file ? read(l.file) : ''].join('\n');
     return ipMatcher(l.name, l.kind, text, l.file ?? `ipLists.${l.name}`);
