@@ -8,6 +8,7 @@ import { ConfigError } from './errors';
 import { EnforcementMode, Severity } from './events/schema';
 import { DetectionConfig } from './detect/config';
 import { EnforcementConfig } from './enforce/config';
+import { RuntimeConfig } from './runtime/config';
 
 export const ClusterConfig = z
   .object({
@@ -20,6 +21,8 @@ export const ClusterConfig = z
     vpcId: z.string().regex(/^vpc-[0-9a-f]+$/).optional(),
     subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).optional(),
     securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).optional(),
+    /** Runtime signals (Falco, GuardDuty) and attack sequences; see shared/runtime/config.ts. */
+    runtime: RuntimeConfig.optional(),
   })
   .strict();
 export type ClusterConfig = z.infer<typeof ClusterConfig>;

@@ -1,10 +1,10 @@
 /**
- * JSON Schemas (draft-04, what the EventBridge schema registry takes) of boundwatch's two events,
+ * JSON Schemas (draft-04, what the EventBridge schema registry takes) of boundwatch's events,
  * generated from the zod schemas in shared/events/schema.ts so they never drift. Each describes
  * the whole event as a target receives it, with `detail` being the contract of shared/events/README.md.
  */
 import { z } from 'zod';
-import { BehaviorAnomaly, DetailType, EnforcementAction, EVENT_SOURCE, SCHEMA_VERSION } from '#shared/events/schema';
+import { AttackSequence, BehaviorAnomaly, DetailType, EnforcementAction, EVENT_SOURCE, SCHEMA_VERSION } from '#shared/events/schema';
 
 export const SCHEMA_REGISTRY_NAME = 'boundwatch';
 
@@ -19,6 +19,7 @@ export interface EventSchemaDefinition {
 const DETAILS = [
   { detailType: DetailType.anomaly, schema: BehaviorAnomaly, description: 'A principal or workload behaving unlike its baseline.' },
   { detailType: DetailType.enforcement, schema: EnforcementAction, description: 'An enforcement action boundwatch planned, applied, skipped, failed or reverted.' },
+  { detailType: DetailType.sequence, schema: AttackSequence, description: 'Runtime, audit, network and DNS signals of one workload or principal told as one attack story, with MITRE tactics and the baselines each signal broke.' },
 ] as const;
 
 export function eventSchemas(): EventSchemaDefinition[] {

@@ -53,17 +53,38 @@ function recommendedActions(principal: Principal, findings: DetectedFinding[]): 
 
 function workloadOf(principal: Principal, findings: DetectedFinding[]): BehaviorAnomaly['workload'] {
   if (!principal.serviceAccount) return undefined;
-  const pod = findings.map((f) => f.facts.features.boundPod).find((p) => p);
+  const bound = findings.find((f) => f.facts.features.boundPod)?.facts.features;
   return {
     namespace: principal.serviceAccount.namespace,
     serviceAccount: principal.serviceAccount.name,
-    ...(pod ? { pod } : {}),
+    ...(bound?.boundPod ? { pod: bound.boundPod } : {}),
+    ...(bound?.boundPodUid ? { podUid: bound.boundPodUid } : {}),
   };
 }
 
 function forwardedEvidence(fs: DetectedFinding[]): { forwardedFor?: string[] } {
   const hops = uniq(fs.flatMap((f) => f.facts.features.forwardedFor ?? []));
   return hops.length > 0 ? { forwardedFor: hops } : {};
+}
+
+const WRITE_VERBS = new Set(['create', 'update', 'patch']);
+
+function createdName(requestObject: unknown): string | undefined {
+  const name = (requestObject as { metadata?: { name?: unknown } } | null | undefined)?.metadata?.name;
+  return typeof name === 'string' && name.length > 0 && name.length <= 253 ? name : undefined;
+}
+
+/** The objects a finding's requests wrote (`namespace/resource/name`): what attack sequences follow. */
+function writtenObjects(fs: DetectedFinding[]): string[] {
+  return uniq(
+    fs.map((f) => {
+      const ref = f.facts.event.objectRef;
+      if (!ref?.resource || ref.subresource || !WRITE_VERBS.has(f.facts.event.verb)) return undefined;
+      // A create's objectRef may lack the name; the request object has it.
+      const name = ref.name ?? createdName(f.facts.event.requestObject);
+      return name ? `${ref.namespace ?? ''}/${ref.resource}/${name}` : undefined;
+    }),
+  );
 }
 
 export function buildAnomalies(cluster: string, principal: Principal, findings: DetectedFinding[], windowMinutes: number): BehaviorAnomaly[] {
@@ -81,6 +102,7 @@ export function buildAnomalies(cluster: string, principal: Principal, findings: 
     const out: Finding[] = keys.map((k) => {
       const fs = byKey.get(k)!;
       const head = fs[0]!;
+      const objects = writtenObjects(fs);
       return {
         type: head.type,
         title: head.title,
@@ -93,6 +115,7 @@ export function buildAnomalies(cluster: string, principal: Principal, findings: 
           ...forwardedEvidence(fs),
           userAgents: uniq(fs.map((f) => evidenceUserAgent(f.facts.features.userAgent))),
           baseline: head.baseline,
+          ...(objects.length ? { objects } : {}),
         },
       };
     });

@@ -8,6 +8,7 @@ export const EVENT_SOURCE = 'boundwatch';
 export const DetailType = {
   anomaly: 'Behavior Anomaly',
   enforcement: 'Enforcement Action',
+  sequence: 'Attack Sequence',
 } as const;
 export const SCHEMA_VERSION = '1';
 
@@ -43,6 +44,8 @@ export const OwnerRef = z.object({ kind: z.string(), name: z.string() });
 export const WorkloadRef = z.object({
   namespace: z.string(),
   pod: z.string().optional(),
+  /** The pod's UID, when the source names it (bound-token audit events, runtime sensors). */
+  podUid: z.string().optional(),
   serviceAccount: z.string().optional(),
   owner: OwnerRef.optional(),
   labels: z.record(z.string(), z.string()).optional(),
@@ -73,6 +76,8 @@ export const Evidence = z.object({
   userAgents: z.array(z.string()),
   /** What was normal for this principal, in words a responder can act on. */
   baseline: z.string(),
+  /** Objects the requests wrote, as `namespace/resource/name` (e.g. the pod a principal created). */
+  objects: z.array(z.string()).optional(),
 });
 export type Evidence = z.infer<typeof Evidence>;
 
@@ -156,5 +161,65 @@ export const EventBridgeEnvelope = z.object({
   detail: z.unknown(),
 });
 
+/** Which layer of the defense saw a signal of an attack sequence. */
+export const SIGNAL_LAYERS = ['runtime', 'api', 'network', 'dns'] as const;
+export const SignalLayer = z.enum(SIGNAL_LAYERS);
+export type SignalLayer = z.infer<typeof SignalLayer>;
+
+/** One signal of an attack sequence: a runtime alert, a GuardDuty finding or a boundwatch anomaly. */
+export const SequenceSignal = z.object({
+  /** Stable id of the signal (anomaly id, GuardDuty finding id, Falco event uuid or digest). */
+  id: z.string().min(1),
+  layer: SignalLayer,
+  /** `falco`, `guardduty` or `boundwatch`. */
+  source: z.string().min(1),
+  /** Falco rule, GuardDuty finding type, or the anomaly's finding types. */
+  type: z.string().min(1),
+  title: z.string(),
+  /** Event time (ISO). */
+  time: z.string(),
+  severity: Severity,
+  /** MITRE ATT&CK tactics (e.g. `Execution`, `CredentialAccess`) and technique ids. */
+  tactics: z.array(z.string()),
+  techniques: z.array(z.string()),
+  /** What made it unusual: the baseline it broke, or the sensor's own reason. */
+  baseline: z.string(),
+  workload: WorkloadRef.optional(),
+  /** The principal acting (`system:serviceaccount:ns:sa`, an IAM ARN, a user name). */
+  principal: z.string().optional(),
+  process: z.object({ name: z.string().optional(), executable: z.string().optional(), commandLine: z.string().optional(), parent: z.string().optional() }).optional(),
+  /** Network endpoints (IP addresses, domains) and objects (`namespace/resource/name`) involved. */
+  endpoints: z.array(z.string()),
+  resources: z.array(z.string()),
+  /** How the signal was tied to its workload: `pod-uid`, `pod-name`, `guardduty`, `anomaly` or `unjoined`. */
+  join: z.string(),
+});
+export type SequenceSignal = z.infer<typeof SequenceSignal>;
+
+/**
+ * Signals of several layers tied to one workload or principal within a window, as one story.
+ * The id is stable: the same signals re-derived on redelivery give the same id, and a sequence
+ * that grows keeps its id (it is anchored on its first signal).
+ */
+export const AttackSequence = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  id: z.string().min(1),
+  cluster: z.string().min(1),
+  severity: Severity,
+  title: z.string(),
+  /** Distinct tactics, in the order the story reached them. */
+  tactics: z.array(z.string()),
+  actors: z.array(PrincipalRef.pick({ type: true, name: true, namespace: true })),
+  workloads: z.array(WorkloadRef),
+  resources: z.array(z.string()),
+  endpoints: z.array(z.string()),
+  /** Ordered by event time; at most 100. */
+  signals: z.array(SequenceSignal).min(2).max(100),
+  window: z.object({ start: z.string(), end: z.string() }),
+  recommendedActions: z.array(ActionKind),
+});
+export type AttackSequence = z.infer<typeof AttackSequence>;
+
 export type AnomalyEvent = EventBridgeEvent<typeof DetailType.anomaly, BehaviorAnomaly>;
 export type EnforcementEvent = EventBridgeEvent<typeof DetailType.enforcement, EnforcementAction>;
+export type SequenceEvent = EventBridgeEvent<typeof DetailType.sequence, AttackSequence>;

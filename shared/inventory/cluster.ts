@@ -24,6 +24,8 @@ export const InventoryPod = z.object({
   name: z.string().min(1),
   ip: z.string().min(1),
   labels: Labels.default({}),
+  /** metadata.uid: what runtime sensors and bound tokens name a pod by. */
+  uid: z.string().optional(),
   serviceAccount: z.string().optional(),
   owner: z.object({ kind: z.string(), name: z.string() }).optional(),
   hostNetwork: z.boolean().default(false),

@@ -38,6 +38,7 @@ export function toInventoryPod(pod: V1Pod): InventoryPod | undefined {
     ip,
     labels: { ...(pod.metadata.labels ?? {}) },
     ...(pod.spec?.serviceAccountName ? { serviceAccount: pod.spec.serviceAccountName } : {}),
+    ...(pod.metadata.uid ? { uid: pod.metadata.uid } : {}),
     ...(owner ? { owner } : {}),
     hostNetwork: pod.spec?.hostNetwork === true,
     ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),

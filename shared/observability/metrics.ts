@@ -26,6 +26,14 @@ export const MetricName = {
   inventorySnapshots: 'InventorySnapshots',
   /** Alerts published to the SNS topic by notify; dimensions `cluster` and `kind` (anomaly | enforcement). */
   alertsPublished: 'AlertsPublished',
+  /** Runtime signals (Falco, GuardDuty, anomalies) ingested by ingest-runtime, by `kind` of delivery. */
+  runtimeSignalsIngested: 'RuntimeSignalsIngested',
+  /** Runtime records rejected, by `reason`. */
+  runtimeRecordsRejected: 'RuntimeRecordsRejected',
+  /** Signals no workload could be found for (kept and reported). */
+  runtimeSignalsUnjoined: 'RuntimeSignalsUnjoined',
+  /** Attack sequences published (new or grown), by `severity`. */
+  attackSequences: 'AttackSequences',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -50,6 +58,10 @@ export const METRIC_DIMENSIONS: Readonly<Record<MetricName, readonly MetricDimen
   [MetricName.enforcementActions]: [MetricDimension.action, MetricDimension.outcome],
   [MetricName.inventorySnapshots]: [],
   [MetricName.alertsPublished]: [MetricDimension.cluster, MetricDimension.kind],
+  [MetricName.runtimeSignalsIngested]: [MetricDimension.kind],
+  [MetricName.runtimeRecordsRejected]: [MetricDimension.reason],
+  [MetricName.runtimeSignalsUnjoined]: [],
+  [MetricName.attackSequences]: [MetricDimension.severity],
 };
 
 /**

@@ -18,6 +18,8 @@
  * | enforcement rate window     | `RATE#<cluster>#<yyyy-mm-ddThh>`    | `RATE`                     |
  * | dry-run rate window         | `RATE#<cluster>#<yyyy-mm-ddThh>#dry-run` | `RATE`                |
  * | local revert queue          | `REVERTQ#<cluster>`                 | `<due ISO>#<actionId>`     |
+ * | sequence signal, per key    | `SIGNAL#<cluster>#<correlationKey>` | `<event ISO>#<signalId>`   |
+ * | emitted attack sequence     | `SEQUENCE#<cluster>#<sequenceId>`   | `SEQUENCE`                 |
  *
  * `ttl` (epoch seconds) lets DynamoDB expire stale items: decayed profiles, old flow edges,
  * released actions.
@@ -39,6 +41,8 @@ export const KeyPrefix = {
   inventory: 'INVENTORY',
   action: 'ACTION',
   rate: 'RATE',
+  signal: 'SIGNAL',
+  sequence: 'SEQUENCE',
 } as const;
 
 /** The table as tests and the local runtime create it; the CDK stack declares the same keys. */

@@ -81,6 +81,7 @@ describe('event bus, archive and schema registry', () => {
     s.template.hasResourceProperties('AWS::EventSchemas::Registry', { RegistryName: 'boundwatch' });
     const schemas = Object.values(resourcesOf(s.template, 'AWS::EventSchemas::Schema')).map((r) => r.Properties as Record<string, string>);
     expect(schemas.map((p) => [p.SchemaName, p.Type, p.RegistryName]).sort()).toEqual([
+      ['boundwatch@AttackSequence', 'JSONSchemaDraft4', 'boundwatch'],
       ['boundwatch@BehaviorAnomaly', 'JSONSchemaDraft4', 'boundwatch'],
       ['boundwatch@EnforcementAction', 'JSONSchemaDraft4', 'boundwatch'],
     ]);

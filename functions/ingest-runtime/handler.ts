@@ -1,0 +1,85 @@
+/**
+ * Lambda entry for runtime signals and attack sequences. It receives Falco alerts (a CloudWatch
+ * Logs subscription payload of Falcosidekick's log group, or an SQS batch of its queue),
+ * GuardDuty findings from the default bus, and boundwatch's own Behavior Anomaly events from
+ * the boundwatch bus. Thin: configuration and clients at cold start, then shared/runtime/
+ * ingest.ts does the work. Bad records are counted and logged, never thrown; a DynamoDB or
+ * EventBridge failure throws so that the delivery is retried (every write is idempotent).
+ */
+import type { Context } from 'aws-lambda';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoClient } from '#shared/clients/dynamo';
+import { eventBridgeClientFor } from '#shared/clients/eventbridge';
+import { FunctionConfig } from '#shared/config';
+import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
+import { publishEvents } from '#shared/events/publish';
+import { StoredInventory } from '#shared/inventory/snapshot-store';
+import { createObservability, withObservability, type Observability } from '#shared/observability/invocation';
+import { MetricName } from '#shared/observability/metrics';
+import { countMetric } from '#shared/observability/powertools';
+import { DEFAULT_RUNTIME_CONFIG } from '#shared/runtime/config';
+import { ingestRuntimeDelivery, type RuntimeIngestDeps, type RuntimeIngestReport } from '#shared/runtime/ingest';
+
+const SERVICE = 'ingest-runtime';
+
+/** `overrides.dynamo` lets the local runtime pass a client that counts requests. */
+export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { dynamo?: DynamoDBClient } = {}): RuntimeIngestDeps & { eventBridge: ReturnType<typeof eventBridgeClientFor> } {
+  const config = jsonEnv(EnvNames.config, FunctionConfig, env);
+  const region = optionalEnv(EnvNames.awsRegion, env);
+  const dynamo = overrides.dynamo ?? createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), region });
+  const tableName = requireEnv(EnvNames.tableName, env);
+  const eventBridge = eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), region ? { region } : {});
+  const busName = requireEnv(EnvNames.eventBusName, env);
+  const cluster = config.cluster.name;
+  const runtime = config.cluster.runtime ?? DEFAULT_RUNTIME_CONFIG;
+  return {
+    dynamo,
+    tableName,
+    cluster,
+    inventory: new StoredInventory({ client: dynamo, tableName, cluster }),
+    publish: (events) => publishEvents(eventBridge, busName, events),
+    windowMs: runtime.sequenceWindowHours * 3_600_000,
+    eventBridge,
+  };
+}
+
+function record(obs: Observability, report: RuntimeIngestReport): void {
+  const { logger, metrics } = obs;
+  for (const [kind, n] of Object.entries(report.received)) countMetric(metrics, MetricName.runtimeSignalsIngested, n, { kind });
+  for (const [reason, n] of Object.entries(report.rejected)) countMetric(metrics, MetricName.runtimeRecordsRejected, n, { reason });
+  if (report.unjoined) countMetric(metrics, MetricName.runtimeSignalsUnjoined, report.unjoined);
+  for (const q of report.sequences) {
+    countMetric(metrics, MetricName.attackSequences, 1, { severity: q.severity });
+    logger.warn('Attack sequence', { sequenceId: q.id, severity: q.severity, tactics: q.tactics, signals: q.signals.length, title: q.title });
+  }
+  if (Object.keys(report.rejected).length) logger.warn('runtime records rejected', { rejected: report.rejected });
+  if (report.unjoined) logger.info('runtime signals not joined to a workload', { unjoined: report.unjoinedSignals });
+  logger.info('delivery processed', {
+    received: report.received,
+    signals: report.signals,
+    ignored: report.ignored,
+    joined: report.joined,
+    unjoined: report.unjoined,
+    sequences: report.sequences.length,
+    redelivered: report.redelivered,
+  });
+}
+
+export function makeHandler(deps: RuntimeIngestDeps, obs: Observability) {
+  return (event: unknown, context?: Context): Promise<RuntimeIngestReport> =>
+    withObservability(obs, context, { failureMessage: 'delivery failed; it will be retried' }, async () => {
+      const report = await ingestRuntimeDelivery(deps, event);
+      record(obs, report);
+      return report;
+    });
+}
+
+let instance: ReturnType<typeof makeHandler> | undefined;
+
+export const handler = (event: unknown, context: Context): Promise<RuntimeIngestReport> => {
+  if (!instance) {
+    const deps = depsFromEnv(process.env);
+    instance = makeHandler(deps, createObservability(SERVICE, deps.cluster));
+  }
+  return instance(event, context);
+};
