@@ -60,6 +60,23 @@ export class Bitset {
     return this;
   }
 
+  /** this &= ~other. */
+  andNotInPlace(other: Bitset): this {
+    const a = this.words;
+    const b = other.words;
+    for (let i = 0; i < a.length; i++) a[i]! &= ~b[i]!;
+    return this;
+  }
+
+  /** this |= (x & ~mask), without allocating. */
+  orAndNot(x: Bitset, mask: Bitset): this {
+    const a = this.words;
+    const b = x.words;
+    const c = mask.words;
+    for (let i = 0; i < a.length; i++) a[i]! |= b[i]! & ~c[i]!;
+    return this;
+  }
+
   clone(): Bitset {
     return new Bitset(this.size, this.words.slice());
   }

@@ -9,29 +9,45 @@
  * then at least one rule of one such policy must match (ports AND peers). A destination pod
  * always accepts traffic from its own node. NetworkPolicy applies to pods only: external
  * addresses, nodes and host-network pods are never isolated. Loopback is undefined.
+ *
+ * With ClusterNetworkPolicies each direction is decided tier by tier (network-policy-api
+ * apis/v1alpha2 clusternetworkpolicy_types.go, Tier and Action doc comments; EKS user guide
+ * "Limit pod traffic with Kubernetes network policies"):
+ * 1. Admin tier, policies by priority (lower first), rules in written order; the first rule
+ *    whose peers and ports match decides: Accept allows and Deny denies that direction for
+ *    good (no NetworkPolicy can override it), Pass skips the rest of the Admin tier;
+ * 2. NetworkPolicy tier: NetworkPolicies and ApplicationNetworkPolicies together, additive;
+ *    a pod they isolate in that direction is decided here (allowed iff a rule matches);
+ * 3. Baseline tier, same walk as Admin (Pass falls through to the default);
+ * 4. default: allowed.
+ * An egress Accept does not bypass the destination's ingress: both directions still apply.
  */
 import { ValidationError } from '#shared/errors';
 import type { ClusterInventory, InventoryService } from '#shared/inventory/cluster';
 import { type ParsedIp, parseIp } from './ip';
 import { type ReachabilityMatrix, computeMatrix } from './matrix';
-import { CompiledModel, type CompiledRule, ipBlockMatches } from './model';
-import { describePort, resolveNamedPort, rulePortsMatch } from './ports';
+import { type AnyNetworkPolicy, type ClusterNetworkPolicyAction, type ClusterNetworkPolicyTier, domainMatches } from './cluster-types';
+import { CompiledModel, type CompiledClusterPolicy, type CompiledClusterRule, type CompiledRule, ipBlockMatches } from './model';
+import { clusterRulePortsMatch, describePort, resolveNamedPort, rulePortsMatch } from './ports';
 import { selectorMatches } from './selector';
-import type { NetworkPolicy, Protocol } from './types';
+import type { Protocol } from './types';
 
 export type { NetworkPolicy, Protocol } from './types';
+export type { AnyNetworkPolicy } from './cluster-types';
 export type { ReachabilityMatrix } from './matrix';
 
 /**
  * How callers name an endpoint: `ns/pod`, an address (which may belong to a pod, a node or a
- * Service ClusterIP), or a Service (`{service: "ns/name"}`, destinations only).
+ * Service ClusterIP), a Service (`{service: "ns/name"}`, destinations only), or an external
+ * destination by DNS name (`{domain: "api.stripe.com"}`, optionally with the address it
+ * resolved to), which domain-name peers match.
  */
-export type EndpointRef = string | { ip: string } | { pod: string } | { service: string };
+export type EndpointRef = string | { ip: string; domain?: string } | { pod: string } | { service: string } | { domain: string; ip?: string | undefined };
 
 export type ResolvedEndpoint =
   | { kind: 'pod'; pod: number; id: string; ip: ParsedIp | undefined; label: string }
   | { kind: 'node'; ip: ParsedIp | undefined; addresses: string[]; node?: string | undefined; hostPod?: string; label: string }
-  | { kind: 'external'; ip: ParsedIp; label: string }
+  | { kind: 'external'; ip: ParsedIp | undefined; domain?: string; label: string }
   | { kind: 'service'; id: string; ip: ParsedIp | undefined; service: InventoryService; label: string };
 
 export interface RuleRef {
@@ -42,12 +58,30 @@ export interface RuleRef {
   rule: number;
 }
 
+/** A rule of a ClusterNetworkPolicy that decided (or passed) a direction. */
+export interface ClusterRuleRef {
+  /** `ClusterNetworkPolicy name`. */
+  policy: string;
+  tier: ClusterNetworkPolicyTier;
+  priority: number;
+  direction: 'ingress' | 'egress';
+  rule: number;
+  ruleName?: string;
+  action: ClusterNetworkPolicyAction;
+}
+
+/**
+ * `passedBy`: the Admin (or Baseline) Pass rules that sent the decision on to the next tier.
+ * `tier` on the NetworkPolicy-tier kinds says which tier decided (absent: no cluster policy
+ * was involved, or the default).
+ */
 export type Verdict =
-  | ({ kind: 'allowed-by-rule'; allowed: true; text: string; also: RuleRef[] } & RuleRef)
-  | { kind: 'not-isolated'; allowed: true; text: string }
-  | { kind: 'own-node'; allowed: true; text: string; node: string }
+  | ({ kind: 'allowed-by-rule'; allowed: true; text: string; also: RuleRef[]; passedBy?: ClusterRuleRef[] } & RuleRef)
+  | { kind: 'not-isolated'; allowed: true; text: string; passedBy?: ClusterRuleRef[] }
+  | { kind: 'own-node'; allowed: true; text: string; node: string; passedBy?: ClusterRuleRef[] }
   | { kind: 'not-a-pod'; allowed: true; text: string }
-  | { kind: 'isolated'; allowed: false; text: string; isolatedBy: string[] }
+  | { kind: 'isolated'; allowed: false; text: string; isolatedBy: string[]; passedBy?: ClusterRuleRef[] }
+  | ({ kind: 'cluster-rule'; allowed: boolean; text: string; passedBy?: ClusterRuleRef[] } & ClusterRuleRef)
   | { kind: 'loopback'; allowed: 'undefined'; text: string };
 
 /**
@@ -80,7 +114,7 @@ export interface Evaluator {
   isolation(pod: string): { ingress: string[]; egress: string[] };
 }
 
-export function createEvaluator(inventory: ClusterInventory, policies: readonly NetworkPolicy[]): Evaluator {
+export function createEvaluator(inventory: ClusterInventory, policies: readonly AnyNetworkPolicy[]): Evaluator {
   const model = new CompiledModel(inventory, policies);
 
   function podById(id: string): number {
@@ -117,6 +151,13 @@ export function createEvaluator(inventory: ClusterInventory, policies: readonly 
   };
 
   function resolve(ref: EndpointRef): ResolvedEndpoint {
+    if (typeof ref === 'object' && 'domain' in ref && typeof ref.domain === 'string') {
+      const domain = ref.domain;
+      if (ref.ip === undefined) return { kind: 'external', ip: undefined, domain, label: `${domain} (external)` };
+      const at = resolve({ ip: ref.ip });
+      // A name only describes an external destination: a pod or node is matched by what it is.
+      return at.kind === 'external' ? { ...at, domain, label: `${domain} (${at.ip!.text}, external)` } : at;
+    }
     let ipText: string | undefined;
     if (typeof ref === 'string') {
       if (ref.includes('/')) return fromPod(podById(ref));
@@ -128,7 +169,7 @@ export function createEvaluator(inventory: ClusterInventory, policies: readonly 
       if (!svc) throw new ValidationError('unknown-service', `service ${ref.service} is not in the cluster inventory`);
       return fromService(svc);
     } else {
-      ipText = ref.ip;
+      ipText = (ref as { ip: string }).ip;
     }
     const ip = parseIp(ipText);
     if (!ip) throw new ValidationError('invalid-ip', `"${ipText}" is neither ns/pod nor an IP address`);
@@ -157,8 +198,105 @@ export function createEvaluator(inventory: ClusterInventory, policies: readonly 
     if (rule.peers === null) return true;
     if (ep.kind === 'pod') return rule.peerPods.has(ep.pod);
     const ip = ep.ip;
-    if (!ip) return false;
-    return rule.peers.some((p) => p.ipBlock !== undefined && ipBlockMatches(p.ipBlock, ip));
+    const domain = ep.kind === 'external' ? ep.domain : undefined;
+    return rule.peers.some(
+      (p) =>
+        (ip !== undefined && p.ipBlock !== undefined && ipBlockMatches(p.ipBlock, ip)) ||
+        (domain !== undefined && p.domainNames !== undefined && p.domainNames.some((d) => domainMatches(d, domain))),
+    );
+  }
+
+  /**
+   * Whether a cluster rule's peers include an endpoint. Ingress peers are pods only; egress
+   * peers also match by address (networks, the addresses of selected nodes) or, for an
+   * external destination known by name, by domain.
+   */
+  function clusterPeerMatches(rule: CompiledClusterRule, ep: ResolvedEndpoint): boolean {
+    if (ep.kind === 'pod') return rule.peerPods.has(ep.pod);
+    if (rule.direction === 'Ingress' || ep.kind === 'service') return false;
+    const ip = ep.ip;
+    const domain = ep.kind === 'external' ? ep.domain : undefined;
+    return rule.peers.some(
+      (p) =>
+        (ip !== undefined && (p.networks.some((b) => ipBlockMatches(b, ip)) || p.nodeIps.has(ip.text))) ||
+        (domain !== undefined && p.domainNames.some((d) => domainMatches(d, domain))),
+    );
+  }
+
+  /** The first matching rule of the tier's policies (in evaluation order) for one direction. */
+  function firstClusterRule(
+    policyIdx: readonly number[],
+    direction: 'ingress' | 'egress',
+    peer: ResolvedEndpoint,
+    to: ResolvedEndpoint,
+    port: number,
+    protocol: Protocol,
+  ): ClusterRuleRef | undefined {
+    for (const pi of policyIdx) {
+      const policy: CompiledClusterPolicy = model.clusterPolicies[pi]!;
+      for (const rule of policy[direction]) {
+        if (clusterRulePortsMatch(rule.ports, port, protocol, destPorts(to)) && clusterPeerMatches(rule, peer)) {
+          return {
+            policy: policy.id,
+            tier: policy.tier,
+            priority: policy.priority,
+            direction,
+            rule: rule.index,
+            ...(rule.name ? { ruleName: rule.name } : {}),
+            action: rule.action,
+          };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  function describeClusterRule(r: ClusterRuleRef): string {
+    return `${r.tier} ${r.policy} (priority ${r.priority}) ${r.direction}[${r.rule}]${r.ruleName ? ` "${r.ruleName}"` : ''} ${r.action}`;
+  }
+
+  function clusterVerdict(r: ClusterRuleRef, subject: string, passedBy: ClusterRuleRef[]): Verdict {
+    const allowed = r.action === 'Accept';
+    const text = `${r.direction} ${subject}: ${allowed ? 'accepted' : 'denied'} by ${describeClusterRule(r)}${passedText(passedBy)}`;
+    return { kind: 'cluster-rule', allowed, text, ...r, ...(passedBy.length ? { passedBy } : {}) };
+  }
+
+  function passedText(passedBy: readonly ClusterRuleRef[]): string {
+    return passedBy.length ? ` (after ${passedBy.map((p) => `${p.tier} Pass by ${p.policy} ${p.direction}[${p.rule}]`).join(', ')})` : '';
+  }
+
+  /** Adds the Pass rules that led to a NetworkPolicy-tier or default verdict. */
+  function withPassed(v: Verdict, passedBy: ClusterRuleRef[]): Verdict {
+    if (!passedBy.length || v.kind === 'loopback' || v.kind === 'not-a-pod') return v;
+    return { ...v, text: `${v.text}${passedText(passedBy)}`, passedBy };
+  }
+
+  /**
+   * One direction through the tiers: Admin, then the NetworkPolicy tier (`networkPolicyTier`,
+   * undefined when no NetworkPolicy or ApplicationNetworkPolicy isolates the pod), then Baseline.
+   */
+  function tiered(
+    tiers: { Admin: number[]; Baseline: number[] },
+    direction: 'ingress' | 'egress',
+    subject: string,
+    peer: ResolvedEndpoint,
+    to: ResolvedEndpoint,
+    port: number,
+    protocol: Protocol,
+    networkPolicyTier: () => Verdict | undefined,
+    notIsolated: string,
+  ): Verdict {
+    const passedBy: ClusterRuleRef[] = [];
+    const admin = firstClusterRule(tiers.Admin, direction, peer, to, port, protocol);
+    if (admin && admin.action !== 'Pass') return clusterVerdict(admin, subject, passedBy);
+    if (admin) passedBy.push(admin);
+    const np = networkPolicyTier();
+    if (np) return withPassed(np, passedBy);
+    const baseline = firstClusterRule(tiers.Baseline, direction, peer, to, port, protocol);
+    if (baseline && baseline.action !== 'Pass') return clusterVerdict(baseline, subject, passedBy);
+    if (baseline) passedBy.push(baseline);
+    const defaulted = tiers.Admin.length || tiers.Baseline.length ? `${notIsolated}; no cluster policy rule decided, default allow` : notIsolated;
+    return withPassed({ kind: 'not-isolated', allowed: true, text: defaulted }, passedBy);
   }
 
   function matchingRules(policyIdx: number[], direction: 'ingress' | 'egress', peer: ResolvedEndpoint, to: ResolvedEndpoint, port: number, protocol: Protocol): RuleRef[] {
@@ -185,16 +323,19 @@ export function createEvaluator(inventory: ClusterInventory, policies: readonly 
       return { kind: 'not-a-pod', allowed: true, text: `egress from ${from.label}: not a pod, no NetworkPolicy applies` };
     }
     const policies = model.egressPolicies[from.pod]!;
-    if (policies.length === 0) return { kind: 'not-isolated', allowed: true, text: `egress from ${from.label}: not isolated` };
-    const refs = matchingRules(policies, 'egress', to, to, port, protocol);
-    if (refs.length) return allowedBy(refs);
-    const isolatedBy = policies.map((i) => model.policies[i]!.id);
-    return {
-      kind: 'isolated',
-      allowed: false,
-      isolatedBy,
-      text: `egress from ${from.label} is isolated by ${isolatedBy.join(', ')} and no egress rule allows ${to.label} on ${portText}`,
+    const networkPolicyTier = (): Verdict | undefined => {
+      if (policies.length === 0) return undefined;
+      const refs = matchingRules(policies, 'egress', to, to, port, protocol);
+      if (refs.length) return allowedBy(refs);
+      const isolatedBy = policies.map((i) => model.policies[i]!.id);
+      return {
+        kind: 'isolated',
+        allowed: false,
+        isolatedBy,
+        text: `egress from ${from.label} is isolated by ${isolatedBy.join(', ')} and no egress rule allows ${to.label} on ${portText}`,
+      };
     };
+    return tiered(model.clusterEgress[from.pod]!, 'egress', `from ${from.label} to ${to.label} on ${portText}`, to, to, port, protocol, networkPolicyTier, `egress from ${from.label}: not isolated`);
   }
 
   function ingressVerdict(from: ResolvedEndpoint, to: ResolvedEndpoint, port: number, protocol: Protocol, portText: string): Verdict {
@@ -202,23 +343,26 @@ export function createEvaluator(inventory: ClusterInventory, policies: readonly 
       return { kind: 'not-a-pod', allowed: true, text: `ingress to ${to.label}: not a pod, no NetworkPolicy applies` };
     }
     const policies = model.ingressPolicies[to.pod]!;
-    if (policies.length === 0) return { kind: 'not-isolated', allowed: true, text: `ingress to ${to.label}: not isolated` };
     const target = model.pods[to.pod]!;
-    if (from.kind === 'node') {
-      const own = from.addresses.find((a) => target.nodeIps.has(a));
-      if (own) {
-        return { kind: 'own-node', allowed: true, node: own, text: `ingress to ${to.label} allowed: traffic from its own node ${own}` };
+    const networkPolicyTier = (): Verdict | undefined => {
+      if (policies.length === 0) return undefined;
+      if (from.kind === 'node') {
+        const own = from.addresses.find((a) => target.nodeIps.has(a));
+        if (own) {
+          return { kind: 'own-node', allowed: true, node: own, text: `ingress to ${to.label} allowed: traffic from its own node ${own}` };
+        }
       }
-    }
-    const refs = matchingRules(policies, 'ingress', from, to, port, protocol);
-    if (refs.length) return allowedBy(refs);
-    const isolatedBy = policies.map((i) => model.policies[i]!.id);
-    return {
-      kind: 'isolated',
-      allowed: false,
-      isolatedBy,
-      text: `ingress to ${to.label} is isolated by ${isolatedBy.join(', ')} and no ingress rule allows ${from.label} on ${portText}`,
+      const refs = matchingRules(policies, 'ingress', from, to, port, protocol);
+      if (refs.length) return allowedBy(refs);
+      const isolatedBy = policies.map((i) => model.policies[i]!.id);
+      return {
+        kind: 'isolated',
+        allowed: false,
+        isolatedBy,
+        text: `ingress to ${to.label} is isolated by ${isolatedBy.join(', ')} and no ingress rule allows ${from.label} on ${portText}`,
+      };
     };
+    return tiered(model.clusterIngress[to.pod]!, 'ingress', `to ${to.label} from ${from.label} on ${portText}`, from, to, port, protocol, networkPolicyTier, `ingress to ${to.label}: not isolated`);
   }
 
   function isLoopback(from: ResolvedEndpoint, to: ResolvedEndpoint): boolean {
@@ -288,7 +432,9 @@ export function createEvaluator(inventory: ClusterInventory, policies: readonly 
     const allowed = egress.allowed === true && ingress.allowed === true;
     const reason = allowed
       ? `allowed on ${portText}: ${egress.text}; ${ingress.text}`
-      : `denied on ${portText}: ${[egress, ingress].filter((v) => v.allowed !== true).map((v) => v.text).join('; ')}`;
+      : `denied on ${portText}: ${[egress, ingress].filter((v) => v.allowed !== true).map((v) => v.text).join('; ')}` +
+        // Both directions are explained: the one that would have allowed follows the denial.
+        [egress, ingress].filter((v) => v.allowed === true).map((v) => ` (${v.text})`).join('');
     return { allowed, reason, egress, ingress, from, to, port, protocol };
   }
 

@@ -7,11 +7,16 @@
  *   matching rules' peers plus host-network pods on d's own node; columns are transposed;
  * - a pair is allowed when both hold. Pairs sharing an address (a pod and itself, or two
  *   host-network pods on one node) are loopback: reported as undefined, never as allowed.
+ * With ClusterNetworkPolicies a row (or column) walks the tiers as sets: each Admin rule in
+ * evaluation order claims the peers it matches that no earlier rule claimed (Accept, Deny or
+ * Pass); peers left unclaimed or passed go to the NetworkPolicy tier if the pod is isolated
+ * there, else to the Baseline walk, whose unclaimed peers are allowed by default. Rows are
+ * cached per combination of policy lists, which pods share.
  * Tested against the explaining evaluator on random clusters (they share one model).
  */
 import { Bitset } from './bitset';
-import type { CompiledModel, CompiledPolicy, CompiledRule } from './model';
-import { classifyPorts, resolveNamedPort } from './ports';
+import type { CompiledClusterRule, CompiledModel, CompiledPolicy, CompiledRule, TierLists } from './model';
+import { classifyClusterPorts, classifyPorts, resolveNamedPort } from './ports';
 import type { Protocol } from './types';
 
 export interface ReachabilityMatrix {
@@ -77,11 +82,67 @@ export function computeMatrix(model: CompiledModel, port: number, protocol: Prot
     return entry;
   };
 
+  const hasTiers = (t: TierLists) => t.Admin.length > 0 || t.Baseline.length > 0;
+
+  /**
+   * One tier's walk: each rule, in order, claims the peers it matches that no earlier rule
+   * claimed. Returns what was accepted, denied and passed, and what was claimed at all.
+   */
+  const walkTier = (policyIdx: readonly number[], direction: 'ingress' | 'egress', peersOf: (rule: CompiledClusterRule) => Bitset | undefined) => {
+    const claimed = new Bitset(n);
+    const accept = new Bitset(n);
+    const deny = new Bitset(n);
+    const pass = new Bitset(n);
+    for (const pi of policyIdx) {
+      for (const rule of model.clusterPolicies[pi]![direction]) {
+        const m = peersOf(rule);
+        if (!m) continue;
+        const target = rule.action === 'Accept' ? accept : rule.action === 'Deny' ? deny : pass;
+        target.orAndNot(m, claimed);
+        claimed.orInPlace(m);
+      }
+    }
+    return { claimed, accept, deny, pass };
+  };
+
+  /**
+   * A direction through the tiers, as the set of peers allowed: Admin decisions, then the
+   * NetworkPolicy tier (`npAllowed`, undefined when not isolated there), then Baseline, then
+   * the default.
+   */
+  const throughTiers = (tiers: TierLists, direction: 'ingress' | 'egress', peersOf: (rule: CompiledClusterRule) => Bitset | undefined, npAllowed: Bitset | undefined): Bitset => {
+    const admin = walkTier(tiers.Admin, direction, peersOf);
+    const allowed = admin.accept;
+    // Not decided by the Admin tier: unclaimed, or passed on.
+    const remaining = Bitset.full(n).andNotInPlace(admin.claimed).orInPlace(admin.pass);
+    if (npAllowed) return allowed.orAnd(remaining, npAllowed);
+    const baseline = walkTier(tiers.Baseline, direction, peersOf);
+    return allowed.orAndNot(remaining, baseline.deny);
+  };
+
+  // Egress peers of a cluster rule for this port: peers whose port matches (named ports per destination).
+  const clusterEgressCache = new Map<CompiledClusterRule, Bitset | undefined>();
+  const clusterEgressPeers = (rule: CompiledClusterRule): Bitset | undefined => {
+    if (clusterEgressCache.has(rule)) return clusterEgressCache.get(rule);
+    const { matchesAll, names } = classifyClusterPorts(rule.ports, port, protocol);
+    let set: Bitset | undefined;
+    if (matchesAll) set = rule.peerPods;
+    else if (names.length) {
+      set = new Bitset(n);
+      for (const name of names) set.orAnd(rule.peerPods, podsWithNamedPort(name));
+    }
+    clusterEgressCache.set(rule, set);
+    return set;
+  };
+
   // Destinations that accept everything: host-network pods and pods not ingress-isolated.
   const openDst = new Bitset(n);
   const isolatedDst: number[] = [];
+  const tieredDst: number[] = [];
   for (const pod of model.pods) {
-    if (pod.hostNetwork || model.ingressPolicies[pod.index]!.length === 0) openDst.add(pod.index);
+    if (pod.hostNetwork) openDst.add(pod.index);
+    else if (hasTiers(model.clusterIngress[pod.index]!)) tieredDst.push(pod.index);
+    else if (model.ingressPolicies[pod.index]!.length === 0) openDst.add(pod.index);
     else isolatedDst.push(pod.index);
   }
   // Host-network pods by the node addresses they speak from (for "from its own node").
@@ -95,8 +156,8 @@ export function computeMatrix(model: CompiledModel, port: number, protocol: Prot
   }
 
   const ingressRows = Array.from({ length: n }, () => openDst.clone());
-  const column = new Bitset(n);
-  for (const d of isolatedDst) {
+  /** Sources the NetworkPolicy tier allows into an isolated destination (own node included). */
+  const networkPolicyColumn = (d: number, column: Bitset): Bitset => {
     column.words.fill(0);
     const dst = model.pods[d]!;
     for (const pi of model.ingressPolicies[d]!) {
@@ -107,15 +168,43 @@ export function computeMatrix(model: CompiledModel, port: number, protocol: Prot
       }
     }
     for (const a of dst.nodeIps) for (const h of hostByAddress.get(a) ?? []) column.add(h);
-    column.forEach((s) => ingressRows[s]!.add(d));
+    return column;
+  };
+  const column = new Bitset(n);
+  for (const d of isolatedDst) networkPolicyColumn(d, column).forEach((s) => ingressRows[s]!.add(d));
+  for (const d of tieredDst) {
+    const dst = model.pods[d]!;
+    // Ingress rule ports are matched on the destination, so named ports resolve on d.
+    const peersOf = (rule: CompiledClusterRule): Bitset | undefined => {
+      const { matchesAll, names } = classifyClusterPorts(rule.ports, port, protocol);
+      return matchesAll || names.some((name) => resolveNamedPort(name, protocol, dst.ports) === port) ? rule.peerPods : undefined;
+    };
+    const np = model.ingressPolicies[d]!.length ? networkPolicyColumn(d, new Bitset(n)) : undefined;
+    throughTiers(model.clusterIngress[d]!, 'ingress', peersOf, np).forEach((s) => ingressRows[s]!.add(d));
   }
 
+  // Egress through the tiers, shared by sources with the same policy lists.
+  const tieredEgress = new Map<string, Bitset>();
   const rows: Bitset[] = new Array(n);
   for (const src of model.pods) {
     const s = src.index;
     const policies = model.egressPolicies[s]!;
+    const tiers = model.clusterEgress[s]!;
     let row: Bitset;
-    if (src.hostNetwork || policies.length === 0) {
+    if (!src.hostNetwork && hasTiers(tiers)) {
+      const key = `${tiers.Admin.join(',')}|${policies.join(',')}|${tiers.Baseline.join(',')}`;
+      let allowed = tieredEgress.get(key);
+      if (!allowed) {
+        let np: Bitset | undefined;
+        if (policies.length) {
+          np = new Bitset(n);
+          for (const pi of policies) np.orInPlace(egressOf(model.policies[pi]!));
+        }
+        allowed = throughTiers(tiers, 'egress', clusterEgressPeers, np);
+        tieredEgress.set(key, allowed);
+      }
+      row = allowed.clone().andInPlace(ingressRows[s]!);
+    } else if (src.hostNetwork || policies.length === 0) {
       row = ingressRows[s]!;
     } else {
       row = new Bitset(n);

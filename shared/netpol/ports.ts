@@ -7,6 +7,7 @@
  */
 import type { Protocol } from './types';
 import type { NetworkPolicyPort } from './types';
+import type { ClusterNetworkPolicyPort } from './cluster-types';
 
 export interface NamedContainerPort {
   name?: string | undefined;
@@ -67,4 +68,50 @@ export function classifyPorts(
 
 export function describePort(port: number, protocol: Protocol, name?: string): string {
   return name ? `${protocol}/${port} (${name})` : `${protocol}/${port}`;
+}
+
+/**
+ * One ClusterNetworkPolicy port entry (EKS ClusterNetworkPolicyPort: portNumber, portRange
+ * with start..end inclusive, namedPort). EKS's schema does not make the three fields exclusive
+ * and its controller turns every set field into its own port (pkg/resolvers/
+ * clusternetworkpolicy_resolver.go, convertCNPPortsToNPPorts), so they are ORed here. A named
+ * port carries no protocol: it stands for the destination's container port of that name, for
+ * the protocol that container port has (upstream v1alpha2 destinationNamedPort).
+ */
+export function clusterPortEntryMatches(
+  entry: ClusterNetworkPolicyPort,
+  port: number,
+  protocol: Protocol,
+  destPorts: readonly NamedContainerPort[] | undefined,
+): boolean {
+  if (entry.portNumber && entry.portNumber.protocol === protocol && entry.portNumber.port === port) return true;
+  if (entry.portRange && entry.portRange.protocol === protocol && port >= entry.portRange.start && port <= entry.portRange.end) return true;
+  return entry.namedPort !== undefined && resolveNamedPort(entry.namedPort, protocol, destPorts) === port;
+}
+
+/** A cluster rule's `ports`: absent matches every port and protocol ("the rule does not filter traffic via port"). */
+export function clusterRulePortsMatch(
+  ports: readonly ClusterNetworkPolicyPort[] | undefined,
+  port: number,
+  protocol: Protocol,
+  destPorts: readonly NamedContainerPort[] | undefined,
+): boolean {
+  if (!ports) return true;
+  return ports.some((entry) => clusterPortEntryMatches(entry, port, protocol, destPorts));
+}
+
+/** classifyPorts for a cluster rule: what holds for every destination, and the names resolved per destination. */
+export function classifyClusterPorts(
+  ports: readonly ClusterNetworkPolicyPort[] | undefined,
+  port: number,
+  protocol: Protocol,
+): { matchesAll: boolean; names: string[] } {
+  if (!ports) return { matchesAll: true, names: [] };
+  const names: string[] = [];
+  for (const entry of ports) {
+    const { namedPort, ...numeric } = entry;
+    if (clusterPortEntryMatches(numeric, port, protocol, undefined)) return { matchesAll: true, names: [] };
+    if (namedPort !== undefined) names.push(namedPort);
+  }
+  return { matchesAll: false, names };
 }

@@ -1,7 +1,8 @@
 /**
  * `netpol simulate`: answers probes (the top-level README.md#boundwatch-netpol-simulate). A probe is
- * `{"from": "ns/pod" | {"ip": ...}, "to": ... | {"service": "ns/name"}, "port": 80 | "http",
- * "protocol": "TCP"}` (a Service or its ClusterIP is answered on its backend pods); the
+ * `{"from": "ns/pod" | {"ip": ...}, "to": ... | {"service": "ns/name"} | {"domain": "api.stripe.com", "ip": ...},
+ * "port": 80 | "http", "protocol": "TCP"}` (a Service or its ClusterIP is answered on its
+ * backend pods; a domain is what domain-name peers of the newer policy kinds match); the
  * answer is the probe's own fields plus `allowed` (true|false) and `reason`. Loopback probes,
  * which NetworkPolicy leaves undefined, answer `"allowed": false` with a reason starting
  * `undefined:` so that a true/false consumer never counts them as reachable.
@@ -14,8 +15,14 @@ import type { Evaluation, Evaluator } from './evaluate';
 import { PROTOCOLS, type Protocol } from './types';
 
 const Endpoint = z.union(
-  [z.string().min(1), z.object({ ip: z.string().min(1) }), z.object({ pod: z.string().min(1) }), z.object({ service: z.string().min(1) })],
-  { error: 'must be "ns/pod", {"ip": "..."} or {"service": "ns/name"}' },
+  [
+    z.string().min(1),
+    z.object({ domain: z.string().min(1).max(253), ip: z.string().min(1).optional() }),
+    z.object({ ip: z.string().min(1) }),
+    z.object({ pod: z.string().min(1) }),
+    z.object({ service: z.string().min(1) }),
+  ],
+  { error: 'must be "ns/pod", {"ip": "..."}, {"domain": "...", "ip": "..."} or {"service": "ns/name"}' },
 );
 
 const PORT_ERROR = 'must be a port number (1-65535) or a port name';

@@ -9,7 +9,9 @@
  */
 import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster';
 import { createEvaluator } from '#shared/netpol/evaluate';
+import { CLUSTER_NETWORK_POLICY_API_VERSION, type ClusterNetworkPolicy } from '#shared/netpol/cluster-types';
 import type { NetworkPolicy } from '#shared/netpol/types';
+import { parseClusterNetworkPolicy } from '#shared/netpol/validate-cluster';
 import { parseNetworkPolicy } from '#shared/netpol/validate';
 import { seededRandom } from '#infra/local/scenario/random';
 import type { BenchSection } from './types';
@@ -21,6 +23,8 @@ export interface SyntheticOptions {
   seed: number;
   /** Pods per node (also the host-network agent per node). Default 30. */
   podsPerNode?: number;
+  /** ClusterNetworkPolicies to add, Admin and Baseline tiers mixed. Default 0. */
+  clusterPolicies?: number;
 }
 
 const TIERS = ['web', 'api', 'db', 'cache'];
@@ -37,7 +41,7 @@ function ipOf(i: number, base: number): string {
  * with excepts over pod and external ranges, named ports, port ranges, UDP DNS, allow-alls,
  * policies relying on policyTypes defaulting, and a host-network agent on every node.
  */
-export function syntheticCluster(opts: SyntheticOptions): { inventory: ClusterInventory; policies: NetworkPolicy[] } {
+export function syntheticCluster(opts: SyntheticOptions): { inventory: ClusterInventory; policies: NetworkPolicy[]; clusterPolicies: ClusterNetworkPolicy[] } {
   const rnd = seededRandom(opts.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const chance = (p: number) => rnd() < p;
@@ -147,7 +151,63 @@ export function syntheticCluster(opts: SyntheticOptions): { inventory: ClusterIn
     else spec = { podSelector: { matchLabels: { tier: pick(TIERS) } }, policyTypes: ['Ingress', 'Egress'], ingress: rules('from', 2), egress: rules('to', 1) };
     policies.push(parseNetworkPolicy({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: `p-${i}`, namespace: ns }, spec }));
   }
-  return { inventory, policies };
+
+  // Cluster-wide tiers: guardrails in Admin (deny, accept, pass) and defaults in Baseline, with
+  // every peer and port form, and a few equal priorities.
+  const clusterPolicies: ClusterNetworkPolicy[] = [];
+  const teamNs = () => ({ matchLabels: { team: pick(TEAMS) } });
+  const cnpPeer = (egress: boolean): Record<string, unknown> => {
+    switch (Math.floor(rnd() * (egress ? 6 : 3))) {
+      case 0:
+        return { namespaces: chance(0.3) ? {} : teamNs() };
+      case 1:
+        return { pods: { namespaceSelector: chance(0.5) ? {} : teamNs(), podSelector: chance(0.5) ? appSel() : { matchLabels: { tier: pick(TIERS) } } } };
+      case 2:
+        return { pods: { namespaceSelector: nsByName(), podSelector: { matchExpressions: [{ key: 'version', operator: pick(['Exists', 'DoesNotExist']) }] } } };
+      case 3:
+        return { networks: [`10.${1 + Math.floor(rnd() * 8)}.0.0/16`, pick(['203.0.113.0/24', '10.200.0.0/16'])] };
+      case 4:
+        return { networks: ['0.0.0.0/0'] };
+      default:
+        return { domainNames: ['*.amazonaws.com'] };
+    }
+  };
+  const cnpPorts = (): unknown[] | undefined => {
+    switch (Math.floor(rnd() * 5)) {
+      case 0:
+        return undefined;
+      case 1:
+        return [{ portNumber: { port: 8080 } }];
+      case 2:
+        return [{ portRange: { start: 8000, end: 8100 } }, { portNumber: { protocol: 'UDP', port: 53 } }];
+      case 3:
+        return [{ namedPort: 'http' }];
+      default:
+        return [{ portNumber: { port: 9090 } }, { namedPort: 'metrics' }];
+    }
+  };
+  const cnpRules = (dir: 'from' | 'to') =>
+    Array.from({ length: Math.floor(rnd() * 3) }, () => {
+      const to = Array.from({ length: 1 + Math.floor(rnd() * 2) }, () => cnpPeer(dir === 'to'));
+      // domainNames peers are only valid in Accept rules (the CRD's CEL rule).
+      const action = to.some((p) => p.domainNames) ? 'Accept' : pick(['Accept', 'Deny', 'Deny', 'Pass']);
+      const r: Record<string, unknown> = { action, [dir]: to };
+      const p = cnpPorts();
+      if (p) r.ports = p;
+      return r;
+    });
+  for (let i = 0; i < (opts.clusterPolicies ?? 0); i++) {
+    const subject = chance(0.5) ? { namespaces: chance(0.3) ? {} : teamNs() } : { pods: { namespaceSelector: chance(0.5) ? {} : teamNs(), podSelector: appSel() } };
+    clusterPolicies.push(
+      parseClusterNetworkPolicy({
+        apiVersion: CLUSTER_NETWORK_POLICY_API_VERSION,
+        kind: 'ClusterNetworkPolicy',
+        metadata: { name: `cnp-${i}` },
+        spec: { tier: chance(0.4) ? 'Admin' : 'Baseline', priority: Math.floor(rnd() * 40) * 25, subject, ingress: cnpRules('from'), egress: cnpRules('to') },
+      }),
+    );
+  }
+  return { inventory, policies, clusterPolicies };
 }
 
 function median(xs: number[]): number {
@@ -167,7 +227,7 @@ interface MatrixTiming {
 /** One timed compile + matrix of a cluster for TCP/8080. */
 function timeOnce(cluster: ReturnType<typeof syntheticCluster>): { total: number; compile: number; allowed: number; pairs: number; rss: number } {
   const t0 = process.hrtime.bigint();
-  const evaluator = createEvaluator(cluster.inventory, cluster.policies);
+  const evaluator = createEvaluator(cluster.inventory, [...cluster.policies, ...cluster.clusterPolicies]);
   const t1 = process.hrtime.bigint();
   const matrix = evaluator.matrix(8080, 'TCP');
   const t2 = process.hrtime.bigint();
@@ -179,8 +239,8 @@ function timeOnce(cluster: ReturnType<typeof syntheticCluster>): { total: number
  * Median timings per cluster size. Runs are interleaved across sizes so that a noisy moment
  * on a shared machine hits every size alike instead of skewing one of them.
  */
-function timeMatrices(sizes: readonly number[], runs: number): Map<number, MatrixTiming> {
-  const clusters = sizes.map((pods) => syntheticCluster({ pods, namespaces: 50, policies: 1000, seed: 42 }));
+function timeMatrices(sizes: readonly number[], runs: number, clusterPolicies = 0): Map<number, MatrixTiming> {
+  const clusters = sizes.map((pods) => syntheticCluster({ pods, namespaces: 50, policies: 1000, seed: 42, clusterPolicies }));
   const samples = sizes.map(() => [] as Array<ReturnType<typeof timeOnce>>);
   for (let r = 0; r < runs; r++) clusters.forEach((c, i) => samples[i]!.push(timeOnce(c)));
   return new Map(
@@ -219,6 +279,8 @@ export async function bench(): Promise<BenchSection> {
   const timings = timeMatrices([1000, 2000, 4000], 7);
   const main = timings.get(2000)!;
   const scaling = [...timings].map(([pods, t]) => ({ pods, ...t }));
+  // The same cluster with 100 ClusterNetworkPolicies (Admin and Baseline tiers) on top.
+  const tiered = timeMatrices([2000], 5, 100).get(2000)!;
   const evalPerSec = timeEvaluator(2000, 200_000);
   const pairsPerSec = main.pairs / main.seconds;
   const peakRssMB = main.rssMB;
@@ -227,6 +289,7 @@ export async function bench(): Promise<BenchSection> {
     ['cluster', `${main.pairs ** 0.5} pods (incl. host-network agents), 50 namespaces, 1,000 policies, TCP/8080`],
     ['full matrix (compile + matrix)', `${fmt(main.seconds)} for ${main.pairs.toLocaleString('en-US')} pairs (target < 10 s)`],
     ['  of which compiling the model', fmt(main.compileSeconds)],
+    ['full matrix with 100 Admin/Baseline ClusterNetworkPolicies added', `${fmt(tiered.seconds)} (${tiered.allowed.toLocaleString('en-US')} pairs allowed; target < 10 s)`],
     ['pairs per second (matrix)', Math.round(pairsPerSec).toLocaleString('en-US')],
     ['pairs per second (explaining evaluator)', `${Math.round(evalPerSec).toLocaleString('en-US')} (matrix is ${(pairsPerSec / evalPerSec).toFixed(0)}x faster)`],
     ['allowed pairs', `${main.allowed.toLocaleString('en-US')} (${((100 * main.allowed) / main.pairs).toFixed(1)}%)`],
@@ -239,6 +302,7 @@ export async function bench(): Promise<BenchSection> {
   const results: Record<string, number> = {
     'netpol.matrixSeconds': main.seconds,
     'netpol.compileSeconds': main.compileSeconds,
+    'netpol.tieredMatrixSeconds': tiered.seconds,
     'netpol.pairsPerSec': pairsPerSec,
     'netpol.evaluatorPairsPerSec': evalPerSec,
     'netpol.peakRssMB': peakRssMB,

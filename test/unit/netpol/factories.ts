@@ -3,6 +3,15 @@ import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster'
 import { type Evaluator, createEvaluator } from '#shared/netpol/evaluate';
 import type { NetworkPolicy, Protocol } from '#shared/netpol/types';
 import { parseNetworkPolicy } from '#shared/netpol/validate';
+import {
+  APPLICATION_NETWORK_POLICY_API_VERSION,
+  type AnyNetworkPolicy,
+  type ApplicationNetworkPolicy,
+  CLUSTER_NETWORK_POLICY_API_VERSION,
+  type ClusterNetworkPolicy,
+  type ClusterNetworkPolicySpec,
+} from '#shared/netpol/cluster-types';
+import { parseApplicationNetworkPolicy, parseClusterNetworkPolicy } from '#shared/netpol/validate-cluster';
 
 export interface PodSpec {
   /** `ns/name`. */
@@ -53,7 +62,18 @@ export function policy(id: string, spec: Record<string, unknown>): NetworkPolicy
   return parseNetworkPolicy({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace }, spec });
 }
 
-export function engine(inv: ClusterInventory, policies: NetworkPolicy[]): Evaluator {
+/** A ClusterNetworkPolicy (networking.k8s.aws/v1alpha1) as a test writes it, parsed like one read from a file. */
+export function cnp(name: string, spec: Omit<ClusterNetworkPolicySpec, 'ingress' | 'egress'> & { ingress?: unknown[]; egress?: unknown[] }): ClusterNetworkPolicy {
+  return parseClusterNetworkPolicy({ apiVersion: CLUSTER_NETWORK_POLICY_API_VERSION, kind: 'ClusterNetworkPolicy', metadata: { name }, spec });
+}
+
+/** An ApplicationNetworkPolicy (networking.k8s.aws/v1alpha1), parsed like one read from a file. */
+export function anp(id: string, spec: Record<string, unknown>): ApplicationNetworkPolicy {
+  const [namespace, name] = id.split('/');
+  return parseApplicationNetworkPolicy({ apiVersion: APPLICATION_NETWORK_POLICY_API_VERSION, kind: 'ApplicationNetworkPolicy', metadata: { name, namespace }, spec });
+}
+
+export function engine(inv: ClusterInventory, policies: AnyNetworkPolicy[]): Evaluator {
   return createEvaluator(inv, policies);
 }
 

@@ -51,6 +51,34 @@ describe('matrix agrees with the explaining evaluator', () => {
     expect(deniedCount).toBeGreaterThan(1000);
   });
 
+  test.each([1, 2, 3, 4])('random cluster with Admin and Baseline ClusterNetworkPolicies, seed %i, every pair', (seed) => {
+    const { inventory, policies, clusterPolicies } = syntheticCluster({ pods: 60, namespaces: 6, policies: 40, clusterPolicies: 12, seed, podsPerNode: 12 });
+    expect(clusterPolicies.some((p) => p.spec.tier === 'Admin') && clusterPolicies.some((p) => p.spec.tier === 'Baseline')).toBe(true);
+    const evaluator = createEvaluator(inventory, [...policies, ...clusterPolicies]);
+    const ids = evaluator.model.pods.map((p) => p.id);
+    const mismatches: string[] = [];
+    const decidedBy = new Set<string>();
+    let allowedCount = 0;
+    let deniedCount = 0;
+    for (const [port, protocol] of PROBES) {
+      const m = evaluator.matrix(port, protocol);
+      for (let s = 0; s < ids.length; s++) {
+        for (let d = 0; d < ids.length; d++) {
+          const e = evaluator.evaluate(ids[s]!, ids[d]!, port, protocol);
+          if (e.allowed !== m.allowed(s, d)) mismatches.push(`${ids[s]} -> ${ids[d]} ${protocol}/${port}: evaluate ${e.allowed}, matrix ${m.allowed(s, d)}`);
+          for (const v of [e.egress, e.ingress]) decidedBy.add(v.kind === 'cluster-rule' ? `${v.tier}:${v.action}` : v.kind);
+          if (e.allowed === true) allowedCount++;
+          if (e.allowed === false) deniedCount++;
+        }
+      }
+    }
+    expect(mismatches.slice(0, 10)).toEqual([]);
+    expect(allowedCount).toBeGreaterThan(500);
+    expect(deniedCount).toBeGreaterThan(500);
+    // Every tier decides some probes, or the agreement above proves little.
+    expect([...decidedBy].filter((k) => k.includes(':')).sort()).toEqual(expect.arrayContaining(['Admin:Accept', 'Admin:Deny', 'Baseline:Deny']));
+  });
+
   test('the generator is deterministic', () => {
     const a = syntheticCluster({ pods: 50, namespaces: 5, policies: 20, seed: 9 });
     const b = syntheticCluster({ pods: 50, namespaces: 5, policies: 20, seed: 9 });

@@ -26,7 +26,7 @@ describe('answerProbe', () => {
 
   test('a malformed probe is an error line, not an exception', () => {
     expect(answerProbe(e, 'x/client', 4).line).toEqual({ probe: 'x/client', error: 'probe 4: must be an object with from, to and port' });
-    expect(answerProbe(e, { from: 'x/client', port: 80 }, 1).error).toBe('probe 1: to: must be "ns/pod", {"ip": "..."} or {"service": "ns/name"}');
+    expect(answerProbe(e, { from: 'x/client', port: 80 }, 1).error).toBe('probe 1: to: must be "ns/pod", {"ip": "..."}, {"domain": "...", "ip": "..."} or {"service": "ns/name"}');
   });
 });
 
