@@ -1,4 +1,5 @@
 // Lint rules for the whole project (run from the project root: npm run lint).
+import { resolve } from 'node:path';
 import tseslint from 'typescript-eslint';
 
 // Node modules that touch the machine: files, processes, sockets, the terminal. shared/ is the
@@ -22,11 +23,30 @@ const SHARED_IMPORTS = { io: NODE_IO, layersOut: layers(['infra', 'functions', '
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
-  ...tseslint.configs.recommended,
+  // Typed rules over source and tests alike: the type checker's view (tsconfig.json) is what
+  // finds floating promises, unsafe `any` flows and awaits of non-promises.
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: resolve(import.meta.dirname, '..') } },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
+    },
+  },
+  {
+    // Assertions are the type check of a test: `expect.any()`/`expect.objectContaining()` are
+    // typed `any` by @types/jest, and parsed JSON output is probed field by field where a wrong
+    // shape fails the assertion anyway. Stubs implement async interfaces without awaiting.
+    files: ['test/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/require-await': 'off',
     },
   },
   // Layer boundaries (README, "Where things are").

@@ -25,7 +25,7 @@ export function toCdkEventPattern(pattern: EventPattern): CdkEventPattern {
     if (!cdkKey) throw new Error(`event pattern key "${key}" has no aws-events equivalent`);
     out[cdkKey] = value;
   }
-  return out as CdkEventPattern;
+  return out;
 }
 
 /** The same pattern, narrowed to one cluster's events (`detail.cluster`). */

@@ -242,7 +242,7 @@ function validateObject(obj: Obj, path: string, insideOr: boolean, problems: str
         problems.push(`${at}: must be an array of at least 2 objects`);
         continue;
       }
-      value.forEach((branch, i) => validateObject(branch as Obj, `${path ? `${path}.` : ''}${OR}[${i}]`, true, problems));
+      value.forEach((branch, i) => validateObject(branch, `${path ? `${path}.` : ''}${OR}[${i}]`, true, problems));
       continue;
     }
     if (insideOr && OPERATORS.has(key)) {
@@ -331,9 +331,10 @@ function numericProblems(arg: unknown): string[] {
     return ['must be [op, number] or [">"|">=", number, "<"|"<=", number]'];
   }
   const problems: string[] = [];
-  for (let i = 0; i < arg.length; i += 2) {
-    const op = arg[i];
-    const n = arg[i + 1];
+  const items: readonly unknown[] = arg;
+  for (let i = 0; i < items.length; i += 2) {
+    const op = items[i];
+    const n = items[i + 1];
     if (typeof op !== 'string' || !(op in NUMERIC_OPS)) problems.push(`unknown comparison ${JSON.stringify(op)}`);
     if (typeof n !== 'number' || !Number.isFinite(n)) problems.push(`value of ${String(op)} must be a number`);
     else if (Math.abs(n) > NUMERIC_LIMIT) problems.push(`${n} is outside the supported range -5e9..5e9`);
@@ -366,7 +367,7 @@ function anythingButProblems(arg: unknown): string[] {
     if (list.length === 0 || !list.every((s) => typeof s === 'string')) return [`${op} must be a string or a non-empty list of strings`];
     if ((op === 'prefix' || op === 'suffix') && list.some((s) => s === '')) return [`an empty ${op} is not allowed`];
     if (op === 'wildcard') {
-      const p = list.map((w) => wildcardProblem(w as string)).find(Boolean);
+      const p = list.map((w) => wildcardProblem(w)).find(Boolean);
       if (p) return [p];
     }
     return [];

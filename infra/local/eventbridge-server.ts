@@ -155,7 +155,7 @@ export async function startLocalEventBridge(opts: LocalEventBridgeOptions = {}):
         Source: e.Source as string,
         DetailType: e.DetailType as string,
         detail,
-        ...(e.Resources ? { Resources: [...(e.Resources as string[])] } : {}),
+        ...(e.Resources ? { Resources: [...e.Resources] } : {}),
         ...(time ? { Time: time } : {}),
       },
     };

@@ -115,7 +115,7 @@ function collectOutputs(runtime: LocalRuntime, reports: AuditIngestReport[], flo
     events: {
       read: merged.received,
       accepted: merged.accepted,
-      rejected: merged.rejected as Record<string, number>,
+      rejected: merged.rejected,
       ignored: merged.ignored,
     },
     ...(flows

@@ -42,8 +42,8 @@ const QUERY_MARGIN_MS = 5 * 60 * 1000;
 type AlertEvent = AnomalyEvent | EnforcementEvent;
 
 export function formatAlert(event: AlertEvent, opts: FormatOptions = {}): FormattedAlert {
-  if (event['detail-type'] === DetailType.enforcement) return formatEnforcement(event as EnforcementEvent);
-  return formatAnomaly(event as AnomalyEvent, opts);
+  if (event['detail-type'] === DetailType.enforcement) return formatEnforcement(event);
+  return formatAnomaly(event, opts);
 }
 
 /** The default audit log group EKS writes control plane logs to. */

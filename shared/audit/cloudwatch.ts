@@ -66,7 +66,7 @@ export function decodeAwslogsData(data: string): Decoded {
 }
 
 /** Parses the decoded subscription JSON (as found in files of decoded payloads). */
-export function parseLogsData(json: string | unknown): Decoded {
+export function parseLogsData(json: unknown): Decoded {
   let raw: unknown = json;
   if (typeof json === 'string') {
     try {

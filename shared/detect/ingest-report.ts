@@ -13,7 +13,7 @@ export function mergeReports(reports: Iterable<AuditIngestReport>): AuditIngestR
     total.controlMessages += r.controlMessages;
     total.received += r.received;
     total.accepted += r.accepted;
-    mergeCounts(total.rejected as Record<string, number>, r.rejected);
+    mergeCounts(total.rejected, r.rejected);
     mergeCounts(total.ignored, r.ignored);
     total.redelivered += r.redelivered;
     total.anomalies.push(...r.anomalies);

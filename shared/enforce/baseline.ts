@@ -36,5 +36,5 @@ export function flowGraphBaseline(deps: GraphStoreDeps): BaselineSource {
 
 /** A fixed baseline, for callers that already hold the destinations. */
 export function staticBaseline(byWorkload: Record<string, BaselineDestination[]>): BaselineSource {
-  return { destinations: async (workload) => byWorkload[workload] };
+  return { destinations: (workload) => Promise.resolve(byWorkload[workload]) };
 }

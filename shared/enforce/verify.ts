@@ -56,7 +56,7 @@ export function toNetpolPolicies(items: readonly V1NetworkPolicy[]): NetworkPoli
     const meta = { name: p.metadata?.name, namespace: p.metadata?.namespace, labels: p.metadata?.labels, annotations: p.metadata?.annotations };
     // client-node names an ingress rule's `from` `_from` (a reserved word in its generator).
     const spec = p.spec ? { ...p.spec, ...(p.spec.ingress ? { ingress: p.spec.ingress.map(({ _from, ...rest }) => ({ ...rest, ...(_from ? { from: _from } : {}) })) } : {}) } : {};
-    const raw = JSON.parse(JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta, spec }));
+    const raw: unknown = JSON.parse(JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta, spec }));
     try {
       out.push(parseNetworkPolicy(raw));
     } catch {

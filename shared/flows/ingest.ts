@@ -88,7 +88,7 @@ export function emptyFlowReport(): FlowIngestReport {
 /** Adds `b` into `a` (for callers that ingest many batches). */
 export function mergeFlowReports(a: FlowIngestReport, b: FlowIngestReport): FlowIngestReport {
   const inferred: Record<string, number> = { ...(a.inferredBy as Record<string, number>) };
-  mergeCounts(inferred, b.inferredBy as Record<string, number>);
+  mergeCounts(inferred, b.inferredBy);
   const skipped = { ...a.skipped };
   mergeCounts(skipped, b.skipped);
   const rejected = { ...a.rejected };

@@ -62,7 +62,7 @@ export function toInventoryService(svc: V1Service): InventoryService | undefined
     ports: (svc.spec?.ports ?? []).map((p) => ({
       ...(p.name ? { name: p.name } : {}),
       port: p.port,
-      ...(p.targetPort !== undefined ? { targetPort: p.targetPort as number | string } : {}),
+      ...(p.targetPort !== undefined ? { targetPort: p.targetPort } : {}),
       protocol: protocol(p.protocol),
     })),
   };

@@ -321,7 +321,7 @@ export class InventoryTimeline {
         byWorkload.set(k, [...(byWorkload.get(k) ?? []), b]);
       }
       const [, members] = [...byWorkload].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0] as [string, PodInfo[]];
-      backend = [...members].sort((a, b) => a.endpoint.pod.localeCompare(b.endpoint.pod))[0] as PodInfo;
+      backend = [...members].sort((a, b) => a.endpoint.pod.localeCompare(b.endpoint.pod))[0]!;
       this.serviceTargets.set(svc, backend);
     }
     if (port === undefined) return { endpoint: backend.endpoint, service: svc.key };

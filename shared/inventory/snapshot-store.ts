@@ -144,8 +144,8 @@ export interface InventoryProvider {
 /** A fixed set of snapshots (tests, and the command line's `--cluster FILE`). */
 export class StaticInventory implements InventoryProvider {
   constructor(private readonly timeline: InventoryTimeline) {}
-  async timelineFor(): Promise<InventoryTimeline> {
-    return this.timeline;
+  timelineFor(): Promise<InventoryTimeline> {
+    return Promise.resolve(this.timeline);
   }
 }
 

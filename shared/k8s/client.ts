@@ -29,7 +29,7 @@ import {
   type V1ServiceAccount,
 } from '@kubernetes/client-node';
 import { ClusterAuthError, DownstreamError, ValidationError } from '../errors';
-import { KubeConflictError, KubeInvalidError, KubeNotFoundError, KubeRequestError, type KubeStatus, type StatusCause } from './errors';
+import { KubeConflictError, KubeInvalidError, KubeNotFoundError, KubeRequestError, type KubeStatus } from './errors';
 import { staticKubeConfigSource, type KubeConfigSource } from './kubeconfig';
 import { assertValidFieldManager, assertValidLabels, assertValidName, labelValueErrors, qualifiedNameErrors, validateAnnotations, type NamedResource } from './names';
 
@@ -151,12 +151,12 @@ function statusOf(body: unknown): KubeStatus {
   if (typeof body === 'string') {
     try {
       const parsed = JSON.parse(body) as unknown;
-      return typeof parsed === 'object' && parsed !== null ? (parsed as KubeStatus) : {};
+      return typeof parsed === 'object' && parsed !== null ? parsed : {};
     } catch {
       return {};
     }
   }
-  return typeof body === 'object' && body !== null ? (body as KubeStatus) : {};
+  return typeof body === 'object' && body !== null ? body : {};
 }
 
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
@@ -320,7 +320,7 @@ export class KubeClusterClient implements ClusterClient {
   }
 
   private toError(operation: string, code: number, status: KubeStatus, cause: unknown): Error {
-    const info = { operation, code, reason: status.reason, causes: (status.details?.causes ?? []) as StatusCause[] };
+    const info = { operation, code, reason: status.reason, causes: status.details?.causes ?? [] };
     const message = status.message;
     if (code === 401 || code === 403) {
       return new ClusterAuthError(`${operation}: ${code === 401 ? 'unauthorized (the credential was refused)' : (message ?? 'forbidden')} (HTTP ${code}; ${this.source.description})`, { cause });

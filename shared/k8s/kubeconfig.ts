@@ -49,7 +49,7 @@ export function loadKubeConfig(path: string, opts: { context?: string } = {}): K
 
 /** A fixed KubeConfig (a file, or one built in a test). Exec and OIDC users renew themselves. */
 export function staticKubeConfigSource(kc: KubeConfig, description: string): KubeConfigSource {
-  return { get: async () => kc, invalidate: () => undefined, description };
+  return { get: () => Promise.resolve(kc), invalidate: () => undefined, description };
 }
 
 export function kubeConfigFileSource(path: string, opts: { context?: string } = {}): KubeConfigSource {

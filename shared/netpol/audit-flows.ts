@@ -56,7 +56,7 @@ export function auditFlows(inventory: ClusterInventory, policies: readonly Netwo
   const check = checkObserved(evaluator, edges);
   const { ports, truncated } = policyPorts(policies);
   // Ports that were observed count too: a path may be allowed by a rule without ports.
-  const observedPorts = edges.map((e) => ({ port: e.port, protocol: e.protocol as 'TCP' | 'UDP' | 'SCTP' }));
+  const observedPorts = edges.map((e) => ({ port: e.port, protocol: e.protocol }));
   const probePorts = [...new Map([...ports, ...observedPorts].map((p) => [`${p.protocol}/${p.port}`, p])).values()];
   const unused = unobservedAllowed(evaluator, inventory, edges, probePorts, { anyPort: true });
 

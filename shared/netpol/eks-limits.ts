@@ -38,7 +38,7 @@ export function selectedPods(policy: NetworkPolicy, inventory: ClusterInventory)
 function clusterFamily(inventory: ClusterInventory): 4 | 6 | undefined {
   const families = new Set(inventory.pods.filter((p) => !p.hostNetwork).map((p) => parseIp(p.ip)?.family));
   families.delete(undefined);
-  return families.size === 1 ? (families.values().next().value as 4 | 6) : undefined;
+  return families.size === 1 ? families.values().next().value : undefined;
 }
 
 /**

@@ -51,7 +51,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** Expands List objects; items of a typed list (NetworkPolicyList) inherit kind and apiVersion. */
 function expand(value: unknown, source: DocumentSource): ManifestDocument[] {
   if (Array.isArray(value)) {
-    return value.map((item, i) => ({ source: { ...source, item: i }, object: item }));
+    const items: readonly unknown[] = value;
+    return items.map((item, i) => ({ source: { ...source, item: i }, object: item }));
   }
   if (isObject(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
     const itemKind = value.kind === 'List' ? undefined : value.kind.slice(0, -'List'.length);

@@ -185,7 +185,7 @@ export function computeMatrix(model: CompiledModel, port: number, protocol: Prot
 
   // Egress through the tiers, shared by sources with the same policy lists.
   const tieredEgress = new Map<string, Bitset>();
-  const rows: Bitset[] = new Array(n);
+  const rows = new Array<Bitset>(n);
   for (const src of model.pods) {
     const s = src.index;
     const policies = model.egressPolicies[s]!;

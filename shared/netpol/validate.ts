@@ -42,7 +42,7 @@ export interface ValidateOptions {
    * tolerated when the old podSelector already had them, and CIDRs already present are not
    * re-checked (only matters with strictCIDR).
    */
-  old?: unknown | undefined;
+  old?: unknown;
   /** The StrictIPCIDRValidation feature gate: leading zeros, host bits and IPv4-in-IPv6 are errors. */
   strictCIDR?: boolean | undefined;
   /** Namespace for a manifest without one, as `kubectl -n` or the request path supplies it. */

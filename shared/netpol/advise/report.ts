@@ -28,7 +28,7 @@ export function inputSummary(r: FlowIngestReport, observed: Pick<Observed, 'wind
   return [
     `flows: ${r.lines} lines, ${r.records} records (${window})`,
     `  skipped: ${counts(r.skipped)}; rejected: ${counts(r.rejected)}; REJECTed by the VPC: ${r.networkRejected}`,
-    `  direction inferred by: ${counts(r.inferredBy as Record<string, number>)}`,
+    `  direction inferred by: ${counts(r.inferredBy)}`,
   ];
 }
 

@@ -53,7 +53,7 @@ export function checkObserved(evaluator: Evaluator, edges: readonly Edge[]): Flo
       c.pairs += 1;
       let ev;
       try {
-        ev = evaluator.evaluate(p.src, p.dst, edge.port, edge.protocol as Protocol);
+        ev = evaluator.evaluate(p.src, p.dst, edge.port, edge.protocol);
       } catch (err) {
         out.errors.push({ src: p.src, dst: p.dst, error: errorMessage(err) });
         continue;

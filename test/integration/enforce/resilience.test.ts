@@ -97,7 +97,7 @@ describe('enforcement resilience', () => {
                 return target.patchPodLabels(...args);
               };
             }
-            const v = target[prop];
+            const v: unknown = Reflect.get(target, prop);
             return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
           },
         }),

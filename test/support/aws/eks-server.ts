@@ -61,7 +61,7 @@ export async function startLocalEks(): Promise<LocalEks> {
   return {
     ...endpoint,
     addAccessEntry(cluster, principalArn, policies = []) {
-      const c = clusters.get(cluster) ?? new Map();
+      const c = clusters.get(cluster) ?? new Map<string, Map<string, AccessScope>>();
       clusters.set(cluster, c);
       c.set(principalArn, new Map(policies.map((p) => [p.policyArn, p.accessScope])));
     },

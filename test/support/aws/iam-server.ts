@@ -79,7 +79,7 @@ export async function startLocalIam(): Promise<LocalIam> {
   }, fault);
   return {
     ...endpoint,
-    addRole: (name) => void roles.set(name, roles.get(name) ?? new Map()),
+    addRole: (name) => void roles.set(name, roles.get(name) ?? new Map<string, string>()),
     inlinePolicies: (name) => roles.get(name) ?? new Map(),
   };
 }

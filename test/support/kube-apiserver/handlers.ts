@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { fieldError, type NamedResource } from '#shared/k8s/names';
-import { clone, deepEqual, isObject, jsonPatch, mergePatch, strategicMergePatch, type Json, type JsonObject } from './patch';
+import { clone, deepEqual, isObject, jsonPatch, mergePatch, strategicMergePatch, type Json, type JsonObject, text } from './patch';
 import { apiVersionOf, defaultListItems, prepare, RESOURCES, specChanged, validate, type NetworkPolicyValidator, type ResourceDef, type WriteContext } from './resources';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors';
 import { applyConfig, recordUpdate } from './ssa';
@@ -76,16 +76,17 @@ export class ApiHandlers {
     if (cont) {
       let after: string;
       try {
-        after = String(JSON.parse(Buffer.from(cont, 'base64url').toString('utf8')).after);
+        const parsed: unknown = JSON.parse(Buffer.from(cont, 'base64url').toString('utf8'));
+        after = text(isObject(parsed) ? parsed.after : undefined);
       } catch {
         throw badRequest('continue key is not valid: illegal base64 data');
       }
-      items = items.filter((o) => `${meta(o).namespace ?? ''}/${meta(o).name}` > after);
+      items = items.filter((o) => `${text(meta(o).namespace ?? '')}/${text(meta(o).name)}` > after);
     }
     const limit = Number(q.get('limit') ?? 0);
     if (limit > 0 && items.length > limit) {
       const last = items[limit - 1]!;
-      listMeta.continue = Buffer.from(JSON.stringify({ after: `${meta(last).namespace ?? ''}/${meta(last).name}` })).toString('base64url');
+      listMeta.continue = Buffer.from(JSON.stringify({ after: `${text(meta(last).namespace ?? '')}/${text(meta(last).name)}` })).toString('base64url');
       listMeta.remainingItemCount = items.length - limit;
       items = items.slice(0, limit);
     }
@@ -109,9 +110,9 @@ export class ApiHandlers {
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields', 'deletionTimestamp']) delete m[k];
     prepare(def, o, this.ctx(null));
     const errs = validate(def, o, this.ctx(null));
-    if (errs.length) throw invalid(gk(def), String(m.name ?? ''), errs);
-    this.requireNamespace(def, String(m.namespace ?? ''));
-    if (this.store.get(def.resource, String(m.namespace ?? ''), String(m.name))) throw alreadyExists(gr(def), String(m.name));
+    if (errs.length) throw invalid(gk(def), text(m.name ?? ''), errs);
+    this.requireNamespace(def, text(m.namespace ?? ''));
+    if (this.store.get(def.resource, text(m.namespace ?? ''), text(m.name))) throw alreadyExists(gr(def), text(m.name));
     recordUpdate(null, o, opts.fieldManager, apiVersionOf(def), this.store.now());
     if (opts.dryRun) {
       Object.assign(m, { uid: 'dry-run', creationTimestamp: this.store.now(), generation: 1 });
@@ -124,7 +125,7 @@ export class ApiHandlers {
     const o = this.decode(def, body);
     const m = meta(o);
     this.checkNamespace(def, namespace, m);
-    if (m.name !== undefined && m.name !== name) throw badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
+    if (m.name !== undefined && m.name !== name) throw badRequest(`the name of the object (${text(m.name)}) does not match the name on the URL (${name})`);
     m.name = name;
     const old = this.store.get(def.resource, namespace ?? '', name);
     if (!old) throw notFound(gr(def), name);
@@ -167,7 +168,7 @@ export class ApiHandlers {
     if (m.resourceVersion !== undefined && m.resourceVersion !== '' && m.resourceVersion !== oldMeta.resourceVersion) {
       throw conflict(gr(def), name, OBJECT_MODIFIED);
     }
-    if (m.name !== name || (m.namespace ?? '') !== ns) throw badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
+    if (m.name !== name || (m.namespace ?? '') !== ns) throw badRequest(`the name of the object (${text(m.name)}) does not match the name on the URL (${name})`);
     return this.write(def, old, next, opts, 'patch');
   }
 
@@ -181,14 +182,14 @@ export class ApiHandlers {
     } catch (err) {
       throw badRequest(`error decoding YAML: ${(err as Error).message}`);
     }
-    if (!isObject(config as Json)) throw badRequest('apply patch must be an object');
-    const c = config as JsonObject;
+    if (!isObject(config)) throw badRequest('apply patch must be an object');
+    const c = config;
     if (c.apiVersion !== apiVersionOf(def) || c.kind !== def.kind) {
       throw badRequest(`the apply patch must name apiVersion ${JSON.stringify(apiVersionOf(def))} and kind ${JSON.stringify(def.kind)}`);
     }
     const m = meta(c);
     this.checkNamespace(def, namespace, m);
-    if (m.name !== undefined && m.name !== name) throw badRequest(`the name of the object (${String(m.name)}) does not match the name on the URL (${name})`);
+    if (m.name !== undefined && m.name !== name) throw badRequest(`the name of the object (${text(m.name)}) does not match the name on the URL (${name})`);
     m.name = name;
     if (old && m.resourceVersion !== undefined && m.resourceVersion !== meta(old).resourceVersion) throw conflict(gr(def), name, OBJECT_MODIFIED);
     for (const k of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields']) delete m[k];
@@ -223,7 +224,7 @@ export class ApiHandlers {
     next.kind = def.kind;
     prepare(def, next, this.ctx(old));
     const errs = validate(def, next, this.ctx(old));
-    if (errs.length) throw invalid(gk(def), String(m.name), errs);
+    if (errs.length) throw invalid(gk(def), text(m.name), errs);
     if (how !== 'apply') recordUpdate(old, next, opts.fieldManager, apiVersionOf(def), this.store.now());
     if (deepEqual(withoutManagedTimes(old), withoutManagedTimes(next))) return { status: 200, body: this.withType(def, old) };
     if (specChanged(old, next)) m.generation = Number(om.generation ?? 1) + 1;
@@ -236,12 +237,12 @@ export class ApiHandlers {
     const old = this.store.get(def.resource, ns, name);
     if (!old) throw notFound(gr(def), name);
     const om = meta(old);
-    const pre = isObject(body as Json) && isObject((body as JsonObject).preconditions) ? ((body as JsonObject).preconditions as JsonObject) : {};
+    const pre = isObject(body) && isObject(body.preconditions) ? body.preconditions : {};
     if (typeof pre.uid === 'string' && pre.uid !== om.uid) {
-      throw conflict(gr(def), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${String(om.uid)}`);
+      throw conflict(gr(def), name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${text(om.uid)}`);
     }
     if (typeof pre.resourceVersion === 'string' && pre.resourceVersion !== om.resourceVersion) {
-      throw conflict(gr(def), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${String(om.resourceVersion)}`);
+      throw conflict(gr(def), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${text(om.resourceVersion)}`);
     }
     if (!dryRun) {
       // Namespaces terminate asynchronously on a real cluster; here their contents go at once.
@@ -252,16 +253,16 @@ export class ApiHandlers {
       om.deletionTimestamp = this.store.now();
       old.status = { phase: 'Terminating' };
     }
-    return { status: 200, body: def.returnsDeletedObject ? this.withType(def, old) : success(gr(def), name, String(om.uid)) };
+    return { status: 200, body: def.returnsDeletedObject ? this.withType(def, old) : success(gr(def), name, text(om.uid)) };
   }
 
   private decode(def: ResourceDef, body: unknown): JsonObject {
-    if (!isObject(body as Json)) throw badRequest('the body of the request must be a JSON object');
-    const o = clone(body as JsonObject);
+    if (!isObject(body)) throw badRequest('the body of the request must be a JSON object');
+    const o = clone(body);
     if (o.apiVersion !== undefined && o.apiVersion !== apiVersionOf(def)) {
-      throw badRequest(`the API version in the data (${String(o.apiVersion)}) does not match the expected API version (${apiVersionOf(def)})`);
+      throw badRequest(`the API version in the data (${text(o.apiVersion)}) does not match the expected API version (${apiVersionOf(def)})`);
     }
-    if (o.kind !== undefined && o.kind !== def.kind) throw badRequest(`the kind in the data (${String(o.kind)}) does not match the expected kind (${def.kind})`);
+    if (o.kind !== undefined && o.kind !== def.kind) throw badRequest(`the kind in the data (${text(o.kind)}) does not match the expected kind (${def.kind})`);
     o.apiVersion = apiVersionOf(def);
     o.kind = def.kind;
     meta(o);

@@ -18,6 +18,14 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * A JSON value as text, for store keys and error messages: names are strings once validated, and
+ * anything else prints as JavaScript prints it (the way Go's %v prints whatever the client sent).
+ */
+export function text(v: unknown): string {
+  return String(v);
+}
+
 export function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
@@ -141,7 +149,7 @@ export function jsonPatch(target: Json, ops: unknown): Json {
   let doc = clone(target);
   try {
     for (const raw of ops as JsonPatchOp[]) {
-      if (!isObject(raw as unknown) || typeof raw.op !== 'string' || typeof raw.path !== 'string') throw new Error('invalid JSON patch operation');
+      if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') throw new Error('invalid JSON patch operation');
       switch (raw.op) {
         case 'add':
           doc = addAt(doc, raw.path, raw.value ?? null);

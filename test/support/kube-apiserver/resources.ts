@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPolicyTypes } from '#shared/netpol/defaults';
 import { fieldError, nameErrors, validateAnnotations, validateLabels, type FieldError, type NamedResource } from '#shared/k8s/names';
-import { deepEqual, isObject, type Json, type JsonObject } from './patch';
+import { deepEqual, isObject, type Json, type JsonObject, text } from './patch';
 import { badRequest } from './status';
 
 /**
@@ -157,17 +157,17 @@ export function prepare(def: ResourceDef, o: JsonObject, ctx: WriteContext): voi
       // stringData is write-only: merged into data (base64) and never stored.
       if (isObject(o.stringData)) {
         const data = (o.data = obj(o.data));
-        for (const [k, v] of Object.entries(o.stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+        for (const [k, v] of Object.entries(o.stringData)) data[k] = Buffer.from(text(v), 'utf8').toString('base64');
       }
       delete o.stringData;
       // The token controller fills legacy token secrets; done inline here so that tests can
       // check that boundwatch never passes the token on.
       if (o.type === 'kubernetes.io/service-account-token' && !ctx.old) {
         const data = (o.data = obj(o.data));
-        const ns = String(meta.namespace ?? '');
-        const sa = ctx.lookup('serviceaccounts', ns, String(obj(meta.annotations)['kubernetes.io/service-account.name'] ?? ''));
+        const ns = text(meta.namespace ?? '');
+        const sa = ctx.lookup('serviceaccounts', ns, text(obj(meta.annotations)['kubernetes.io/service-account.name'] ?? ''));
         if (sa && data.token === undefined) {
-          meta.annotations = { ...obj(meta.annotations), 'kubernetes.io/service-account.uid': String(obj(sa.metadata).uid ?? '') };
+          meta.annotations = { ...obj(meta.annotations), 'kubernetes.io/service-account.uid': text(obj(sa.metadata).uid ?? '') };
           data.token = Buffer.from(`eyJhbGciOiJSUzI1NiJ9.test-token-${randomBytes(12).toString('hex')}`).toString('base64');
           data['ca.crt'] = Buffer.from('-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n').toString('base64');
           data.namespace = Buffer.from(ns).toString('base64');

@@ -5,6 +5,7 @@
  */
 import { labelValueErrors, qualifiedNameErrors } from '#shared/k8s/names';
 import { badRequest } from './status';
+import { text } from './patch';
 
 export type LabelOp = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
 export interface LabelRequirement {
@@ -128,7 +129,7 @@ export function fieldValue(obj: Record<string, unknown>, field: string): string 
     cur = (cur as Record<string, unknown>)[seg];
   }
   if (cur === undefined || cur === null) return '';
-  return typeof cur === 'string' ? cur : String(cur);
+  return typeof cur === 'string' ? cur : text(cur);
 }
 
 export function matchesFields(reqs: FieldRequirement[], obj: Record<string, unknown>): boolean {

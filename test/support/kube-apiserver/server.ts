@@ -13,7 +13,7 @@ import type { z } from 'zod';
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import { validateNetworkPolicy } from '#shared/netpol/validate';
 import { ApiHandlers, PATCH_TYPES, type RequestOptions, type Result } from './handlers';
-import { clone, type JsonObject } from './patch';
+import { clone, type JsonObject, text } from './patch';
 import { apiVersionOf, findResource, RESOURCES, type NetworkPolicyValidator, type ResourceDef } from './resources';
 import { ApiError, badRequest, forbidden, methodNotAllowed, requestEntityTooLarge, serverFault, unauthorized, unsupportedMediaType } from './status';
 import { ObjectStore } from './store';
@@ -225,11 +225,11 @@ export class KubeApiServer {
   put(obj: Record<string, unknown>): JsonObject {
     const o = clone(obj) as JsonObject;
     const def = Object.values(RESOURCES).find((d) => d.kind === o.kind && apiVersionOf(d) === (o.apiVersion ?? apiVersionOf(d)));
-    if (!def) throw new Error(`put: unsupported kind ${String(o.kind)}`);
+    if (!def) throw new Error(`put: unsupported kind ${text(o.kind)}`);
     o.apiVersion = apiVersionOf(def);
     const meta = (o.metadata ?? {}) as JsonObject;
-    if (def.resource === 'namespaces') meta.labels = { ...((meta.labels as JsonObject) ?? {}), 'kubernetes.io/metadata.name': String(meta.name) };
-    const existing = this.store.get(def.resource, String(meta.namespace ?? ''), String(meta.name));
+    if (def.resource === 'namespaces') meta.labels = { ...((meta.labels as JsonObject) ?? {}), 'kubernetes.io/metadata.name': text(meta.name) };
+    const existing = this.store.get(def.resource, text(meta.namespace ?? ''), text(meta.name));
     if (existing) {
       const em = existing.metadata as JsonObject;
       o.metadata = { ...meta, uid: em.uid ?? null, creationTimestamp: em.creationTimestamp ?? null, generation: em.generation ?? 1 };

@@ -18,7 +18,7 @@
  * Not modelled: associative lists (merge keys), `.` self-ownership of map nodes, per-version
  * conversion, subresources.
  */
-import { clone, deepEqual, isObject, type Json, type JsonObject } from './patch';
+import { clone, deepEqual, isObject, type Json, type JsonObject, text } from './patch';
 import { applyConflict } from './status';
 
 export interface ManagedFieldsEntry {
@@ -108,7 +108,7 @@ function setPath(obj: JsonObject, key: string, value: Json): void {
   let cur = obj;
   for (const s of p.slice(0, -1)) {
     if (!isObject(cur[s])) cur[s] = {};
-    cur = cur[s] as JsonObject;
+    cur = cur[s];
   }
   cur[p[p.length - 1]!] = clone(value);
 }
@@ -136,7 +136,7 @@ function toFieldsV1(fields: Set<string>): JsonObject {
     for (const s of segs(key)) {
       const k = `f:${s}`;
       if (!isObject(cur[k])) cur[k] = {};
-      cur = cur[k] as JsonObject;
+      cur = cur[k];
     }
   }
   return root;
@@ -156,16 +156,16 @@ function readOwners(obj: JsonObject | null): Owner[] {
   const list = obj && isObject(obj.metadata) ? obj.metadata.managedFields : undefined;
   if (!Array.isArray(list)) return [];
   return list.filter(isObject).map((e) => ({
-    manager: String(e.manager ?? ''),
+    manager: text(e.manager ?? ''),
     operation: e.operation === 'Apply' ? 'Apply' : 'Update',
-    apiVersion: String(e.apiVersion ?? ''),
-    time: String(e.time ?? ''),
+    apiVersion: text(e.apiVersion ?? ''),
+    time: text(e.time ?? ''),
     fields: fromFieldsV1(isObject(e.fieldsV1) ? e.fieldsV1 : {}),
   }));
 }
 
 function writeOwners(obj: JsonObject, owners: Owner[]): void {
-  const meta = (isObject(obj.metadata) ? obj.metadata : (obj.metadata = {})) as JsonObject;
+  const meta = (isObject(obj.metadata) ? obj.metadata : (obj.metadata = {}));
   const entries: ManagedFieldsEntry[] = owners
     .filter((o) => o.fields.size > 0)
     .map((o) => ({ manager: o.manager, operation: o.operation, apiVersion: o.apiVersion, time: o.time, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(o.fields) }));

@@ -4,7 +4,7 @@
  * generation) kube-apiserver adds on create.
  */
 import { randomUUID } from 'node:crypto';
-import { clone, isObject, type JsonObject } from './patch';
+import { clone, isObject, type JsonObject, text } from './patch';
 import { RESOURCES, type ResourceDef } from './resources';
 import type { NamedResource } from '#shared/k8s/names';
 
@@ -52,7 +52,7 @@ export class ObjectStore {
     meta.creationTimestamp = this.now();
     meta.generation = 1;
     meta.resourceVersion = String(++this.revision);
-    this.objects.set(this.key(def.resource, String(meta.namespace ?? ''), String(meta.name)), clone(o));
+    this.objects.set(this.key(def.resource, text(meta.namespace ?? ''), text(meta.name)), clone(o));
     return o;
   }
 
@@ -60,7 +60,7 @@ export class ObjectStore {
   update(def: ResourceDef, o: JsonObject): JsonObject {
     const meta = o.metadata as JsonObject;
     meta.resourceVersion = String(++this.revision);
-    this.objects.set(this.key(def.resource, String(meta.namespace ?? ''), String(meta.name)), clone(o));
+    this.objects.set(this.key(def.resource, text(meta.namespace ?? ''), text(meta.name)), clone(o));
     return o;
   }
 
@@ -74,7 +74,7 @@ export class ObjectStore {
   deleteNamespaceContents(namespace: string): void {
     for (const def of Object.values(RESOURCES)) {
       if (!def.namespaced) continue;
-      for (const o of this.list(def.resource, namespace)) this.delete(def, namespace, String((o.metadata as JsonObject).name));
+      for (const o of this.list(def.resource, namespace)) this.delete(def, namespace, text((o.metadata as JsonObject).name));
     }
   }
 

@@ -42,7 +42,7 @@ export function mature(f: AuditFacts, spec: BaselineSpec = {}): PrincipalProfile
   for (const a of spec.agents ?? [f.userAgentFamily]) p.userAgents[a] = stats();
   if (spec.hours) p.hours = Object.fromEntries(spec.hours.map((h) => [String(h), 10]));
   const day = Math.floor(T0 / DAY_MS);
-  for (const [m, v] of Object.entries(spec.peaks ?? {})) p.rates!.peaks[m as 'events'] = [[day - 10, v!], [day - 9, v!]];
+  for (const [m, v] of Object.entries(spec.peaks ?? {})) p.rates!.peaks[m as 'events'] = [[day - 10, v], [day - 9, v]];
   for (const [pod, ip] of Object.entries(spec.pods ?? {})) p.pods![pod] = { ip, first: T0 - DAY_MS, last: T0 - 60_000 };
   return p;
 }

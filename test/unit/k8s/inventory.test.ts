@@ -49,7 +49,7 @@ describe('inventory conversion', () => {
   });
 
   it('drops the "None" of headless services and keeps named target ports', () => {
-    expect(toInventoryService({ metadata: { name: 'db', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ port: 5432, targetPort: 'pg' as never }] } })).toEqual({
+    expect(toInventoryService({ metadata: { name: 'db', namespace: 'shop' }, spec: { clusterIP: 'None', ports: [{ port: 5432, targetPort: 'pg' }] } })).toEqual({
       namespace: 'shop',
       name: 'db',
       type: 'ClusterIP',
