@@ -176,7 +176,7 @@ function firstReason(evaluator: Evaluator, edge: Edge): string {
   if (!pair) return 'no pod pair recorded for this edge';
   let ev: Evaluation;
   try {
-    ev = evaluator.evaluate(pair.src, pair.dst, edge.port, edge.protocol as 'TCP' | 'UDP' | 'SCTP');
+    ev = evaluator.evaluate(pair.src, pair.dst, edge.port, edge.protocol);
   } catch (err) {
     return `not simulated: ${err instanceof Error ? err.message : String(err)}`;
   }

@@ -10,6 +10,11 @@ import cytoscape from 'cytoscape';
 import { Chart, LinearScale, PointElement, ScatterController, Tooltip, Legend } from 'chart.js';
 import type { ReportEdge, ReportModel, ReportNode } from '#shared/report/model';
 
+/** The id of the element a tap landed on (@types/cytoscape types event targets as `any`). */
+function tappedId(evt: cytoscape.EventObject): string {
+  return (evt.target as cytoscape.SingularElementArgument).id();
+}
+
 Chart.register(LinearScale, PointElement, ScatterController, Tooltip, Legend);
 
 type View = 'current' | 'advised';
@@ -124,11 +129,11 @@ function graph(model: ReportModel, onSelect: (what: { node?: ReportNode; edge?: 
   const nodes = new Map(model.nodes.map((n) => [n.id, n]));
   const edges = new Map(model.edges.map((e) => [e.id, e]));
   cy.on('tap', 'edge', (evt) => {
-    const e = edges.get(evt.target.id());
+    const e = edges.get(tappedId(evt));
     if (e) onSelect({ edge: e });
   });
   cy.on('tap', 'node', (evt) => {
-    const n = nodes.get(evt.target.id());
+    const n = nodes.get(tappedId(evt));
     if (n) onSelect({ node: n });
   });
   const setView = (view: View) => {

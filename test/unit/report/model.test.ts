@@ -40,7 +40,7 @@ const anomaly = (over: Partial<BehaviorAnomaly> = {}): BehaviorAnomaly =>
     window: { start: '2026-11-10T12:00:00Z', end: '2026-11-10T12:05:00Z' },
     recommendedActions: [],
     ...over,
-  }) as BehaviorAnomaly;
+  });
 
 describe('report model', () => {
   it('decides every observed edge with the simulator: denied edges carry the isolating policy, allowed ones the deciding rule', async () => {
