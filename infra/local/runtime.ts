@@ -188,7 +188,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     }
 
     bus.registerTarget(RuleTarget.enforce, async (event: BusEvent) => {
-      const end = Date.parse(String((event.detail as { window?: { end?: unknown } } | undefined)?.window?.end ?? ''));
+      const windowEnd = (event.detail as { window?: { end?: unknown } } | undefined)?.window?.end;
+      const end = typeof windowEnd === 'string' ? Date.parse(windowEnd) : NaN;
       if (Number.isFinite(end) && end > eventClock) {
         eventClock = end;
         // Reverts due by this event time run before the anomaly is acted on.

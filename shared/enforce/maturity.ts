@@ -29,5 +29,5 @@ export function tableMaturity(deps: { client: DynamoDBClient; tableName: string;
 
 /** Fixed facts, for callers (tests, the CLI's previews) that already know them. */
 export function staticMaturity(facts: MaturityFacts): MaturitySource {
-  return { maturity: async () => facts };
+  return { maturity: () => Promise.resolve(facts) };
 }
