@@ -3,6 +3,8 @@
  * events and every technique as at full size): every technique is detected at MEDIUM or above and
  * no look-new-but-benign event alarms. The false-alarm rate needs a million judged events; it is
  * asserted at full size by `npm run eval`, here only guarded against regressions.
+ * The platform cluster (Karpenter, Flux, a mesh, an upgrade day) the same way, with each of its
+ * techniques at its expected severity on the expected principal.
  * Then a short scenario end to end through the `boundwatch replay` command line.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +20,7 @@ describe('evaluation at reduced size', () => {
   let r: EvalResult;
   beforeAll(() => {
     r = evaluate({ days: 14, scale: 0.05 });
-  }, 240_000);
+  }, 600_000);
 
   it('runs every Stratus technique and more', () => {
     expect(r.techniques.map((t) => t.id)).toEqual(expect.arrayContaining(STRATUS_TECHNIQUES.map((t) => t.id)));
@@ -30,6 +32,8 @@ describe('evaluation at reduced size', () => {
     const missed = r.techniques.filter((t) => !t.detected).map((t) => t.id);
     expect(missed).toEqual([]);
     for (const t of r.techniques) expect(t.timeToDetectMs).toBeLessThan(60_000);
+    // Each at the severity it deserves, on the principal that did it.
+    for (const t of r.techniques) expect({ id: t.id, met: t.expected?.met }).toEqual({ id: t.id, met: true });
   });
 
   it('raises no alarm on the look-new-but-benign events', () => {
@@ -45,6 +49,31 @@ describe('evaluation at reduced size', () => {
     const { text, failures } = report(r);
     expect(text).toContain('per million benign judged events');
     expect(failures.filter((f) => !f.includes('per million'))).toEqual([]);
+  });
+});
+
+describe('the platform cluster at reduced size', () => {
+  let r: EvalResult;
+  beforeAll(() => {
+    r = evaluate({ model: 'platform', days: 14, scale: 0.05 });
+  }, 600_000);
+
+  it('raises every technique at its expected severity on the principal that did it', () => {
+    expect(r.techniques.length).toBeGreaterThanOrEqual(7);
+    for (const t of r.techniques) {
+      expect(t.events).toBeGreaterThan(0);
+      expect({ id: t.id, met: t.expected?.met }).toEqual({ id: t.id, met: true });
+    }
+  });
+
+  it('raises no alarm on its look-new-but-benign events and no HIGH on platform controllers while learning', () => {
+    for (const l of r.lookalikes) {
+      expect(l.events).toBeGreaterThan(0);
+      expect({ id: l.id, alarms: l.alarms.map((a) => a.findings.map((f) => f.type)) }).toEqual({ id: l.id, alarms: [] });
+    }
+    expect(r.platformHighDuringLearning.map((a) => `${a.principal.name}: ${a.findings.map((f) => f.type).join(', ')}`)).toEqual([]);
+    expect(r.falseAlarms.length).toBeLessThanOrEqual(2);
+    expect(report(r).failures.filter((f) => !f.includes('per million'))).toEqual([]);
   });
 });
 

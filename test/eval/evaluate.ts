@@ -11,10 +11,16 @@ import { compileIntel } from '#shared/detect/ip-list';
 import { analysedStage, detectPayload, groupByPrincipal } from '#shared/detect/ingest';
 import { severityRank, type BehaviorAnomaly, type Severity } from '#shared/events/schema';
 import { stableId } from '#shared/events/ids';
+import { platformScenario } from '#test/eval/scenario/platform-cluster';
 import { scenario, type ScenarioOptions } from '#test/eval/scenario/scenario';
 import { TOR_EXITS, type Technique } from '#test/eval/scenario/techniques';
 
+/** The cluster models: the shop cluster (scenario.ts) and the busier platform cluster (platform-cluster.ts). */
+export const EVAL_MODELS = ['shop', 'platform'] as const;
+export type EvalModel = (typeof EVAL_MODELS)[number];
+
 export interface EvalOptions extends ScenarioOptions {
+  model?: EvalModel;
   /** Length of one CloudWatch payload (events of this span are ingested together). */
   payloadMinutes?: number;
   detection?: Partial<DetectionConfig>;
@@ -32,9 +38,12 @@ export interface TechniqueResult {
   findingTypes: string[];
   /** From the technique's first request to the first request that raised a MEDIUM+ finding. */
   timeToDetectMs?: number;
+  /** What the technique must raise, and whether it did: at least that severity, on that principal. */
+  expected?: { severity: Severity; principal: string; met: boolean };
 }
 
 export interface EvalResult {
+  model: EvalModel;
   days: number;
   learningDays: number;
   events: number;
@@ -48,6 +57,8 @@ export interface EvalResult {
   falseAlarms: BehaviorAnomaly[];
   falseAlarmsPerMillion: number;
   lookalikes: Array<{ id: string; events: number; alarms: BehaviorAnomaly[] }>;
+  /** HIGH or CRITICAL anomalies on the platform's own controllers while the cluster learned (must be none). */
+  platformHighDuringLearning: BehaviorAnomaly[];
   wallMs: number;
 }
 
@@ -62,10 +73,11 @@ export function evaluate(opts: EvalOptions = {}): EvalResult {
   const started = Date.now();
   const detection = evalDetection(opts.detection);
   const intel = compileIntel(detection);
-  const { info, hours } = scenario(opts);
+  const model = opts.model ?? 'shop';
+  const { info, hours } = model === 'platform' ? platformScenario(opts) : scenario(opts);
   const payloadMs = (opts.payloadMinutes ?? 5) * 60_000;
   const learningEnd = info.start + detection.clusterLearningDays * DAY_MS;
-  const cluster = 'eval-eks';
+  const cluster = model === 'platform' ? 'eval-platform-eks' : 'eval-eks';
 
   const profiles = new Map<string, StoredProfile>();
   const groups = new Map<string, StoredProfile>();
@@ -164,6 +176,9 @@ export function evaluate(opts: EvalOptions = {}): EvalResult {
     const hit = techniqueHits.get(tech.id);
     const medium = (hit?.anomalies ?? []).filter(atLeastMedium);
     const top = medium.sort((x, y) => severityRank(y.severity) - severityRank(x.severity))[0];
+    const want = tech.expect;
+    const named = (name: string) => (want!.principal.endsWith('*') ? name.startsWith(want!.principal.slice(0, -1)) : name === want!.principal);
+    const met = want !== undefined && medium.some((a) => named(a.principal.name) && severityRank(a.severity) >= severityRank(want.severity));
     let firstTime = Infinity;
     for (const [id, l] of labels) if (l === `attack:${tech.id}`) firstTime = Math.min(firstTime, attackTimes.get(id)!);
     return {
@@ -175,10 +190,16 @@ export function evaluate(opts: EvalOptions = {}): EvalResult {
       ...(top ? { severity: top.severity } : {}),
       findingTypes: [...new Set(medium.flatMap((a) => a.findings.map((f) => f.type)))].sort(),
       ...(hit?.firstDetect !== undefined ? { timeToDetectMs: hit.firstDetect - firstTime } : {}),
+      ...(want ? { expected: { ...want, met } } : {}),
     };
   });
 
+  const controllers = new Set(info.platformControllers ?? []);
+  const platformHighDuringLearning = anomalies.filter((a) => controllers.has(a.principal.name) && Date.parse(a.window.start) < learningEnd && severityRank(a.severity) >= severityRank('HIGH'));
+
   return {
+    model,
+    platformHighDuringLearning,
     days: info.days,
     learningDays: detection.clusterLearningDays,
     events: counts.events,

@@ -4,11 +4,13 @@
  * MEDIUM or above per million benign events judged after learning, and none on the
  * look-new-but-benign events. Exits 1 when a target is missed.
  *
- * Options: --days N (14) --scale X (0.4, machine-traffic factor) --seed N --json FILE
+ * Both cluster models gate: the shop cluster and the platform cluster (evaluate.ts).
+ *
+ * Options: --days N (14) --scale X (0.4, machine-traffic factor) --seed N --model shop|platform --json FILE
  */
 import { writeFileSync } from 'node:fs';
 import Table from 'cli-table3';
-import { evaluate, type EvalResult } from './evaluate';
+import { EVAL_MODELS, evaluate, type EvalResult } from './evaluate';
 
 const MAX_FALSE_ALARMS_PER_MILLION = 5;
 
@@ -32,8 +34,10 @@ export function report(r: EvalResult): { text: string; failures: string[] } {
   for (const x of r.techniques) {
     t.push([x.id, x.source, x.detected ? 'yes' : 'NO', x.severity ?? '-', x.findingTypes.join(', ') || '-', duration(x.timeToDetectMs)]);
     if (!x.detected) failures.push(`technique ${x.id} not detected at MEDIUM or above`);
+    else if (x.expected && !x.expected.met) failures.push(`technique ${x.id} not raised at ${x.expected.severity} or above on ${x.expected.principal}`);
   }
-  lines.push(`Techniques: ${r.techniques.filter((x) => x.detected).length}/${r.techniques.length} detected at MEDIUM or above`);
+  lines.push(`Cluster model: ${r.model}`);
+  lines.push(`Techniques: ${r.techniques.filter((x) => x.detected).length}/${r.techniques.length} detected at MEDIUM or above; ${r.techniques.filter((x) => x.expected?.met).length}/${r.techniques.filter((x) => x.expected).length} at their expected severity on the expected principal`);
   lines.push(t.toString());
 
   const l = new Table({ head: ['look-new-but-benign event', 'events', 'alarms (MEDIUM+)'], ...plain });
@@ -54,6 +58,11 @@ export function report(r: EvalResult): { text: string; failures: string[] } {
     `Anomalies: ${r.anomalies.total} (${Object.entries(r.anomalies.bySeverity).map(([k, v]) => `${v} ${k}`).join(', ')}), including the learning period and the attacks.`,
     `Wall time ${(r.wallMs / 1000).toFixed(1)} s for ${r.events.toLocaleString('en-US')} events (${Math.round(r.events / (r.wallMs / 1000)).toLocaleString('en-US')} events/s, generation included).`,
   );
+  lines.push(`HIGH or above on platform controllers during learning: ${r.platformHighDuringLearning.length} (target 0).`);
+  for (const a of r.platformHighDuringLearning) {
+    lines.push(`  ${a.window.start} ${a.severity} ${a.principal.name}: ${a.findings.map((f) => f.type).join(', ')}`);
+    failures.push(`${a.severity} on platform controller ${a.principal.name} during learning`);
+  }
   if (r.falseAlarmsPerMillion > MAX_FALSE_ALARMS_PER_MILLION) failures.push(`${r.falseAlarmsPerMillion.toFixed(2)} false alarms per million exceeds ${MAX_FALSE_ALARMS_PER_MILLION}`);
   if (r.benignJudged < 1_000_000) lines.push(`Note: fewer than a million benign judged events at this size; the rate is less precise.`);
   return { text: lines.join('\n'), failures };
@@ -63,23 +72,32 @@ function main(): void {
   const days = Number(arg('days') ?? 14);
   const scale = Number(arg('scale') ?? 0.4);
   const seed = arg('seed') !== undefined ? Number(arg('seed')) : undefined;
-  process.stderr.write(`boundwatch eval: ${days} days, machine-traffic scale ${scale}${seed !== undefined ? `, seed ${seed}` : ''}\n`);
-  const r = evaluate({
-    days,
-    scale,
-    ...(seed !== undefined ? { seed } : {}),
-    onHour: (h, total, events) => {
-      if (h % 24 === 0) process.stderr.write(`  day ${h / 24}/${total / 24}: ${events.toLocaleString('en-US')} events\n`);
-    },
-  });
-  const { text, failures } = report(r);
-  process.stdout.write(`${text}\n`);
+  const only = arg('model');
+  const models = EVAL_MODELS.filter((m) => only === undefined || only === m);
+  const failures: string[] = [];
+  const results: Array<Record<string, unknown>> = [];
+  for (const model of models) {
+    process.stderr.write(`boundwatch eval (${model} cluster): ${days} days, machine-traffic scale ${scale}${seed !== undefined ? `, seed ${seed}` : ''}\n`);
+    const r = evaluate({
+      model,
+      days,
+      scale,
+      ...(seed !== undefined ? { seed } : {}),
+      onHour: (h, total, events) => {
+        if (h % 24 === 0) process.stderr.write(`  day ${h / 24}/${total / 24}: ${events.toLocaleString('en-US')} events\n`);
+      },
+    });
+    const out = report(r);
+    process.stdout.write(`${out.text}\n\n`);
+    failures.push(...out.failures.map((f) => `${model}: ${f}`));
+    results.push({ ...r, falseAlarms: r.falseAlarms.map((a) => ({ id: a.id, principal: a.principal.name, severity: a.severity, window: a.window, types: a.findings.map((f) => f.type) })), lookalikes: r.lookalikes.map((x) => ({ id: x.id, events: x.events, alarms: x.alarms.length })), platformHighDuringLearning: r.platformHighDuringLearning.map((a) => a.id) });
+  }
   const json = arg('json');
-  if (json) writeFileSync(json, JSON.stringify({ ...r, falseAlarms: r.falseAlarms.map((a) => ({ id: a.id, principal: a.principal.name, severity: a.severity, window: a.window, types: a.findings.map((f) => f.type) })), lookalikes: r.lookalikes.map((x) => ({ id: x.id, events: x.events, alarms: x.alarms.length })) }, null, 2));
+  if (json) writeFileSync(json, JSON.stringify(results, null, 2));
   if (failures.length) {
-    process.stdout.write(`\nTargets missed:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
+    process.stdout.write(`Targets missed:\n${failures.map((f) => `  - ${f}`).join('\n')}\n`);
     process.exitCode = 1;
-  } else process.stdout.write('\nAll targets met.\n');
+  } else process.stdout.write('All targets met on every cluster model.\n');
 }
 
 if (require.main === module) main();

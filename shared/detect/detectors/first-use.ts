@@ -28,6 +28,9 @@ export const firstSensitiveUse: AuditDetector = {
     if (isEstablished(state, 'behaviors', b.key, t)) return NONE;
     // Nodes create CSRs for their own serving certificates: that is how a node joins, not a credential grab.
     if (kind.type === 'CertificateRequested' && f.principal.type === 'Node') return NONE;
+    // The built-in controllers read secrets as their job (emptying a deleted namespace, the token
+    // controllers), with credentials that never leave the control plane.
+    if (kind.type === 'SecretsAccessed' && f.group === 'control-plane') return NONE;
     // Rotating a webhook's CA bundle (what a mesh or certificate controller does on restart) sends nothing anywhere new.
     if (kind.type === 'AdmissionWebhookModified' && onlyCaBundle(f.event)) return NONE;
     let score = kind.score;

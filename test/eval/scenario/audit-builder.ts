@@ -16,7 +16,7 @@ export interface Actor {
   reason?: string;
 }
 
-export function saUser(ns: string, name: string, pod?: { name: string; node?: string; credential?: string }): AuditUser {
+export function saUser(ns: string, name: string, pod?: { name: string; uid?: string; node?: string; credential?: string }): AuditUser {
   return {
     username: `system:serviceaccount:${ns}:${name}`,
     uid: `uid-sa-${ns}-${name}`,
@@ -25,7 +25,7 @@ export function saUser(ns: string, name: string, pod?: { name: string; node?: st
       ? {
           extra: {
             'authentication.kubernetes.io/pod-name': [pod.name],
-            'authentication.kubernetes.io/pod-uid': [`uid-pod-${pod.name}`],
+            'authentication.kubernetes.io/pod-uid': [pod.uid ?? `uid-pod-${pod.name}`],
             ...(pod.node ? { 'authentication.kubernetes.io/node-name': [pod.node] } : {}),
             ...(pod.credential ? { 'authentication.kubernetes.io/credential-id': [pod.credential] } : {}),
           },
@@ -100,6 +100,18 @@ const GROUPS: Record<string, string> = {
   externalsecrets: 'external-secrets.io/v1beta1',
   postgresqls: 'acid.zalan.do/v1',
   servicemonitors: 'monitoring.coreos.com/v1',
+  nodeclaims: 'karpenter.sh/v1',
+  nodepools: 'karpenter.sh/v1',
+  kustomizations: 'kustomize.toolkit.fluxcd.io/v1',
+  helmreleases: 'helm.toolkit.fluxcd.io/v2',
+  gitrepositories: 'source.toolkit.fluxcd.io/v1',
+  certificates: 'cert-manager.io/v1',
+  certificaterequests: 'cert-manager.io/v1',
+  orders: 'acme.cert-manager.io/v1',
+  challenges: 'acme.cert-manager.io/v1',
+  virtualservices: 'networking.istio.io/v1',
+  destinationrules: 'networking.istio.io/v1',
+  sparkapplications: 'sparkoperator.k8s.io/v1beta2',
 };
 
 export interface RequestSpec {
@@ -114,6 +126,10 @@ export interface RequestSpec {
   query?: string;
   stage?: string;
   reason?: string;
+  /** More path after the subresource (`/exec/ns/pod/container` of a kubelet proxy call). */
+  subpath?: string;
+  /** The user the request impersonates (Impersonate-User / Impersonate-Group headers). */
+  impersonate?: AuditUser;
 }
 
 let seq = 0;
@@ -137,7 +153,7 @@ export function isoMicro(t: number): string {
 export function req(t: number, actor: Actor, r: RequestSpec): AuditEvent {
   const group = GROUPS[r.resource];
   const base = group ? `/apis/${group}` : '/api/v1';
-  const path = `${base}${r.ns ? `/namespaces/${r.ns}` : ''}/${r.resource}${r.name ? `/${r.name}` : ''}${r.sub ? `/${r.sub}` : ''}`;
+  const path = `${base}${r.ns ? `/namespaces/${r.ns}` : ''}/${r.resource}${r.name ? `/${r.name}` : ''}${r.sub ? `/${r.sub}` : ''}${r.subpath ?? ''}`;
   const code = r.code ?? (r.sub === 'exec' || r.sub === 'attach' || r.sub === 'portforward' ? 101 : r.verb === 'create' ? 201 : 200);
   const denied = code === 403;
   const ts = isoMicro(t);
@@ -150,6 +166,7 @@ export function req(t: number, actor: Actor, r: RequestSpec): AuditEvent {
     requestURI: `${path}${r.query ? `?${r.query}` : ''}`,
     verb: r.verb,
     user: actor.user,
+    ...(r.impersonate ? { impersonatedUser: r.impersonate } : {}),
     sourceIPs: [actor.ip],
     userAgent: actor.ua,
     objectRef: {

@@ -58,6 +58,8 @@ export interface WorkloadDef {
   hostNetwork?: boolean;
   /** The pod's own label for events it triggers (lookalikes). */
   label?: string;
+  /** Authorizer reason of its requests (default: its own RoleBinding). */
+  reason?: string;
 }
 
 export interface PodState {
@@ -68,6 +70,8 @@ export interface PodState {
   started: number;
   ended?: number;
   rs: string;
+  /** Every pod instance has its own UID, also one re-created under the same name (a StatefulSet pod). */
+  uid: string;
   label?: string;
 }
 
@@ -166,14 +170,16 @@ export class World {
     return `10.20.${az}.${host}`;
   }
 
-  startPod(def: WorkloadDef, t: number, node: NodeState, rs: string): PodState {
-    const name =
-      def.kind === 'DaemonSet'
+  startPod(def: WorkloadDef, t: number, node: NodeState, rs: string, name?: string): PodState {
+    const podName =
+      name ??
+      (def.kind === 'DaemonSet'
         ? `${def.name}-${this.suffix(5)}`
         : def.kind === 'StatefulSet'
           ? `${def.name}-${this.livePods(t, def).length}`
-          : `${def.name}-${rs}-${this.suffix(5)}`;
-    const pod: PodState = { def, name, ip: def.hostNetwork ? node.ip : this.podIp(node.az), node, started: t, rs, ...(this.label ? { label: this.label } : {}) };
+          : `${def.name}-${rs}-${this.suffix(5)}`);
+    const uid = `${this.suffix(8)}-${this.suffix(4)}-${this.suffix(4)}-${this.suffix(12)}`;
+    const pod: PodState = { def, name: podName, ip: def.hostNetwork ? node.ip : this.podIp(node.az), node, started: t, rs, uid, ...(this.label ? { label: this.label } : {}) };
     this.pods.push(pod);
     return pod;
   }
@@ -186,10 +192,10 @@ export class World {
   podActor(pod: PodState, t: number, ua?: string): Actor {
     const hour = Math.floor((t - pod.started) / HOUR);
     return {
-      user: saUser(pod.def.ns, pod.def.sa, { name: pod.name, node: pod.node.name, credential: `JTI=${pod.name}-${hour}` }),
+      user: saUser(pod.def.ns, pod.def.sa, { name: pod.name, uid: pod.uid, node: pod.node.name, credential: `JTI=${pod.name}-${hour}` }),
       ip: pod.ip,
       ua: ua ?? pod.def.ua ?? `${pod.def.name}/v1.0.0 (linux/amd64) kubernetes/$Format`,
-      reason: `RBAC: allowed by RoleBinding "${pod.def.name}/${pod.def.ns}" of Role "${pod.def.name}" to ServiceAccount "${pod.def.sa}/${pod.def.ns}"`,
+      reason: pod.def.reason ?? `RBAC: allowed by RoleBinding "${pod.def.name}/${pod.def.ns}" of Role "${pod.def.name}" to ServiceAccount "${pod.def.sa}/${pod.def.ns}"`,
     };
   }
 }
@@ -198,8 +204,8 @@ export class World {
 // Identities of the platform
 
 const CP_IP = ['172.16.49.12', '172.16.117.200'];
-const cp = (w: World, username: string, ua: string, ip = pick(w.rand, CP_IP)): Actor => ({ user: systemUser(username), ip, ua, reason: 'RBAC: allowed by ClusterRoleBinding "system:' + username.split(':').pop() + '"' });
-const controller = (name: string): Actor => ({
+export const cp = (w: World, username: string, ua: string, ip = pick(w.rand, CP_IP)): Actor => ({ user: systemUser(username), ip, ua, reason: 'RBAC: allowed by ClusterRoleBinding "system:' + username.split(':').pop() + '"' });
+export const controller = (name: string): Actor => ({
   user: saUser('kube-system', name),
   ip: CP_IP[0]!,
   ua: `kube-controller-manager/v1.30.4 (linux/amd64) kubernetes/a737599/${name}`,
@@ -213,7 +219,7 @@ const ECR = '602401143452.dkr.ecr.us-west-2.amazonaws.com';
 // ---------------------------------------------------------------------------------------------
 // Workloads
 
-function leaderLease(w: World, pod: PodState, t0: number, ns: string, lease: string, perHour: number): void {
+export function leaderLease(w: World, pod: PodState, t0: number, ns: string, lease: string, perHour: number): void {
   const a = w.podActor(pod, t0);
   // Only the leader renews; followers poll less often.
   const leader = w.livePods(t0, pod.def)[0] === pod;
@@ -221,7 +227,7 @@ function leaderLease(w: World, pod: PodState, t0: number, ns: string, lease: str
 }
 
 /** Informers at start-up: a list, then a watch, of each resource. */
-function informers(w: World, pod: PodState, t: number, specs: Array<[string, string | undefined]>): void {
+export function informers(w: World, pod: PodState, t: number, specs: Array<[string, string | undefined]>): void {
   const a = w.podActor(pod, t);
   specs.forEach(([resource, ns], i) => {
     w.emit(t + i * 150, a, { verb: 'list', resource, ...(ns ? { ns } : {}) });
@@ -229,11 +235,16 @@ function informers(w: World, pod: PodState, t: number, specs: Array<[string, str
   });
 }
 
-function watches(w: World, a: Actor, t0: number, specs: Array<[string, string | undefined]>, perHour = 8): void {
+export function watches(w: World, a: Actor, t0: number, specs: Array<[string, string | undefined]>, perHour = 8): void {
   for (const [resource, ns] of specs) for (const t of w.times(t0, perHour)) w.emit(t, a, { verb: 'watch', resource, ...(ns ? { ns } : {}) });
 }
 
+/** Add-ons and operators are installed with a ClusterRoleBinding to their own ClusterRole. */
 export function platformWorkloads(): WorkloadDef[] {
+  return addonWorkloads().map((d) => ({ reason: `RBAC: allowed by ClusterRoleBinding "${d.name}" of ClusterRole "${d.name}" to ServiceAccount "${d.sa}/${d.ns}"`, ...d }));
+}
+
+function addonWorkloads(): WorkloadDef[] {
   return [
     {
       ns: 'kube-system', name: 'aws-node', sa: 'aws-node', kind: 'DaemonSet', replicas: 0, hostNetwork: true,
@@ -450,8 +461,8 @@ export function appWorkloads(): WorkloadDef[] {
 // Pod lifecycle: scheduling, kubelet, controllers
 
 /** Everything that happens when a pod starts: controller, scheduler, kubelet, token, endpoints. */
-export function podStarts(w: World, def: WorkloadDef, t: number, node: NodeState, rs: string): PodState {
-  const pod = w.startPod(def, t, node, rs);
+export function podStarts(w: World, def: WorkloadDef, t: number, node: NodeState, rs: string, name?: string): PodState {
+  const pod = w.startPod(def, t, node, rs, name);
   const creator = def.kind === 'DaemonSet' ? controller('daemon-set-controller') : def.kind === 'StatefulSet' ? controller('statefulset-controller') : controller('replicaset-controller');
   const body = podBody(def.ns, def.kind === 'StatefulSet' ? '' : `${pod.name.slice(0, pod.name.length - 5)}`, { serviceAccountName: def.sa, containers: [{ name: def.name, image: def.image }], ...(def.hostNetwork ? { hostNetwork: true } : {}), ...def.spec, nodeName: def.kind === 'DaemonSet' ? node.name : undefined }, { app: def.name });
   w.emit(t, creator, { verb: 'create', resource: 'pods', ns: def.ns, body });

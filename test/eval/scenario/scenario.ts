@@ -50,6 +50,8 @@ export interface ScenarioInfo {
   days: number;
   techniques: Technique[];
   lookalikes: string[];
+  /** Principals that are the platform's own controllers: none may raise HIGH while the cluster learns. */
+  platformControllers?: string[];
 }
 
 interface Scheduled {

@@ -5,6 +5,7 @@
  * labels its events `attack:<id>`. Techniques do what the attack needs, not what a detector
  * looks for.
  */
+import type { Severity } from '#shared/events/schema';
 import { pick } from '#infra/local/scenario/random';
 import { ACCOUNT, podBody, roleUser, saUser, workloadBody, type Actor } from './audit-builder';
 import { ADMIN_ROLE, DEVELOPER_ROLE, HOUR, ciActor, type PodState, type World } from './cluster-model';
@@ -13,6 +14,8 @@ export interface Technique {
   id: string;
   title: string;
   source: 'stratus' | 'extra';
+  /** The least severity it must raise, and the principal it must be raised on (checked when given). */
+  expect?: { severity: Severity; principal: string };
   /** Day of the scenario and UTC hour (fractional) it starts. */
   day: number;
   hour: number;
@@ -57,7 +60,7 @@ function podOf(w: World, t: number, ns: string, name: string): PodState {
 
 function podToken(pod: PodState, ip: string, ua: string): Actor {
   return {
-    user: saUser(pod.def.ns, pod.def.sa, { name: pod.name, node: pod.node.name, credential: `JTI=${pod.name}-stolen` }),
+    user: saUser(pod.def.ns, pod.def.sa, { name: pod.name, uid: pod.uid, node: pod.node.name, credential: `JTI=${pod.name}-stolen` }),
     ip,
     ua,
     reason: `RBAC: allowed by RoleBinding "${pod.def.name}/${pod.def.ns}"`,
@@ -477,7 +480,48 @@ export const EXTRA_TECHNIQUES: Technique[] = [
   },
 ];
 
-export const ALL_TECHNIQUES: Technique[] = [...STRATUS_TECHNIQUES, ...EXTRA_TECHNIQUES];
+const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+const ADMIN = role(ADMIN_ROLE);
+const DEVELOPER = role(DEVELOPER_ROLE);
+const CI = role('github-actions-deployer');
+
+/** What each technique must raise at least, and on whom (`*` ends a name prefix). */
+const EXPECTED: Record<string, [Severity, string]> = {
+  'k8s.credential-access.dump-secrets': ['HIGH', ADMIN],
+  'k8s.credential-access.steal-serviceaccount-token': ['HIGH', ADMIN],
+  'k8s.persistence.create-admin-clusterrole': ['HIGH', ADMIN],
+  'k8s.persistence.create-client-certificate': ['HIGH', ADMIN],
+  'k8s.persistence.create-token': ['HIGH', ADMIN],
+  'k8s.privilege-escalation.hostpath-volume': ['HIGH', ADMIN],
+  'k8s.privilege-escalation.nodes-proxy': ['HIGH', ADMIN],
+  'k8s.privilege-escalation.privileged-pod': ['HIGH', ADMIN],
+  'eks.persistence.backdoor-aws-auth-configmap': ['HIGH', ADMIN],
+  'eks.lateral-movement.create-access-entry': ['HIGH', role('stratus-red-team-access-entry-role')],
+  'stolen-iam-session.secrets-dump': ['HIGH', CI],
+  'tor-exit.caller': ['MEDIUM', CI],
+  'permission-discovery.forbidden-burst': ['MEDIUM', 'system:serviceaccount:shop:cart'],
+  'mass-delete.ci-credentials': ['HIGH', CI],
+  'sa-token.other-pod-ip': ['HIGH', 'system:serviceaccount:shop:checkout'],
+  'exec.kube-system-pod': ['HIGH', DEVELOPER],
+  'webhook.mutating-created': ['HIGH', CI],
+  'crd.created': ['MEDIUM', DEVELOPER],
+  'pod.host-namespaces': ['HIGH', DEVELOPER],
+  'rbac.cluster-admin-binding': ['HIGH', CI],
+  'rbac.admin-to-default-sa': ['HIGH', CI],
+  'anonymous.access-granted-and-used': ['HIGH', ADMIN],
+  'workload.kube-system-deployment': ['HIGH', CI],
+  'sa-token.from-internet': ['HIGH', 'system:serviceaccount:payments:payments'],
+  'configmap.credentials': ['MEDIUM', DEVELOPER],
+  'service.exposed-dashboard': ['MEDIUM', CI],
+  'secrets.bulk-read': ['HIGH', 'system:serviceaccount:data:postgres-operator'],
+  'node-credentials.from-internet': ['HIGH', 'system:node:*'],
+  'debug.ephemeral-container': ['MEDIUM', DEVELOPER],
+};
+
+export const ALL_TECHNIQUES: Technique[] = [...STRATUS_TECHNIQUES, ...EXTRA_TECHNIQUES].map((t) => {
+  const e = EXPECTED[t.id];
+  return e ? { ...t, expect: { severity: e[0], principal: e[1] } } : t;
+});
 
 export function techniqueTime(start: number, tech: Technique): number {
   return start + tech.day * 24 * HOUR + Math.floor(tech.hour * HOUR);

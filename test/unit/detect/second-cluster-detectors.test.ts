@@ -189,6 +189,11 @@ describe('deletes of what a principal owns', () => {
     const nc = serviceAccountUser('kube-system', 'namespace-controller');
     const dels = Array.from({ length: 80 }, (_, i) => facts({ user: nc, verb: 'delete', at: T0 + i * 100, objectRef: { resource: 'secrets', namespace: 'old-team', name: `s-${i}` } }));
     expect(judge(dels, [massDeletes])).toEqual([]);
+    // Listing the namespace's secrets to delete them is not secret access; the same list by a workload is.
+    const list = (user: AuditUser) => facts({ user, verb: 'list', objectRef: { resource: 'secrets', namespace: 'old-team' } });
+    expect(judge(list(nc), [firstSensitiveUse], mature(list(nc)))).toEqual([]);
+    const app = serviceAccountUser('shop', 'checkout', { name: 'checkout-1', uid: 'c-1' });
+    expect(types(judge(list(app), [firstSensitiveUse], mature(list(app))))).toEqual(['SecretsAccessed']);
   });
 });
 
