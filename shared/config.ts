@@ -4,7 +4,7 @@
  * `clusters.0.enforcement: Invalid option: expected one of "off"|"dry-run"|"apply"`.
  */
 import { z } from 'zod';
-import { ConfigError } from './errors';
+import { ConfigError, describeIssues } from './errors';
 import { EnforcementMode, Severity } from './events/schema';
 import { DetectionConfig } from './detect/config';
 import { EnforcementConfig } from './enforce/config';
@@ -59,8 +59,7 @@ export function parseConfig(raw: unknown, origin = 'configuration'): BoundwatchC
     if (dup) throw new ConfigError(`${origin}: clusters: duplicate cluster name "${dup}"`);
     return result.data;
   }
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  throw new ConfigError(`${origin}: ${problems.join('; ')}`);
+  throw new ConfigError(`${origin}: ${describeIssues(result.error.issues)}`);
 }
 
 /**

@@ -3,7 +3,7 @@
  * never reads process.env; handlers call `readEnv()` at module scope and pass values down.
  */
 import { z } from 'zod';
-import { ConfigError } from './errors';
+import { ConfigError, describeIssues } from './errors';
 
 export const EnvNames = {
   tableName: 'TABLE_NAME',
@@ -51,7 +51,7 @@ export function jsonEnv<T>(name: string, schema: z.ZodType<T>, env: NodeJS.Proce
   }
   const result = schema.safeParse(parsed);
   if (!result.success) {
-    throw new ConfigError(`Environment variable ${name}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(`Environment variable ${name}: ${describeIssues(result.error.issues)}`);
   }
   return result.data;
 }

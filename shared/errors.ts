@@ -43,3 +43,8 @@ export function assertIsError(err: unknown): asserts err is Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The one way a zod failure becomes text: `path: message` per issue (`(root)` for the value itself), joined by `; `. */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+}

@@ -22,7 +22,7 @@ import { accessPolicyPort, awsRevertScheduler, iamPort, type AccessPolicyPort, t
 import { revertAction, type RevertResult } from '#shared/enforce/revert';
 import { dynamoActionStore } from '#shared/enforce/store';
 import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
-import { ValidationError } from '#shared/errors';
+import { ValidationError, describeIssues } from '#shared/errors';
 import { publishEvents } from '#shared/events/publish';
 import { DetailType } from '#shared/events/schema';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
@@ -81,7 +81,7 @@ export function makeHandler(deps: RevertDepsEnv, obs: Observability = createObse
   return (event: unknown, context?: Context): Promise<RevertResult> =>
     withObservability(obs, context, {}, async () => {
       const input = RevertEvent.safeParse(event);
-      if (!input.success) throw new ValidationError('invalid-revert-input', `invalid revert input: ${input.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (!input.success) throw new ValidationError('invalid-revert-input', `invalid revert input: ${describeIssues(input.error.issues)}`);
       const { actionId, trigger } = input.data;
       const result = await revertAction(
         {

@@ -3,7 +3,7 @@
  * to the SNS topic. The SNS client is a parameter so tests need no SDK mocks.
  */
 import { PublishCommand, type PublishCommandOutput } from '@aws-sdk/client-sns';
-import { ValidationError } from '../errors';
+import { ValidationError, describeIssues } from '../errors';
 import {
   BehaviorAnomaly,
   DetailType,
@@ -42,7 +42,7 @@ export function parseAlertEvent(raw: unknown): AnomalyEvent | EnforcementEvent {
   if (!schema) throw new ValidationError('unknown-detail-type', `unexpected detail-type "${e['detail-type']}"`);
   const detail = schema.safeParse(e.detail);
   if (!detail.success) {
-    const issues = detail.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const issues = describeIssues(detail.error.issues);
     throw new ValidationError('invalid-detail', `invalid ${e['detail-type']} detail: ${issues}`);
   }
   return { ...e, version: '0', detail: detail.data } as AnomalyEvent | EnforcementEvent;

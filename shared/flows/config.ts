@@ -4,7 +4,7 @@
  * the cluster's `flowLogFormat` names the fields of headerless CloudWatch Logs records.
  */
 import { z } from 'zod';
-import { ConfigError } from '../errors';
+import { ConfigError, describeIssues } from '../errors';
 import { DEFAULT_PRIVATE_CIDRS, parseCidrText } from '../inventory/net';
 
 const Cidr = z.string().refine((c) => parseCidrText(c) !== undefined, 'must be a CIDR such as 10.0.0.0/16');
@@ -57,7 +57,7 @@ export const DEFAULT_NETWORK_CONFIG: NetworkConfig = NetworkConfig.parse({});
 export function parseNetworkConfig(raw: unknown, origin = 'detection.network'): NetworkConfig {
   const r = NetworkConfig.safeParse(raw ?? {});
   if (r.success) return r.data;
-  throw new ConfigError(`${origin}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  throw new ConfigError(`${origin}: ${describeIssues(r.error.issues)}`);
 }
 
 /**
@@ -72,7 +72,7 @@ const FunctionConfigView = z.object({
 export function networkConfigFromFunctionConfig(raw: unknown): { cluster: string; network: NetworkConfig } {
   const view = FunctionConfigView.safeParse(raw);
   if (!view.success) {
-    throw new ConfigError(`BOUNDWATCH_CONFIG: ${view.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new ConfigError(`BOUNDWATCH_CONFIG: ${describeIssues(view.error.issues)}`);
   }
   const network = parseNetworkConfig(view.data.detection?.network, 'BOUNDWATCH_CONFIG detection.network');
   const format = network.format ?? view.data.cluster.flowLogFormat;
