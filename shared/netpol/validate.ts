@@ -181,7 +181,9 @@ export function validatePort(port: RawPort, field: string): FieldError[] {
     if (typeof port.port === 'number') {
       for (const msg of portNumErrors(port.port)) errs.push(fieldError.invalid(`${field}.port`, port.port, msg));
       if (port.endPort !== undefined) {
-        if (port.endPort < port.port) errs.push(fieldError.invalid(`${field}.endPort`, port.endPort, 'must be greater than or equal to `port`'));
+        // kube-apiserver (pkg/apis/networking/validation, ValidateNetworkPolicyPort) reports the
+        // value of `port` here, at the endPort path: clients match on that exact message.
+        if (port.endPort < port.port) errs.push(fieldError.invalid(`${field}.endPort`, port.port, 'must be greater than or equal to `port`'));
         for (const msg of portNumErrors(port.endPort)) errs.push(fieldError.invalid(`${field}.endPort`, port.endPort, msg));
       }
     } else {

