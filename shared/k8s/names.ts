@@ -7,6 +7,7 @@
  * event or an anomaly is refused locally with a clear message instead of reaching the API server.
  */
 import { ValidationError } from '../errors';
+import { goValue } from './go-quote';
 
 const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
@@ -217,10 +218,7 @@ export function fieldErrorBody(type: string, badValue: unknown, detail: string, 
   let s: string;
   const valueless = ['FieldValueRequired', 'FieldValueForbidden', 'FieldValueTooLong', 'InternalError'];
   if (valueless.includes(type) || !hasValue) s = words;
-  else if (badValue === null || badValue === undefined) s = `${words}: "null"`;
-  else if (typeof badValue === 'string') s = `${words}: ${JSON.stringify(badValue)}`;
-  else if (typeof badValue === 'number' || typeof badValue === 'boolean') s = `${words}: ${String(badValue)}`;
-  else s = `${words}: ${JSON.stringify(badValue)}`;
+  else s = `${words}: ${goValue(badValue)}`;
   return detail ? `${s}: ${detail}` : s;
 }
 

@@ -4,6 +4,10 @@
  * return them as 422 `details.causes` and a user sees what kube-apiserver would print.
  */
 
+import { goQuote, goValue } from '#shared/k8s/go-quote';
+
+export { goQuote };
+
 export const FieldErrorType = {
   invalid: 'FieldValueInvalid',
   required: 'FieldValueRequired',
@@ -48,29 +52,8 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   FieldValueTooLong: 'Too long',
 };
 
-/** Go's strconv.Quote for the strings we meet (ASCII escapes as Go writes them). */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `${out}"`;
-}
-
 function formatValue(value: unknown): string {
-  if (value instanceof GoLiteral) return value.text;
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return goQuote(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  // Values that only reach here from malformed input (objects, lists): JSON is the clearest.
-  return JSON.stringify(value);
+  return value instanceof GoLiteral ? value.text : goValue(value);
 }
 
 /** The ErrorBody() of field.Error: which types print the bad value follows Go exactly. */
