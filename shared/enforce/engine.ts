@@ -378,7 +378,7 @@ async function dryRun(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promis
   return finish(ctx, rec, 'planned', changes, reason);
 }
 
-const touchesCluster = (op: Operation) => op.op === 'apply-policy' || op.op === 'quarantine-pod' || op.op === 'delete-pod' || op.op === 'delete-secret';
+const touchesCluster = (op: Operation) => op.op === 'apply-policy' || op.op === 'quarantine-pod' || op.op === 'delete-pod' || op.op === 'evict-pod' || op.op === 'delete-secret';
 
 /** The cluster as it would be after the operations: relabelled pods, added policies. */
 function simulateAfter(facts: ClusterFacts, ops: readonly Operation[]): ClusterFacts {

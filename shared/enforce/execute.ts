@@ -6,7 +6,7 @@
  * resourceVersion) so that nothing boundwatch did not mean is ever touched.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { ConfigError, PolicyApplyError } from '../errors';
+import { ConfigError, DownstreamError, PolicyApplyError } from '../errors';
 import type { ClusterClient } from '../k8s/client';
 import { KubeConflictError } from '../k8s/errors';
 import type { AccessPolicyPort, IamPort } from './aws';
@@ -133,6 +133,14 @@ export async function runOperation(deps: ExecDeps, op: Operation, anomalyId: str
       const what = `pod ${op.namespace}/${op.pod}`;
       const note = r === 'deleted' ? `deleted ${what} (${op.why})` : r === 'not-found' ? `${what} was gone already` : `${what} is now another pod (uid changed): left alone`;
       return { undo: [{ undo: 'irreversible', what: `deleted ${what}`, reason: 'a deleted pod cannot be restored; its controller replaced it' }], note };
+    }
+    case 'evict-pod': {
+      const r = await needKube(deps).evictPod(op.namespace, op.pod, { dryRun: deps.dryRun, ...(op.uid ? { uid: op.uid } : {}) });
+      const what = `pod ${op.namespace}/${op.pod}`;
+      // A budget that allows no disruption now: held, and retried (the API server decides again).
+      if (r === 'blocked') throw new DownstreamError(`eviction of ${what} refused by its PodDisruptionBudget: held, retried later`);
+      const note = r === 'evicted' ? `evicted ${what} (${op.why})` : r === 'not-found' ? `${what} was gone already` : `${what} is now another pod (uid changed): left alone`;
+      return { undo: [{ undo: 'irreversible', what: `evicted ${what}`, reason: 'an evicted pod cannot be restored; its controller replaced it' }], note };
     }
     case 'delete-secret': {
       const r = await needKube(deps).deleteSecret(op.namespace, op.name, { dryRun: deps.dryRun, ...(op.uid ? { uid: op.uid } : {}) });

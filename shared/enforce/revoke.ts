@@ -93,9 +93,9 @@ function planServiceAccount(intent: ActionIntent, anomaly: BehaviorAnomaly, f: R
       notes.push(`pod ${ref} runs as service account ${f.pod.spec?.serviceAccountName ?? 'default'}, not ${sa.name}: not deleted`);
     } else {
       const uid = f.pod?.metadata?.uid;
-      ops.push({ op: 'delete-pod', namespace: sa.namespace, pod: podName, ...(uid ? { uid } : {}), why: `invalidates the token of ${sa.namespace}/${sa.name} bound to it` });
+      ops.push({ op: 'evict-pod', namespace: sa.namespace, pod: podName, ...(uid ? { uid } : {}), why: `invalidates the token of ${sa.namespace}/${sa.name} bound to it` });
       changes.push(
-        `delete pod ${ref}${uid ? ` (uid ${uid})` : ''}: the service-account token bound to it dies with it${f.quarantine === 'skipped' ? ' (it could not be quarantined)' : ''}; its controller, if any, starts a replacement with a fresh token`,
+        `evict pod ${ref}${uid ? ` (uid ${uid})` : ''} through the Eviction API (POST pods/${podName}/eviction, so its PodDisruptionBudget holds): the service-account token bound to it dies with it${f.quarantine === 'skipped' ? ' (it could not be quarantined)' : ''}; its controller, if any, starts a replacement with a fresh token`,
       );
     }
   } else {

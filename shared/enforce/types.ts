@@ -58,6 +58,8 @@ export type Operation =
       remove?: Record<string, string>;
     }
   | { op: 'delete-pod'; namespace: string; pod: string; uid?: string; why: string }
+  /** Through the Eviction API: the pod's PodDisruptionBudget decides whether it may go now. */
+  | { op: 'evict-pod'; namespace: string; pod: string; uid?: string; why: string }
   | { op: 'delete-secret'; namespace: string; name: string; uid?: string }
   | { op: 'put-role-policy'; roleName: string; policyName: string; document: string }
   | { op: 'disassociate-access-policy'; clusterName: string; principalArn: string; policyArn: string; accessScope: AccessScope };

@@ -64,6 +64,8 @@ export interface DeleteOptions extends WriteOptions {
 
 /** `deleted`; `not-found` (already gone: a redelivery); `uid-mismatch` (the name now belongs to another object). */
 export type DeleteResult = 'deleted' | 'not-found' | 'uid-mismatch';
+/** As DeleteResult, plus `blocked`: a PodDisruptionBudget allows no disruption now (HTTP 429). */
+export type EvictResult = 'evicted' | 'not-found' | 'uid-mismatch' | 'blocked';
 
 export interface ApplyOptions extends WriteOptions {
   /** Take fields another manager owns instead of failing with KubeConflictError. */
@@ -86,6 +88,8 @@ export interface ClusterClient {
   /** Server-side applies just these labels as `boundwatch`; labels boundwatch applied before and omits now are removed. */
   applyPodLabels(namespace: string, name: string, labels: Record<string, string>, opts?: ApplyOptions): Promise<V1Pod>;
   deletePod(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult>;
+  /** Evicts through the Eviction API, so PodDisruptionBudgets hold; `blocked` is not retried. */
+  evictPod(namespace: string, name: string, opts?: Pick<DeleteOptions, 'uid' | 'dryRun'>): Promise<EvictResult>;
 
   getNamespace(name: string): Promise<V1Namespace | null>;
   listNamespaces(opts?: Omit<ListOptions, 'namespace'>): Promise<V1Namespace[]>;
@@ -423,6 +427,36 @@ export class KubeClusterClient implements ClusterClient {
   async deletePod(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult> {
     this.checkName('pods', namespace, name);
     return this.remove(`delete pod ${ref(namespace, name)}`, opts, ({ core }) => core.deleteNamespacedPod({ name, namespace, ...this.deleteBody(opts) }, this.options()));
+  }
+
+  async evictPod(namespace: string, name: string, opts?: Pick<DeleteOptions, 'uid' | 'dryRun'>): Promise<EvictResult> {
+    this.checkName('pods', namespace, name);
+    const body = {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name, namespace },
+      deleteOptions: { ...(opts?.dryRun ? { dryRun: ['All'] } : {}), ...(opts?.uid ? { preconditions: { uid: opts.uid } } : {}) },
+    };
+    try {
+      return await this.run<EvictResult>(
+        `evict pod ${ref(namespace, name)}`,
+        async ({ core }) => {
+          try {
+            await core.createNamespacedPodEviction({ name, namespace, body, ...(opts?.dryRun ? { dryRun: 'All' } : {}) }, this.options());
+            return 'evicted';
+          } catch (err) {
+            // 429 on an eviction is a disruption budget saying "not now", not throttling: no retry.
+            const e = err as { code?: unknown; body?: unknown };
+            if (e.code === 429 && /disruption budget/i.test(statusOf(e.body).message ?? '')) return 'blocked';
+            throw err;
+          }
+        },
+        () => 'not-found',
+      );
+    } catch (err) {
+      if (opts?.uid && err instanceof KubeConflictError && /Precondition failed: UID/.test(err.message)) return 'uid-mismatch';
+      throw err;
+    }
   }
 
   // ---- namespaces, services, nodes, service accounts -------------------------------------

@@ -265,6 +265,7 @@ export const NAME_RULES = {
   secrets: dns1123SubdomainErrors,
   nodes: dns1123SubdomainErrors,
   networkpolicies: dns1123SubdomainErrors,
+  poddisruptionbudgets: dns1123SubdomainErrors,
 } as const;
 export type NamedResource = keyof typeof NAME_RULES;
 

@@ -33,6 +33,8 @@ export const ENFORCER_RULES: readonly PolicyRule[] = [
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
   // Quarantine relabels a pod (patch); revoking a stolen bound token deletes its pod.
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch', 'delete'] },
+  // Token revocation evicts the pod the token is bound to, so PodDisruptionBudgets hold.
+  { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
   { apiGroups: [''], resources: ['namespaces', 'services', 'nodes', 'serviceaccounts'], verbs: ['get', 'list'] },
   // Named legacy token secrets only: no list, no watch (see above).
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'delete'] },

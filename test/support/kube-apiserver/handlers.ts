@@ -10,7 +10,7 @@ import { clone, deepEqual, isObject, jsonPatch, mergePatch, strategicMergePatch,
 import { apiVersionOf, defaultListItems, prepare, RESOURCES, specChanged, validate, type NetworkPolicyValidator, type ResourceDef, type WriteContext } from './resources';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors';
 import { applyConfig, recordUpdate } from './ssa';
-import { alreadyExists, badRequest, conflict, invalid, notFound, OBJECT_MODIFIED, success, unsupportedMediaType } from './status';
+import { alreadyExists, ApiError, badRequest, conflict, disruptionBudgetRefused, invalid, notFound, OBJECT_MODIFIED, success, unsupportedMediaType } from './status';
 import type { ObjectStore } from './store';
 
 export const PATCH_TYPES = {
@@ -254,6 +254,41 @@ export class ApiHandlers {
       old.status = { phase: 'Terminating' };
     }
     return { status: 200, body: def.returnsDeletedObject ? this.withType(def, old) : success(gr(def), name, text(om.uid)) };
+  }
+
+  /**
+   * POST pods/{name}/eviction: a delete that PodDisruptionBudgets may refuse. A budget allows
+   * a disruption while the healthy (Running, not terminating) pods it selects stay above
+   * `minAvailable` (a number or a percent of the pods it selects) or, with `maxUnavailable`,
+   * while fewer than that are unhealthy. More than one budget for a pod is an error, as in
+   * kube-apiserver.
+   */
+  evict(namespace: string, name: string, body: unknown, dryRun: boolean): Result {
+    const pods = RESOURCES.pods;
+    const pod = this.store.get('pods', namespace, name);
+    if (!pod) throw notFound(gr(pods), name);
+    const b = isObject(body as Json) ? (body as JsonObject) : {};
+    const opts = isObject(b.deleteOptions) ? (b.deleteOptions as JsonObject) : {};
+    const labels = (meta(pod).labels ?? {}) as Record<string, string>;
+    const selects = (pdb: JsonObject) => {
+      const sel = (isObject(pdb.spec) && isObject((pdb.spec as JsonObject).selector) ? ((pdb.spec as JsonObject).selector as JsonObject).matchLabels : undefined) as Record<string, string> | undefined;
+      return (p: Record<string, string>) => sel !== undefined && Object.entries(sel).every(([k, v]) => p[k] === v);
+    };
+    const budgets = this.store.list('poddisruptionbudgets', namespace).filter((pdb) => selects(pdb)(labels));
+    if (budgets.length > 1) throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', reason: 'InternalError', code: 500 });
+    const healthy = (p: JsonObject) => isObject(p.status) && (p.status as JsonObject).phase === 'Running' && meta(p).deletionTimestamp === undefined;
+    const podHealthy = healthy(pod);
+    for (const pdb of budgets) {
+      const matched = this.store.list('pods', namespace).filter((p) => selects(pdb)((meta(p).labels ?? {}) as Record<string, string>));
+      const up = matched.filter(healthy).length;
+      const spec = pdb.spec as JsonObject;
+      const count = (v: unknown) => (typeof v === 'string' && v.endsWith('%') ? Math.ceil((Number(v.slice(0, -1)) / 100) * matched.length) : Number(v));
+      const allowed = spec.maxUnavailable !== undefined ? count(spec.maxUnavailable) - (matched.length - up) : up - count(spec.minAvailable ?? 0);
+      // An unhealthy pod may always go: evicting it costs the budget nothing.
+      if (podHealthy && allowed < 1) throw disruptionBudgetRefused(String(meta(pdb).name));
+    }
+    this.delete(pods, namespace, name, isObject(opts.preconditions) ? { preconditions: opts.preconditions } : undefined, dryRun || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All')));
+    return { status: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };
   }
 
   private decode(def: ResourceDef, body: unknown): JsonObject {

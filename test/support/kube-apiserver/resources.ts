@@ -62,6 +62,10 @@ export const RESOURCES: Record<NamedResource, ResourceDef> = {
     resource: 'networkpolicies', kind: 'NetworkPolicy', listKind: 'NetworkPolicyList', group: 'networking.k8s.io', version: 'v1',
     namespaced: true, returnsDeletedObject: false, fieldSelectors: BASE_FIELDS, shortNames: ['netpol'], verbs: VERBS,
   },
+  poddisruptionbudgets: {
+    resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', listKind: 'PodDisruptionBudgetList', group: 'policy', version: 'v1',
+    namespaced: true, returnsDeletedObject: false, fieldSelectors: BASE_FIELDS, shortNames: ['pdb'], verbs: VERBS,
+  },
 };
 
 export function apiVersionOf(def: ResourceDef): string {

@@ -403,7 +403,10 @@ export class KubeApiServer {
           discovery: {
             kind: 'APIGroupList',
             apiVersion: 'v1',
-            groups: [{ name: 'networking.k8s.io', versions: [{ groupVersion: 'networking.k8s.io/v1', version: 'v1' }], preferredVersion: { groupVersion: 'networking.k8s.io/v1', version: 'v1' } }],
+            groups: [
+              { name: 'networking.k8s.io', versions: [{ groupVersion: 'networking.k8s.io/v1', version: 'v1' }], preferredVersion: { groupVersion: 'networking.k8s.io/v1', version: 'v1' } },
+              { name: 'policy', versions: [{ groupVersion: 'policy/v1', version: 'v1' }], preferredVersion: { groupVersion: 'policy/v1', version: 'v1' } },
+            ],
           },
         };
       }
@@ -476,8 +479,15 @@ export class KubeApiServer {
       return { status: 200, body: route.discovery };
     }
     const def = route.def!;
-    if (route.subresource) throw NOT_FOUND_RESOURCE();
     const verb = record.verb!;
+    if (route.subresource === 'eviction' && def.resource === 'pods' && verb === 'create' && route.name !== undefined) {
+      // RBAC names the subresource: `create` on `pods/eviction`.
+      this.authorize(user, 'create', { ...route, def: { ...def, resource: 'pods/eviction' as never } });
+      const dryRun = q.get('dryRun');
+      if (dryRun !== null && dryRun !== 'All') throw badRequest(`Invalid dryRun value: ${dryRun}`);
+      return this.handlers.evict(route.namespace!, route.name, body ? this.decodeBody(req, body) : undefined, dryRun === 'All');
+    }
+    if (route.subresource) throw NOT_FOUND_RESOURCE();
     this.authorize(user, verb, route);
     // An apply that creates the object also needs `create`, as kube-apiserver checks.
     const isApply = verb === 'patch' && (req.headers['content-type'] ?? '').startsWith(PATCH_TYPES.apply);

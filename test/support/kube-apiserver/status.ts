@@ -167,6 +167,15 @@ export function serverFault(code: number, message?: string, retryAfterSeconds?: 
   return new ApiError(failure(code, reason, message ?? `injected fault: HTTP ${code}`, details), headers);
 }
 
+/** An eviction a PodDisruptionBudget refuses (pkg/registry/core/pod/storage/eviction.go). */
+export function disruptionBudgetRefused(pdb: string): ApiError {
+  return new ApiError(
+    failure(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
+      causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${pdb} needs more healthy pods to allow an eviction` }],
+    } as StatusDetails),
+  );
+}
+
 export function success(gr: GroupResource, name: string, uid: string): Record<string, unknown> {
   return {
     kind: 'Status',

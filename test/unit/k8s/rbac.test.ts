@@ -9,6 +9,7 @@ describe('boundwatch RBAC', () => {
   it('grants the enforcer exactly what enforcement and revert use', () => {
     expect(verbsFor(ENFORCER_RULES, 'networking.k8s.io', 'networkpolicies')).toEqual(['create', 'delete', 'get', 'list', 'patch']);
     expect(verbsFor(ENFORCER_RULES, '', 'pods')).toEqual(['delete', 'get', 'list', 'patch']);
+    expect(verbsFor(ENFORCER_RULES, '', 'pods/eviction')).toEqual(['create']);
     for (const r of ['namespaces', 'services', 'nodes', 'serviceaccounts']) expect(verbsFor(ENFORCER_RULES, '', r)).toEqual(['get', 'list']);
     expect(verbsFor(ENFORCER_RULES, '', 'secrets')).toEqual(['delete', 'get']);
   });

@@ -1,0 +1,70 @@
+/**
+ * Stolen service-account tokens are revoked by evicting the pod each is bound to, through the
+ * Eviction API of the test API server, so a PodDisruptionBudget keeps the workload's floor: two
+ * tokens of a two-replica ingress controller stolen at once never take it below one replica.
+ * And a delivery naming a pod that was replaced since acts on nothing.
+ */
+import { CLUSTER, STOLEN, startHarness, stolenTokenAnomaly, type Harness } from './harness';
+
+const NS = 'ingress-nginx';
+const PODS = ['ingress-nginx-controller-7f9c-aaaaa', 'ingress-nginx-controller-7f9c-bbbbb'];
+const SA = 'system:serviceaccount:ingress-nginx:ingress-nginx';
+
+function ingressCluster() {
+  return {
+    namespaces: [{ name: NS, labels: { 'kubernetes.io/metadata.name': NS } }],
+    pods: PODS.map((name, i) => ({ namespace: NS, name, labels: { 'app.kubernetes.io/name': 'ingress-nginx' }, ip: `10.1.3.${i + 10}`, serviceAccount: 'ingress-nginx', owner: { kind: 'Deployment', name: 'ingress-nginx-controller' } })),
+  };
+}
+
+const stolen = (pod: string, id: string) =>
+  stolenTokenAnomaly({ id, cluster: CLUSTER, principal: { type: 'ServiceAccount', name: SA, namespace: NS }, workload: { namespace: NS, pod, serviceAccount: 'ingress-nginx' }, findings: STOLEN(['198.51.100.23']) });
+
+describe('revoking stolen bound tokens by eviction', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  it('two stolen tokens of a two-replica ingress controller: the first pod is evicted, the second is held by the PodDisruptionBudget; neither is quarantined', async () => {
+    h = await startHarness({ seed: ingressCluster(), policies: [] });
+    h.kube.api.put({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'ingress-nginx', namespace: NS }, spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } } });
+    const first = await h.enforce(stolen(PODS[0]!, 'e1000000-0000-4000-8000-000000000001'));
+    expect(first.planned.map((p) => `${p.action.action}:${p.action.target.kind}:${p.action.outcome}`)).toEqual(['revoke-credentials:ServiceAccount:applied']);
+    expect(first.planned[0]!.action.changes.join('\n')).toMatch(/evict pod ingress-nginx\/ingress-nginx-controller-7f9c-aaaaa \(uid .*\) through the Eviction API/);
+    expect(await h.client.getPod(NS, PODS[0]!)).toBeNull();
+
+    // The second token: evicting its pod would leave no replica; the budget refuses, nothing is dropped.
+    await expect(h.enforce(stolen(PODS[1]!, 'e1000000-0000-4000-8000-000000000002'))).rejects.toThrow(/PodDisruptionBudget/);
+    const held = h.actions().filter((a) => a.anomalyId === 'e1000000-0000-4000-8000-000000000002');
+    expect(held.map((a) => `${a.action}:${a.outcome}`)).toEqual(['revoke-credentials:failed']);
+    expect(held[0]!.reason).toMatch(/refused by its PodDisruptionBudget: held, retried later.*retried on redelivery/);
+    expect(await h.client.getPod(NS, PODS[1]!)).not.toBeNull();
+    // Evictions only: no pod was deleted directly, relabelled or isolated.
+    const writes = h.kube.api.requests.filter((r) => r.verb !== 'get' && r.verb !== 'list');
+    expect(writes.map((r) => `${r.method} ${r.path.replace(/\?.*/, '')}`)).toEqual([
+      `POST /api/v1/namespaces/${NS}/pods/${PODS[0]}/eviction`,
+      `POST /api/v1/namespaces/${NS}/pods/${PODS[1]}/eviction`,
+    ]);
+    expect(h.actions().some((a) => a.action === 'quarantine')).toBe(false);
+  });
+
+  it('a delivery for a pod that was replaced (same name, new uid) acts on nothing', async () => {
+    h = await startHarness({ seed: ingressCluster(), policies: [] });
+    const anomaly = stolen(PODS[0]!, 'e1000000-0000-4000-8000-000000000003');
+    // Planned against the original pod (its uid is recorded), then the pod is replaced before the eviction runs.
+    const original = (await h.client.getPod(NS, PODS[0]!))!;
+    const realEvict = h.client.evictPod.bind(h.client);
+    h.client.evictPod = async (ns, name, opts) => {
+      await h!.client.deletePod(ns, name);
+      h!.kube.api.put({ ...original, metadata: { name, namespace: ns, labels: original.metadata!.labels } });
+      return realEvict(ns, name, opts);
+    };
+    const { planned } = await h.enforce(anomaly);
+    expect(planned[0]!.action.outcome).toBe('applied');
+    const replacement = await h.client.getPod(NS, PODS[0]!);
+    expect(replacement).not.toBeNull();
+    expect(replacement!.metadata!.uid).not.toBe(original.metadata!.uid);
+  });
+});
