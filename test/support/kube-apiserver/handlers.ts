@@ -267,16 +267,16 @@ export class ApiHandlers {
     const pods = RESOURCES.pods;
     const pod = this.store.get('pods', namespace, name);
     if (!pod) throw notFound(gr(pods), name);
-    const b = isObject(body as Json) ? (body as JsonObject) : {};
-    const opts = isObject(b.deleteOptions) ? (b.deleteOptions as JsonObject) : {};
+    const b = isObject(body) ? (body) : {};
+    const opts = isObject(b.deleteOptions) ? (b.deleteOptions) : {};
     const labels = (meta(pod).labels ?? {}) as Record<string, string>;
     const selects = (pdb: JsonObject) => {
-      const sel = (isObject(pdb.spec) && isObject((pdb.spec as JsonObject).selector) ? ((pdb.spec as JsonObject).selector as JsonObject).matchLabels : undefined) as Record<string, string> | undefined;
+      const sel = (isObject(pdb.spec) && isObject((pdb.spec).selector) ? ((pdb.spec).selector).matchLabels : undefined) as Record<string, string> | undefined;
       return (p: Record<string, string>) => sel !== undefined && Object.entries(sel).every(([k, v]) => p[k] === v);
     };
     const budgets = this.store.list('poddisruptionbudgets', namespace).filter((pdb) => selects(pdb)(labels));
     if (budgets.length > 1) throw new ApiError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.', reason: 'InternalError', code: 500 });
-    const healthy = (p: JsonObject) => isObject(p.status) && (p.status as JsonObject).phase === 'Running' && meta(p).deletionTimestamp === undefined;
+    const healthy = (p: JsonObject) => isObject(p.status) && (p.status).phase === 'Running' && meta(p).deletionTimestamp === undefined;
     const podHealthy = healthy(pod);
     for (const pdb of budgets) {
       const matched = this.store.list('pods', namespace).filter((p) => selects(pdb)((meta(p).labels ?? {}) as Record<string, string>));
@@ -285,7 +285,7 @@ export class ApiHandlers {
       const count = (v: unknown) => (typeof v === 'string' && v.endsWith('%') ? Math.ceil((Number(v.slice(0, -1)) / 100) * matched.length) : Number(v));
       const allowed = spec.maxUnavailable !== undefined ? count(spec.maxUnavailable) - (matched.length - up) : up - count(spec.minAvailable ?? 0);
       // An unhealthy pod may always go: evicting it costs the budget nothing.
-      if (podHealthy && allowed < 1) throw disruptionBudgetRefused(String(meta(pdb).name));
+      if (podHealthy && allowed < 1) throw disruptionBudgetRefused(typeof meta(pdb).name === 'string' ? (meta(pdb).name as string) : '');
     }
     this.delete(pods, namespace, name, isObject(opts.preconditions) ? { preconditions: opts.preconditions } : undefined, dryRun || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All')));
     return { status: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } };

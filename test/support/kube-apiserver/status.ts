@@ -172,7 +172,7 @@ export function disruptionBudgetRefused(pdb: string): ApiError {
   return new ApiError(
     failure(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
       causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${pdb} needs more healthy pods to allow an eviction` }],
-    } as StatusDetails),
+    }),
   );
 }
 

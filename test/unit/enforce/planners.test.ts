@@ -68,16 +68,16 @@ describe('planRevoke', () => {
     ['no quarantine asked for', {}, true, /dies with it/],
     ['"always"', { quarantine: 'applied' as const, boundTokenRevocation: 'always' as const }, true, /dies with it/],
     ['"never"', { boundTokenRevocation: 'never' as const }, false, /is not revoked \(enforcement.boundTokenRevocation is "never"\)/],
-  ])('pod-bound token, %s: deletes the pod = %s', (_what, over, deletes, text) => {
+  ])('pod-bound token, %s: evicts the pod = %s', (_what, over, deletes, text) => {
     const plan = planRevoke(sa, anomaly(), facts({ legacySecrets: [{ metadata: { name: 'checkout-token-1', uid: 's1' }, type: 'kubernetes.io/service-account-token' }], ...over }));
-    expect(plan.operations.some((o) => o.op === 'delete-pod')).toBe(deletes);
+    expect(plan.operations.some((o) => o.op === 'evict-pod')).toBe(deletes);
     expect(plan.operations.filter((o) => o.op === 'delete-secret')).toEqual([{ op: 'delete-secret', namespace: 'shop', name: 'checkout-token-1', uid: 's1' }]);
     expect(plan.changes.join('\n')).toMatch(text);
     expect(plan.changes.at(-1)).toMatch(/cannot be brought back/);
   });
 
   it('deletes only the pod it means: uid precondition, and not a pod of another service account', () => {
-    expect(planRevoke(sa, anomaly(), facts()).operations).toEqual([expect.objectContaining({ op: 'delete-pod', uid: 'uid-1' })]);
+    expect(planRevoke(sa, anomaly(), facts()).operations).toEqual([expect.objectContaining({ op: 'evict-pod', uid: 'uid-1' })]);
     expect(planRevoke(sa, anomaly(), facts({ pod: pod({ sa: 'other' }) })).skip).toMatch(/runs as service account other, not checkout/);
     expect(planRevoke(sa, anomaly(), facts({ pod: null })).skip).toMatch(/is gone: the tokens bound to it are invalid already/);
   });
