@@ -70,45 +70,11 @@ export const DEFAULT_PLATFORM_PRINCIPALS = [
   'eks:*',
 ];
 
-/** Per-target, per-principal and cluster-wide budgets of changing actions, counted on event time. */
-export const BudgetConfig = z
-  .object({
-    /** Changing actions on one target (pod, workload, service account, role) per day. */
-    perTargetPerDay: z.number().int().min(0).max(100).default(3),
-    /** Changing actions caused by one principal's anomalies per day. */
-    perPrincipalPerDay: z.number().int().min(0).max(100).default(6),
-    /**
-     * The circuit breaker: changing actions per cluster per hour. When it trips, every further
-     * action of that hour is held, and the trip itself pages.
-     */
-    clusterPerHour: z.number().int().min(0).max(1000).optional(),
-    /** How long a held action waits before it is evaluated again (event time). */
-    retryMinutes: z.number().int().min(1).max(24 * 60).default(60),
-  })
-  .strict();
-export type BudgetConfig = z.infer<typeof BudgetConfig>;
-
-/** The workload rails: what a changing action on a pod must leave standing. */
-export const WorkloadRails = z
-  .object({
-    /** Healthy replicas an owner must keep, at least: the larger of the two floors wins. */
-    minHealthyReplicas: z.number().int().min(0).max(1000).default(1),
-    minHealthyPercent: z.number().min(0).max(100).default(50),
-    /** Owner kinds never acted on automatically (their pods are not interchangeable). */
-    excludeOwnerKinds: z.array(z.string().min(1)).default(['StatefulSet', 'DaemonSet']),
-    /** Pods with a priority class matching one of these globs are never acted on. */
-    excludePriorityClasses: z.array(z.string().min(1)).default(['system-*']),
-    /** Workloads (`namespace/Kind/name`, globs) that only ever get `notify`. */
-    critical: z.array(z.string().min(1)).default([]),
-  })
-  .strict();
-export type WorkloadRails = z.infer<typeof WorkloadRails>;
-
 export const EnforcementConfig = z
   .object({
     minSeverity: Severity.default('HIGH'),
     ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
-    /** Deprecated alias of `budgets.clusterPerHour` (the circuit breaker); counted on event time. */
+    /** Changing actions per cluster and hour, counted on event time. */
     maxActionsPerHour: z.number().int().min(0).max(1000).default(10),
     /** Always added to: kube-system and `boundwatchNamespace` are protected whatever this says. */
     protectedNamespaces: z.array(z.string().regex(K8S_NAME)).default(['kube-system']),
@@ -121,8 +87,6 @@ export const EnforcementConfig = z
     /** Rung per finding type, replacing the built-in response table's (response-policy.ts). */
     responses: z.record(z.string().min(1).max(120), ResponseRung).default({}),
     platformPrincipals: z.array(z.string().min(1)).default(DEFAULT_PLATFORM_PRINCIPALS),
-    budgets: BudgetConfig.default(BudgetConfig.parse({})),
-    workloads: WorkloadRails.default(WorkloadRails.parse({})),
     /** An anomaly whose window ended longer ago than this (event time) is only notified. */
     maxAnomalyAgeMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
   })
@@ -135,11 +99,6 @@ export const CHANGING_ACTIONS: readonly ActionKind[] = ACTIONS.filter((a) => a !
 /** Always the union: kube-system, boundwatch's own namespace and the configured ones. */
 export function protectedNamespaces(config: Pick<EnforcementConfig, 'protectedNamespaces' | 'boundwatchNamespace'>): Set<string> {
   return new Set(['kube-system', config.boundwatchNamespace, ...config.protectedNamespaces]);
-}
-
-/** The circuit breaker's hourly limit: `budgets.clusterPerHour`, else `maxActionsPerHour`. */
-export function clusterHourlyLimit(config: Pick<EnforcementConfig, 'budgets' | 'maxActionsPerHour'>): number {
-  return config.budgets.clusterPerHour ?? config.maxActionsPerHour;
 }
 
 export function isPlatformPrincipal(config: Pick<EnforcementConfig, 'platformPrincipals'>, principal: BehaviorAnomaly['principal']): boolean {
