@@ -65,11 +65,6 @@ export default tseslint.config(
     },
   },
   {
-    // The Kubernetes adapter reads the kubeconfig file the operator names (as client-node does).
-    files: ['shared/k8s/kubeconfig.ts'],
-    rules: { 'no-restricted-imports': restrictImports({ ...SHARED_IMPORTS, io: NODE_IO.filter((m) => m !== 'fs') }) },
-  },
-  {
     files: ['functions/**/*.ts'],
     rules: {
       'no-restricted-imports': restrictImports({

@@ -27,7 +27,7 @@ import { revertAction } from '#shared/enforce/revert';
 import { dynamoActionStore } from '#shared/enforce/store';
 import { errorMessage } from '#shared/errors';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
-import { kubeConfigFileSource } from '#shared/k8s/kubeconfig';
+import { kubeConfigFileSource } from './kubeconfig';
 import type { Observability } from '#shared/observability/invocation';
 import { createMetrics } from '#shared/observability/powertools';
 import type { AuditIngestReport } from '#shared/detect/ingest';

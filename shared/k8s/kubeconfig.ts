@@ -4,7 +4,6 @@
  * token (see eks.ts). A source hands out a KubeConfig with a valid credential and can be told
  * to drop it after a 401.
  */
-import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { InputError } from '../errors';
 
@@ -18,17 +17,11 @@ export interface KubeConfigSource {
 }
 
 /**
- * Loads a kubeconfig file (and optionally selects a context). Unreadable or unusable files are
- * the user's input problem: InputError naming the file, without echoing its contents.
+ * A kubeconfig's text (and optionally a context) as a usable KubeConfig. Unusable text is the
+ * user's input problem: InputError naming `path` (where the text came from), without echoing
+ * its contents. Reading the file is the command line's part (infra/local/kubeconfig.ts).
  */
-export function loadKubeConfig(path: string, opts: { context?: string } = {}): KubeConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(`kubeconfig ${path}: cannot read the file${code ? ` (${code})` : ''}`);
-  }
+export function parseKubeConfig(text: string, path: string, opts: { context?: string | undefined } = {}): KubeConfig {
   const kc = new KubeConfig();
   try {
     kc.loadFromString(text);
@@ -50,10 +43,6 @@ export function loadKubeConfig(path: string, opts: { context?: string } = {}): K
 /** A fixed KubeConfig (a file, or one built in a test). Exec and OIDC users renew themselves. */
 export function staticKubeConfigSource(kc: KubeConfig, description: string): KubeConfigSource {
   return { get: () => Promise.resolve(kc), invalidate: () => undefined, description };
-}
-
-export function kubeConfigFileSource(path: string, opts: { context?: string } = {}): KubeConfigSource {
-  return staticKubeConfigSource(loadKubeConfig(path, opts), `kubeconfig ${path}`);
 }
 
 export interface KubeConfigParts {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { EnforcementAction } from '#shared/events/schema';
 import { ANNOTATIONS, LABELS } from '#shared/enforce/types';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
-import { loadKubeConfig } from '#shared/k8s/kubeconfig';
+import { loadKubeConfig } from '#infra/local/kubeconfig';
 import { validateNetworkPolicy } from '#shared/netpol/validate';
 import { CHECKOUT_POD, demoAuditLines } from '#infra/local/scenario/demo-cluster';
 import { KubeApiServer } from '#test/support/kube-apiserver';

@@ -15,7 +15,7 @@ import { releaseFromCluster, revertAction, RevertFailedError } from '#shared/enf
 import { dynamoActionStore, type ActionRecord } from '#shared/enforce/store';
 import { CheckFailedError, ConfigError, InputError, errorMessage } from '#shared/errors';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
-import { kubeConfigFileSource } from '#shared/k8s/kubeconfig';
+import { kubeConfigFileSource } from '../kubeconfig';
 import { startDynalite } from '../dynamo-server';
 import { LOCAL_REGION, LOCAL_TABLE } from '../runtime';
 import { localRevertScheduler } from '../scheduler';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { scheduleName } from '#shared/enforce/aws';
 import { quarantineToken } from '#shared/enforce/quarantine';
 import { createClusterClient } from '#shared/k8s/client';
-import { loadKubeConfig } from '#shared/k8s/kubeconfig';
+import { loadKubeConfig } from '#infra/local/kubeconfig';
 import { ENFORCER_RULES } from '#shared/k8s/rbac';
 import { CHECKOUT, CLUSTER, findingsOf, startHarness, STOLEN, stolenTokenAnomaly, type Harness } from './harness';
 

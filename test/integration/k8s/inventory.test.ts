@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster';
 import { createClusterClient } from '#shared/k8s/client';
 import { inventoryFromCluster } from '#shared/inventory/from-cluster';
-import { loadKubeConfig } from '#shared/k8s/kubeconfig';
+import { loadKubeConfig } from '#infra/local/kubeconfig';
 import { startKubeFixture } from '#test/support/kube-apiserver';
 import { runStandalone } from '#test/support/kube-apiserver/main';
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { z } from 'zod';
 import { createClusterClient, type ClusterClient, type ClusterClientOptions } from '#shared/k8s/client';
-import { loadKubeConfig } from '#shared/k8s/kubeconfig';
+import { loadKubeConfig } from '#infra/local/kubeconfig';
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import { KubeApiServer, type KubeApiServerOptions } from './server';
 

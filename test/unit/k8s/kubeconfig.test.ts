@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClusterAuthError, ConfigError, DownstreamError, InputError } from '#shared/errors';
 import { createEksKubeConfigSource, describeClusterAccess, EksKubeConfigSource, TOKEN_REFRESH_AFTER_MS } from '#shared/k8s/eks';
-import { kubeConfigFileSource, kubeConfigFromParts, loadKubeConfig } from '#shared/k8s/kubeconfig';
+import { kubeConfigFromParts } from '#shared/k8s/kubeconfig';
+import { kubeConfigFileSource, loadKubeConfig } from '#infra/local/kubeconfig';
 import { parseEksToken } from '#shared/k8s/eks-token';
 import { kubeconfigYaml } from '#test/support/kube-apiserver/kubeconfig';
 
