@@ -6,6 +6,7 @@ import type { ClusterInventory } from '#shared/inventory/cluster';
 import type { FieldError } from './field';
 import { classifyDocument, type ManifestDocument, objectLabel, sourceLabel } from './manifest';
 import { validateNetworkPolicy } from './validate';
+import { validateApplicationNetworkPolicy, validateClusterNetworkPolicy } from './validate-cluster';
 
 export const FieldValidation = { strict: 'strict', warn: 'warn', ignore: 'ignore' } as const;
 export type FieldValidation = (typeof FieldValidation)[keyof typeof FieldValidation];
@@ -48,14 +49,23 @@ export function validateDocument(doc: ManifestDocument, opts: ValidateDocumentsO
   if (doc.error) return { document, object: '?', status: 'invalid', errors: [doc.error], fieldErrors: [], warnings: [] };
   const object = objectLabel(doc.object);
   const kind = classifyDocument(doc.object);
-  if (kind.type === 'other') return { document, object, status: 'skipped', errors: [], fieldErrors: [], warnings: [] };
+  const other = kind.type === 'other' ? kind.kind : undefined;
+  if (other !== undefined && other !== 'ClusterNetworkPolicy' && other !== 'ApplicationNetworkPolicy') {
+    return { document, object, status: 'skipped', errors: [], fieldErrors: [], warnings: [] };
+  }
   if (kind.type === 'invalid') return { document, object, status: 'invalid', errors: [kind.reason], fieldErrors: [], warnings: [] };
-  const v = validateNetworkPolicy(doc.object, {
-    inventory: opts.inventory,
-    defaultNamespace: opts.defaultNamespace,
-    strictCIDR: opts.strictCIDR,
-    eks: opts.eks,
-  });
+  // The EKS kinds are checked against their CRD schema and CEL rules (validate-cluster.ts).
+  const v =
+    other === 'ClusterNetworkPolicy'
+      ? validateClusterNetworkPolicy(doc.object)
+      : other === 'ApplicationNetworkPolicy'
+        ? validateApplicationNetworkPolicy(doc.object, opts.defaultNamespace !== undefined ? { defaultNamespace: opts.defaultNamespace } : {})
+        : validateNetworkPolicy(doc.object, {
+            inventory: opts.inventory,
+            defaultNamespace: opts.defaultNamespace,
+            strictCIDR: opts.strictCIDR,
+            eks: opts.eks,
+          });
   const mode = opts.fieldValidation ?? 'strict';
   const unknownMessages = new Set(v.unknownFields.map(unknownFieldMessage));
   const errors = v.errors.map((e) => e.message);
