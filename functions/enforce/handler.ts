@@ -24,6 +24,7 @@ import { dynamoActionStore } from '#shared/enforce/store';
 import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
 import { ConfigError, ValidationError } from '#shared/errors';
 import { publishEvents } from '#shared/events/publish';
+import { dynamoProvenance, type ProvenanceStore } from '#shared/events/provenance';
 import { BehaviorAnomaly, DetailType, EnforcementMode, EventBridgeEnvelope, type EnforcementAction } from '#shared/events/schema';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
 import { EksKubeConfigSource } from '#shared/k8s/eks';
@@ -47,11 +48,15 @@ export interface EnforceDeps {
   baselines?: BaselineSource;
   maturity?: MaturitySource;
   learning?: LearningConfig;
+  /** Where ingest recorded the anomalies it published; the table's records by default. */
+  provenance?: ProvenanceStore;
   now?: () => Date;
 }
 
 export interface EnforceResult {
   planned: PlannedAction[];
+  /** Set when the anomaly was not acted on because boundwatch did not record it (forged or altered). */
+  refused?: string;
 }
 
 /**
@@ -118,6 +123,7 @@ export function announcer(deps: Pick<EnforceDeps, 'eventBridge' | 'busName'>): (
 export function makeHandler(deps: EnforceDeps, obs: Observability = createObservability('enforce', deps.cluster)) {
   const store = dynamoActionStore(deps.ddb, deps.tableName);
   const announce = announcer(deps);
+  const provenance = deps.provenance ?? dynamoProvenance(deps.ddb, deps.tableName);
   const record = (planned: PlannedAction[], anomalyId: string) => {
     for (const p of planned) {
       countMetric(obs.metrics, MetricName.enforcementActions, 1, { action: p.action.action, outcome: p.action.outcome });
@@ -132,6 +138,13 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
       if (anomaly.cluster !== deps.cluster) {
         obs.logger.warn('anomaly for another cluster ignored', { anomalyId: anomaly.id, cluster: anomaly.cluster });
         return { planned: [] };
+      }
+      // Only an anomaly a boundwatch ingest function recorded with this exact content is acted on.
+      const origin = await provenance.check(anomaly);
+      if (!origin.verified) {
+        obs.logger.error('anomaly refused: not recorded by boundwatch', { anomalyId: anomaly.id, reason: origin.reason });
+        countMetric(obs.metrics, MetricName.anomaliesRefused, 1);
+        return { planned: [], refused: origin.reason };
       }
       try {
         const planned = await enforceAnomaly(

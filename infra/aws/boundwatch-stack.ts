@@ -90,6 +90,8 @@ export class BoundwatchStack extends Stack {
         }),
     );
 
+    this.restrictBoundwatchSource();
+
     this.operations = new Operations(this, 'Operations', {
       topic: this.alerts.topic,
       clusters: config.clusters.map((c) => c.name),
@@ -172,6 +174,30 @@ export class BoundwatchStack extends Stack {
       }),
     );
     return key;
+  }
+
+  /**
+   * Provenance, first line: only boundwatch's own functions may put `source: boundwatch` events
+   * on the bus (an explicit deny wins over any identity policy in the account, an administrator's
+   * included, until the bus policy itself is changed). The second line is in the enforce
+   * function: it acts only on anomalies the ingest functions recorded in the table
+   * (shared/events/provenance.ts). Other sources stay open for users' own events.
+   */
+  private restrictBoundwatchSource(): void {
+    const writers = [...new Set(this.clusters.flatMap((c) => [c.ingestAudit.role, ...(c.ingestFlows ? [c.ingestFlows.role] : []), c.enforcerRole]))];
+    this.bus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyBoundwatchPutsBoundwatchEvents',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: {
+          StringEquals: { 'events:source': EVENT_SOURCE },
+          ArnNotEquals: { 'aws:PrincipalArn': writers.map((r) => r.roleArn) },
+        },
+      }),
+    );
   }
 
   /** The registry makes both events discoverable and gives users code bindings for them. */

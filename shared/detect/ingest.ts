@@ -22,6 +22,7 @@ import { intelFor, type DetectionIntel } from './ip-list';
 import type { AuditDetector, AuditFacts, ClusterKnowledge, DetectionContext } from './types';
 import { stableId } from '../events/ids';
 import { publishEvents } from '../events/publish';
+import { dynamoProvenance } from '../events/provenance';
 import { DetailType, type BehaviorAnomaly } from '../events/schema';
 import { DownstreamError } from '../errors';
 import { forEachLimit } from '../async';
@@ -255,6 +256,8 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   report.anomalies = detection.anomalies;
 
   if (report.anomalies.length > 0) {
+    // Recorded before publishing: enforce acts only on anomalies it finds recorded (provenance.ts).
+    await dynamoProvenance(deps.ddb, deps.tableName).record(report.anomalies, new Date(deps.now?.() ?? Date.now()));
     await publishEvents(
       deps.eventBridge,
       deps.busName,

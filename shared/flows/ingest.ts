@@ -16,6 +16,7 @@ import type { CloudWatchLogsData } from '../audit/cloudwatch';
 import { DownstreamError } from '../errors';
 import { stableId } from '../events/ids';
 import type { OutgoingEvent } from '../events/publish';
+import { dynamoProvenance } from '../events/provenance';
 import { DetailType, type BehaviorAnomaly } from '../events/schema';
 import type { InventoryTimeline } from '../inventory/resolve';
 import type { InventoryProvider } from '../inventory/snapshot-store';
@@ -303,6 +304,8 @@ export async function ingestFlowBatch(deps: FlowIngestDeps, batch: FlowBatch): P
   }
 
   if (report.anomalies.length > 0) {
+    // Recorded before publishing: enforce acts only on anomalies it finds recorded (provenance.ts).
+    await dynamoProvenance(deps.dynamo, deps.tableName).record(report.anomalies, new Date(deps.now?.() ?? Date.now()));
     await deps.publish(report.anomalies.map((a) => ({ detailType: DetailType.anomaly, detail: a, time: a.window.end })));
   }
 

@@ -22,6 +22,10 @@ export const MetricName = {
   anomaliesDetected: 'AnomaliesDetected',
   /** Enforcement Action events; dimensions `action` and `outcome`. */
   enforcementActions: 'EnforcementActions',
+  /** Anomaly events enforce refused because no ingest function recorded them (forged or altered). */
+  anomaliesRefused: 'AnomaliesRefused',
+  /** Reverts that failed and wait for their next retry (the action stays in force meanwhile). */
+  revertsPending: 'RevertsPending',
   /** Inventory snapshots written by the inventory function. */
   inventorySnapshots: 'InventorySnapshots',
   /** Alerts published to the SNS topic by notify; dimensions `cluster` and `kind` (anomaly | enforcement). */
@@ -56,6 +60,8 @@ export const METRIC_DIMENSIONS: Readonly<Record<MetricName, readonly MetricDimen
   [MetricName.flowRecordsRejected]: [MetricDimension.reason],
   [MetricName.anomaliesDetected]: [MetricDimension.severity],
   [MetricName.enforcementActions]: [MetricDimension.action, MetricDimension.outcome],
+  [MetricName.anomaliesRefused]: [],
+  [MetricName.revertsPending]: [],
   [MetricName.inventorySnapshots]: [],
   [MetricName.alertsPublished]: [MetricDimension.cluster, MetricDimension.kind],
   [MetricName.runtimeSignalsIngested]: [MetricDimension.kind],

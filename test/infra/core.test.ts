@@ -77,6 +77,22 @@ describe('event bus, archive and schema registry', () => {
     s.template.hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: ['boundwatch'] }, RetentionDays: 30 });
   });
 
+  it('denies putting source "boundwatch" events to every principal but boundwatch\'s own function roles', () => {
+    const policies = Object.values(resourcesOf(s.template, 'AWS::Events::EventBusPolicy'));
+    const statements = policies.flatMap((p) => {
+      const st = (p.Properties as { Statement?: unknown; Policy?: { Statement: unknown[] } });
+      return st.Policy ? st.Policy.Statement : st.Statement ? [st.Statement] : [];
+    }) as Array<{ Sid?: string; Condition: { ArnNotEquals: Record<string, unknown> } }>;
+    const deny = statements.find((x) => String(x.Sid).endsWith('OnlyBoundwatchPutsBoundwatchEvents'));
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 'events:PutEvents', Condition: { StringEquals: { 'events:source': 'boundwatch' } } });
+    const writers = (deny!.Condition.ArnNotEquals['aws:PrincipalArn'] as Array<{ 'Fn::GetAtt': [string, string] }>).map((r) => r['Fn::GetAtt'][0]).sort();
+    const cluster = s.stack.clusters[0]!;
+    const expected = [cluster.ingestAudit.role, ...(cluster.ingestFlows ? [cluster.ingestFlows.role] : []), cluster.enforcerRole].map((r) => s.stack.getLogicalId(r.node.defaultChild as never)).sort();
+    expect(writers).toEqual(expected);
+    // The alert formatter, the inventory function and the scheduler only read or invoke: not writers.
+    expect(writers).not.toContain(s.stack.getLogicalId(cluster.inventory.role.node.defaultChild as never));
+  });
+
   it('registers a draft-04 JSON Schema for each event, generated from the zod schemas', () => {
     s.template.hasResourceProperties('AWS::EventSchemas::Registry', { RegistryName: 'boundwatch' });
     const schemas = Object.values(resourcesOf(s.template, 'AWS::EventSchemas::Schema')).map((r) => r.Properties as Record<string, string>);

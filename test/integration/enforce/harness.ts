@@ -14,6 +14,7 @@ import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { accessPolicyPort, awsRevertScheduler, iamPort, type RevertScheduler } from '#shared/enforce/aws';
 import { staticBaseline, type BaselineDestination } from '#shared/enforce/baseline';
 import { dynamoActionStore, type ActionStore } from '#shared/enforce/store';
+import { dynamoProvenance } from '#shared/events/provenance';
 import { DetailType, type BehaviorAnomaly, type EnforcementAction, type EnforcementMode } from '#shared/events/schema';
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
@@ -146,7 +147,10 @@ export interface Harness {
   eks?: LocalEks;
   awsScheduler?: LocalScheduler;
   deps: enforce.EnforceDeps;
+  /** Records the anomaly as an ingest function would, then delivers it to enforce. */
   enforce(anomaly: BehaviorAnomaly): Promise<enforce.EnforceResult>;
+  /** Delivers an event to enforce without recording it: what a forged PutEvents looks like. */
+  deliver(event: unknown): Promise<enforce.EnforceResult>;
   revert(actionId: string, trigger?: 'expiry' | 'release'): ReturnType<ReturnType<typeof revert.makeHandler>>;
   /** Enforcement Action events published so far. */
   actions(): EnforcementAction[];
@@ -219,7 +223,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...(awsScheduler ? { awsScheduler } : {}),
     deps,
     enforce: async (anomaly) => {
+      await dynamoProvenance(ddb, tableName).record([anomaly], clock.now());
       const r = await enforceHandler(envelopeOf(anomaly));
+      await bus.drain();
+      return r;
+    },
+    deliver: async (event) => {
+      const r = await enforceHandler(event);
       await bus.drain();
       return r;
     },
