@@ -25,7 +25,8 @@ import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
 import { ConfigError, ValidationError } from '#shared/errors';
 import { publishEvents } from '#shared/events/publish';
 import { dynamoProvenance, type ProvenanceStore } from '#shared/events/provenance';
-import { BehaviorAnomaly, DetailType, EnforcementMode, EventBridgeEnvelope, type EnforcementAction } from '#shared/events/schema';
+import { AttackSequence, BehaviorAnomaly, DetailType, EnforcementMode, EventBridgeEnvelope, type EnforcementAction } from '#shared/events/schema';
+import { sequenceAsAnomaly } from '#shared/runtime/respond';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
 import { EksKubeConfigSource } from '#shared/k8s/eks';
 import { createObservability, withObservability, type Observability } from '#shared/observability/invocation';
@@ -102,10 +103,16 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<EnforceDe
   return { ...deps, ...overrides };
 }
 
+/** A Behavior Anomaly, or an Attack Sequence answered as the anomaly of its compromised workload. */
 export function parseAnomalyEvent(event: unknown): BehaviorAnomaly {
   const envelope = EventBridgeEnvelope.safeParse(event);
+  if (envelope.success && envelope.data['detail-type'] === DetailType.sequence) {
+    const seq = AttackSequence.safeParse(envelope.data.detail);
+    if (!seq.success) throw new ValidationError('invalid-sequence', `invalid Attack Sequence: ${seq.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    return sequenceAsAnomaly(seq.data);
+  }
   if (!envelope.success || envelope.data['detail-type'] !== DetailType.anomaly) {
-    throw new ValidationError('not-anomaly-event', 'expected an EventBridge "Behavior Anomaly" event');
+    throw new ValidationError('not-anomaly-event', 'expected an EventBridge "Behavior Anomaly" or "Attack Sequence" event');
   }
   const detail = BehaviorAnomaly.safeParse(envelope.data.detail);
   if (!detail.success) {

@@ -13,6 +13,7 @@ import {
   type EnforcementEvent,
   type Finding,
   type FlowEvidence,
+  type SequenceEvent,
 } from '../events/schema';
 import { redactSecrets } from './redact';
 
@@ -39,11 +40,12 @@ const MAX_FLOWS = 10;
 /** How far around the anomaly window the suggested query looks, for clock skew and context. */
 const QUERY_MARGIN_MS = 5 * 60 * 1000;
 
-type AlertEvent = AnomalyEvent | EnforcementEvent;
+type AlertEvent = AnomalyEvent | EnforcementEvent | SequenceEvent;
 
 export function formatAlert(event: AlertEvent, opts: FormatOptions = {}): FormattedAlert {
-  if (event['detail-type'] === DetailType.enforcement) return formatEnforcement(event);
-  return formatAnomaly(event, opts);
+  if (event['detail-type'] === DetailType.enforcement) return formatEnforcement(event as EnforcementEvent);
+  if (event['detail-type'] === DetailType.sequence) return formatSequence(event as SequenceEvent);
+  return formatAnomaly(event as AnomalyEvent, opts);
 }
 
 /** The default audit log group EKS writes control plane logs to. */
@@ -109,6 +111,40 @@ function formatAnomaly(event: AnomalyEvent, opts: FormatOptions): FormattedAlert
     message: finish(lines),
     attributes: { kind: 'anomaly', severity: a.severity, cluster: a.cluster, category: a.category },
   };
+}
+
+/**
+ * An attack sequence is one page telling one story: who and what, then each signal in event
+ * order with its layer, tactics and the baseline it broke, so nobody has to stitch N alerts.
+ */
+function formatSequence(event: SequenceEvent): FormattedAlert {
+  const q = event.detail;
+  const subject = toSubject(`[boundwatch] ${q.severity} attack sequence: ${q.title.replace(/^Attack sequence on /, '')} in ${q.cluster}`);
+  const lines: string[] = [];
+  lines.push(`boundwatch linked ${q.signals.length} signals from ${unique(q.signals.map((s) => s.layer)).join(', ')} into one ${q.severity} attack sequence in cluster ${q.cluster}.`, '');
+  lines.push(...table([
+    ['Severity', `${q.severity} (${q.tactics.length} distinct tactics)`],
+    ['Cluster', `${q.cluster} (account ${event.account}, ${event.region})`],
+    ['Tactics', q.tactics.join(' -> ')],
+    ['Actors', list(q.actors.map((a) => `${a.name} (${a.type})`))],
+    ['Workloads', list(q.workloads.map((w) => `${w.namespace}/${w.pod ?? w.owner?.name ?? w.serviceAccount ?? ''}${w.owner ? ` (${w.owner.kind} ${w.owner.name})` : ''}`))],
+    ...(q.endpoints.length ? [['Endpoints', list(q.endpoints)] as [string, string]] : []),
+    ...(q.resources.length ? [['Objects', list(q.resources)] as [string, string]] : []),
+    ['Window', `${q.window.start} to ${q.window.end}`],
+    ['Sequence id', q.id],
+  ]));
+  lines.push('', 'The story, in event order');
+  q.signals.forEach((s, i) => {
+    lines.push('', `  ${i + 1}. ${s.time}  [${s.layer} / ${s.source}] ${s.severity} ${s.title}`);
+    lines.push(`     Type: ${s.type}${s.tactics.length ? `; tactics: ${s.tactics.join(', ')}` : ''}${s.techniques.length ? ` (${s.techniques.join(', ')})` : ''}`);
+    if (s.process?.commandLine || s.process?.name) lines.push(`     Process: ${s.process.commandLine ?? s.process.name}${s.process.parent ? ` (parent ${s.process.parent})` : ''}`);
+    if (s.endpoints.length) lines.push(`     Endpoints: ${list(s.endpoints)}`);
+    if (s.baseline) lines.push(`     Why unusual: ${s.baseline}`);
+  });
+  lines.push('', 'Recommended actions');
+  lines.push(`  ${q.recommendedActions.join(', ')}`);
+  lines.push('', footer(q.cluster));
+  return { subject, message: finish(lines), attributes: { kind: 'sequence', severity: q.severity, cluster: q.cluster } };
 }
 
 function formatEnforcement(event: EnforcementEvent): FormattedAlert {

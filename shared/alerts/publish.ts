@@ -5,6 +5,7 @@
 import { PublishCommand, type PublishCommandOutput } from '@aws-sdk/client-sns';
 import { ValidationError, describeIssues } from '../errors';
 import {
+  AttackSequence,
   BehaviorAnomaly,
   DetailType,
   EVENT_SOURCE,
@@ -12,6 +13,7 @@ import {
   EventBridgeEnvelope,
   type AnomalyEvent,
   type EnforcementEvent,
+  type SequenceEvent,
 } from '../events/schema';
 import { formatAlert, type FormattedAlert } from './format';
 
@@ -28,24 +30,30 @@ export interface PublishAlertDeps {
 export interface PublishedAlert {
   messageId: string | undefined;
   alert: FormattedAlert;
-  event: AnomalyEvent | EnforcementEvent;
+  event: AnomalyEvent | EnforcementEvent | SequenceEvent;
 }
 
 /** Narrows an EventBridge event to one of boundwatch's two event types, or throws a ValidationError. */
-export function parseAlertEvent(raw: unknown): AnomalyEvent | EnforcementEvent {
+export function parseAlertEvent(raw: unknown): AnomalyEvent | EnforcementEvent | SequenceEvent {
   const envelope = EventBridgeEnvelope.safeParse(raw);
   if (!envelope.success) throw new ValidationError('invalid-envelope', `not an EventBridge event: ${envelope.error.issues[0]?.message}`);
   const e = envelope.data;
   if (e.source !== EVENT_SOURCE) throw new ValidationError('unknown-source', `unexpected event source "${e.source}"`);
   const schema =
-    e['detail-type'] === DetailType.anomaly ? BehaviorAnomaly : e['detail-type'] === DetailType.enforcement ? EnforcementAction : undefined;
+    e['detail-type'] === DetailType.anomaly
+      ? BehaviorAnomaly
+      : e['detail-type'] === DetailType.enforcement
+        ? EnforcementAction
+        : e['detail-type'] === DetailType.sequence
+          ? AttackSequence
+          : undefined;
   if (!schema) throw new ValidationError('unknown-detail-type', `unexpected detail-type "${e['detail-type']}"`);
   const detail = schema.safeParse(e.detail);
   if (!detail.success) {
     const issues = describeIssues(detail.error.issues);
     throw new ValidationError('invalid-detail', `invalid ${e['detail-type']} detail: ${issues}`);
   }
-  return { ...e, version: '0', detail: detail.data } as AnomalyEvent | EnforcementEvent;
+  return { ...e, version: '0', detail: detail.data } as AnomalyEvent | EnforcementEvent | SequenceEvent;
 }
 
 export async function publishAlert(raw: unknown, deps: PublishAlertDeps): Promise<PublishedAlert> {

@@ -1,0 +1,49 @@
+/**
+ * How enforcement answers an attack sequence: as the anomaly of its compromised workload. The
+ * response policy (shared/enforce) then decides exactly as it does for anomalies; the sequence
+ * only says which pod and principal, and which actions it recommends. A reverse shell in a pod
+ * always recommends isolating the pod and revoking its token: whoever holds the shell holds it.
+ */
+import { SCHEMA_VERSION, type ActionKind, type AttackSequence, type BehaviorAnomaly, type PrincipalRef, type SequenceSignal } from '../events/schema';
+
+const SCORE = { LOW: 30, MEDIUM: 50, HIGH: 75, CRITICAL: 95 } as const;
+
+/** Falco's and GuardDuty's names for a shell wired to a network connection. */
+const REVERSE_SHELL = /ReverseShell|Redirect STDOUT\/STDIN to Network Connection/i;
+
+export function isReverseShell(s: SequenceSignal): boolean {
+  return s.layer === 'runtime' && REVERSE_SHELL.test(s.type);
+}
+
+export function sequenceAsAnomaly(seq: AttackSequence): BehaviorAnomaly {
+  // The workload the runtime layer saw is the compromised one; else the first with a pod.
+  const runtimePods = seq.signals.filter((s) => s.layer === 'runtime' && s.workload?.pod).map((s) => s.workload!);
+  const workload = seq.workloads.find((w) => runtimePods.some((r) => r.namespace === w.namespace && r.pod === w.pod)) ?? seq.workloads.find((w) => w.pod) ?? seq.workloads[0];
+  const saName = workload?.serviceAccount ? `system:serviceaccount:${workload.namespace}:${workload.serviceAccount}` : undefined;
+  const actor = seq.actors.find((a) => a.name === saName) ?? seq.actors[0];
+  const principal: PrincipalRef = actor ? { ...actor } : { type: 'ServiceAccount', name: saName ?? 'unknown', ...(workload ? { namespace: workload.namespace } : {}) };
+  const actions = new Set<ActionKind>(seq.recommendedActions);
+  if (seq.signals.some(isReverseShell)) {
+    actions.add('quarantine');
+    actions.add('revoke-credentials');
+  }
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    id: seq.id,
+    cluster: seq.cluster,
+    category: seq.signals.some((s) => s.layer === 'api' || s.layer === 'runtime') ? 'api' : 'network',
+    severity: seq.severity,
+    score: SCORE[seq.severity],
+    principal,
+    ...(workload ? { workload } : {}),
+    findings: seq.signals.slice(0, 20).map((s) => ({
+      type: s.type.slice(0, 100),
+      title: s.title,
+      description: `${s.layer} signal from ${s.source} at ${s.time}`,
+      mitre: s.techniques,
+      evidence: { count: 1, sourceIPs: s.endpoints, userAgents: [], baseline: s.baseline },
+    })),
+    window: seq.window,
+    recommendedActions: [...actions],
+  };
+}
