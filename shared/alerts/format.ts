@@ -43,9 +43,9 @@ const QUERY_MARGIN_MS = 5 * 60 * 1000;
 type AlertEvent = AnomalyEvent | EnforcementEvent | SequenceEvent;
 
 export function formatAlert(event: AlertEvent, opts: FormatOptions = {}): FormattedAlert {
-  if (event['detail-type'] === DetailType.enforcement) return formatEnforcement(event as EnforcementEvent);
-  if (event['detail-type'] === DetailType.sequence) return formatSequence(event as SequenceEvent);
-  return formatAnomaly(event as AnomalyEvent, opts);
+  if (event['detail-type'] === DetailType.enforcement) return formatEnforcement(event);
+  if (event['detail-type'] === DetailType.sequence) return formatSequence(event);
+  return formatAnomaly(event, opts);
 }
 
 /** The default audit log group EKS writes control plane logs to. */
