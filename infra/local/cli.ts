@@ -10,6 +10,7 @@ import { registerReplay } from './commands/replay';
 import { registerNetpol } from './commands/netpol';
 import { registerRelease } from './commands/release';
 import { registerReport } from './commands/report';
+import { registerPreflight } from './commands/preflight';
 
 export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerNetpol(program);
   registerRelease(program);
   registerReport(program);
+  registerPreflight(program);
   for (const cmd of allCommands(program)) cmd.exitOverride();
   return program;
 }
