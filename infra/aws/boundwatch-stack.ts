@@ -4,7 +4,7 @@
  * per cluster, and operations (alarms, dashboard). Environment-agnostic and lookup-free, so
  * `cdk synth` runs offline and the same template deploys to any account.
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type CfnResource, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
@@ -15,6 +15,7 @@ import type { BoundwatchConfig } from '#shared/config';
 import { boundwatchRules, RuleTarget } from '#shared/events/rules';
 import { EVENT_SOURCE } from '#shared/events/schema';
 import { TableKeys } from '#shared/store/table';
+import { REGIONS_WITHOUT_SCHEMAS_AND_ARCHIVES } from '#shared/preflight/regions';
 import { eventSchemas, SCHEMA_REGISTRY_NAME } from './event-schemas';
 import { Alerts } from './constructs/alerts';
 import { ClusterPipeline } from './constructs/cluster-pipeline';
@@ -56,17 +57,25 @@ export class BoundwatchStack extends Stack {
       deletionProtection: true,
     });
 
-    this.bus = new events.EventBus(this, 'Bus', {
-      eventBusName: EVENT_BUS_NAME,
-      description: 'boundwatch: Behavior Anomaly and Enforcement Action events',
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: EVENT_BUS_NAME });
+    // The template is region-agnostic, so regional gaps are CloudFormation conditions: GovCloud
+    // rejects a bus description, and some regions have no schema registry or archives.
+    const inGovCloud = new CfnCondition(this, 'InGovCloud', { expression: Fn.conditionEquals(Aws.PARTITION, 'aws-us-gov') });
+    (this.bus.node.defaultChild as events.CfnEventBus).addPropertyOverride(
+      'Description',
+      Fn.conditionIf(inGovCloud.logicalId, Aws.NO_VALUE, 'boundwatch: Behavior Anomaly and Enforcement Action events'),
+    );
+    const hasSchemasAndArchives = new CfnCondition(this, 'HasSchemasAndArchives', {
+      expression: Fn.conditionNot(Fn.conditionOr(...REGIONS_WITHOUT_SCHEMAS_AND_ARCHIVES.map((r) => Fn.conditionEquals(Aws.REGION, r)))),
     });
     // Replay after a target was broken: every boundwatch event, kept 30 days.
-    this.bus.archive('Archive', {
+    const archive = this.bus.archive('Archive', {
       description: 'Every boundwatch event, for replay',
       eventPattern: { source: [EVENT_SOURCE] },
       retention: Duration.days(30),
     });
-    this.createSchemaRegistry();
+    (archive.node.defaultChild as CfnResource).cfnOptions.condition = hasSchemasAndArchives;
+    this.createSchemaRegistry(hasSchemasAndArchives);
 
     const rules = boundwatchRules({
       enforcementMinSeverity: config.enforcement.minSeverity,
@@ -201,11 +210,12 @@ export class BoundwatchStack extends Stack {
   }
 
   /** The registry makes both events discoverable and gives users code bindings for them. */
-  private createSchemaRegistry(): void {
+  private createSchemaRegistry(condition: CfnCondition): void {
     const registry = new eventschemas.CfnRegistry(this, 'SchemaRegistry', {
       registryName: SCHEMA_REGISTRY_NAME,
       description: 'boundwatch events (source "boundwatch")',
     });
+    registry.cfnOptions.condition = condition;
     for (const s of eventSchemas()) {
       const schema = new eventschemas.CfnSchema(this, `Schema${s.schemaName.split('@')[1]}`, {
         registryName: SCHEMA_REGISTRY_NAME,
@@ -215,6 +225,7 @@ export class BoundwatchStack extends Stack {
         content: JSON.stringify(s.content),
       });
       schema.node.addDependency(registry);
+      schema.cfnOptions.condition = condition;
     }
   }
 }

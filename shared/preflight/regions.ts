@@ -18,9 +18,9 @@ const GOVCLOUD = ['us-gov-west-1', 'us-gov-east-1'];
 const CHINA = ['cn-north-1', 'cn-northwest-1'];
 
 /** Regions without the schema registry and archives (the stack skips both there). */
-const WITHOUT_SCHEMAS_AND_ARCHIVES = new Set([
+export const REGIONS_WITHOUT_SCHEMAS_AND_ARCHIVES: readonly string[] = [
   'ca-west-1', 'mx-central-1', 'il-central-1', 'ap-southeast-4', 'ap-southeast-5', 'ap-southeast-6', 'ap-southeast-7', 'ap-south-2', 'ap-east-2',
-]);
+];
 
 export interface RegionSupport {
   known: boolean;
@@ -39,7 +39,7 @@ export function regionSupport(region: string): RegionSupport {
   const partition = partitionOf(region);
   const known = COMMERCIAL.includes(region) || GOVCLOUD.includes(region) || CHINA.includes(region);
   const missing: OptionalResource[] = [];
-  if (WITHOUT_SCHEMAS_AND_ARCHIVES.has(region)) missing.push('schema registry', 'event archive');
+  if (REGIONS_WITHOUT_SCHEMAS_AND_ARCHIVES.includes(region)) missing.push('schema registry', 'event archive');
   if (partition === 'aws-us-gov') missing.push('event bus description');
   return { known, partition, missing };
 }
