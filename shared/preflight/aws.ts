@@ -80,7 +80,7 @@ async function vpcCni(c: PreflightClients, cluster: string): Promise<Pick<Cluste
     if (values) {
       try {
         const v = (JSON.parse(values) as { enableNetworkPolicy?: unknown }).enableNetworkPolicy;
-        networkPolicy = v === undefined ? undefined : String(v) === 'true';
+        networkPolicy = v === undefined ? undefined : v === true || v === 'true';
       } catch {
         networkPolicy = /enableNetworkPolicy["']?\s*:\s*["']?true/.test(values) ? true : undefined;
       }
