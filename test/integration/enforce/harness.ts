@@ -32,6 +32,7 @@ import { startLocalEks, type LocalEks } from '#test/support/aws/eks-server';
 import { startLocalIam, type LocalIam } from '#test/support/aws/iam-server';
 import { startLocalScheduler, type LocalScheduler } from '#test/support/aws/scheduler-server';
 import type { z } from 'zod';
+import { ACCOUNT } from '#test/support/audit-factory';
 
 export const CLUSTER = 'prod-eks';
 export const CHECKOUT = 'checkout-6d9f8b7c5d-abcde';
@@ -103,8 +104,9 @@ export function findingsOf(types: string[], ips: string[] = ['10.1.0.7']): Behav
 /** The token copied out of the pod and used from the internet: the response revokes the credential. */
 export const STOLEN = (ips: string[] = ['203.0.113.7']) => findingsOf(['CredentialFromOtherIP', 'CredentialFromPublicNetwork'], ips);
 
+/** The bus delivers in the account the harness's IAM and EKS endpoints stand for (where the test roles live). */
 export function envelopeOf(anomaly: BehaviorAnomaly) {
-  return { ...anomalyEvent(anomaly.severity), detail: anomaly, id: `event-${anomaly.id}` };
+  return { ...anomalyEvent(anomaly.severity), account: ACCOUNT, detail: anomaly, id: `event-${anomaly.id}` };
 }
 
 export class Clock {

@@ -38,7 +38,9 @@ describe('inventoryFromCluster', () => {
       const expected = normalizeInventory(input);
       expect(byKey(inv.namespaces)).toEqual(byKey(expected.namespaces));
       // Every pod runs as some ServiceAccount: `default` when the inventory named none.
-      expect(byKey(inv.pods)).toEqual(byKey(expected.pods.map((p) => ({ ...p, serviceAccount: p.serviceAccount ?? 'default' }))));
+      // ...and carries the uid the API server gave it (what a bound token names).
+      const uidOf = (ns: string, name: string) => (k.api.get('pods', ns, name)!.metadata as { uid: string }).uid;
+      expect(byKey(inv.pods)).toEqual(byKey(expected.pods.map((p) => ({ ...p, serviceAccount: p.serviceAccount ?? 'default', uid: uidOf(p.namespace, p.name) }))));
       expect(byKey(inv.services)).toEqual(byKey(expected.services));
       expect(inv.nodes).toEqual([{ ...expected.nodes[0]!, labels: { ...expected.nodes[0]!.labels, 'kubernetes.io/hostname': 'ip-10-20-1-5.ec2.internal', 'kubernetes.io/os': 'linux' } }]);
       expect(k.api.requests.filter((r) => r.resource === 'pods').length).toBe(3);
