@@ -29,6 +29,9 @@ const base = {
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testEnvironment: 'node',
+  // Tests talk to real servers (dynalite, DynamoDB Local, the test API server, a browser) on two
+  // shared cores: 5 s is a timing assumption, not a correctness one.
+  testTimeout: 30_000,
   setupFiles: ['<rootDir>/test/support/setup-env.ts'],
 } satisfies Project;
 

@@ -15,6 +15,9 @@ import { describeWithBrowser } from '#test/support/browser';
 
 const ARTIFACTS = join(__dirname, 'artifacts');
 
+// A browser on a loaded 2-core machine: each step may take seconds.
+jest.setTimeout(60_000);
+
 interface GraphFacts {
   nodes: string[];
   edges: Array<{ id: string; source: string; target: string; classes: string[] }>;
