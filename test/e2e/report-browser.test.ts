@@ -106,13 +106,20 @@ describeWithBrowser('report.html of the demo, in Chromium', (executablePath) => 
   it('shows the deciding rule when an edge is clicked with the mouse', async () => {
     const target = model.edges.find((e) => e.source === 'shop/Deployment/recommendation' && e.target === 'backoffice/Deployment/admin-api')!;
     await page.$eval('#graph', (g) => g.scrollIntoView());
-    const point = await page.evaluate((id: string) => {
-      const r = (window as unknown as { boundwatchReport: { cy: { getElementById: (id: string) => { renderedMidpoint: () => { x: number; y: number } } } } }).boundwatchReport;
-      const mid = r.cy.getElementById(id).renderedMidpoint();
+    // Points along the drawn line: where edges cross, the nearest one may take the click, so a
+    // few points are tried, each a real mouse click; the panel must then name this edge.
+    const points = await page.evaluate((id: string) => {
+      const r = (window as unknown as { boundwatchReport: { cy: { getElementById: (id: string) => { source: () => { renderedPosition: () => { x: number; y: number } }; target: () => { renderedPosition: () => { x: number; y: number } } } } } }).boundwatchReport;
+      const e = r.cy.getElementById(id);
+      const a = e.source().renderedPosition();
+      const b = e.target().renderedPosition();
       const rect = document.getElementById('graph')!.getBoundingClientRect();
-      return { x: rect.left + mid.x, y: rect.top + mid.y };
+      return [0.5, 0.4, 0.6, 0.3, 0.7].map((f) => ({ x: rect.left + a.x + (b.x - a.x) * f, y: rect.top + a.y + (b.y - a.y) * f }));
     }, target.id);
-    await page.mouse.click(point.x, point.y);
+    for (const point of points) {
+      await page.mouse.click(point.x, point.y);
+      if ((await page.$eval('#panel', (p) => (p as HTMLElement).dataset.edgeId)) === target.id) break;
+    }
     await page.waitForSelector(`#panel[data-edge-id]`, { timeout: 5_000 });
     const shown = await page.$eval('#panel', (p) => ({ id: (p as HTMLElement).dataset.edgeId, rule: p.querySelector('#edge-rule')?.textContent, verdict: p.querySelector('#edge-verdict')?.textContent }));
     expect(shown.id).toBe(target.id);

@@ -15,6 +15,8 @@ import type { NetworkPolicy } from '#shared/netpol/types';
 import { buildReportModel, policyKey, type ReportModel } from '#shared/report/model';
 import { renderReportHtml } from '#shared/report/html';
 import { errorMessage } from '#shared/errors';
+import { ANNOTATIONS } from '#shared/enforce/types';
+import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
 import { readLines } from '../input/files';
 import type { Outputs } from '../outputs';
 
@@ -39,6 +41,25 @@ export interface ReportSources {
 
 async function* linesOf(file: string): AsyncGenerator<string> {
   for await (const { line } of readLines(file)) yield line;
+}
+
+/**
+ * The inventory as enforcement leaves it: a quarantine relabels its pod (the quarantine label
+ * on, every other label off) so that its deny-all policy selects it; the current view must see
+ * the pod as it would be, or the quarantine would seem to select nothing.
+ */
+export function withQuarantineLabels(inventory: ClusterInventory, policies: readonly NetworkPolicyManifest[]): ClusterInventory {
+  const relabel = new Map<string, Record<string, string>>();
+  for (const p of policies) {
+    const pod = p.metadata.annotations?.[ANNOTATIONS.pod];
+    const labels = (p.spec as { podSelector?: { matchLabels?: Record<string, string> } }).podSelector?.matchLabels;
+    if (pod && labels) relabel.set(`${p.metadata.namespace}/${pod}`, { ...labels });
+  }
+  if (!relabel.size) return inventory;
+  return { ...inventory, pods: inventory.pods.map((pod) => {
+    const labels = relabel.get(`${pod.namespace}/${pod.name}`);
+    return labels ? { ...pod, labels } : pod;
+  }) };
 }
 
 /** The model of one run; advice only when there are flows and an inventory. */
@@ -73,7 +94,7 @@ export async function reportModelOf(out: Outputs, src: ReportSources): Promise<{
     generatedAt: src.now ?? new Date(),
     anomalies: out.anomalies.map((e) => e.detail as BehaviorAnomaly),
     actions: out.enforcement.map((e) => e.detail as EnforcementAction),
-    ...(src.inventory ? { inventory: src.inventory } : {}),
+    ...(src.inventory ? { inventory: withQuarantineLabels(src.inventory, out.policies) } : {}),
     edges,
     currentPolicies: current,
     ...(advised ? { advisedPolicies: advised } : {}),
