@@ -10,6 +10,8 @@ import { z } from 'zod';
 export const RejectReason = {
   invalidBase64: 'invalid-base64',
   badGzip: 'bad-gzip',
+  tooLarge: 'too-large',
+  implausibleTime: 'implausible-time',
   notJson: 'not-json',
   notSubscriptionPayload: 'not-subscription-payload',
   truncated: 'truncated',
@@ -44,6 +46,13 @@ export type CloudWatchLogsData = z.infer<typeof CloudWatchLogsData>;
 
 export type Decoded = { ok: true; data: CloudWatchLogsData } | Rejected;
 
+/**
+ * Largest decompressed payload accepted. CloudWatch Logs batches at most about 1 MB of log
+ * events per delivery; anything far beyond that is not a real payload but a decompression
+ * bomb, and inflating it would take the function's memory before JSON.parse could fail.
+ */
+export const MAX_DECODED_BYTES = 16 * 1024 * 1024;
+
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 function reject(reason: RejectReason, detail: string): Rejected {
@@ -58,8 +67,11 @@ export function decodeAwslogsData(data: string): Decoded {
   }
   let json: string;
   try {
-    json = gunzipSync(Buffer.from(compact, 'base64')).toString('utf8');
+    json = gunzipSync(Buffer.from(compact, 'base64'), { maxOutputLength: MAX_DECODED_BYTES }).toString('utf8');
   } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      return reject(RejectReason.tooLarge, `awslogs.data inflates beyond ${MAX_DECODED_BYTES} bytes`);
+    }
     return reject(RejectReason.badGzip, `awslogs.data is not gzip: ${(err as Error).message}`);
   }
   return parseLogsData(json);

@@ -78,6 +78,29 @@ export function parseAuditTime(value: string | undefined): number {
   return Date.parse(v);
 }
 
+/** Kubernetes did not exist before mid-2014; nothing after 2100 is a clock, it is an attack. */
+export const EARLIEST_EVENT_MS = Date.parse('2014-06-01T00:00:00Z');
+export const LATEST_EVENT_MS = Date.parse('2100-01-01T00:00:00Z');
+/** How far an event may precede its CloudWatch timestamp: long watches complete after their start. */
+export const MAX_EVENT_LAG_MS = 24 * 3_600_000;
+/** How far an event may follow its CloudWatch timestamp: clock skew only. */
+export const MAX_EVENT_LEAD_MS = 5 * 60_000;
+
+/**
+ * Why an event's time cannot be believed, or undefined. Event time drives learning, so one
+ * record dated 9999 would age every baseline out and one dated 1970 would end the cluster's
+ * learning period at once. The API server writes the timestamps, but records reach us through
+ * clients' requests and replays; CloudWatch's own timestamp of the log event (`deliveredAt`,
+ * 0 when unknown, as in local files) is the reference when there is one.
+ */
+export function implausibleTime(timeMs: number, deliveredAt: number): string | undefined {
+  if (timeMs < EARLIEST_EVENT_MS || timeMs >= LATEST_EVENT_MS) return `event time ${timeMs} is outside 2014-2100`;
+  if (deliveredAt > 0 && (timeMs < deliveredAt - MAX_EVENT_LAG_MS || timeMs > deliveredAt + MAX_EVENT_LEAD_MS)) {
+    return `event time ${timeMs} is implausibly far from its CloudWatch timestamp ${deliveredAt}`;
+  }
+  return undefined;
+}
+
 /** Parses one CloudWatch log message (or JSON line) into an audit event, or says why not. */
 export function parseAuditMessage(message: string): ParsedAuditEvent | Rejected {
   if (message.endsWith(TRUNCATED_SUFFIX)) {

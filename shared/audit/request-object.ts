@@ -224,9 +224,30 @@ export function csrOf(event: AuditEvent): { signerName?: string; usages: string[
   return { ...(signerName !== undefined ? { signerName } : {}), usages: arr(spec.usages).map(String) };
 }
 
-/** Whether a patch/update body mentions a field anywhere (patches carry only what changes). */
+/** Nodes a body walk visits at most: bodies are the client's to write (a flat key count bounds the work). */
+const MAX_WALK_NODES = 100_000;
+
+/**
+ * Whether a patch/update body mentions `field` anywhere, in a key or a string value (patches
+ * carry only what changes). Iterative, with an explicit stack: a client can nest a body
+ * thousands of levels deep, which a recursive JSON.stringify turns into a stack overflow.
+ */
 export function bodyMentions(event: AuditEvent, field: RegExp): boolean {
   const b = event.requestObject;
   if (b === undefined || b === null) return false;
-  return field.test(JSON.stringify(b));
+  const stack: unknown[] = [b];
+  for (let visited = 0; stack.length > 0 && visited < MAX_WALK_NODES; visited++) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (field.test(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+    } else if (isObj(v)) {
+      for (const k in v) {
+        if (field.test(k)) return true;
+        stack.push(v[k]);
+      }
+    }
+  }
+  return false;
 }

@@ -9,8 +9,8 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { decodeSubscriptionEvent, isAuditStream, type CloudWatchLogsData, type RejectReason } from '../audit/cloudwatch';
-import { parseAuditMessage, type ParsedAuditEvent } from '../audit/event';
+import { decodeSubscriptionEvent, isAuditStream, RejectReason, type CloudWatchLogsData } from '../audit/cloudwatch';
+import { implausibleTime, parseAuditMessage, type ParsedAuditEvent } from '../audit/event';
 import { normalizePrincipal, type Principal } from '../audit/principal';
 import { materialDigest } from './baseline-codec';
 import { loadProfiles, ProfileConflictError, recordClusterFirstSeen, saveProfile, type StoredProfile } from './baseline-store';
@@ -105,6 +105,10 @@ export function parsePayload(data: CloudWatchLogsData, report: AuditIngestReport
     const parsed = parseAuditMessage(logEvent.message);
     if (!parsed.ok) {
       bump(report.rejected, parsed.reason);
+      continue;
+    }
+    if (implausibleTime(parsed.timeMs, logEvent.timestamp) !== undefined) {
+      bump(report.rejected, RejectReason.implausibleTime);
       continue;
     }
     if (!analysedStage(parsed.event)) {

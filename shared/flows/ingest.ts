@@ -12,6 +12,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { gunzipSync } from 'node:zlib';
+import { MAX_DECODED_BYTES } from '../audit/cloudwatch';
 import type { CloudWatchLogsData } from '../audit/cloudwatch';
 import { DownstreamError } from '../errors';
 import { stableId } from '../events/ids';
@@ -130,8 +131,10 @@ export function decodeFlowPayload(payload: unknown): { ok: true; data: CloudWatc
     if (typeof data !== 'string') return { ok: false, reason: 'not-subscription-payload' };
     let json: string;
     try {
-      json = gunzipSync(Buffer.from(data, 'base64')).toString('utf8');
-    } catch {
+      // Bounded like audit payloads: a decompression bomb is rejected before it inflates.
+      json = gunzipSync(Buffer.from(data, 'base64'), { maxOutputLength: MAX_DECODED_BYTES }).toString('utf8');
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return { ok: false, reason: 'too-large' };
       // Only on failure is it worth telling bad base64 from bad gzip.
       const compact = data.replace(/\s+/g, '');
       return { ok: false, reason: compact.length % 4 !== 0 || !BASE64.test(compact) ? 'invalid-base64' : 'bad-gzip' };

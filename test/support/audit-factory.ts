@@ -77,11 +77,24 @@ export function logsData(messages: Array<AuditEvent | string>, opts: Partial<Clo
     subscriptionFilters: ['boundwatch-audit'],
     logEvents: messages.map((m) => ({
       id: String(++logEventSeq).padStart(56, '0'),
-      timestamp: Date.now(),
+      // CloudWatch stamps a log event when the API server writes it: just after the request.
+      timestamp: deliveredAt(m),
       message: typeof m === 'string' ? m : JSON.stringify(m),
     })),
     ...opts,
   };
+}
+
+function deliveredAt(m: AuditEvent | string): number {
+  let e: Partial<AuditEvent> | undefined;
+  try {
+    e = typeof m === 'string' ? (JSON.parse(m) as Partial<AuditEvent>) : m;
+  } catch {
+    e = undefined;
+  }
+  const t = Date.parse(e?.stageTimestamp ?? e?.requestReceivedTimestamp ?? '');
+  // Unknown (0) for lines that are not events: nothing to compare their time with.
+  return Number.isNaN(t) ? 0 : t;
 }
 
 /** The Lambda event `{awslogs:{data}}` CloudWatch Logs delivers. */

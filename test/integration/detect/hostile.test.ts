@@ -95,4 +95,38 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
     const dump = await ingestAuditEvent(d, subscriptionEvent([auditEvent({ user: checkout, at: new Date(T0 + 9 * DAY_MS + 3_600_000), verb: 'list', objectRef: { resource: 'secrets' }, requestURI: '/api/v1/secrets', sourceIPs: ['203.0.113.9'] })]));
     expect(dump.anomalies).toHaveLength(1);
   });
+
+  it('rejects event times CloudWatch contradicts: a record dated 9999 cannot wipe a baseline, records dated 1970 cannot end the learning period', async () => {
+    const d = await deps();
+    const at = new Date(T0 + 9 * DAY_MS);
+    // The CloudWatch timestamp is the delivery's; the audit record claims another time.
+    const forged = (year: string) => ({ ...auditEvent({ user: checkout, at }), requestReceivedTimestamp: `${year}-01-01T00:00:00.000000Z`, stageTimestamp: at.toISOString() });
+    const early = await ingestAuditEvent(d, subscriptionEvent([forged('1970'), forged('1970'), ...routine(cart, 0)]));
+    expect(early.rejected).toEqual({ 'implausible-time': 2 });
+    const { meta } = await loadProfiles(d.ddb, d.tableName, d.cluster, []);
+    expect(meta?.firstSeen).toBe(T0);
+    await learned(d);
+    const future = await ingestAuditEvent(d, subscriptionEvent([forged('9999')]));
+    expect(future.rejected).toEqual({ 'implausible-time': 1 });
+    const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout']);
+    const p = profiles.get('system:serviceaccount:shop:checkout')!.profile;
+    expect(p.lastSeen).toBeLessThan(T0 + 10 * DAY_MS);
+    expect(Object.keys(p.behaviors).length).toBeGreaterThan(0);
+    const dump = await ingestAuditEvent(d, subscriptionEvent([auditEvent({ user: checkout, at: new Date(T0 + 9 * DAY_MS + 3_600_000), verb: 'list', objectRef: { resource: 'secrets' }, requestURI: '/api/v1/secrets', sourceIPs: ['203.0.113.9'] })]));
+    expect(dump.anomalies).toHaveLength(1);
+  });
+
+  it('survives a request body nested 6,000 levels deep (no recursive stringify) and still ingests the rest of the payload', async () => {
+    const d = await deps();
+    const depth = 6000;
+    const deep = JSON.parse(`${'{"a":'.repeat(depth)}"system:masters"${'}'.repeat(depth)}`) as unknown;
+    const awsAuth = auditEvent({ user: cart, at: new Date(T0), verb: 'update', objectRef: { resource: 'configmaps', namespace: 'kube-system', name: 'aws-auth' }, requestObject: { data: { mapRoles: deep } } });
+    // The factory's JSON.stringify would itself overflow: build the message by hand.
+    const message = JSON.stringify({ ...awsAuth, requestObject: '@' }).replace('"@"', `{"data":{"mapRoles":${'{"a":'.repeat(depth)}"system:masters"${'}'.repeat(depth)}}}`);
+    const report = await ingestAuditEvent(d, subscriptionEvent([message, ...routine(checkout, 0)]));
+    expect(report.accepted).toBe(6);
+    expect(report.anomalies.flatMap((a) => a.findings.map((f) => f.type)).some((t) => /aws-?auth/i.test(t) || /ConfigMap/i.test(t))).toBe(true);
+    const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout']);
+    expect(profiles.get('system:serviceaccount:shop:checkout')?.profile.events).toBe(5);
+  });
 });

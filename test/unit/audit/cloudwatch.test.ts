@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { decodeSubscriptionEvent, isAuditStream, parseLogsData, RejectReason } from '#shared/audit/cloudwatch';
+import { decodeSubscriptionEvent, isAuditStream, MAX_DECODED_BYTES, parseLogsData, RejectReason } from '#shared/audit/cloudwatch';
 import { auditEvent, logsData, subscriptionEvent } from '#test/support/audit-factory';
 
 describe('decodeSubscriptionEvent', () => {
@@ -43,5 +43,17 @@ describe('isAuditStream', () => {
     ['kube-controller-manager-1234567890abcdef', false],
   ])('%s → %s', (stream, expected) => {
     expect(isAuditStream(stream)).toBe(expected);
+  });
+});
+
+describe('bounded decompression', () => {
+  it('rejects a gzip bomb as too large instead of inflating it (64 MB of zeros in 64 KB)', () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    expect(bomb.length).toBeLessThan(256 * 1024);
+    const decoded = decodeSubscriptionEvent({ awslogs: { data: bomb.toString('base64') } });
+    expect(decoded).toMatchObject({ ok: false, reason: RejectReason.tooLarge });
+    // Just under the bound still decodes (as far as JSON.parse, which this is not).
+    const big = gzipSync(Buffer.alloc(MAX_DECODED_BYTES - 1, 0x20));
+    expect(decodeSubscriptionEvent({ awslogs: { data: big.toString('base64') } })).toMatchObject({ ok: false, reason: RejectReason.notJson });
   });
 });

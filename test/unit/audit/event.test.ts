@@ -1,4 +1,4 @@
-import { parseAuditMessage, parseAuditTime } from '#shared/audit/event';
+import { implausibleTime, parseAuditMessage, parseAuditTime } from '#shared/audit/event';
 import { RejectReason } from '#shared/audit/cloudwatch';
 import { auditEvent } from '#test/support/audit-factory';
 
@@ -52,5 +52,21 @@ describe('parseAuditTime', () => {
   });
   it('is NaN for nonsense', () => {
     expect(parseAuditTime('soon')).toBeNaN();
+  });
+});
+
+describe('implausibleTime', () => {
+  const delivered = Date.parse('2024-08-24T14:27:08Z');
+  it.each([
+    ['a second before delivery', delivered - 1000, delivered, false],
+    ['a watch that started an hour before', delivered - 3_600_000, delivered, false],
+    ['a minute after (clock skew)', delivered + 60_000, delivered, false],
+    ['two days before', delivered - 2 * 86_400_000, delivered, true],
+    ['an hour after', delivered + 3_600_000, delivered, true],
+    ['1970, with no CloudWatch timestamp (local files)', 0, 0, true],
+    ['9999, with no CloudWatch timestamp', Date.parse('9999-01-01T00:00:00Z'), 0, true],
+    ['2024, with no CloudWatch timestamp', delivered, 0, false],
+  ])('%s: implausible = %s', (_what, t, at, bad) => {
+    expect(implausibleTime(t, at) !== undefined).toBe(bad);
   });
 });

@@ -3,7 +3,7 @@ import { parseAuditLenient } from '#test/support/lenient-audit';
 import { clientIp, forwardedFor, netIsInternal } from '#shared/audit/network';
 import { ownerOfPod, workloadGroupKey } from '#shared/audit/pod-owner';
 import { RejectReason } from '#shared/audit/cloudwatch';
-import { execCommand, imageRepo, podSpecOf, configMapMentions } from '#shared/audit/request-object';
+import { bodyMentions, execCommand, imageRepo, podSpecOf, configMapMentions } from '#shared/audit/request-object';
 import { auditEvent } from '#test/support/audit-factory';
 
 describe('actor', () => {
@@ -112,5 +112,16 @@ describe('lenient fixture parsing', () => {
   it('still rejects what is not an audit event', () => {
     expect(parseAuditLenient({ kind: 0 })).toMatchObject({ ok: false, reason: RejectReason.notAuditEvent });
     expect(parseAuditLenient('x')).toMatchObject({ ok: false, reason: RejectReason.notAuditEvent });
+  });
+});
+
+describe('request bodies written to be hostile', () => {
+  it('finds a mention 6,000 levels deep without a recursive stringify', () => {
+    const depth = 6000;
+    const deep = JSON.parse(`${'{"a":'.repeat(depth)}"system:masters"${'}'.repeat(depth)}`) as unknown;
+    const event = auditEvent({ verb: 'update', objectRef: { resource: 'configmaps', namespace: 'kube-system', name: 'aws-auth' }, requestObject: deep });
+    expect(() => JSON.stringify(deep)).toThrow(RangeError);
+    expect(bodyMentions(event, /system:masters/)).toBe(true);
+    expect(bodyMentions(event, /nowhere/)).toBe(false);
   });
 });
