@@ -8,6 +8,8 @@ import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynalite } from '#infra/local/dynamo-server';
+import { LocalBus } from '#infra/local/bus';
+import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/eventbridge-server';
 import { createDynamoClient, ensureTable, type RequestCounter } from '#shared/clients/dynamo';
 
 export interface DynamoBackend {
@@ -95,4 +97,27 @@ export async function freshTable(endpoint: string): Promise<{ client: DynamoDBCl
   delete counter.readUnits;
   delete counter.writeUnits;
   return { client, tableName, counter };
+}
+
+export interface BackendAndBus {
+  readonly dynamo: { endpoint: string; stop(): Promise<void> };
+  readonly eb: LocalEventBridge;
+}
+
+/**
+ * For one `describe.each(dynamoBackends())` block: the backend and a local EventBridge endpoint,
+ * started before its tests and stopped after. Read the fields inside tests (they are set in
+ * `beforeAll`).
+ */
+export function useBackendAndBus(backend: DynamoBackend): BackendAndBus {
+  const env = {} as { dynamo: BackendAndBus['dynamo']; eb: LocalEventBridge };
+  beforeAll(async () => {
+    env.dynamo = await backend.start();
+    env.eb = await startLocalEventBridge({ bus: new LocalBus() });
+  }, 90_000);
+  afterAll(async () => {
+    await env.eb?.stop();
+    await env.dynamo?.stop();
+  });
+  return env;
 }

@@ -6,9 +6,7 @@ import { loadProfiles } from '#shared/detect/baseline-store';
 import { DEFAULT_DETECTION, DAY_MS, DetectionConfig } from '#shared/detect/config';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
-import { LocalBus } from '#infra/local/bus';
-import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/eventbridge-server';
-import { dynamoBackends, freshTable } from '#test/support/dynamo';
+import { dynamoBackends, freshTable, useBackendAndBus } from '#test/support/dynamo';
 import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
 
 // Days of learning through DynamoDB Local on a shared machine take seconds, not milliseconds.
@@ -23,24 +21,15 @@ const routine = (user: ReturnType<typeof serviceAccountUser>, day: number, n = 5
   Array.from({ length: n }, (_, i) => auditEvent({ user, at: new Date(T0 + day * DAY_MS + i * 60_000) }));
 
 describe.each(dynamoBackends())('hostile input on $name', (backend) => {
-  let dynamo: { endpoint: string; stop(): Promise<void> };
-  let eb: LocalEventBridge;
-  beforeAll(async () => {
-    dynamo = await backend.start();
-    eb = await startLocalEventBridge({ bus: new LocalBus() });
-  }, 90_000);
-  afterAll(async () => {
-    await eb?.stop();
-    await dynamo?.stop();
-  });
+  const servers = useBackendAndBus(backend);
 
   async function deps(detection: DetectionConfig = DEFAULT_DETECTION): Promise<AuditIngestDeps> {
-    const { client, tableName } = await freshTable(dynamo.endpoint);
+    const { client, tableName } = await freshTable(servers.dynamo.endpoint);
     return {
       ddb: client,
       tableName,
-      eventBridge: eventBridgeClientFor(eb.endpoint),
-      busName: eb.bus.name,
+      eventBridge: eventBridgeClientFor(servers.eb.endpoint),
+      busName: servers.eb.bus.name,
       cluster: `c-${Math.random().toString(36).slice(2, 8)}`,
       detection,
     };

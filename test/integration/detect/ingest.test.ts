@@ -7,9 +7,7 @@ import { DEFAULT_DETECTION, DAY_MS, DetectionConfig } from '#shared/detect/confi
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
 import { DetailType } from '#shared/events/schema';
-import { LocalBus } from '#infra/local/bus';
-import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/eventbridge-server';
-import { dynamoBackends, freshTable } from '#test/support/dynamo';
+import { dynamoBackends, freshTable, useBackendAndBus } from '#test/support/dynamo';
 import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
 
 const T0 = Date.parse('2024-03-01T08:00:00Z');
@@ -24,25 +22,16 @@ const secretsDump = (day: number) =>
   auditEvent({ user: checkout, at: new Date(T0 + day * DAY_MS + 3_600_000), verb: 'list', objectRef: { resource: 'secrets' }, requestURI: '/api/v1/secrets', sourceIPs: ['203.0.113.9'] });
 
 describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
-  let dynamo: { endpoint: string; stop(): Promise<void> };
-  let eb: LocalEventBridge;
-  beforeAll(async () => {
-    dynamo = await backend.start();
-    eb = await startLocalEventBridge({ bus: new LocalBus() });
-  }, 90_000);
-  afterAll(async () => {
-    await eb?.stop();
-    await dynamo?.stop();
-  });
+  const servers = useBackendAndBus(backend);
 
   async function deps(): Promise<AuditIngestDeps & { counter: { reads: number; writes: number } }> {
-    const { client, tableName, counter } = await freshTable(dynamo.endpoint);
+    const { client, tableName, counter } = await freshTable(servers.dynamo.endpoint);
     return {
       ddb: client,
       tableName,
       counter,
-      eventBridge: eventBridgeClientFor(eb.endpoint),
-      busName: eb.bus.name,
+      eventBridge: eventBridgeClientFor(servers.eb.endpoint),
+      busName: servers.eb.bus.name,
       cluster: `c-${Math.random().toString(36).slice(2, 8)}`,
       detection: DEFAULT_DETECTION,
     };
@@ -84,14 +73,14 @@ describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
     const d = await deps();
     for (let day = 0; day < 9; day++) await ingestAuditEvent(d, subscriptionEvent(routine(checkout, day)));
     const attack = subscriptionEvent([secretsDump(9)]);
-    eb.failNextEntries(100, 'InternalFailure');
+    servers.eb.failNextEntries(100, 'InternalFailure');
     await expect(ingestAuditEvent({ ...d }, attack)).rejects.toThrow();
-    eb.failNextEntries(0);
-    const published = eb.bus.events.length;
+    servers.eb.failNextEntries(0);
+    const published = servers.eb.bus.events.length;
     const retry = await ingestAuditEvent(d, attack);
     expect(retry.anomalies).toHaveLength(1);
-    await eb.bus.drain();
-    const delivered = eb.bus.events.slice(published).filter((e) => e['detail-type'] === DetailType.anomaly);
+    await servers.eb.bus.drain();
+    const delivered = servers.eb.bus.events.slice(published).filter((e) => e['detail-type'] === DetailType.anomaly);
     expect(delivered.map((e) => (e.detail as { id: string }).id)).toEqual([retry.anomalies[0]!.id]);
     const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout']);
     expect(profiles.get('system:serviceaccount:shop:checkout')?.profile.events).toBe(9 * 5 + 1);

@@ -13,12 +13,10 @@ import { readEdgesFrom } from '#shared/flows/graph-store';
 import { flowPayloadsFromLines } from '#shared/flows/replay';
 import { putInventorySnapshot, StoredInventory } from '#shared/inventory/snapshot-store';
 import { SHOP_CUSTOM_FIELDS, shopScenario, toVpcCustom, toVpcV2 } from '#infra/local/scenario/shop-flows';
-import { LocalBus } from '#infra/local/bus';
-import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/eventbridge-server';
 import { makeHandler, depsFromEnv } from '#functions/ingest-flows/handler';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createMetrics } from '#shared/observability/powertools';
-import { dynamoBackends, freshTable } from '#test/support/dynamo';
+import { dynamoBackends, freshTable, useBackendAndBus } from '#test/support/dynamo';
 
 const scenario = shopScenario({ days: 3, anomaly: true });
 const v2 = toVpcV2(scenario);
@@ -30,34 +28,25 @@ async function payloads(lines: string[], source = 'eni-stream', maxEvents = 3000
 }
 
 describe.each(dynamoBackends())('flow ingestion on $name', (backend) => {
-  let dynamo: { endpoint: string; stop(): Promise<void> };
-  let eb: LocalEventBridge;
-  beforeAll(async () => {
-    dynamo = await backend.start();
-    eb = await startLocalEventBridge({ bus: new LocalBus() });
-  }, 90_000);
-  afterAll(async () => {
-    await eb?.stop();
-    await dynamo?.stop();
-  });
+  const servers = useBackendAndBus(backend);
 
   async function deps(): Promise<FlowIngestDeps & { counter: { reads: number; writes: number } }> {
-    const { client, tableName, counter } = await freshTable(dynamo.endpoint);
+    const { client, tableName, counter } = await freshTable(servers.dynamo.endpoint);
     const cluster = `c-${Math.random().toString(36).slice(2, 8)}`;
     await putInventorySnapshot({ client, tableName, cluster }, scenario.inventory, scenario.start);
-    const eventBridge = eventBridgeClientFor(eb.endpoint);
+    const eventBridge = eventBridgeClientFor(servers.eb.endpoint);
     counter.reads = 0;
     counter.writes = 0;
     return {
       dynamo: client, tableName, cluster, counter, network: DEFAULT_NETWORK_CONFIG,
       inventory: new StoredInventory({ client, tableName, cluster }),
-      publish: (events) => publishEvents(eventBridge, eb.bus.name, events, { baseDelayMs: 1 }),
+      publish: (events) => publishEvents(eventBridge, servers.eb.bus.name, events, { baseDelayMs: 1 }),
     };
   }
 
   const graph = (d: FlowIngestDeps) => ({ client: d.dynamo, tableName: d.tableName, cluster: d.cluster });
   const busAnomalies = (cluster: string) =>
-    eb.bus.events.filter((e) => e['detail-type'] === DetailType.anomaly && (e.detail as { cluster: string }).cluster === cluster).map((e) => BehaviorAnomaly.parse(e.detail));
+    servers.eb.bus.events.filter((e) => e['detail-type'] === DetailType.anomaly && (e.detail as { cluster: string }).cluster === cluster).map((e) => BehaviorAnomaly.parse(e.detail));
 
   it('acks control messages and counts malformed payloads by reason, never throwing', async () => {
     const d = await deps();
@@ -124,7 +113,7 @@ describe.each(dynamoBackends())('flow ingestion on $name', (backend) => {
     // Everything before the attack, then the attack payload with the bus failing.
     for (const p of ps.slice(0, attackIndex)) await ingestFlowPayload(d, encodeAwslogsData(p));
     const attack = encodeAwslogsData(ps[attackIndex] as CloudWatchLogsData);
-    eb.failNextEntries(5, 'InternalFailure'); // every attempt publishEvents makes
+    servers.eb.failNextEntries(5, 'InternalFailure'); // every attempt publishEvents makes
     await expect(ingestFlowPayload(d, attack)).rejects.toThrow(/not published/);
     expect(busAnomalies(d.cluster)).toHaveLength(0);
     const retry = await ingestFlowPayload(d, attack);
@@ -138,14 +127,14 @@ describe.each(dynamoBackends())('flow ingestion on $name', (backend) => {
   }, 120_000);
 
   it('the Lambda handler reads its configuration from the environment, including a custom field list', async () => {
-    const { client, tableName } = await freshTable(dynamo.endpoint);
+    const { client, tableName } = await freshTable(servers.dynamo.endpoint);
     const cluster = 'handler-test';
     await putInventorySnapshot({ client, tableName, cluster }, scenario.inventory, scenario.start);
     const env = {
       TABLE_NAME: tableName,
-      EVENT_BUS_NAME: eb.bus.name,
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      EVENTBRIDGE_ENDPOINT: eb.endpoint,
+      EVENT_BUS_NAME: servers.eb.bus.name,
+      DYNAMODB_ENDPOINT: servers.dynamo.endpoint,
+      EVENTBRIDGE_ENDPOINT: servers.eb.endpoint,
       AWS_REGION: 'us-east-1',
       BOUNDWATCH_CONFIG: JSON.stringify({
         cluster: { name: cluster, auditLogGroup: '/aws/eks/x/cluster', flowLogFormat: SHOP_CUSTOM_FIELDS.map((f) => `\${${f}}`).join(' ') },

@@ -9,9 +9,7 @@ import { publishEvents } from '#shared/events/publish';
 import { AttackSequence, DetailType, SCHEMA_VERSION, type BehaviorAnomaly } from '#shared/events/schema';
 import { putInventorySnapshot, StoredInventory } from '#shared/inventory/snapshot-store';
 import { ingestRuntimeDelivery, type RuntimeIngestDeps } from '#shared/runtime/ingest';
-import { LocalBus } from '#infra/local/bus';
-import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/eventbridge-server';
-import { dynamoBackends, freshTable } from '#test/support/dynamo';
+import { dynamoBackends, freshTable, useBackendAndBus } from '#test/support/dynamo';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../fixtures/runtime', name), 'utf8')) as Record<string, unknown>;
 const POD = 'checkout-7c9d5b8f6-x2k4q';
@@ -48,26 +46,17 @@ function tokenAnomaly(cluster: string): object {
 }
 
 describe.each(dynamoBackends())('runtime ingestion on $name', (backend) => {
-  let dynamo: { endpoint: string; stop(): Promise<void> };
-  let eb: LocalEventBridge;
-  beforeAll(async () => {
-    dynamo = await backend.start();
-    eb = await startLocalEventBridge({ bus: new LocalBus() });
-  }, 90_000);
-  afterAll(async () => {
-    await eb?.stop();
-    await dynamo?.stop();
-  });
+  const servers = useBackendAndBus(backend);
 
   async function deps(): Promise<RuntimeIngestDeps> {
-    const { client, tableName } = await freshTable(dynamo.endpoint);
+    const { client, tableName } = await freshTable(servers.dynamo.endpoint);
     const cluster = 'demo-eks';
-    const eventBridge = eventBridgeClientFor(eb.endpoint);
-    eb.bus.events.length = 0;
+    const eventBridge = eventBridgeClientFor(servers.eb.endpoint);
+    servers.eb.bus.events.length = 0;
     await putInventorySnapshot({ client, tableName, cluster }, inventory, Date.parse('2026-11-09T00:00:00Z'));
-    return { dynamo: client, tableName, cluster, inventory: new StoredInventory({ client, tableName, cluster }), publish: (events) => publishEvents(eventBridge, eb.bus.name, events, { baseDelayMs: 1 }) };
+    return { dynamo: client, tableName, cluster, inventory: new StoredInventory({ client, tableName, cluster }), publish: (events) => publishEvents(eventBridge, servers.eb.bus.name, events, { baseDelayMs: 1 }) };
   }
-  const published = () => eb.bus.events.filter((e) => e['detail-type'] === DetailType.sequence).map((e) => AttackSequence.parse(e.detail));
+  const published = () => servers.eb.bus.events.filter((e) => e['detail-type'] === DetailType.sequence).map((e) => AttackSequence.parse(e.detail));
 
   it('joins a Falco shell by pod name, ties it to the stolen token, publishes once, and again only when the story grows', async () => {
     const d = await deps();
