@@ -7,7 +7,7 @@
  * event or an anomaly is refused locally with a clear message instead of reaching the API server.
  */
 import { ValidationError } from '../errors';
-import { goValue } from './go-quote';
+import { type FieldError, fieldError, makeFieldError, omitValue } from './field-error';
 
 const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN_FMT = `${DNS1123_LABEL_FMT}(\\.${DNS1123_LABEL_FMT})*`;
@@ -184,60 +184,16 @@ export const isDns1035Label = (v: string): boolean => dns1035LabelErrors(v).leng
 export const isQualifiedName = (v: string): boolean => qualifiedNameErrors(v).length === 0;
 export const isValidLabelValue = (v: string): boolean => labelValueErrors(v).length === 0;
 
-/**
- * A field error as kube-apiserver reports it (k8s.io/apimachinery/pkg/util/validation/field):
- * `type` is the cause reason that appears in Status details (`FieldValueInvalid`, ...), and
- * `message` is the full text, `<field>: <Type string>: <value>: <detail>`.
- */
-export interface FieldError {
-  field: string;
-  type: string;
-  badValue?: unknown;
-  detail: string;
-  message: string;
-}
-
-/** Cause reasons (metav1.CauseType) and the words kube-apiserver prints for them. */
-export const FIELD_ERROR_TYPES = {
-  FieldValueInvalid: 'Invalid value',
-  FieldValueRequired: 'Required value',
-  FieldValueNotSupported: 'Unsupported value',
-  FieldValueForbidden: 'Forbidden',
-  FieldValueDuplicate: 'Duplicate value',
-  FieldValueTooLong: 'Too long',
-  FieldValueTooMany: 'Too many',
-  FieldValueNotFound: 'Not found',
-  InternalError: 'Internal error',
-  FieldValueTypeInvalid: 'Invalid value',
-} as const;
-export type FieldErrorType = keyof typeof FIELD_ERROR_TYPES;
-
-/** The part of a field error after `<field>: ` (field.Error.ErrorBody). */
-export function fieldErrorBody(type: string, badValue: unknown, detail: string, hasValue = true): string {
-  const words = FIELD_ERROR_TYPES[type as FieldErrorType] ?? type;
-  let s: string;
-  const valueless = ['FieldValueRequired', 'FieldValueForbidden', 'FieldValueTooLong', 'InternalError'];
-  if (valueless.includes(type) || !hasValue) s = words;
-  else s = `${words}: ${goValue(badValue)}`;
-  return detail ? `${s}: ${detail}` : s;
-}
-
-export function fieldError(type: FieldErrorType, field: string, badValue: unknown, detail: string): FieldError {
-  const hasValue = badValue !== undefined;
-  const body = fieldErrorBody(type, badValue, detail, hasValue);
-  return { field, type, ...(hasValue ? { badValue } : {}), detail, message: `${field}: ${body}` };
-}
-
 /** ValidateLabels: every key a qualified name, every value a label value, all at `fieldPath`. */
 export function validateLabels(labels: Record<string, unknown> | undefined, fieldPath = 'metadata.labels'): FieldError[] {
   const errs: FieldError[] = [];
   for (const [k, v] of Object.entries(labels ?? {})) {
-    for (const msg of qualifiedNameErrors(k)) errs.push(fieldError('FieldValueInvalid', fieldPath, k, msg));
+    for (const msg of qualifiedNameErrors(k)) errs.push(fieldError.invalid(fieldPath, k, msg));
     if (typeof v !== 'string') {
-      errs.push(fieldError('FieldValueInvalid', fieldPath, v, 'label values must be strings'));
+      errs.push(fieldError.invalid(fieldPath, v, 'label values must be strings'));
       continue;
     }
-    for (const msg of labelValueErrors(v)) errs.push(fieldError('FieldValueInvalid', fieldPath, v, msg));
+    for (const msg of labelValueErrors(v)) errs.push(fieldError.invalid(fieldPath, v, msg));
   }
   return errs;
 }
@@ -247,11 +203,11 @@ export function validateAnnotations(annotations: Record<string, unknown> | undef
   const errs: FieldError[] = [];
   let total = 0;
   for (const [k, v] of Object.entries(annotations ?? {})) {
-    for (const msg of qualifiedNameErrors(k.toLowerCase())) errs.push(fieldError('FieldValueInvalid', fieldPath, k, msg));
+    for (const msg of qualifiedNameErrors(k.toLowerCase())) errs.push(fieldError.invalid(fieldPath, k, msg));
     total += k.length + (typeof v === 'string' ? v.length : 0);
   }
   if (total > TOTAL_ANNOTATION_SIZE_LIMIT) {
-    errs.push(fieldError('FieldValueTooLong', fieldPath, undefined, `may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`));
+    errs.push(makeFieldError('FieldValueTooLong', fieldPath, omitValue, `may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`));
   }
   return errs;
 }

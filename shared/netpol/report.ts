@@ -3,7 +3,7 @@
  * for what it accepts but should not be relied on, rendered for a terminal or as JSON.
  */
 import type { ClusterInventory } from '#shared/inventory/cluster';
-import type { FieldError } from './field';
+import type { FieldError } from '#shared/k8s/field-error';
 import { classifyDocument, type ManifestDocument, objectLabel, sourceLabel } from './manifest';
 import { validateNetworkPolicy } from './validate';
 import { validateApplicationNetworkPolicy, validateClusterNetworkPolicy } from './validate-cluster';

@@ -26,7 +26,7 @@ import {
   DOMAIN_NAME_PATTERN,
 } from './cluster-types';
 import { defaultPolicyTypes } from './defaults';
-import { type FieldError, fieldError, goQuote } from './field';
+import { type FieldError, fieldError, goQuote } from '#shared/k8s/field-error';
 import { parseCidr } from './ip';
 import { PROTOCOLS, SELECTOR_OPERATORS } from './types';
 

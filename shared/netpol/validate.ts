@@ -19,7 +19,7 @@ import {
 } from '#shared/k8s/names';
 import { applyDefaults, defaultPolicyTypes } from './defaults';
 import { eksWarnings } from './eks-limits';
-import { type FieldError, GoLiteral, fieldError, goQuote } from './field';
+import { type FieldError, GoLiteral, fieldError, goQuote } from '#shared/k8s/field-error';
 import { cidrContains, parseCidr } from './ip';
 import {
   NETWORK_POLICY_API_VERSION,
@@ -34,7 +34,7 @@ import {
   type RawSpec,
 } from './types';
 
-export type { FieldError, FieldErrorType } from './field';
+export type { FieldError, FieldErrorType } from '#shared/k8s/field-error';
 
 export interface ValidateOptions {
   /**

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
-import { fieldError, type NamedResource } from '#shared/k8s/names';
+import { fieldError } from '#shared/k8s/field-error';
+import type { NamedResource } from '#shared/k8s/names';
 import { clone, deepEqual, isObject, jsonPatch, mergePatch, strategicMergePatch, type Json, type JsonObject, text } from './patch';
 import { apiVersionOf, defaultListItems, prepare, RESOURCES, specChanged, validate, type NetworkPolicyValidator, type ResourceDef, type WriteContext } from './resources';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors';
@@ -138,7 +139,7 @@ export class ApiHandlers {
     const old = this.store.get(def.resource, ns, name);
     if (contentType === PATCH_TYPES.apply) return this.apply(def, namespace, name, old ?? null, raw, opts);
     if (opts.force !== undefined) {
-      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [fieldError('FieldValueForbidden', 'force', undefined, 'may not be specified for non-apply patch')]);
+      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [fieldError.forbidden('force', 'may not be specified for non-apply patch')]);
     }
     if (!old) throw notFound(gr(def), name);
     let patch: Json;
@@ -174,7 +175,7 @@ export class ApiHandlers {
 
   private apply(def: ResourceDef, namespace: string | undefined, name: string, old: JsonObject | null, raw: string, opts: RequestOptions): Result {
     if (!opts.fieldManagerExplicit) {
-      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [fieldError('FieldValueRequired', 'fieldManager', undefined, 'is required for apply patch')]);
+      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [fieldError.required('fieldManager', 'is required for apply patch')]);
     }
     let config: unknown;
     try {

@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { defaultPolicyTypes } from '#shared/netpol/defaults';
-import { fieldError, nameErrors, validateAnnotations, validateLabels, type FieldError, type NamedResource } from '#shared/k8s/names';
+import { fieldError, type FieldError } from '#shared/k8s/field-error';
+import { nameErrors, validateAnnotations, validateLabels, type NamedResource } from '#shared/k8s/names';
 import { deepEqual, isObject, type Json, type JsonObject, text } from './patch';
 import { badRequest } from './status';
 
@@ -199,36 +200,32 @@ export function validate(def: ResourceDef, o: JsonObject, ctx: WriteContext): Fi
   const errs: FieldError[] = [];
   const meta = obj(o.metadata);
   const name = meta.name;
-  if (typeof name !== 'string' || name === '') errs.push(fieldError('FieldValueRequired', 'metadata.name', undefined, 'name or generateName is required'));
-  else for (const msg of nameErrors(def.resource, name)) errs.push(fieldError('FieldValueInvalid', 'metadata.name', name, msg));
+  if (typeof name !== 'string' || name === '') errs.push(fieldError.required('metadata.name', 'name or generateName is required'));
+  else for (const msg of nameErrors(def.resource, name)) errs.push(fieldError.invalid('metadata.name', name, msg));
   if (def.namespaced) {
     const ns = meta.namespace;
-    if (typeof ns !== 'string' || ns === '') errs.push(fieldError('FieldValueRequired', 'metadata.namespace', undefined, ''));
-    else for (const msg of nameErrors('namespaces', ns)) errs.push(fieldError('FieldValueInvalid', 'metadata.namespace', ns, msg));
+    if (typeof ns !== 'string' || ns === '') errs.push(fieldError.required('metadata.namespace', ''));
+    else for (const msg of nameErrors('namespaces', ns)) errs.push(fieldError.invalid('metadata.namespace', ns, msg));
   } else if (meta.namespace) {
-    errs.push(fieldError('FieldValueForbidden', 'metadata.namespace', undefined, 'not allowed on this type'));
+    errs.push(fieldError.forbidden('metadata.namespace', 'not allowed on this type'));
   }
-  if (meta.labels !== undefined && !isObject(meta.labels)) errs.push(fieldError('FieldValueInvalid', 'metadata.labels', meta.labels, 'must be a map of strings'));
+  if (meta.labels !== undefined && !isObject(meta.labels)) errs.push(fieldError.invalid('metadata.labels', meta.labels, 'must be a map of strings'));
   else errs.push(...validateLabels(obj(meta.labels)));
   errs.push(...validateAnnotations(obj(meta.annotations)));
 
   const old = ctx.old;
   if (old) {
     const oldMeta = obj(old.metadata);
-    if (meta.uid !== undefined && meta.uid !== oldMeta.uid) errs.push(fieldError('FieldValueInvalid', 'metadata.uid', meta.uid, 'field is immutable'));
+    if (meta.uid !== undefined && meta.uid !== oldMeta.uid) errs.push(fieldError.invalid('metadata.uid', meta.uid, 'field is immutable'));
   }
 
   switch (def.resource) {
     case 'pods': {
       const spec = obj(o.spec);
-      if (!Array.isArray(spec.containers) || spec.containers.length === 0) errs.push(fieldError('FieldValueRequired', 'spec.containers', undefined, ''));
+      if (!Array.isArray(spec.containers) || spec.containers.length === 0) errs.push(fieldError.required('spec.containers', ''));
       if (old && !podSpecUpdateAllowed(obj(old.spec), spec)) {
         errs.push(
-          fieldError(
-            'FieldValueForbidden',
-            'spec',
-            undefined,
-            'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+          fieldError.forbidden('spec', 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
           ),
         );
       }
@@ -237,14 +234,14 @@ export function validate(def: ResourceDef, o: JsonObject, ctx: WriteContext): Fi
     case 'secrets': {
       const data = obj(o.data);
       for (const [k, v] of Object.entries(data)) {
-        if (!/^[-._a-zA-Z0-9]+$/.test(k)) errs.push(fieldError('FieldValueInvalid', `data[${k}]`, k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
-        if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) errs.push(fieldError('FieldValueInvalid', `data[${k}]`, '<secret data>', 'must be base64-encoded'));
+        if (!/^[-._a-zA-Z0-9]+$/.test(k)) errs.push(fieldError.invalid(`data[${k}]`, k, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+        if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) errs.push(fieldError.invalid(`data[${k}]`, '<secret data>', 'must be base64-encoded'));
       }
       if (o.type === 'kubernetes.io/service-account-token') {
         const saName = obj(meta.annotations)['kubernetes.io/service-account.name'];
-        if (typeof saName !== 'string' || saName === '') errs.push(fieldError('FieldValueRequired', 'metadata.annotations[kubernetes.io/service-account.name]', undefined, ''));
+        if (typeof saName !== 'string' || saName === '') errs.push(fieldError.required('metadata.annotations[kubernetes.io/service-account.name]', ''));
       }
-      if (old && old.type !== undefined && o.type !== old.type) errs.push(fieldError('FieldValueInvalid', 'type', o.type, 'field is immutable'));
+      if (old && old.type !== undefined && o.type !== old.type) errs.push(fieldError.invalid('type', o.type, 'field is immutable'));
       break;
     }
     case 'networkpolicies': {

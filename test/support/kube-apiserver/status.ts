@@ -2,7 +2,7 @@
  * metav1.Status bodies exactly as kube-apiserver writes them
  * (k8s.io/apimachinery/pkg/api/errors). Handlers throw `ApiError`; the server serializes it.
  */
-import { FIELD_ERROR_TYPES, fieldErrorBody, type FieldError } from '#shared/k8s/names';
+import { fieldErrorBody, omitValue, type FieldError } from '#shared/k8s/field-error';
 
 export interface StatusCause {
   reason?: string;
@@ -101,24 +101,17 @@ export function applyConflict(conflicts: { manager: string; path: string }[]): A
   return new ApiError(failure(409, 'Conflict', message, { causes }));
 }
 
-/** Maps either spelling of a field error type to the cause reason (`FieldValueInvalid`). */
-export function causeReason(type: string): string {
-  if (type in FIELD_ERROR_TYPES) return type;
-  const found = Object.entries(FIELD_ERROR_TYPES).find(([, words]) => words === type);
-  return found ? found[0] : type;
-}
-
 /** The body of a field error without its `<field>: ` prefix (field.Error.ErrorBody). */
 function causeMessage(e: FieldError): string {
   const prefix = `${e.field}: `;
   if (e.message && e.message.startsWith(prefix)) return e.message.slice(prefix.length);
   if (e.message) return e.message;
-  return fieldErrorBody(causeReason(e.type), e.badValue, e.detail, 'badValue' in e);
+  return fieldErrorBody(e.type, 'badValue' in e ? e.badValue : omitValue, e.detail);
 }
 
 /** errors.NewInvalid: 422 with one cause per field error and the aggregate message. */
 export function invalid(gk: GroupKind, name: string, errs: FieldError[]): ApiError {
-  const causes = errs.map((e) => ({ reason: causeReason(e.type), message: causeMessage(e), field: e.field }));
+  const causes = errs.map((e) => ({ reason: e.type, message: causeMessage(e), field: e.field }));
   const qualifiedKind = gk.group ? `${gk.kind}.${gk.group}` : gk.kind;
   // utilerrors.NewAggregate de-duplicates messages and brackets more than one.
   const messages = [...new Set(errs.map((e) => `${e.field}: ${causeMessage(e)}`))];

@@ -1,4 +1,5 @@
 import { ValidationError } from '#shared/errors';
+import { makeFieldError as fieldError } from '#shared/k8s/field-error';
 import {
   assertValidFieldManager,
   assertValidLabels,
@@ -6,7 +7,6 @@ import {
   dns1035LabelErrors,
   dns1123LabelErrors,
   dns1123SubdomainErrors,
-  fieldError,
   isDns1123Label,
   isDns1123Subdomain,
   isQualifiedName,
