@@ -16,6 +16,7 @@
 import {
   ConditionalCheckFailedException,
   QueryCommand,
+  ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -186,6 +187,30 @@ export async function readEdgesFrom(deps: GraphStoreDeps, src: string): Promise<
         TableName: deps.tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': s(flowPk(deps.cluster, src)) },
+        ProjectionExpression: PROJECTED.map((_, i) => `#p${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(PROJECTED.map((a, i) => [`#p${i}`, a])),
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of page.Items ?? []) out.push(toStoredEdge(item));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
+}
+
+/**
+ * Every stored edge of the cluster: a full table scan, meant for a kept local state (the
+ * report's `--state`), never for a Lambda reading the production table.
+ */
+export async function scanAllEdges(deps: GraphStoreDeps): Promise<StoredEdge[]> {
+  const out: StoredEdge[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await deps.client.send(
+      new ScanCommand({
+        TableName: deps.tableName,
+        FilterExpression: 'begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':prefix': s(`${KeyPrefix.flow}#${deps.cluster}#`) },
         ProjectionExpression: PROJECTED.map((_, i) => `#p${i}`).join(', '),
         ExpressionAttributeNames: Object.fromEntries(PROJECTED.map((a, i) => [`#p${i}`, a])),
         ...(start ? { ExclusiveStartKey: start } : {}),

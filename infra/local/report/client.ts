@@ -320,7 +320,9 @@ function adviceDiff(model: ReportModel): void {
 
 function workloadButtons(model: ReportModel, select: (n: ReportNode) => void): void {
   const box = byId('workload-list');
-  for (const n of model.nodes.filter((x) => x.kind === 'workload').slice(0, 500)) {
+  // Every workload, however many: the list is the keyboard's way into the graph, so a cut here
+  // would leave workloads only a mouse can reach.
+  for (const n of model.nodes.filter((x) => x.kind === 'workload')) {
     const b = el('button', n.id, { type: 'button', role: 'listitem' });
     b.addEventListener('click', () => select(n));
     box.append(b);

@@ -17,6 +17,8 @@ import { renderReportHtml } from '#shared/report/html';
 import { errorMessage } from '#shared/errors';
 import { ANNOTATIONS } from '#shared/enforce/types';
 import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
+import { edgesFromStored } from '#shared/flows/stored-edges';
+import type { StoredEdge } from '#shared/flows/graph-store';
 import { readLines } from '../input/files';
 import type { Outputs } from '../outputs';
 
@@ -34,6 +36,8 @@ export interface ReportSources {
   inventory?: ClusterInventory | undefined;
   flowFiles: readonly string[];
   network?: Partial<NetworkConfig> | undefined;
+  /** Flow-graph edges read from a kept state (`report --state`), instead of flow files. */
+  storedEdges?: readonly StoredEdge[] | undefined;
   /** Policies in force on the cluster (`--policies`), besides enforcement's own. */
   clusterPolicies?: readonly NetworkPolicy[] | undefined;
   now?: Date | undefined;
@@ -62,8 +66,11 @@ export function withQuarantineLabels(inventory: ClusterInventory, policies: read
   }) };
 }
 
+/** What a run produced that the page shows: the pipeline's outputs, or the same read from a state. */
+export type ReportRun = Pick<Outputs, 'policies'> & { anomalies: ReadonlyArray<{ detail: unknown }>; enforcement: ReadonlyArray<{ detail: unknown }> };
+
 /** The model of one run; advice only when there are flows and an inventory. */
-export async function reportModelOf(out: Outputs, src: ReportSources): Promise<{ model: ReportModel; notes: string[] }> {
+export async function reportModelOf(out: ReportRun, src: ReportSources): Promise<{ model: ReportModel; notes: string[] }> {
   const notes: string[] = [];
   const policyYaml = new Map<string, string>();
   const current: NetworkPolicy[] = [...(src.clusterPolicies ?? [])];
@@ -78,9 +85,16 @@ export async function reportModelOf(out: Outputs, src: ReportSources): Promise<{
   }
   let edges: Awaited<ReturnType<typeof observeFlows>>['edges'] = [];
   let advised: NetworkPolicy[] | undefined;
-  if (src.inventory && src.flowFiles.length) {
+  if (src.inventory && src.storedEdges) {
+    const fromState = edgesFromStored(src.storedEdges, src.inventory);
+    edges = fromState.edges;
+    if (fromState.unresolved.length) notes.push(`${fromState.unresolved.length} flow end(s) of the state are not in its latest inventory; their edges are left out (${fromState.unresolved.slice(0, 5).join(', ')}${fromState.unresolved.length > 5 ? ', ...' : ''})`);
+    for (const s of fromState.skipped) notes.push(`flow edge ${s.edge} left out: ${s.reason}`);
+  } else if (src.inventory && src.flowFiles.length) {
     const observed = await observeFlows(src.flowFiles.map((f) => ({ name: f, lines: linesOf(f) })), src.inventory, { ...(src.network ? { network: src.network } : {}) });
     edges = observed.edges;
+  }
+  if (src.inventory && (src.flowFiles.length || src.storedEdges)) {
     try {
       const advice = advise(src.inventory, edges);
       advised = advice.policies;
@@ -88,7 +102,7 @@ export async function reportModelOf(out: Outputs, src: ReportSources): Promise<{
     } catch (err) {
       notes.push(`no advice in the report: ${errorMessage(err)}`);
     }
-  } else if (src.flowFiles.length) notes.push('no cluster inventory: the report shows no connections (pass --cluster)');
+  } else if (!src.inventory && src.flowFiles.length) notes.push('no cluster inventory: the report shows no connections (pass --cluster)');
   const model = buildReportModel({
     cluster: src.cluster,
     generatedAt: src.now ?? new Date(),
@@ -104,7 +118,7 @@ export async function reportModelOf(out: Outputs, src: ReportSources): Promise<{
 }
 
 /** Writes `<outDir>/report.html`; returns its path. */
-export async function writeReport(outDir: string, out: Outputs, src: ReportSources): Promise<{ path: string; notes: string[] }> {
+export async function writeReport(outDir: string, out: ReportRun, src: ReportSources): Promise<{ path: string; notes: string[] }> {
   const { model, notes } = await reportModelOf(out, src);
   mkdirSync(outDir, { recursive: true });
   const path = join(outDir, REPORT_FILE);
