@@ -13,7 +13,9 @@
  * 4. dry-run: a server-side dry run of the cluster writes (when a cluster is reachable) and a
  *    simulation of the result; `planned`. apply: the revert schedule first (nothing changes
  *    without a guaranteed revert), then the operations, each undo step recorded as it
- *    succeeds, then verification against the live cluster; `applied`.
+ *    succeeds, then verification against the live cluster; `applied`. When reading the
+ *    cluster back fails (after retries) the change stays: `applied` with the reason
+ *    "applied, unverified", announced (so it pages), never rolled back.
  * 5. Failure: whatever ran is rolled back, the action is `failed` with the reason, recorded
  *    and announced. A retryable failure (API down, throttling) is retried by redelivery
  *    (the caller throws RetryLaterError), which cannot double-act.
@@ -67,6 +69,8 @@ export interface EngineDeps {
   leaseMs?: number;
   /** Attempts of a retryable failure before it is final. Default 5. */
   maxAttempts?: number;
+  /** Reads of the cluster to verify an applied change before it is recorded unverified. Default 3. */
+  verifyAttempts?: number;
 }
 
 /** Some actions must be tried again later (in progress elsewhere, or a retryable failure). */
@@ -439,11 +443,36 @@ async function apply(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise
   const changes = [...rec.action.changes];
   let reason: string | undefined;
   if (deps.kube && (intent.kind === 'quarantine' || intent.kind === 'tighten-egress')) {
-    const v = verification(ctx, intent, rec, await readClusterFacts(deps.kube), true);
-    changes.push(...v.lines);
-    reason = v.reason;
+    const read = await verificationRead(deps.kube, deps.verifyAttempts ?? VERIFY_ATTEMPTS);
+    if ('error' in read) {
+      // The change succeeded; only reading it back failed. Rolling back here would flap a pod in
+      // and out of quarantine on a flaky API server, so the action stays and says it is unverified.
+      changes.push(`${UNVERIFIED}: reading the cluster back failed ${read.attempts} time${read.attempts === 1 ? '' : 's'} (${read.error}); the change is in place and was not rolled back — check it with kubectl, or release it with boundwatch release ${rec.id}`);
+      reason = `${UNVERIFIED}: the verification read failed (${read.error})`;
+    } else {
+      const v = verification(ctx, intent, rec, read.facts, true);
+      changes.push(...v.lines);
+      reason = v.reason;
+    }
   }
   return finish(ctx, rec, 'applied', changes, reason);
+}
+
+/** Marks an applied action whose result could not be read back. */
+export const UNVERIFIED = 'applied, unverified';
+const VERIFY_ATTEMPTS = 3;
+
+/** Reads the cluster back after a change, a few times (each read has the client's own retries). */
+async function verificationRead(kube: ClusterClient, attempts: number): Promise<{ facts: ClusterFacts } | { error: string; attempts: number }> {
+  let last = '';
+  for (let i = 1; i <= attempts; i++) {
+    try {
+      return { facts: await readClusterFacts(kube) };
+    } catch (err) {
+      last = errorMessage(err);
+    }
+  }
+  return { error: last, attempts };
 }
 
 /** Rolls back what ran, records the failure, announces it; retryable failures are retried by redelivery. */

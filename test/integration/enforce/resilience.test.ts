@@ -115,6 +115,44 @@ describe('enforcement resilience', () => {
     expect((await h.client.getPod('shop', CHECKOUT))?.metadata?.labels).toEqual({ app: 'checkout', tier: 'api', 'pod-template-hash': '6d9f8b7c5d', team: 'payments' });
   });
 
+  it('a verification read that fails after the change records "applied, unverified", pages, and never rolls back', async () => {
+    h = await startHarness({
+      wrapKube: (c, k) =>
+        new Proxy(c, {
+          get(target, prop: keyof ClusterClient) {
+            if (prop === 'patchPodLabels') {
+              return async (...args: Parameters<ClusterClient['patchPodLabels']>) => {
+                const r = await target.patchPodLabels(...args);
+                // From now on every policy list fails: the read-back after the change cannot succeed.
+                k.api.failNext(1000, { status: 503, match: { verb: 'list', resource: 'networkpolicies' } });
+                return r;
+              };
+            }
+            const v: unknown = Reflect.get(target, prop);
+            return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+          },
+        }),
+    });
+    const { planned } = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-00000000000a'));
+    const action = planned[0]!.action;
+    expect(action).toMatchObject({ outcome: 'applied', reason: expect.stringMatching(/^applied, unverified: the verification read failed \(.*503|unavailable/i) });
+    expect(action.changes.at(-1)).toMatch(/applied, unverified: reading the cluster back failed 3 times.*not rolled back/);
+    // Three reads, each with the client's own retries, all answered 503.
+    expect(h.kube.api.requests.filter((r) => r.verb === 'list' && r.resource === 'networkpolicies' && r.status === 503).length).toBeGreaterThanOrEqual(3);
+    h.kube.api.clearFaults();
+    // Still quarantined: nothing was deleted or relabelled back.
+    expect(h.kube.api.requests.filter((r) => r.verb === 'delete')).toHaveLength(0);
+    expect(Object.keys((await h.client.getPod('shop', CHECKOUT))!.metadata!.labels!)).toEqual([LABELS.quarantine]);
+    expect(await h.client.getNetworkPolicy('shop', quarantinePolicyName(CHECKOUT))).not.toBeNull();
+    // Announced (the alert topic pages on it) and recorded applied, with its undo steps for the revert.
+    expect(h.actions().map((a) => `${a.outcome}:${a.reason?.slice(0, 19)}`)).toEqual(['applied:applied, unverified']);
+    const rec = await h.store.get(action.id);
+    expect(rec).toMatchObject({ status: 'applied' });
+    expect(rec!.undo.map((u) => u.undo).sort()).toEqual(['delete-policy', 'restore-pod-labels']);
+    await h.revert(action.id, 'release');
+    expect((await h.client.getPod('shop', CHECKOUT))?.metadata?.labels).toEqual({ app: 'checkout', tier: 'api', 'pod-template-hash': '6d9f8b7c5d' });
+  });
+
   it('never overwrites a policy of the same name that is not boundwatch\'s', async () => {
     h = await startHarness();
     const name = quarantinePolicyName(CHECKOUT);
