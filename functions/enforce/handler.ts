@@ -5,15 +5,10 @@
  * safe: a retry never acts twice). Clients are created once per container.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EKSClient } from '@aws-sdk/client-eks';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { Context } from 'aws-lambda';
-import { createDynamoClient } from '#shared/clients/dynamo';
-import { eventBridgeClientFor } from '#shared/clients/eventbridge';
-import { FunctionConfig, type EnforcementConfig } from '#shared/config';
+import { functionEnv, lazyHandler } from '#shared/lambda/bootstrap';
+import type { EnforcementConfig } from '#shared/config';
 import { accessPolicyPort, awsRevertScheduler, iamPort, type AccessPolicyPort, type IamPort, type RevertScheduler } from '#shared/enforce/aws';
 import { flowGraphBaseline, type BaselineSource } from '#shared/enforce/baseline';
 import { enforceAnomaly, RetryLaterError } from '#shared/enforce/engine';
@@ -21,14 +16,13 @@ import type { LearningConfig } from '#shared/enforce/gates';
 import { tableMaturity, type MaturitySource } from '#shared/enforce/maturity';
 import type { PlannedAction } from '#shared/enforce/plan';
 import { dynamoActionStore } from '#shared/enforce/store';
-import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
+import { EnvNames } from '#shared/env';
 import { ConfigError, ValidationError } from '#shared/errors';
 import { publishEvents } from '#shared/events/publish';
 import { dynamoProvenance, type ProvenanceStore } from '#shared/events/provenance';
 import { AttackSequence, BehaviorAnomaly, DetailType, EnforcementMode, EventBridgeEnvelope, type EnforcementAction } from '#shared/events/schema';
 import { sequenceAsAnomaly } from '#shared/runtime/respond';
-import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
-import { EksKubeConfigSource } from '#shared/k8s/eks';
+import type { ClusterClient } from '#shared/k8s/client';
 import { createObservability, withObservability, type Observability } from '#shared/observability/invocation';
 import { MetricName } from '#shared/observability/metrics';
 import { countMetric } from '#shared/observability/powertools';
@@ -65,16 +59,16 @@ export interface EnforceResult {
  * local runtime passes its own cluster client (or none), scheduler and no IAM/EKS access.
  */
 export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<EnforceDeps> = {}): EnforceDeps {
-  const config = jsonEnv(EnvNames.config, FunctionConfig, env);
-  const mode = EnforcementMode.safeParse(optionalEnv(EnvNames.enforcementMode, env) ?? config.cluster.enforcement);
+  const fe = functionEnv(env);
+  const config = fe.config();
+  const mode = EnforcementMode.safeParse(fe.optional(EnvNames.enforcementMode) ?? config.cluster.enforcement);
   if (!mode.success) throw new ConfigError(`Environment variable ${EnvNames.enforcementMode} must be off, dry-run or apply`);
-  const region = optionalEnv(EnvNames.awsRegion, env);
-  const tableName = requireEnv(EnvNames.tableName, env);
-  const ddb = overrides.ddb ?? createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), ...(region ? { region } : {}) });
+  const tableName = fe.tableName();
+  const ddb = overrides.ddb ?? fe.dynamo();
   const cluster = config.cluster.name;
   const deps: EnforceDeps = {
-    eventBridge: overrides.eventBridge ?? eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), { region }),
-    busName: requireEnv(EnvNames.eventBusName, env),
+    eventBridge: overrides.eventBridge ?? fe.eventBridge(),
+    busName: fe.busName(),
     cluster,
     mode: mode.data,
     enforcement: config.enforcement,
@@ -86,17 +80,16 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<EnforceDe
   };
   if (mode.data !== 'off') {
     if (!('kube' in overrides)) {
-      const eks = new EKSClient({ ...(region ? { region } : {}) });
-      deps.kube = createClusterClient(new EksKubeConfigSource({ clusterName: cluster, region: region ?? 'us-east-1', eks, credentials: defaultProvider() }));
-      deps.access = accessPolicyPort(eks);
+      deps.kube = fe.clusterClient();
+      deps.access = accessPolicyPort(fe.eks());
     }
-    if (!('iam' in overrides)) deps.iam = iamPort(new IAMClient({ ...(region ? { region } : {}) }));
+    if (!('iam' in overrides)) deps.iam = iamPort(fe.iam());
     if (!('scheduler' in overrides) && mode.data === 'apply') {
-      deps.scheduler = awsRevertScheduler(new SchedulerClient({ ...(region ? { region } : {}) }), {
-        groupName: requireEnv(EnvNames.schedulerGroupName, env),
-        roleArn: requireEnv(EnvNames.schedulerRoleArn, env),
-        revertFunctionArn: requireEnv(EnvNames.revertFunctionArn, env),
-        ...(optionalEnv(EnvNames.schedulerDlqArn, env) ? { deadLetterArn: optionalEnv(EnvNames.schedulerDlqArn, env)! } : {}),
+      deps.scheduler = awsRevertScheduler(fe.scheduler(), {
+        groupName: fe.require(EnvNames.schedulerGroupName),
+        roleArn: fe.require(EnvNames.schedulerRoleArn),
+        revertFunctionArn: fe.require(EnvNames.revertFunctionArn),
+        ...(fe.optional(EnvNames.schedulerDlqArn) ? { deadLetterArn: fe.optional(EnvNames.schedulerDlqArn)! } : {}),
       });
     }
   }
@@ -185,9 +178,4 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
     });
 }
 
-let instance: ReturnType<typeof makeHandler> | undefined;
-
-export const handler = (event: unknown, context: Context): Promise<EnforceResult> => {
-  instance ??= makeHandler(depsFromEnv(process.env));
-  return instance(event, context);
-};
+export const handler = lazyHandler((): ((event: unknown, context: Context) => Promise<EnforceResult>) => makeHandler(depsFromEnv(process.env)));

@@ -13,10 +13,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readFileSync } from 'node:fs';
-import { createDynamoClient } from '#shared/clients/dynamo';
-import { eventBridgeClientFor } from '#shared/clients/eventbridge';
-import { FunctionConfig } from '#shared/config';
-import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
+import { functionEnv, lazyHandler } from '#shared/lambda/bootstrap';
 import { ingestAuditEvent, type AuditIngestDeps, type AuditIngestReport } from '#shared/detect/ingest';
 import { mergeReports } from '#shared/detect/ingest-report';
 import { compileIntel } from '#shared/detect/ip-list';
@@ -27,12 +24,13 @@ import { countMetric } from '#shared/observability/powertools';
 
 /** `overrides.ddb` lets the local runtime pass a client that counts requests. */
 export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { ddb?: DynamoDBClient } = {}): AuditIngestDeps {
-  const config = jsonEnv(EnvNames.config, FunctionConfig, env);
+  const fe = functionEnv(env);
+  const config = fe.config();
   return {
-    ddb: overrides.ddb ?? createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), region: optionalEnv(EnvNames.awsRegion, env) }),
-    tableName: requireEnv(EnvNames.tableName, env),
-    eventBridge: eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), { region: optionalEnv(EnvNames.awsRegion, env) }),
-    busName: requireEnv(EnvNames.eventBusName, env),
+    ddb: overrides.ddb ?? fe.dynamo(),
+    tableName: fe.tableName(),
+    eventBridge: fe.eventBridge(),
+    busName: fe.busName(),
     cluster: config.cluster.name,
     detection: config.detection,
     // IP lists given by file travel in the deployment package; read them once, here.
@@ -105,9 +103,4 @@ export function makeHandler(deps: AuditIngestDeps, obs: Observability = createOb
     });
 }
 
-let instance: ReturnType<typeof makeHandler> | undefined;
-
-export const handler = (event: unknown, context: Context): Promise<IngestAuditResult> => {
-  instance ??= makeHandler(depsFromEnv(process.env));
-  return instance(event, context);
-};
+export const handler = lazyHandler((): ((event: unknown, context: Context) => Promise<IngestAuditResult>) => makeHandler(depsFromEnv(process.env)));

@@ -6,12 +6,10 @@
  * retried (every write is idempotent per payload).
  */
 import type { Context } from 'aws-lambda';
-import { createDynamoClient } from '#shared/clients/dynamo';
-import { eventBridgeClientFor } from '#shared/clients/eventbridge';
-import { EnvNames, optionalEnv, requireEnv } from '#shared/env';
-import { ConfigError } from '#shared/errors';
+import { functionEnv, lazyHandler, type FunctionEnv } from '#shared/lambda/bootstrap';
+import { EnvNames } from '#shared/env';
 import { publishEvents } from '#shared/events/publish';
-import { DEFAULT_NETWORK_CONFIG, networkConfigFromFunctionConfig, type NetworkConfig } from '#shared/flows/config';
+import { DEFAULT_NETWORK_CONFIG, type NetworkConfig } from '#shared/flows/config';
 import { ingestFlowPayload, type FlowIngestDeps, type FlowIngestReport } from '#shared/flows/ingest';
 import { vpcFlowFormat } from '#shared/flows/parse';
 import { StoredInventory } from '#shared/inventory/snapshot-store';
@@ -22,29 +20,24 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 const SERVICE = 'ingest-flows';
 
-function networkSettings(env: NodeJS.ProcessEnv): { cluster: string; network: NetworkConfig } {
-  const raw = optionalEnv(EnvNames.config, env);
-  if (!raw) return { cluster: requireEnv(EnvNames.clusterName, env), network: DEFAULT_NETWORK_CONFIG };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new ConfigError(`Environment variable ${EnvNames.config} is not valid JSON`);
-  }
-  const settings = networkConfigFromFunctionConfig(parsed);
+function networkSettings(fe: FunctionEnv): { cluster: string; network: NetworkConfig } {
+  if (!fe.optional(EnvNames.config)) return { cluster: fe.require(EnvNames.clusterName), network: DEFAULT_NETWORK_CONFIG };
+  const config = fe.config();
+  const network = config.detection.network;
+  const format = network.format ?? config.cluster.flowLogFormat;
   // A bad format must fail the cold start, not every record.
-  if (settings.network.format) vpcFlowFormat(settings.network.format);
-  return settings;
+  if (format) vpcFlowFormat(format);
+  return { cluster: config.cluster.name, network: format ? { ...network, format } : network };
 }
 
 /** `overrides.dynamo` lets the local runtime pass a client that counts requests. */
 export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { dynamo?: DynamoDBClient } = {}): FlowIngestDeps {
-  const { cluster, network } = networkSettings(env);
-  const region = optionalEnv(EnvNames.awsRegion, env);
-  const dynamo = overrides.dynamo ?? createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), region });
-  const tableName = requireEnv(EnvNames.tableName, env);
-  const eventBridge = eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), region ? { region } : {});
-  const busName = requireEnv(EnvNames.eventBusName, env);
+  const fe = functionEnv(env);
+  const { cluster, network } = networkSettings(fe);
+  const dynamo = overrides.dynamo ?? fe.dynamo();
+  const tableName = fe.tableName();
+  const eventBridge = fe.eventBridge();
+  const busName = fe.busName();
   return {
     dynamo,
     tableName,
@@ -87,12 +80,7 @@ export function makeHandler(deps: FlowIngestDeps, obs: Observability) {
     });
 }
 
-let instance: ReturnType<typeof makeHandler> | undefined;
-
-export const handler = (event: unknown, context: Context): Promise<FlowIngestReport> => {
-  if (!instance) {
-    const deps = depsFromEnv(process.env);
-    instance = makeHandler(deps, createObservability(SERVICE, deps.cluster));
-  }
-  return instance(event, context);
-};
+export const handler = lazyHandler((): ((event: unknown, context: Context) => Promise<FlowIngestReport>) => {
+  const deps = depsFromEnv(process.env);
+  return makeHandler(deps, createObservability(SERVICE, deps.cluster));
+});

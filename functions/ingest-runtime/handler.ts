@@ -8,10 +8,7 @@
  */
 import type { Context } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '#shared/clients/dynamo';
-import { eventBridgeClientFor } from '#shared/clients/eventbridge';
-import { FunctionConfig } from '#shared/config';
-import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
+import { functionEnv, lazyHandler, type FunctionEnv } from '#shared/lambda/bootstrap';
 import { publishEvents } from '#shared/events/publish';
 import { StoredInventory } from '#shared/inventory/snapshot-store';
 import { createObservability, withObservability, type Observability } from '#shared/observability/invocation';
@@ -23,13 +20,13 @@ import { ingestRuntimeDelivery, type RuntimeIngestDeps, type RuntimeIngestReport
 const SERVICE = 'ingest-runtime';
 
 /** `overrides.dynamo` lets the local runtime pass a client that counts requests. */
-export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { dynamo?: DynamoDBClient } = {}): RuntimeIngestDeps & { eventBridge: ReturnType<typeof eventBridgeClientFor> } {
-  const config = jsonEnv(EnvNames.config, FunctionConfig, env);
-  const region = optionalEnv(EnvNames.awsRegion, env);
-  const dynamo = overrides.dynamo ?? createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), region });
-  const tableName = requireEnv(EnvNames.tableName, env);
-  const eventBridge = eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), region ? { region } : {});
-  const busName = requireEnv(EnvNames.eventBusName, env);
+export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { dynamo?: DynamoDBClient } = {}): RuntimeIngestDeps & { eventBridge: ReturnType<FunctionEnv['eventBridge']> } {
+  const fe = functionEnv(env);
+  const config = fe.config();
+  const dynamo = overrides.dynamo ?? fe.dynamo();
+  const tableName = fe.tableName();
+  const eventBridge = fe.eventBridge();
+  const busName = fe.busName();
   const cluster = config.cluster.name;
   const runtime = config.cluster.runtime ?? DEFAULT_RUNTIME_CONFIG;
   return {
@@ -74,12 +71,7 @@ export function makeHandler(deps: RuntimeIngestDeps, obs: Observability) {
     });
 }
 
-let instance: ReturnType<typeof makeHandler> | undefined;
-
-export const handler = (event: unknown, context: Context): Promise<RuntimeIngestReport> => {
-  if (!instance) {
-    const deps = depsFromEnv(process.env);
-    instance = makeHandler(deps, createObservability(SERVICE, deps.cluster));
-  }
-  return instance(event, context);
-};
+export const handler = lazyHandler((): ((event: unknown, context: Context) => Promise<RuntimeIngestReport>) => {
+  const deps = depsFromEnv(process.env);
+  return makeHandler(deps, createObservability(SERVICE, deps.cluster));
+});

@@ -8,25 +8,18 @@
  * nothing.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EKSClient } from '@aws-sdk/client-eks';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { createDynamoClient } from '#shared/clients/dynamo';
-import { eventBridgeClientFor } from '#shared/clients/eventbridge';
-import { FunctionConfig } from '#shared/config';
 import { accessPolicyPort, awsRevertScheduler, iamPort, type AccessPolicyPort, type IamPort, type RevertScheduler } from '#shared/enforce/aws';
 import { revertAction, type RevertResult } from '#shared/enforce/revert';
 import { dynamoActionStore } from '#shared/enforce/store';
-import { EnvNames, jsonEnv, optionalEnv, requireEnv } from '#shared/env';
+import { EnvNames } from '#shared/env';
+import { functionEnv, lazyHandler } from '#shared/lambda/bootstrap';
 import { ValidationError, describeIssues } from '#shared/errors';
 import { publishEvents } from '#shared/events/publish';
 import { DetailType } from '#shared/events/schema';
-import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
-import { EksKubeConfigSource } from '#shared/k8s/eks';
+import type { ClusterClient } from '#shared/k8s/client';
 import { createObservability, withObservability, type Observability } from '#shared/observability/invocation';
 import { MetricName } from '#shared/observability/metrics';
 import { countMetric } from '#shared/observability/powertools';
@@ -51,27 +44,25 @@ export interface RevertDepsEnv {
 }
 
 export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<RevertDepsEnv> = {}): RevertDepsEnv {
-  const config = jsonEnv(EnvNames.config, FunctionConfig, env);
-  const region = optionalEnv(EnvNames.awsRegion, env);
-  const cluster = config.cluster.name;
+  const fe = functionEnv(env);
+  const cluster = fe.config().cluster.name;
   const deps: RevertDepsEnv = {
-    eventBridge: overrides.eventBridge ?? eventBridgeClientFor(optionalEnv(EnvNames.eventBridgeEndpoint, env), { region }),
-    busName: requireEnv(EnvNames.eventBusName, env),
+    eventBridge: overrides.eventBridge ?? fe.eventBridge(),
+    busName: fe.busName(),
     cluster,
-    ddb: overrides.ddb ?? createDynamoClient({ endpoint: optionalEnv(EnvNames.dynamoEndpoint, env), ...(region ? { region } : {}) }),
-    tableName: requireEnv(EnvNames.tableName, env),
+    ddb: overrides.ddb ?? fe.dynamo(),
+    tableName: fe.tableName(),
   };
   // A revert must work whatever the mode is now: actions applied before a switch to dry-run still expire.
   if (!('kube' in overrides)) {
-    const eks = new EKSClient({ ...(region ? { region } : {}) });
-    deps.kube = createClusterClient(new EksKubeConfigSource({ clusterName: cluster, region: region ?? 'us-east-1', eks, credentials: defaultProvider() }));
-    deps.access = accessPolicyPort(eks);
+    deps.kube = fe.clusterClient();
+    deps.access = accessPolicyPort(fe.eks());
   }
-  if (!('iam' in overrides)) deps.iam = iamPort(new IAMClient({ ...(region ? { region } : {}) }));
+  if (!('iam' in overrides)) deps.iam = iamPort(fe.iam());
   if (!('scheduler' in overrides)) {
-    const group = optionalEnv(EnvNames.schedulerGroupName, env);
+    const group = fe.optional(EnvNames.schedulerGroupName);
     // Only cancel() is used here (release); the schedule of an expiry deletes itself.
-    if (group) deps.scheduler = awsRevertScheduler(new SchedulerClient({ ...(region ? { region } : {}) }), { groupName: group });
+    if (group) deps.scheduler = awsRevertScheduler(fe.scheduler(), { groupName: group });
   }
   return { ...deps, ...overrides };
 }
@@ -104,9 +95,4 @@ export function makeHandler(deps: RevertDepsEnv, obs: Observability = createObse
     });
 }
 
-let instance: ReturnType<typeof makeHandler> | undefined;
-
-export const handler = (event: unknown, context: Context): Promise<RevertResult> => {
-  instance ??= makeHandler(depsFromEnv(process.env));
-  return instance(event, context);
-};
+export const handler = lazyHandler((): ((event: unknown, context: Context) => Promise<RevertResult>) => makeHandler(depsFromEnv(process.env)));

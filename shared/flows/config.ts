@@ -59,22 +59,3 @@ export function parseNetworkConfig(raw: unknown, origin = 'detection.network'): 
   if (r.success) return r.data;
   throw new ConfigError(`${origin}: ${describeIssues(r.error.issues)}`);
 }
-
-/**
- * The flow settings inside a BOUNDWATCH_CONFIG value, read leniently: other sections belong to
- * other functions and are not validated here.
- */
-const FunctionConfigView = z.object({
-  cluster: z.object({ name: z.string(), flowLogFormat: z.string().optional() }).loose(),
-  detection: z.object({ network: z.unknown().optional() }).loose().optional(),
-});
-
-export function networkConfigFromFunctionConfig(raw: unknown): { cluster: string; network: NetworkConfig } {
-  const view = FunctionConfigView.safeParse(raw);
-  if (!view.success) {
-    throw new ConfigError(`BOUNDWATCH_CONFIG: ${describeIssues(view.error.issues)}`);
-  }
-  const network = parseNetworkConfig(view.data.detection?.network, 'BOUNDWATCH_CONFIG detection.network');
-  const format = network.format ?? view.data.cluster.flowLogFormat;
-  return { cluster: view.data.cluster.name, network: format ? { ...network, format } : network };
-}
