@@ -57,6 +57,7 @@ function record(obs: Observability, report: FlowIngestReport): void {
   for (const [reason, n] of Object.entries(report.rejected)) countMetric(metrics, MetricName.flowRecordsRejected, n, { reason });
   logAnomalies(obs, report.anomalies);
   if (Object.keys(report.rejected).length > 0) logger.warn('flow records rejected', { rejected: report.rejected });
+  if (report.baselinesDamaged > 0) logger.warn('stored workload baselines unreadable: those workloads learn again', { baselinesDamaged: report.baselinesDamaged });
   logger.info('payload processed', {
     lines: report.lines,
     records: report.records,

@@ -37,7 +37,7 @@ export interface NetworkBaseline {
   firstSeen: number;
   lastSeen: number;
   learningUntil: number;
-  internet: { seen: boolean; firstSeen?: number };
+  internet: { seen: boolean; firstSeen?: number | undefined };
   destinations: Record<string, DestinationProfile>;
   /** Ids of the batches already applied (newest last): a redelivered batch is recognised and skipped. */
   batches: string[];

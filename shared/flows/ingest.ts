@@ -76,6 +76,8 @@ export interface FlowIngestReport {
   /** Workloads whose baseline already held this batch: a redelivery. */
   redelivered: number;
   baselinesSaved: number;
+  /** Stored baselines that did not parse: their workloads started learning again. */
+  baselinesDamaged: number;
   anomalies: BehaviorAnomaly[];
 }
 
@@ -83,7 +85,7 @@ export function emptyFlowReport(): FlowIngestReport {
   return {
     payloads: 0, controlMessages: 0, batches: 0, lines: 0, records: 0, skipped: {}, rejected: {}, networkRejected: 0,
     inferredBy: {}, peers: {}, edges: 0, edgesApplied: 0, edgesDuplicate: 0, workloads: 0, redelivered: 0, baselinesSaved: 0,
-    anomalies: [],
+    baselinesDamaged: 0, anomalies: [],
   };
 }
 
@@ -102,7 +104,8 @@ export function mergeFlowReports(a: FlowIngestReport, b: FlowIngestReport): Flow
     lines: a.lines + b.lines, records: a.records + b.records, skipped, rejected, networkRejected: a.networkRejected + b.networkRejected,
     inferredBy: inferred, peers, edges: a.edges + b.edges, edgesApplied: a.edgesApplied + b.edgesApplied,
     edgesDuplicate: a.edgesDuplicate + b.edgesDuplicate, workloads: a.workloads + b.workloads, redelivered: a.redelivered + b.redelivered,
-    baselinesSaved: a.baselinesSaved + b.baselinesSaved, anomalies: [...a.anomalies, ...b.anomalies],
+    baselinesSaved: a.baselinesSaved + b.baselinesSaved, baselinesDamaged: a.baselinesDamaged + b.baselinesDamaged,
+    anomalies: [...a.anomalies, ...b.anomalies],
   };
 }
 
@@ -297,7 +300,8 @@ export async function ingestFlowBatch(deps: FlowIngestDeps, batch: FlowBatch): P
   const pending: Array<{ workload: string; edges: Edge[]; alerts: ReturnType<typeof detectNetworkAnomalies>['alerts'] }> = [];
   for (const [workload, wEdges] of [...byWorkload].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const current = stored.get(workload);
-    if (current?.baseline.batches.includes(batch.id)) {
+    if (current?.damaged) report.baselinesDamaged += 1;
+    if (current?.baseline?.batches.includes(batch.id)) {
       report.redelivered += 1;
       continue;
     }

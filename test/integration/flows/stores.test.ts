@@ -3,7 +3,7 @@
  * DynamoDB Local where Java is present).
  */
 import { DEFAULT_NETWORK_CONFIG } from '#shared/flows/config';
-import { loadBaseline, saveBaseline } from '#shared/flows/baseline-store';
+import { loadBaseline, loadBaselines, NETPROFILE_SK, saveBaseline, workloadPk } from '#shared/flows/baseline-store';
 import { applyBatch } from '#shared/flows/baseline';
 import type { OrientedFlow } from '#shared/flows/direction';
 import { FlowGraphBuilder, HOUR_MS, type Edge } from '#shared/flows/graph';
@@ -103,6 +103,25 @@ describe.each(dynamoBackends())('flow stores on $name', (backend) => {
     expect(await saveBaseline(d, b2, 1, 90)).toBe('saved');
     expect(await saveBaseline(d, b2, 1, 90)).toBe('conflict');
     expect((await loadBaseline(d, 'shop/Deployment/frontend'))?.version).toBe(2);
+  });
+
+  it('reads a damaged baseline as damaged, so its workload learns again and the next save replaces it', async () => {
+    const d = await deps();
+    const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const put = (workload: string, body: string) =>
+      d.client.send(new PutItemCommand({ TableName: d.tableName, Item: { pk: { S: workloadPk(d.cluster, workload) }, sk: { S: NETPROFILE_SK }, workload: { S: workload }, version: { N: '3' }, body: { S: body } } }));
+    await put('shop/Deployment/broken', '{"schema":1,"workload":"shop/Deployment/broken","firstSeen":"yesterday"}');
+    await put('shop/Deployment/garbage', '{not json');
+    const good = applyBatch(undefined, 'shop/Deployment/fine', edgesOf([{ at: T0, sent: 10 }]), 'g', [], DEFAULT_NETWORK_CONFIG);
+    expect(await saveBaseline(d, good, undefined, 90)).toBe('saved');
+    const loaded = await loadBaselines(d, ['shop/Deployment/broken', 'shop/Deployment/garbage', 'shop/Deployment/fine']);
+    expect(loaded.get('shop/Deployment/broken')).toEqual({ version: 3, damaged: expect.stringContaining('firstSeen') });
+    expect(loaded.get('shop/Deployment/garbage')).toEqual({ version: 3, damaged: 'not JSON' });
+    expect(loaded.get('shop/Deployment/fine')?.baseline?.batches).toEqual(['g']);
+    // The workload starts again from this batch; saving at the damaged item's version replaces it.
+    const fresh = applyBatch(undefined, 'shop/Deployment/broken', edgesOf([{ at: T0, sent: 10 }]), 'h', [], DEFAULT_NETWORK_CONFIG);
+    expect(await saveBaseline(d, fresh, 3, 90)).toBe('saved');
+    expect((await loadBaseline(d, 'shop/Deployment/broken'))?.baseline?.batches).toEqual(['h']);
   });
 
   it('stores inventory snapshots, picks the ones around the flows and splits large ones over several items', async () => {
