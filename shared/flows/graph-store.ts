@@ -177,47 +177,36 @@ function toStoredEdge(item: Record<string, AttributeValue>): StoredEdge {
 // Names like `port` and `bytes` are DynamoDB reserved words: always project through placeholders.
 const PROJECTED = ['src', 'dst', 'port', 'protocol', 'srcKind', 'dstKind', 'bytes', 'bytesSent', 'packets', 'records', 'firstSeen', 'lastSeen'];
 
-/** The stored edges out of one source peer (a workload key, `node:...`, `vpc:...` or `ext:...`). */
-export async function readEdgesFrom(deps: GraphStoreDeps, src: string): Promise<StoredEdge[]> {
+type Page = { Items?: Array<Record<string, AttributeValue>> | undefined; LastEvaluatedKey?: Record<string, AttributeValue> | undefined };
+
+/** Every page of a Query or Scan over edge items, projected through placeholders. */
+async function readAllPages(deps: GraphStoreDeps, request: (page: { ExclusiveStartKey?: Record<string, AttributeValue>; ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> }) => Promise<Page>): Promise<StoredEdge[]> {
   const out: StoredEdge[] = [];
+  const projection = { ProjectionExpression: PROJECTED.map((_, i) => `#p${i}`).join(', '), ExpressionAttributeNames: Object.fromEntries(PROJECTED.map((a, i) => [`#p${i}`, a])) };
   let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await deps.client.send(
-      new QueryCommand({
-        TableName: deps.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': s(flowPk(deps.cluster, src)) },
-        ProjectionExpression: PROJECTED.map((_, i) => `#p${i}`).join(', '),
-        ExpressionAttributeNames: Object.fromEntries(PROJECTED.map((a, i) => [`#p${i}`, a])),
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
+    const page = await request({ ...projection, ...(start ? { ExclusiveStartKey: start } : {}) });
     for (const item of page.Items ?? []) out.push(toStoredEdge(item));
     start = page.LastEvaluatedKey;
   } while (start);
   return out;
 }
 
+/** The stored edges out of one source peer (a workload key, `node:...`, `vpc:...` or `ext:...`). */
+export function readEdgesFrom(deps: GraphStoreDeps, src: string): Promise<StoredEdge[]> {
+  return readAllPages(deps, (page) =>
+    deps.client.send(new QueryCommand({ TableName: deps.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': s(flowPk(deps.cluster, src)) }, ...page })),
+  );
+}
+
 /**
  * Every stored edge of the cluster: a full table scan, meant for a kept local state (the
  * report's `--state`), never for a Lambda reading the production table.
  */
-export async function scanAllEdges(deps: GraphStoreDeps): Promise<StoredEdge[]> {
-  const out: StoredEdge[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await deps.client.send(
-      new ScanCommand({
-        TableName: deps.tableName,
-        FilterExpression: 'begins_with(pk, :prefix)',
-        ExpressionAttributeValues: { ':prefix': s(`${KeyPrefix.flow}#${deps.cluster}#`) },
-        ProjectionExpression: PROJECTED.map((_, i) => `#p${i}`).join(', '),
-        ExpressionAttributeNames: Object.fromEntries(PROJECTED.map((a, i) => [`#p${i}`, a])),
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of page.Items ?? []) out.push(toStoredEdge(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return out;
+export function scanAllEdges(deps: GraphStoreDeps): Promise<StoredEdge[]> {
+  return readAllPages(deps, (page) =>
+    deps.client.send(
+      new ScanCommand({ TableName: deps.tableName, FilterExpression: 'begins_with(pk, :prefix)', ExpressionAttributeValues: { ':prefix': s(`${KeyPrefix.flow}#${deps.cluster}#`) }, ...page }),
+    ),
+  );
 }

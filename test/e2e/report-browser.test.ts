@@ -8,10 +8,10 @@
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import type { ReportModel } from '#shared/report/model';
 import { runCli } from '#test/support/cli';
-import { describeWithBrowser } from '#test/support/browser';
+import { describeWithBrowser, openReportPage } from '#test/support/browser';
 
 const ARTIFACTS = join(__dirname, 'artifacts');
 
@@ -29,7 +29,7 @@ describeWithBrowser('report.html of the demo, in Chromium', (executablePath) => 
   let model: ReportModel;
   let out: string;
   let stdout: string;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'bw-report-'));
@@ -39,25 +39,7 @@ describeWithBrowser('report.html of the demo, in Chromium', (executablePath) => 
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     model = JSON.parse(html.match(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/)![1]!) as ReportModel;
     mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1400, height: 1000 });
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warn') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${String(e)}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-    // Offline by construction: any request beyond the file itself is a fault.
-    await page.setRequestInterception(true);
-    page.on('request', (r) => {
-      if (r.url().startsWith('file://')) void r.continue();
-      else {
-        problems.push(`network request: ${r.url()}`);
-        void r.abort();
-      }
-    });
-    await page.goto(`file://${join(out, 'report.html')}`, { waitUntil: 'load' });
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    ({ browser, page, problems } = await openReportPage(executablePath, join(out, 'report.html'), { offline: true }));
   }, 180_000);
 
   afterAll(async () => {

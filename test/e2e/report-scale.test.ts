@@ -8,11 +8,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { renderReportHtml } from '#shared/report/html';
 import type { ReportEdge, ReportModel, ReportNode } from '#shared/report/model';
 import { reportClientScript } from '#infra/local/report/write';
-import { describeWithBrowser } from '#test/support/browser';
+import { describeWithBrowser, openReportPage } from '#test/support/browser';
 
 jest.setTimeout(120_000);
 
@@ -50,22 +50,14 @@ function bigModel(): ReportModel {
 describeWithBrowser('report.html with thousands of edges, in Chromium', (executablePath) => {
   let browser: Browser;
   let page: Page;
+  let problems: string[] = [];
   const model = bigModel();
-  const problems: string[] = [];
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bw-report-scale-'));
     const file = join(dir, 'report.html');
     writeFileSync(file, renderReportHtml(model, { script: reportClientScript() }));
-    browser = await puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-    page = await browser.newPage();
-    await page.setViewport({ width: 1400, height: 1000 });
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warn') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${String(e)}`));
-    await page.goto(`file://${file}`, { waitUntil: 'load' });
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
+    ({ browser, page, problems } = await openReportPage(executablePath, file, { offline: true, readyTimeoutMs: 90_000 }));
   }, 120_000);
 
   afterAll(async () => {
