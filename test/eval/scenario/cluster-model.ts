@@ -756,3 +756,37 @@ export const localHour = (t: number, tz: number) => ((Math.floor(t / HOUR) + tz)
 /** 0 = Monday … 6 = Sunday, in the person's time zone. */
 export const localWeekday = (t: number, tz: number) => ((Math.floor((t + tz * HOUR) / DAY) + 3) % 7 + 7) % 7;
 
+
+/** Work due at a time; it may schedule more. */
+export interface Scheduled {
+  t: number;
+  fn: () => void;
+}
+
+/**
+ * The hour-by-hour clock both scenarios run on: each hour, everything scheduled before its end
+ * runs (work that schedules more runs too, until the queue is empty), then `eachHour` adds the
+ * hour's routine; events are yielded per hour, and those stamped later are carried over.
+ */
+export function* hourly(w: World, start: number, days: number, schedule: Scheduled[], eachHour: (h: number, t0: number) => void): Generator<Emitted[]> {
+  let carry: Emitted[] = [];
+  for (let h = 0; h < days * 24; h++) {
+    const t0 = start + h * HOUR;
+    const t1 = t0 + HOUR;
+    for (;;) {
+      const due = schedule.filter((s) => s.t < t1);
+      if (due.length === 0) break;
+      for (const s of due) schedule.splice(schedule.indexOf(s), 1);
+      due.sort((a, b) => a.t - b.t);
+      for (const s of due) s.fn();
+    }
+    eachHour(h, t0);
+    const all = carry.concat(w.drain());
+    const now: Emitted[] = [];
+    carry = [];
+    for (const e of all) (e.t < t1 ? now : carry).push(e);
+    now.sort((a, b) => a.t - b.t);
+    yield now;
+  }
+  if (carry.length) yield carry.sort((a, b) => a.t - b.t);
+}

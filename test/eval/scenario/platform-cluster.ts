@@ -33,7 +33,9 @@ import {
   session,
   watches,
   workloadsHour,
+  hourly,
   type Emitted,
+  type Scheduled,
   type NodeState,
   type Person,
   type PodState,
@@ -410,7 +412,6 @@ function* stream(seed: number, days: number, start: number, scale: number, techn
     }
   }
   w.drain();
-  type Scheduled = { t: number; fn: () => void };
   const schedule: Scheduled[] = [];
   const at = (t: number, fn: () => void) => schedule.push({ t, fn });
   plan(w, start, days, at);
@@ -424,30 +425,13 @@ function* stream(seed: number, days: number, start: number, scale: number, techn
     const t = techniqueTime(start, tech);
     at(t, () => w.labelled(`attack:${tech.id}`, () => tech.run(w, t)));
   }
-  let carry: Emitted[] = [];
-  for (let h = 0; h < days * 24; h++) {
-    const t0 = start + h * HOUR;
-    const t1 = t0 + HOUR;
-    for (;;) {
-      const due = schedule.filter((s) => s.t < t1);
-      if (due.length === 0) break;
-      for (const s of due) schedule.splice(schedule.indexOf(s), 1);
-      due.sort((a, b) => a.t - b.t);
-      for (const s of due) s.fn();
-    }
+  yield* hourly(w, start, days, schedule, (h, t0) => {
     // Pods long gone only slow down every "which pods run now" question.
     if (h % 24 === 0) w.pods = w.pods.filter((p) => p.ended === undefined || p.ended > t0 - HOUR);
     controlPlaneHour(w, t0);
     for (const node of w.liveNodes(t0)) w.labelled(node.joined >= start ? node.label : undefined, () => kubeletHour(w, node, t0));
     workloadsHour(w, t0);
-    const all = carry.concat(w.drain());
-    const now: Emitted[] = [];
-    carry = [];
-    for (const e of all) (e.t < t1 ? now : carry).push(e);
-    now.sort((a, b) => a.t - b.t);
-    yield now;
-  }
-  if (carry.length) yield carry.sort((a, b) => a.t - b.t);
+  });
 }
 
 export type { PodState };

@@ -24,7 +24,9 @@ import {
   podStops,
   session,
   workloadsHour,
+  hourly,
   type Emitted,
+  type Scheduled,
   type Person,
   type WorkloadDef,
 } from './cluster-model';
@@ -52,11 +54,6 @@ export interface ScenarioInfo {
   lookalikes: string[];
   /** Principals that are the platform's own controllers: none may raise HIGH while the cluster learns. */
   platformControllers?: string[];
-}
-
-interface Scheduled {
-  t: number;
-  fn: () => void;
 }
 
 const APPS_DEPLOYED_BY_CI = [['shop', 'checkout'], ['shop', 'cart'], ['shop', 'catalog'], ['orders', 'orders-worker'], ['payments', 'payments-api']] as const;
@@ -212,32 +209,14 @@ function* stream(seed: number, days: number, start: number, scale: number, techn
     schedule.push({ t, fn: () => w.labelled(`attack:${tech.id}`, () => tech.run(w, t)) });
   }
 
-  let carry: Emitted[] = [];
-  for (let h = 0; h < days * 24; h++) {
-    const t0 = start + h * HOUR;
-    const t1 = t0 + HOUR;
-    // Scheduled work may schedule more; run until this hour's queue is empty.
-    for (;;) {
-      const due = schedule.filter((s) => s.t < t1);
-      if (due.length === 0) break;
-      for (const s of due) schedule.splice(schedule.indexOf(s), 1);
-      due.sort((a, b) => a.t - b.t);
-      for (const s of due) s.fn();
-    }
+  yield* hourly(w, start, days, schedule, (_h, t0) => {
     controlPlaneHour(w, t0);
     for (const node of w.liveNodes(t0)) {
       const label = node.joined >= start ? w.nodeLabel(node) : undefined;
       w.labelled(label, () => kubeletHour(w, node, t0));
     }
     workloadsHour(w, t0);
-    const all = carry.concat(w.drain());
-    const now: Emitted[] = [];
-    carry = [];
-    for (const e of all) (e.t < t1 ? now : carry).push(e);
-    now.sort((a, b) => a.t - b.t);
-    yield now;
-  }
-  if (carry.length) yield carry.sort((a, b) => a.t - b.t);
+  });
 }
 
 export type { Emitted };
