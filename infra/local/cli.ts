@@ -11,6 +11,7 @@ import { registerNetpol } from './commands/netpol';
 import { registerRelease } from './commands/release';
 import { registerReport } from './commands/report';
 import { registerPreflight } from './commands/preflight';
+import { inertText } from '#shared/text';
 
 export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
 
@@ -46,14 +47,14 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (err instanceof InputError || err instanceof ConfigError) {
-      process.stderr.write(`boundwatch: ${err.message}\n`);
+      process.stderr.write(`boundwatch: ${inertText(err.message)}\n`);
       return EXIT.usage;
     }
     if (err instanceof CheckFailedError) {
-      if (err.message) process.stderr.write(`boundwatch: ${err.message}\n`);
+      if (err.message) process.stderr.write(`boundwatch: ${inertText(err.message)}\n`);
       return EXIT.problems;
     }
-    process.stderr.write(`boundwatch: internal error: ${errorMessage(err)}\n`);
+    process.stderr.write(`boundwatch: internal error: ${inertText(errorMessage(err))}\n`);
     if (process.env.BOUNDWATCH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return EXIT.problems;
   }

@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { safeSegment } from '#shared/text';
 import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
 import type { BusEvent } from './bus';
 
@@ -53,9 +54,10 @@ export function writeOutputs(outDir: string, out: Outputs): void {
   // Policies of an earlier run in the same folder would be mistaken for this run's.
   rmSync(join(outDir, 'policies'), { recursive: true, force: true });
   for (const p of out.policies) {
-    const dir = join(outDir, 'policies', p.metadata.namespace);
+    // Namespace and name come from the audit log: `../../etc` must stay a file inside --out.
+    const dir = join(outDir, 'policies', safeSegment(p.metadata.namespace));
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${p.metadata.name}.yaml`), stringify(p, { lineWidth: 0 }));
+    writeFileSync(join(dir, `${safeSegment(p.metadata.name)}.yaml`), stringify(p, { lineWidth: 0 }));
   }
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(out.summary, null, 2) + '\n');
 }

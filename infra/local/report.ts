@@ -1,6 +1,7 @@
 /** What a person reads after `replay` or `demo`: tables of anomalies and actions, and the counts. */
 import Table from 'cli-table3';
 import type { BehaviorAnomaly, EnforcementAction } from '#shared/events/schema';
+import { inertLine } from '#shared/text';
 import type { Outputs } from './outputs';
 
 /** Colour only on a terminal: piped output and files stay plain text. */
@@ -9,7 +10,8 @@ const style = () => (process.stdout.isTTY ? {} : { style: { head: [], border: []
 function anomaliesTable(anomalies: BehaviorAnomaly[]): string {
   const t = new Table({ head: ['severity', 'score', 'category', 'principal', 'findings', 'when (UTC)'], wordWrap: true, colWidths: [10, 7, 9, 44, 40, 22], ...style() });
   for (const a of anomalies) {
-    t.push([a.severity, a.score, a.category, a.principal.name, a.findings.map((f) => f.title).join('\n'), a.window.start.slice(0, 19).replace('T', ' ')]);
+    // Names and titles carry request text: escaped, so they cannot move the cursor or forge rows.
+    t.push([a.severity, a.score, a.category, inertLine(a.principal.name), a.findings.map((f) => inertLine(f.title)).join('\n'), inertLine(a.window.start.slice(0, 19).replace('T', ' '))]);
   }
   return t.toString();
 }
@@ -18,7 +20,7 @@ function actionsTable(actions: EnforcementAction[]): string {
   const t = new Table({ head: ['action', 'target', 'mode', 'outcome', 'reason / changes'], wordWrap: true, colWidths: [14, 40, 9, 10, 60], ...style() });
   for (const a of actions) {
     const target = `${a.target.kind} ${a.target.namespace ? `${a.target.namespace}/` : ''}${a.target.name}`;
-    t.push([a.action, target, a.mode, a.outcome, a.reason ?? a.changes.join('\n')]);
+    t.push([a.action, inertLine(target), a.mode, a.outcome, a.reason !== undefined ? inertLine(a.reason) : a.changes.map((c) => inertLine(c)).join('\n')]);
   }
   return t.toString();
 }

@@ -16,6 +16,7 @@ import {
   type SequenceEvent,
 } from '../events/schema';
 import { redactSecrets } from './redact';
+import { defangLinks, inertDeep, inertLine } from '../text';
 
 export interface FormattedAlert {
   /** SNS Subject: printable ASCII, one line, at most 100 characters. */
@@ -39,10 +40,14 @@ const MAX_LIST = 10;
 const MAX_FLOWS = 10;
 /** How far around the anomaly window the suggested query looks, for clock skew and context. */
 const QUERY_MARGIN_MS = 5 * 60 * 1000;
+/** Logs Insights pattern capturing the last entry of an audit record's sourceIPs as clientIP. */
+export const CLIENT_IP_PATTERN = '/"sourceIPs":\\[(?:"[^"]*",)*"(?<clientIP>[^"]*)"\\]/';
 
 type AlertEvent = AnomalyEvent | EnforcementEvent | SequenceEvent;
 
-export function formatAlert(event: AlertEvent, opts: FormatOptions = {}): FormattedAlert {
+export function formatAlert(raw: AlertEvent, opts: FormatOptions = {}): FormattedAlert {
+  // Every value of the event may come from a request: one line each, no links (see shared/text.ts).
+  const event = inertDeep(raw, (s) => defangLinks(inertLine(s)));
   if (event['detail-type'] === DetailType.enforcement) return formatEnforcement(event);
   if (event['detail-type'] === DetailType.sequence) return formatSequence(event);
   return formatAnomaly(event, opts);
@@ -60,7 +65,10 @@ export function defaultAuditLogGroup(cluster: string): string {
 export function evidenceQuery(auditIDs: readonly string[]): string {
   const ids = auditIDs.slice(0, MAX_QUERY_IDS).map((id) => `"${id.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`);
   return [
-    'fields @timestamp, user.username, verb, objectRef.resource, objectRef.namespace, objectRef.name, responseStatus.code, sourceIPs.0, userAgent',
+    // The client writes every sourceIPs entry but the last (X-Forwarded-For); the last is the
+    // address the API server saw. Insights has no "last element", so a pattern picks it.
+    `parse @message ${CLIENT_IP_PATTERN}`,
+    '| fields @timestamp, user.username, verb, objectRef.resource, objectRef.namespace, objectRef.name, responseStatus.code, clientIP, userAgent',
     `| filter auditID in [${ids.join(', ')}]`,
     '| sort @timestamp asc',
   ].join('\n');

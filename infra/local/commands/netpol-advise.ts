@@ -8,7 +8,7 @@
  * advisor's own labels). Also holds the `--flows`/`--cluster` input shared with `netpol audit`.
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { CheckFailedError, ConfigError, InputError } from '#shared/errors';
 import { parseNetworkConfig, type NetworkConfig } from '#shared/flows/config';
@@ -139,6 +139,8 @@ export function registerAdvise(netpol: Command): void {
       for (const rel of await staleAdviceFiles(opts.out, keep)) await rm(join(opts.out, rel));
       for (const f of advice.files) {
         const path = join(opts.out, f.path);
+        // The advisor spells names as safe segments; this is the last check before writing.
+        if (relative(resolve(opts.out), resolve(path)).split(sep)[0] === '..') throw new Error(`refusing to write ${f.path} outside ${opts.out}`);
         await mkdir(dirname(path), { recursive: true });
         await writeFile(path, f.content);
       }

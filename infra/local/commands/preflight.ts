@@ -5,6 +5,7 @@
  * the deploy fail or the stack not work, 0 otherwise (warnings included).
  */
 import Table from 'cli-table3';
+import { inertText } from '#shared/text';
 import type { Command } from 'commander';
 import { CheckFailedError, InputError } from '#shared/errors';
 import { gatherPreflightFacts, preflightClients } from '#shared/preflight/aws';
@@ -22,7 +23,7 @@ const MARK: Record<Finding['status'], string> = { ok: 'ok', warn: 'WARN', blocke
 export function renderFindings(findings: readonly Finding[]): string {
   const plain = process.stdout.isTTY ? {} : { style: { head: [], border: [] } };
   const t = new Table({ head: ['', 'cluster', 'check', 'detail', 'fix'], wordWrap: true, colWidths: [9, 16, 18, 54, 54], ...plain });
-  for (const f of findings) t.push([MARK[f.status], f.cluster ?? '(account)', f.check, f.detail, f.fix ?? '']);
+  for (const f of findings) t.push([MARK[f.status], f.cluster ?? '(account)', f.check, f.detail, f.fix ?? ''].map((c) => inertText(c)));
   const blockers = findings.filter((f) => f.status === 'blocker').length;
   const warnings = findings.filter((f) => f.status === 'warn').length;
   return `${t.toString()}\n${blockers ? `${blockers} blocker(s): fix them before cdk deploy.` : 'No blockers: ready for cdk deploy.'}${warnings ? ` ${warnings} warning(s).` : ''}\n`;

@@ -6,6 +6,7 @@
  * (DNS over TCP added to UDP, address blocks wider than the addresses seen, widened port
  * ranges, selector overlap) is reported, never hidden.
  */
+import { safeSegment } from '#shared/text';
 import { stringify } from 'yaml';
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import type { Edge } from '#shared/flows/graph';
@@ -52,7 +53,8 @@ export function advise(inventory: ClusterInventory, edges: readonly Edge[], opts
   const policies: NetworkPolicy[] = [];
   const warnings: Advice['warnings'] = [];
   for (const p of build.policies) {
-    const path = `${p.namespace}/${p.name}.yaml`;
+    // Names come from the inventory and flows: `../../etc` must stay a file inside --out.
+    const path = `${safeSegment(p.namespace)}/${safeSegment(p.name)}.yaml`;
     const v = validateNetworkPolicy(p.manifest, { inventory, eks: true });
     if (!v.policy) {
       // The advisor built something the API server would reject: a bug, never user input.

@@ -9,12 +9,14 @@ import type { FlowAudit } from '../audit-flows';
 import type { Advice } from './index';
 import type { Observed } from './observe';
 import type { UnobservedPath } from './verify';
+import { inertText } from '#shared/text';
 
 const MAX_ROWS = 25;
 
 function table(head: string[], rows: string[][], color: boolean, colWidths?: number[]): string {
   const t = new Table({ head, style: color ? {} : { head: [], border: [] }, wordWrap: true, ...(colWidths ? { colWidths } : {}) });
-  for (const r of rows) t.push(r);
+  // Cells name workloads and namespaces from the input: no control characters reach the terminal.
+  for (const r of rows) t.push(r.map((c) => inertText(c)));
   return t.toString();
 }
 
