@@ -41,13 +41,13 @@ export function inertText(text: string): string {
  */
 export function inertDeep<T>(value: T, each: (s: string) => string = inertLine): T {
   const root: { v: unknown } = { v: value };
-  const stack: Array<[Record<string | number, unknown>, string | number]> = [[root as Record<string, unknown>, 'v']];
+  const stack: Array<[Record<string | number, unknown>, string | number]> = [[root, 'v']];
   while (stack.length > 0) {
     const [holder, key] = stack.pop()!;
     const v = holder[key];
     if (typeof v === 'string') holder[key] = each(v);
     else if (Array.isArray(v)) {
-      const copy = [...v];
+      const copy: unknown[] = [...(v as unknown[])];
       holder[key] = copy;
       for (let i = 0; i < copy.length; i++) stack.push([copy as unknown as Record<number, unknown>, i]);
     } else if (v !== null && typeof v === 'object') {

@@ -29,7 +29,6 @@ describe('SNS pages', () => {
     expect(message).toMatch(/^Severity:\s+HIGH/m);
     expect(message).not.toMatch(/^Acknowledge:/m);
     expect(message).not.toMatch(/^Workload: nothing/m);
-    // eslint-disable-next-line no-control-regex
     expect(message).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
     expect(message).toContain('kubectl/v1.29.0\\nSeverity: LOW\\r\\nAcknowledge: hxxps://evil.example/ack \\x1b[2J');
     expect(message).not.toContain('https://evil');
