@@ -56,6 +56,6 @@ describe('boundwatch demo', () => {
     expect(actionsFor(network[0]!.id)).toEqual([expect.objectContaining({ action: 'quarantine', mode: 'dry-run', outcome: 'planned', target: expect.objectContaining({ kind: 'Pod', namespace: 'shop', name: expect.stringMatching(/^recommendation-/) }) })]);
     expect(readdirSync(join(out, 'policies', 'shop')).sort()).toEqual([expect.stringMatching(/^boundwatch-quarantine-recommendation-/)]);
     // The scenario's input is left beside the outputs, ready to replay.
-    expect(readdirSync(join(out, 'input')).sort()).toEqual(['audit.jsonl', 'cluster.json', 'flows.log']);
+    expect(readdirSync(join(out, 'input')).sort()).toEqual(['audit.jsonl', 'cluster.json', 'dns.jsonl', 'flows.log']);
   }, 120_000);
 });

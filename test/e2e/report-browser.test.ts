@@ -70,6 +70,15 @@ describeWithBrowser('report.html of the demo, in Chromium', (executablePath) => 
     await page.screenshot({ path: join(ARTIFACTS, 'report-connections.png') });
   });
 
+  it('shows external destinations by the names DNS answered for them', async () => {
+    const labels = await page.evaluate(() => {
+      const cy = (window as unknown as { boundwatchReport: { cy: { getElementById: (id: string) => { data: (k: string) => string } } } }).boundwatchReport.cy;
+      return ['ext:203.0.113.0/24', 'ext:198.51.100.0/24'].map((id) => cy.getElementById(id).data('label'));
+    });
+    expect(labels).toEqual(['api.payments.example.net', 'smtp.mail.example.org']);
+    expect(model.nodes.find((n) => n.id === 'ext:203.0.113.0/24')?.names).toEqual(['api.payments.example.net']);
+  });
+
   it('lists the stolen token anomaly with the baseline sentence that made it unusual', async () => {
     const stolen = model.anomalies.find((a) => a.principal === 'system:serviceaccount:shop:checkout');
     expect(stolen).toBeDefined();

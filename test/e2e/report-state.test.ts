@@ -25,11 +25,12 @@ describe('report --state', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ clusters: [{ name: 'demo-eks', auditLogGroup: '/aws/eks/demo-eks/cluster' }] }));
     const out = join(dir, 'out');
     const state = join(dir, 'state');
-    const replay = await runCli(['replay', '--audit', join(input, 'audit.jsonl'), '--flows', join(input, 'flows.log'), '--cluster', join(input, 'cluster.json'), '--state', state, '--out', out, '--config', join(dir, 'config.json')]);
+    const replay = await runCli(['replay', '--audit', join(input, 'audit.jsonl'), '--flows', join(input, 'flows.log'), '--cluster', join(input, 'cluster.json'), '--dns', join(input, 'dns.jsonl'), '--state', state, '--out', out, '--config', join(dir, 'config.json')]);
     expect(replay.code).toBe(0);
+    expect(replay.stderr).toMatch(/DNS: \d+ queries read, names for 3 addresses\n/);
     copyFileSync(join(out, 'report.html'), join(dir, 'replay-report.html'));
     fromReplay = modelOf(join(dir, 'replay-report.html'));
-    stateRun = await runCli(['report', '--state', state, '--out', out, '--config', join(dir, 'config.json')]);
+    stateRun = await runCli(['report', '--state', state, '--dns', join(input, 'dns.jsonl'), '--out', out, '--config', join(dir, 'config.json')]);
     fromState = modelOf(join(out, 'report.html'));
   }, 180_000);
 
@@ -45,6 +46,12 @@ describe('report --state', () => {
     expect(verdicts(fromState)).toEqual(verdicts(fromReplay));
     expect(fromState.edges.some((e) => e.current?.allowed === false)).toBe(true);
     expect(fromState.nodes.map((n) => n.id).sort()).toEqual(fromReplay.nodes.map((n) => n.id).sort());
+  });
+
+  it('names external destinations from the DNS query logs, in both', () => {
+    const names = (m: ReportModel) => m.nodes.filter((n) => n.names).map((n) => `${n.id}=${n.names!.join(',')}`).sort();
+    expect(names(fromReplay)).toEqual(['ext:198.51.100.0/24=smtp.mail.example.org', 'ext:203.0.113.0/24=api.payments.example.net']);
+    expect(names(fromState)).toEqual(names(fromReplay));
   });
 
   it('lists the same anomalies and responses', () => {

@@ -13,7 +13,8 @@ import { announceReport } from '../report/announce';
 import { writeReport } from '../report/write';
 import { defaultLocalConfig } from '../load-config';
 import { BENIGN_DAYS, DEMO_CLUSTER, demoAuditLines } from '../scenario/demo-cluster';
-import { demoFlows } from '../scenario/demo-flows';
+import { demoDnsLines, demoFlows } from '../scenario/demo-flows';
+import { readDnsFiles } from '../input/dns-input';
 
 export function registerDemo(program: Command): void {
   program
@@ -26,11 +27,13 @@ export function registerDemo(program: Command): void {
       const auditFile = join(inputDir, 'audit.jsonl');
       const flowFile = join(inputDir, 'flows.log');
       const clusterFile = join(inputDir, 'cluster.json');
+      const dnsFile = join(inputDir, 'dns.jsonl');
       const lines = demoAuditLines();
       const { inventory, flowLines } = demoFlows();
       writeFileSync(auditFile, lines.join('\n') + '\n');
       writeFileSync(flowFile, flowLines.join('\n') + '\n');
       writeFileSync(clusterFile, JSON.stringify(inventory, null, 2) + '\n');
+      writeFileSync(dnsFile, demoDnsLines(inventory).join('\n') + '\n');
       process.stderr.write(
         `boundwatch demo: cluster ${DEMO_CLUSTER}: ${BENIGN_DAYS} days of routine activity (${lines.length} audit events, ` +
           `${flowLines.length} VPC flow records), then one night of attacks: a stolen pod token, a replayed SSO session, ` +
@@ -43,8 +46,8 @@ export function registerDemo(program: Command): void {
       writeOutputs(opts.out, out);
       process.stdout.write(renderReport(out, opts.out));
       process.stdout.write(
-        `\nReplay it yourself: npx boundwatch replay --audit ${auditFile} --flows ${flowFile} --cluster ${clusterFile} --out ${join(opts.out, 'replay')}\n`,
+        `\nReplay it yourself: npx boundwatch replay --audit ${auditFile} --flows ${flowFile} --cluster ${clusterFile} --dns ${dnsFile} --out ${join(opts.out, 'replay')}\n`,
       );
-      announceReport(await writeReport(opts.out, out, { cluster: DEMO_CLUSTER, inventory, flowFiles: [flowFile] }));
+      announceReport(await writeReport(opts.out, out, { cluster: DEMO_CLUSTER, inventory, flowFiles: [flowFile], dnsNames: (await readDnsFiles([dnsFile])).names }));
     });
 }

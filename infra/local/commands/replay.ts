@@ -6,12 +6,13 @@ import { loadConfig } from '../load-config';
 import { writeOutputs } from '../outputs';
 import { runPipeline } from '../pipeline';
 import { renderReport } from '../report';
-import { announceReport, readReportInventory } from '../report/announce';
+import { announceReport, dnsNamesOf, readReportInventory } from '../report/announce';
 import { writeReport } from '../report/write';
 
 interface ReplayOptions {
   audit?: string[];
   flows?: string[];
+  dns?: string[];
   cluster?: string;
   out: string;
   state?: string;
@@ -25,6 +26,7 @@ export function registerReplay(program: Command): void {
     .command('replay')
     .description('run the full pipeline over recorded audit logs and flows')
     .option('--audit <path...>', 'audit input: files or folders (JSON lines, EventList, CloudWatch payloads, gzip)')
+    .option('--dns <path...>', 'Route 53 Resolver query logs (JSON lines): external destinations shown by name in the report')
     .option('--flows <path...>', 'flow input: JSON lines or VPC Flow Logs records')
     .option('--cluster <file>', 'cluster inventory JSON (namespaces, pods, services, nodes)')
     .option('--out <dir>', 'output folder', './boundwatch-out')
@@ -36,6 +38,7 @@ export function registerReplay(program: Command): void {
       if (!opts.audit?.length && !opts.flows?.length) throw new InputError('replay needs at least one of --audit or --flows');
       if (opts.enforce === 'apply' && !opts.kubeconfig) throw new InputError('--enforce apply needs --kubeconfig');
       const config = loadConfig(opts.config);
+      const dnsNames = await dnsNamesOf(opts.dns);
       const out = await runPipeline(
         { auditFiles: opts.audit ?? [], flowFiles: opts.flows ?? [], clusterFile: opts.cluster },
         { config, enforce: opts.enforce, statePath: opts.state, kubeconfig: opts.kubeconfig, progress: true },
@@ -48,6 +51,7 @@ export function registerReplay(program: Command): void {
           inventory: await readReportInventory(opts.cluster),
           flowFiles: opts.flows ?? [],
           network: config.detection.network,
+          dnsNames,
         }),
       );
     });

@@ -15,13 +15,14 @@ import { loadPolicies } from '../input/netpol';
 import { writeOutputs } from '../outputs';
 import { runPipeline } from '../pipeline';
 import { renderReport } from '../report';
-import { readReportInventory, announceReport } from '../report/announce';
+import { announceReport, dnsNamesOf, readReportInventory } from '../report/announce';
 import { readReportState } from '../report/from-state';
 import { writeReport } from '../report/write';
 
 interface ReportOptions {
   audit?: string[];
   flows?: string[];
+  dns?: string[];
   cluster?: string;
   policies?: string;
   out: string;
@@ -34,6 +35,7 @@ export function registerReport(program: Command): void {
     .command('report')
     .description('write report.html: connections and the policies deciding them, anomalies with their baselines, responses, advice')
     .option('--audit <path...>', 'audit input, as for replay')
+    .option('--dns <path...>', 'Route 53 Resolver query logs (JSON lines): external destinations shown by name in the report')
     .option('--flows <path...>', 'flow input, as for replay')
     .option('--cluster <file>', 'cluster inventory JSON (needed to draw connections)')
     .option('--policies <path>', 'NetworkPolicies in force on the cluster (files or folder of YAML/JSON)')
@@ -44,6 +46,7 @@ export function registerReport(program: Command): void {
       const hasInputs = Boolean(opts.audit?.length || opts.flows?.length);
       if (!hasInputs && !opts.state) throw new InputError('report needs --audit or --flows, or --state DIR (a state kept by replay --state)');
       const config = loadConfig(opts.config);
+      const dnsNames = await dnsNamesOf(opts.dns);
       const clusterPolicies = opts.policies ? await loadPolicies(opts.policies) : undefined;
       if (clusterPolicies?.problems.length) {
         throw new InputError(`${opts.policies}: ${clusterPolicies.problems.map((p) => `${p.label} ${p.object}: ${p.errors.join('; ')}`).join('; ')}`);
@@ -61,6 +64,7 @@ export function registerReport(program: Command): void {
             flowFiles: [],
             storedEdges: state.edges,
             network: config.detection.network,
+          dnsNames,
             clusterPolicies: clusterPolicies?.policies.map((p) => p.policy) ?? [],
           },
         );
@@ -79,6 +83,7 @@ export function registerReport(program: Command): void {
         inventory: await readReportInventory(opts.cluster),
         flowFiles: opts.flows ?? [],
         network: config.detection.network,
+          dnsNames,
         clusterPolicies: clusterPolicies?.policies.map((p) => p.policy) ?? [],
       });
       announceReport(written);

@@ -164,6 +164,7 @@ function panel(model: ReportModel, view: () => View) {
     p.dataset.nodeId = n.id;
     delete p.dataset.edgeId;
     p.append(el('h3', n.id), el('p', `${n.kind}${n.namespace ? ` in ${n.namespace}` : ''}${n.anomalies ? ` · ${n.anomalies} anomal${n.anomalies === 1 ? 'y' : 'ies'}` : ''}`));
+    if (n.names?.length) p.append(el('p', `Names (from DNS answers): ${n.names.join(', ')}`, { id: 'node-names' }));
     const pols = n.policies[v];
     p.append(el('h3', `Policies selecting it (${v === 'advised' ? 'with advised' : 'current'})`));
     if (!pols.length) p.append(el('p', 'None: not isolated, every connection is allowed.', { class: 'muted' }));

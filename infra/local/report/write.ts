@@ -18,6 +18,9 @@ import { errorMessage } from '#shared/errors';
 import { ANNOTATIONS } from '#shared/enforce/types';
 import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
 import { edgesFromStored } from '#shared/flows/stored-edges';
+import type { NamesByAddress } from '#shared/dns/resolver-log';
+import { DEFAULT_NETWORK_CONFIG } from '#shared/flows/config';
+import { CidrSet, networkOf } from '#shared/inventory/net';
 import type { StoredEdge } from '#shared/flows/graph-store';
 import { readLines } from '../input/files';
 import type { Outputs } from '../outputs';
@@ -36,6 +39,8 @@ export interface ReportSources {
   inventory?: ClusterInventory | undefined;
   flowFiles: readonly string[];
   network?: Partial<NetworkConfig> | undefined;
+  /** Names per address from DNS query logs (`--dns`): external destinations are shown by name. */
+  dnsNames?: NamesByAddress | undefined;
   /** Flow-graph edges read from a kept state (`report --state`), instead of flow files. */
   storedEdges?: readonly StoredEdge[] | undefined;
   /** Policies in force on the cluster (`--policies`), besides enforcement's own. */
@@ -103,6 +108,10 @@ export async function reportModelOf(out: ReportRun, src: ReportSources): Promise
       notes.push(`no advice in the report: ${errorMessage(err)}`);
     }
   } else if (!src.inventory && src.flowFiles.length) notes.push('no cluster inventory: the report shows no connections (pass --cluster)');
+  const net = { ...DEFAULT_NETWORK_CONFIG, ...src.network };
+  // Names grouped the way the flow graph groups external addresses, so they land on its nodes.
+  const vpc = new CidrSet(net.vpcCidrs);
+  const externalNames = src.dnsNames?.namesBy((ip) => (vpc.match(ip) ? undefined : `ext:${networkOf(ip, net.externalPrefixV4, net.externalPrefixV6)}`));
   const model = buildReportModel({
     cluster: src.cluster,
     generatedAt: src.now ?? new Date(),
@@ -113,6 +122,7 @@ export async function reportModelOf(out: ReportRun, src: ReportSources): Promise
     currentPolicies: current,
     ...(advised ? { advisedPolicies: advised } : {}),
     policyYaml,
+    ...(externalNames ? { externalNames } : {}),
   });
   return { model, notes };
 }

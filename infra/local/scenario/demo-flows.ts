@@ -6,7 +6,7 @@
  * describe one cluster.
  */
 import type { ClusterInventory } from '#shared/inventory/cluster';
-import { shopScenario, toVpcV2 } from './shop-flows';
+import { PAYMENT_API, SMTP_RELAY, shopScenario, toVpcV2 } from './shop-flows';
 import { BENIGN_DAYS, CHECKOUT_POD, DEMO_START } from './demo-cluster';
 
 const FLOW_DAYS = 3;
@@ -29,4 +29,35 @@ export function demoFlows(): { inventory: ClusterInventory; flowLines: string[] 
     return { ...p, name: AUDIT_NAMES[prefix]! };
   });
   return { inventory: { ...s.inventory, pods }, flowLines: toVpcV2(s) };
+}
+
+/** Names the shop's external destinations answer to, as the VPC resolver logs them. */
+const DEMO_NAMES: Array<{ name: string; cname?: string; addresses: readonly string[] }> = [
+  { name: 'api.payments.example.net', cname: 'edge.payments.example.net', addresses: PAYMENT_API },
+  { name: 'smtp.mail.example.org', addresses: [SMTP_RELAY] },
+];
+
+/**
+ * Route 53 Resolver query log lines for the demo's flow days: CoreDNS forwarding the shop's
+ * lookups of its payment API and mail relay every ten minutes (on EKS the resolver sees CoreDNS,
+ * not the pod that asked).
+ */
+export function demoDnsLines(inventory: ClusterInventory): string[] {
+  const coredns = inventory.pods.find((p) => p.namespace === 'kube-system' && p.name.startsWith('coredns'))?.ip ?? '10.0.0.2';
+  const start = DEMO_START + (BENIGN_DAYS + 1 - FLOW_DAYS) * 86_400_000;
+  const lines: string[] = [];
+  for (let t = start; t < start + FLOW_DAYS * 86_400_000; t += 600_000) {
+    for (const d of DEMO_NAMES) {
+      const answers = [
+        ...(d.cname ? [{ Rdata: `${d.cname}.`, Type: 'CNAME', Class: 'IN' }] : []),
+        ...d.addresses.map((ip) => ({ Rdata: ip, Type: 'A', Class: 'IN' })),
+      ];
+      lines.push(JSON.stringify({
+        version: '1.100000', account_id: '111122223333', region: 'us-east-1', vpc_id: 'vpc-0demo',
+        query_timestamp: new Date(t).toISOString().replace('.000Z', 'Z'), query_name: `${d.name}.`, query_type: 'A', query_class: 'IN',
+        rcode: 'NOERROR', answers, srcaddr: coredns, srcport: '53124', transport: 'UDP', srcids: { instance: 'i-0demo0coredns0node' },
+      }));
+    }
+  }
+  return lines;
 }

@@ -120,8 +120,8 @@ const NODES = [
 const ALB_IPS = ['10.20.100.10', '10.20.101.10'];
 const ALB_ENI = 'eni-0a1b2c3d4e5f600a1';
 const VPC_RESOLVER = '10.20.0.2';
-const PAYMENT_API = ['203.0.113.10', '203.0.113.11'];
-const SMTP_RELAY = '198.51.100.25';
+export const PAYMENT_API = ['203.0.113.10', '203.0.113.11'];
+export const SMTP_RELAY = '198.51.100.25';
 const SCANNER = '45.155.205.233';
 
 const shopLabels = (name: string): Record<string, string> => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'shop' });
