@@ -88,3 +88,26 @@ export function safeSegment(name: string): string {
   if (out.length <= MAX_SEGMENT) return out;
   return `${out.slice(0, MAX_SEGMENT - 17)}_${createHash('sha256').update(name).digest('hex').slice(0, 16)}`;
 }
+
+/** The longest prefix of `text` that fits in `maxBytes` of UTF-8, never splitting a character. */
+export function utf8Prefix(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  // Back up over continuation bytes (10xxxxxx) to the start of a character.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+/**
+ * `text` if it fits in `maxBytes` of UTF-8; otherwise a prefix and a digest of the whole, so
+ * different long values stay different and the same value always maps to the same result.
+ * Bytes, not string length: DynamoDB measures keys and items in UTF-8 bytes (dynalite in UTF-16
+ * units, which is why the guard cannot be left to the store).
+ */
+export function boundedUtf8(text: string, maxBytes: number): string {
+  // Three bytes per UTF-16 unit at most: short strings need no measuring.
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const digest = createHash('sha256').update(text).digest('hex').slice(0, 32);
+  return `${utf8Prefix(text, maxBytes - digest.length - 4)}…#${digest}`;
+}

@@ -52,6 +52,11 @@ function record(obs: Observability, report: AuditIngestReport): void {
   for (const [reason, n] of Object.entries(report.rejected)) countMetric(metrics, MetricName.auditEventsRejected, n ?? 0, { reason });
   if (Object.keys(report.rejected).length > 0) logger.warn('records rejected', { rejected: report.rejected });
   logAnomalies(obs, report.anomalies);
+  for (const f of report.failedPrincipals) {
+    countMetric(metrics, MetricName.principalsDeadLettered, 1, { reason: f.reason });
+    // The rest of the payload went on; these events are in the table under DEADLETTER#<cluster>.
+    logger.error('principal dead-lettered', { principal: f.key.slice(0, 256), reason: f.reason, detail: f.detail, events: f.auditIDs.length, auditIDs: f.auditIDs.slice(0, 100) });
+  }
   logger.info('payload processed', {
     received: report.received,
     accepted: report.accepted,

@@ -66,3 +66,58 @@ export function materialDigest(p: PrincipalProfile): string {
   if (p.rates) for (const [m, list] of Object.entries(p.rates.peaks)) for (const [d, v] of list) parts.push(m, d, v);
   return parts.join(',');
 }
+
+/**
+ * Most bytes a profile document may take. DynamoDB refuses items over 400 KB (UTF-8 bytes of
+ * names and values); the budget leaves room for the key (at most about 1 KB) and the other
+ * attributes, so no principal's learning can make its item unwritable.
+ */
+export const PROFILE_BUDGET_BYTES = 300 * 1024;
+
+/** A profile whose key alone cannot fit the budget: it cannot be saved at all. */
+export class ProfileTooLargeError extends Error {
+  constructor(readonly principalKey: string, readonly bytes: number) {
+    super(`profile of ${principalKey.slice(0, 200)} needs ${bytes} bytes even after trimming`);
+    this.name = 'ProfileTooLargeError';
+  }
+}
+
+type Timed = Record<string, unknown>;
+const lastOf = (v: unknown): number =>
+  typeof v === 'number' ? v : typeof v === 'object' && v !== null ? Number((v as { last?: number; t?: number }).last ?? (v as { t?: number }).t ?? 0) : 0;
+
+/** The newest half of a map (by last sighting). */
+function newerHalf<T>(map: Record<string, T>): Record<string, T> {
+  const entries = Object.entries(map).sort((a, b) => lastOf(b[1]) - lastOf(a[1]));
+  const out: Record<string, T> = {};
+  for (const [k, v] of entries.slice(0, Math.floor(entries.length / 2))) setEntry(out, k, v);
+  return out;
+}
+
+const TRIMMED_MAPS = [...STATS_MAPS, 'alerts', 'pods', 'sessions', 'created', 'hours'] as const;
+
+/**
+ * The stored document of a profile within `maxBytes` UTF-8 bytes: as is when it fits (the usual
+ * case), else with the oldest half of every map dropped until it does, which forgets the least
+ * recent learning first. Throws ProfileTooLargeError when even empty maps do not fit.
+ */
+export function encodeWithinBudget(p: PrincipalProfile, maxBytes = PROFILE_BUDGET_BYTES): { doc: string; trimmed: boolean } {
+  let doc = encodeProfile(p);
+  if (doc.length * 3 <= maxBytes || Buffer.byteLength(doc, 'utf8') <= maxBytes) return { doc, trimmed: false };
+  let current: Timed = { ...p };
+  for (let round = 0; round < 24; round++) {
+    let any = false;
+    for (const m of TRIMMED_MAPS) {
+      const map = current[m] as Record<string, unknown> | undefined;
+      if (map && Object.keys(map).length > 0) {
+        current = { ...current, [m]: newerHalf(map) };
+        any = true;
+      }
+    }
+    doc = encodeProfile(current as unknown as PrincipalProfile);
+    const bytes = Buffer.byteLength(doc, 'utf8');
+    if (bytes <= maxBytes) return { doc, trimmed: true };
+    if (!any) throw new ProfileTooLargeError(p.key, bytes);
+  }
+  throw new ProfileTooLargeError(p.key, Buffer.byteLength(doc, 'utf8'));
+}

@@ -14,7 +14,9 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { KeyPrefix, TableKeys } from '../store/table';
-import { decodeProfile, encodeProfile } from './baseline-codec';
+import { decodeProfile, encodeWithinBudget } from './baseline-codec';
+import { boundedUtf8 } from '../text';
+import { createHash } from 'node:crypto';
 import { upgradeProfile, type PrincipalProfile } from './baseline';
 import { batchGetAll } from '../clients/dynamo';
 
@@ -27,13 +29,20 @@ export interface ClusterMeta {
   firstSeen: number;
 }
 
+/**
+ * Longest principal or group key in a partition key, in UTF-8 bytes (DynamoDB allows 2,048 for
+ * the whole key). Usernames are the authenticator's to choose: a longer one is stored under a
+ * prefix and a digest of the whole, so it keeps one item of its own.
+ */
+export const MAX_KEY_BYTES = 1024;
+
 export function principalPk(cluster: string, key: string): string {
-  return `${KeyPrefix.principal}#${cluster}#${key}`;
+  return `${KeyPrefix.principal}#${cluster}#${boundedUtf8(key, MAX_KEY_BYTES)}`;
 }
 
 /** Peer-group profiles (kubelets, control plane, the replicas of one workload) are items of their own. */
 export function groupPk(cluster: string, groupKey: string): string {
-  return `${KeyPrefix.group}#${cluster}#${groupKey}`;
+  return `${KeyPrefix.group}#${cluster}#${boundedUtf8(groupKey, MAX_KEY_BYTES)}`;
 }
 const PROFILE_SK = 'PROFILE';
 const clusterPk = (cluster: string) => `${KeyPrefix.cluster}#${cluster}`;
@@ -106,7 +115,7 @@ export async function saveProfile(
         TableName: tableName,
         Item: {
           ...key(kind === 'group' ? groupPk(cluster, profile.key) : principalPk(cluster, profile.key), PROFILE_SK),
-          doc: { S: encodeProfile(profile) },
+          doc: { S: encodeWithinBudget(profile).doc },
           version: { N: String(version) },
           principalType: { S: profile.type },
           lastSeen: { N: String(profile.lastSeen) },
@@ -138,5 +147,43 @@ export async function recordClusterFirstSeen(ddb: DynamoDBClient, tableName: str
     );
   } catch (err) {
     if (!(err instanceof ConditionalCheckFailedException)) throw err;
+  }
+}
+
+/** How long a dead-letter record stays (for a responder to replay or inspect the events). */
+export const DEAD_LETTER_TTL_DAYS = 14;
+const MAX_DEAD_LETTER_IDS = 2000;
+
+/**
+ * Records the principals a payload gave up on, with their events' audit ids, one item each under
+ * `DEADLETTER#<cluster>`. The sort key is the payload id and a digest of the principal, so a
+ * redelivered payload rewrites the same items instead of adding more.
+ */
+export async function recordDeadLetters(
+  ddb: DynamoDBClient,
+  tableName: string,
+  cluster: string,
+  payloadId: string,
+  failed: ReadonlyArray<{ key: string; reason: string; detail: string; auditIDs: readonly string[] }>,
+  nowMs: number,
+): Promise<void> {
+  for (const f of failed) {
+    const digest = createHash('sha256').update(f.key).digest('hex').slice(0, 32);
+    await ddb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          ...key(`${KeyPrefix.deadLetter}#${cluster}`, `${payloadId}#${digest}`),
+          principal: { S: boundedUtf8(f.key, MAX_KEY_BYTES) },
+          reason: { S: f.reason },
+          detail: { S: boundedUtf8(f.detail, 1024) },
+          events: { N: String(f.auditIDs.length) },
+          // Audit ids are the client's too: each bounded, and at most 2,000 (about 100 KB).
+          auditIDs: { L: f.auditIDs.slice(0, MAX_DEAD_LETTER_IDS).map((id) => ({ S: boundedUtf8(id, 64) })) },
+          at: { S: new Date(nowMs).toISOString() },
+          [TableKeys.ttlAttribute]: { N: String(Math.floor(nowMs / 1000) + DEAD_LETTER_TTL_DAYS * 86_400) },
+        },
+      }),
+    );
   }
 }

@@ -8,6 +8,7 @@
  */
 import type { PrincipalType } from '../events/schema';
 import { DAY_MS, HOUR_MS, type DetectionConfig } from './config';
+import { boundedUtf8 } from '../text';
 
 export interface SeenStats {
   first: number;
@@ -140,11 +141,25 @@ export function hourOfWeek(t: number): number {
  * inherited from Object.prototype.
  */
 export function ownEntry<V>(map: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
-  return map !== undefined && Object.hasOwn(map, key) ? map[key] : undefined;
+  const k = entryKey(key);
+  return map !== undefined && Object.hasOwn(map, k) ? map[k] : undefined;
+}
+
+/**
+ * Longest key of a profile map, in UTF-8 bytes. Namespaces, user agents and object names are the
+ * client's to choose; a longer one is stored as a prefix and a digest (boundedUtf8), so it still
+ * counts as itself without letting one request grow a profile by kilobytes.
+ */
+export const MAX_ENTRY_KEY_BYTES = 256;
+
+/** The key a map stores `key` under (see MAX_ENTRY_KEY_BYTES). */
+export function entryKey(key: string): string {
+  return boundedUtf8(key, MAX_ENTRY_KEY_BYTES);
 }
 
 /** Writes an own entry: assigning `__proto__` would replace the map's prototype instead. */
-export function setEntry<V>(map: Record<string, V>, key: string, value: V): void {
+export function setEntry<V>(map: Record<string, V>, rawKey: string, value: V): void {
+  const key = entryKey(rawKey);
   if (key === '__proto__') Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
   else map[key] = value;
 }

@@ -21,6 +21,7 @@ import {
   rememberConnect,
   see,
   setEntry,
+  entryKey,
   upgradeProfile,
   type PrincipalProfile,
 } from './baseline';
@@ -108,7 +109,7 @@ export function observe(p: PrincipalProfile, f: AuditFacts): void {
   }
   if (f.connect && f.event.stage === 'ResponseStarted') rememberConnect(p, f.event.auditID);
   const session = sessionKey(f);
-  if (session && f.sourceNet.net !== 'unknown') (p.sessions ??= {})[session] = { net: f.sourceNet.net, t: f.timeMs };
+  if (session && f.sourceNet.net !== 'unknown') setEntry((p.sessions ??= {}), session, { net: f.sourceNet.net, t: f.timeMs });
   const r = (p.rates ??= emptyRates());
   const c = r.counts;
   c.events += 1;
@@ -117,8 +118,8 @@ export function observe(p: PrincipalProfile, f: AuditFacts): void {
   const object = objectKey(f);
   if (f.succeeded && (f.event.verb === 'delete' || f.event.verb === 'deletecollection')) {
     if (!ownDelete(f, p)) c.deletes += 1;
-    if (object && p.created) delete p.created[object];
-  } else if (object && f.succeeded && isCreation(f.event)) (p.created ??= {})[object] = f.timeMs;
+    if (object && p.created) delete p.created[entryKey(object)];
+  } else if (object && f.succeeded && isCreation(f.event)) setEntry((p.created ??= {}), object, f.timeMs);
   if (forbidden(f.event)) {
     c.denied += 1;
     if (!f.sourceNet.internal && f.sourceNet.net !== 'unknown') c.deniedPublic += 1;

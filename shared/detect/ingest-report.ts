@@ -17,6 +17,7 @@ export function mergeReports(reports: Iterable<AuditIngestReport>): AuditIngestR
     mergeCounts(total.ignored, r.ignored);
     total.redelivered += r.redelivered;
     total.anomalies.push(...r.anomalies);
+    total.failedPrincipals.push(...r.failedPrincipals);
     for (const k of r.principalKeys) principals.add(k);
   }
   total.principals = principals.size;

@@ -12,8 +12,8 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { decodeSubscriptionEvent, isAuditStream, RejectReason, type CloudWatchLogsData } from '../audit/cloudwatch';
 import { implausibleTime, parseAuditMessage, type ParsedAuditEvent } from '../audit/event';
 import { normalizePrincipal, type Principal } from '../audit/principal';
-import { materialDigest } from './baseline-codec';
-import { loadProfiles, ProfileConflictError, recordClusterFirstSeen, saveProfile, type StoredProfile } from './baseline-store';
+import { loadProfiles, ProfileConflictError, recordClusterFirstSeen, recordDeadLetters, saveProfile, type StoredProfile } from './baseline-store';
+import { materialDigest, ProfileTooLargeError } from './baseline-codec';
 import { emptyProfile, established, pruneProfile, upgradeProfile, type PrincipalProfile } from './baseline';
 import { buildAnomalies } from './anomaly';
 import { DAY_MS, type DetectionConfig } from './config';
@@ -57,10 +57,20 @@ export interface AuditIngestReport {
   /** Principals whose profile already held this payload: a redelivery. */
   redelivered: number;
   anomalies: BehaviorAnomaly[];
+  /** Principals this payload could not be judged or saved for (dead-lettered; the rest proceeded). */
+  failedPrincipals: FailedPrincipal[];
+}
+
+/** A principal given up on in one payload, with what a responder needs to find its events. */
+export interface FailedPrincipal {
+  key: string;
+  reason: 'detection-error' | 'unwritable-profile';
+  detail: string;
+  auditIDs: string[];
 }
 
 export function emptyReport(): AuditIngestReport {
-  return { payloads: 0, controlMessages: 0, received: 0, accepted: 0, rejected: {}, ignored: {}, principals: 0, principalKeys: [], redelivered: 0, anomalies: [] };
+  return { payloads: 0, controlMessages: 0, received: 0, accepted: 0, rejected: {}, ignored: {}, principals: 0, principalKeys: [], redelivered: 0, anomalies: [], failedPrincipals: [] };
 }
 
 function bump<K extends string>(map: Partial<Record<K, number>>, key: K, n = 1): void {
@@ -169,6 +179,8 @@ export interface PayloadDetection {
   redelivered: number;
   principals: Array<{ key: string; facts: AuditFacts[]; profile: PrincipalProfile; version: number }>;
   groups: Array<{ key: string; profile: PrincipalProfile; version: number }>;
+  /** Principals whose requests made detection throw: skipped, so they cannot stop the others. */
+  failed: FailedPrincipal[];
 }
 
 /**
@@ -205,16 +217,25 @@ export function detectPayload(
     ...(opts.intel ? { intel: opts.intel } : {}),
   };
   const detectors = opts.detectors ?? DEFAULT_DETECTORS;
-  const out: PayloadDetection = { anomalies: [], redelivered: 0, principals: [], groups: [] };
+  const out: PayloadDetection = { anomalies: [], redelivered: 0, principals: [], groups: [], failed: [] };
   for (const [key, { principal, facts }] of byPrincipal) {
     const stored = state.profiles.get(key);
     if (stored?.profile.batches.includes(opts.batchId)) {
       out.redelivered += 1;
       continue;
     }
-    const run = runPrincipal(facts, stored?.profile, ctx, detectors);
+    let run: ReturnType<typeof runPrincipal>;
+    let anomalies: BehaviorAnomaly[];
+    try {
+      run = runPrincipal(facts, stored?.profile, ctx, detectors);
+      anomalies = buildAnomalies(opts.cluster, principal, run.findings, cfg.windowMinutes);
+    } catch (err) {
+      // One principal's requests must not cost everyone else in the payload their detection.
+      out.failed.push(failedPrincipal(key, 'detection-error', err, facts));
+      continue;
+    }
     run.profile.batches.push(opts.batchId);
-    out.anomalies.push(...buildAnomalies(opts.cluster, principal, run.findings, cfg.windowMinutes));
+    out.anomalies.push(...anomalies);
     out.principals.push({ key, facts, profile: run.profile, version: stored?.version ?? 0 });
   }
   for (const [key, w] of working) {
@@ -258,6 +279,7 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   );
   report.redelivered = detection.redelivered;
   report.anomalies = detection.anomalies;
+  report.failedPrincipals = detection.failed;
 
   if (report.anomalies.length > 0) {
     // Recorded before publishing: enforce acts only on anomalies it finds recorded (provenance.ts).
@@ -272,13 +294,41 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   const ttl = Math.floor((deps.now?.() ?? Date.now()) / 1000) + Math.ceil((deps.detection.decayDays * DAY_MS) / 1000);
   const ctx: DetectionContext = { cluster: deps.cluster, config: deps.detection, clusterFirstSeen };
   const detectors = deps.detectors ?? DEFAULT_DETECTORS;
-  await forEachLimit(detection.principals, 16, (p) => saveWithRetry(deps, ctx, p, batchId, ttl, detectors));
+  await forEachLimit(detection.principals, 16, async (p) => {
+    try {
+      await saveWithRetry(deps, ctx, p, batchId, ttl, detectors);
+    } catch (err) {
+      // A profile DynamoDB will never accept costs only its principal; anything else (throttling,
+      // 5xx, timeouts) fails the payload so CloudWatch delivers it again.
+      if (!unwritable(err)) throw err;
+      report.failedPrincipals.push(failedPrincipal(p.key, 'unwritable-profile', err, p.facts));
+    }
+  });
   const allFacts = [...byPrincipal.values()].flatMap((e) => e.facts);
-  await forEachLimit(detection.groups, 16, (g) => saveGroupWithRetry(deps, g, allFacts, batchId, ttl));
+  await forEachLimit(detection.groups, 16, async (g) => {
+    try {
+      await saveGroupWithRetry(deps, g, allFacts, batchId, ttl);
+    } catch (err) {
+      if (!unwritable(err)) throw err;
+      report.failedPrincipals.push(failedPrincipal(`group ${g.key}`, 'unwritable-profile', err, allFacts.filter((f) => f.group === g.key)));
+    }
+  });
+  if (report.failedPrincipals.length > 0) {
+    await recordDeadLetters(deps.ddb, deps.tableName, deps.cluster, batchId, report.failedPrincipals, deps.now?.() ?? Date.now());
+  }
   if (meta === undefined || batchFirst < meta.firstSeen) {
     await recordClusterFirstSeen(deps.ddb, deps.tableName, deps.cluster, batchFirst);
   }
   return report;
+}
+
+/** Errors no retry can fix: the item itself is refused (too large, key too long, invalid). */
+function unwritable(err: unknown): boolean {
+  return err instanceof ProfileTooLargeError || (err instanceof Error && err.name === 'ValidationException');
+}
+
+function failedPrincipal(key: string, reason: FailedPrincipal['reason'], err: unknown, facts: AuditFacts[]): FailedPrincipal {
+  return { key, reason, detail: err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 500) : String(err).slice(0, 500), auditIDs: facts.map((f) => f.event.auditID) };
 }
 
 const MAX_CONFLICTS = 5;

@@ -14,6 +14,8 @@ export const MetricName = {
   auditEventsIngested: 'AuditEventsIngested',
   /** Audit records that could not be used; dimension `reason` (stable ValidationError reason). */
   auditEventsRejected: 'AuditEventsRejected',
+  /** Principals one payload gave up on (detection threw, or the profile cannot be written); dimension `reason`. Each is dead-lettered with its audit ids. */
+  principalsDeadLettered: 'PrincipalsDeadLettered',
   /** Flow records accepted by ingest-flows. */
   flowRecordsIngested: 'FlowRecordsIngested',
   /** Flow records that could not be used; dimension `reason`. */
@@ -56,6 +58,7 @@ export type MetricDimension = (typeof MetricDimension)[keyof typeof MetricDimens
 export const METRIC_DIMENSIONS: Readonly<Record<MetricName, readonly MetricDimension[]>> = {
   [MetricName.auditEventsIngested]: [],
   [MetricName.auditEventsRejected]: [MetricDimension.reason],
+  [MetricName.principalsDeadLettered]: [MetricDimension.reason],
   [MetricName.flowRecordsIngested]: [],
   [MetricName.flowRecordsRejected]: [MetricDimension.reason],
   [MetricName.anomaliesDetected]: [MetricDimension.severity],

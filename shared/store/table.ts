@@ -20,6 +20,7 @@
  * | local revert queue          | `REVERTQ#<cluster>`                 | `<due ISO>#<actionId>`     |
  * | sequence signal, per key    | `SIGNAL#<cluster>#<correlationKey>` | `<event ISO>#<signalId>`   |
  * | emitted attack sequence     | `SEQUENCE#<cluster>#<sequenceId>`   | `SEQUENCE`                 |
+ * | principal given up on       | `DEADLETTER#<cluster>`              | `<payloadId>#<keyDigest>`  |
  *
  * `ttl` (epoch seconds) lets DynamoDB expire stale items: decayed profiles, old flow edges,
  * released actions.
@@ -43,6 +44,7 @@ export const KeyPrefix = {
   rate: 'RATE',
   signal: 'SIGNAL',
   sequence: 'SEQUENCE',
+  deadLetter: 'DEADLETTER',
 } as const;
 
 /** The table as tests and the local runtime create it; the CDK stack declares the same keys. */

@@ -7,6 +7,7 @@
  */
 import ipaddr from 'ipaddr.js';
 import { netIsInternal } from '../../audit/network';
+import { ownEntry } from '../baseline';
 import { MINUTE_MS } from '../config';
 import { explain } from '../explain';
 import { fromPublicNetwork, isEstablished } from '../judge';
@@ -42,7 +43,7 @@ export const concurrentSession: AuditDetector = {
   detect(f, state) {
     const key = sessionKey(f);
     if (!key || !fromPublicNetwork(f, state)) return NONE;
-    const prev = state.self.sessions?.[key];
+    const prev = ownEntry(state.self.sessions, key);
     const net = f.sourceNet.net;
     if (!prev || prev.net === net || f.timeMs - prev.t > WINDOW_MS || f.timeMs < prev.t) return NONE;
     if (!outside(prev.net, state) || wideNet(prev.net) === wideNet(net)) return NONE;

@@ -6,7 +6,7 @@
  * next one normal. Without any baseline, the floor alone applies, doubled.
  */
 import { forbidden } from '../../audit/behavior';
-import { usualPeak, type PrincipalProfile, type RateMetric } from '../baseline';
+import { ownEntry, usualPeak, type PrincipalProfile, type RateMetric } from '../baseline';
 import type { DetectionConfig } from '../config';
 import { explain } from '../explain';
 import { fromPublicNetwork } from '../judge';
@@ -48,7 +48,7 @@ export function objectKey(f: AuditFacts): string | undefined {
 export function ownDelete(f: AuditFacts, self: PrincipalProfile): boolean {
   if (f.group === 'control-plane') return true;
   const key = objectKey(f);
-  return key !== undefined && self.created?.[key] !== undefined;
+  return key !== undefined && ownEntry(self.created, key) !== undefined;
 }
 
 interface Burst {

@@ -2,7 +2,11 @@
  * Hostile input through the real ingest path (dynalite, and DynamoDB Local where Java is
  * present): each case is something an attacker can write into the audit log.
  */
-import { loadProfiles } from '#shared/detect/baseline-store';
+import { GetItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { loadProfiles, principalPk } from '#shared/detect/baseline-store';
+import { PROFILE_BUDGET_BYTES } from '#shared/detect/baseline-codec';
+import { DEFAULT_DETECTORS } from '#shared/detect/engine';
+import type { AuditDetector } from '#shared/detect/types';
 import { DEFAULT_DETECTION, DAY_MS, DetectionConfig } from '#shared/detect/config';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
@@ -117,5 +121,145 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
     expect(report.anomalies.flatMap((a) => a.findings.map((f) => f.type)).some((t) => /aws-?auth/i.test(t) || /ConfigMap/i.test(t))).toBe(true);
     const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout']);
     expect(profiles.get('system:serviceaccount:shop:checkout')?.profile.events).toBe(5);
+  });
+
+  const person = (username: string) => ({ username, groups: ['system:authenticated'] });
+  const CHECKOUT = 'system:serviceaccount:shop:checkout';
+  const CART = 'system:serviceaccount:shop:cart';
+
+  async function profileOf(d: AuditIngestDeps, key: string) {
+    const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, [key]);
+    return profiles.get(key)?.profile;
+  }
+
+  async function deadLetters(d: AuditIngestDeps) {
+    const out = await d.ddb.send(new QueryCommand({ TableName: d.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: `DEADLETTER#${d.cluster}` } } }));
+    return (out.Items ?? []).map((i) => ({ principal: i.principal?.S, reason: i.reason?.S, auditIDs: (i.auditIDs?.L ?? []).map((v) => v.S) }));
+  }
+
+  /** Fault injection: the client fails requests `match` selects, before they reach the backend. */
+  function failing(client: DynamoDBClient, match: (command: string, input: Record<string, unknown>) => Error | undefined): () => void {
+    const name = `fault-${Math.random()}`;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const err = match(context.commandName ?? '', args.input as Record<string, unknown>);
+        if (err) throw err;
+        return next(args);
+      },
+      { step: 'initialize', name },
+    );
+    return () => client.middlewareStack.remove(name);
+  }
+  const putOf = (input: Record<string, unknown>) => ((input.Item as Record<string, { S?: string }> | undefined)?.pk?.S ?? '');
+  const awsError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: 'client' });
+
+  it('saves a 2,100-byte username (ASCII, and multibyte that dynalite counts as 700 units) under a bounded key, next to the others', async () => {
+    const d = await deps();
+    const ascii = 'u'.repeat(2100);
+    const multibyte = '\u20ac'.repeat(700); // 2,100 UTF-8 bytes, 700 UTF-16 units
+    const at = (i: number) => new Date(T0 + i * 60_000);
+    const report = await ingestAuditEvent(d, subscriptionEvent([
+      ...routine(checkout, 0),
+      auditEvent({ user: person(ascii), at: at(1) }),
+      auditEvent({ user: person(multibyte), at: at(2) }),
+    ]));
+    expect(report.failedPrincipals).toEqual([]);
+    expect(Buffer.byteLength(principalPk(d.cluster, ascii))).toBeLessThan(2048 - 16);
+    expect(Buffer.byteLength(principalPk(d.cluster, multibyte))).toBeLessThan(2048 - 16);
+    expect((await profileOf(d, ascii))?.events).toBe(1);
+    expect((await profileOf(d, multibyte))?.events).toBe(1);
+    expect((await profileOf(d, CHECKOUT))?.events).toBe(5);
+  });
+
+  it('keeps a poison principal (hundreds of denied requests with long namespaces and user agents) under the item budget, and its payloads keep flowing', async () => {
+    const d = await deps();
+    for (let round = 0; round < 2; round++) {
+      const noise = Array.from({ length: 300 }, (_, i) => {
+        const n = round * 300 + i;
+        // Multibyte: 1,500 UTF-8 bytes, 900 UTF-16 units per namespace.
+        const ns = `${'a'.repeat(600)}${'\u540d'.repeat(300)}${n}`;
+        return auditEvent({
+          user: person('system:anonymous'),
+          at: new Date(T0 + round * DAY_MS + i * 1000),
+          verb: 'get',
+          objectRef: { resource: 'configmaps', namespace: ns, name: `x${n}` },
+          userAgent: `${'z'.repeat(1500)}${n}`,
+          responseStatus: { code: 403 },
+          sourceIPs: ['203.0.113.50'],
+        });
+      });
+      const report = await ingestAuditEvent(d, subscriptionEvent([...noise, ...routine(checkout, round)]));
+      expect(report.failedPrincipals).toEqual([]);
+    }
+    const item = await d.ddb.send(new GetItemCommand({ TableName: d.tableName, Key: { pk: { S: principalPk(d.cluster, 'system:anonymous') }, sk: { S: 'PROFILE' } } }));
+    expect(Buffer.byteLength(item.Item!.doc!.S!, 'utf8')).toBeLessThanOrEqual(PROFILE_BUDGET_BYTES);
+    const anon = await profileOf(d, 'system:anonymous');
+    expect(anon?.events).toBe(600);
+    for (const k of Object.keys(anon!.namespaces)) expect(Buffer.byteLength(k)).toBeLessThanOrEqual(256);
+    expect((await profileOf(d, CHECKOUT))?.events).toBe(10);
+  });
+
+  it('degrades per principal: a principal whose requests make detection throw is dead-lettered with its audit ids, the others proceed, and redelivery counts nothing twice', async () => {
+    const d = await deps();
+    const poison: AuditDetector = {
+      id: 'throws-on-mallory' as AuditDetector['id'],
+      kind: 'signature',
+      detect(f) {
+        if (f.principal.key === 'mallory') throw new TypeError('detector bug triggered by crafted input');
+        return [];
+      },
+    };
+    d.detectors = [...DEFAULT_DETECTORS, poison];
+    const bad = [0, 1].map((i) => auditEvent({ user: person('mallory'), at: new Date(T0 + i * 1000) }));
+    const payload = subscriptionEvent([...routine(checkout, 0), ...bad, ...routine(cart, 0)]);
+    const first = await ingestAuditEvent(d, payload);
+    expect(first.failedPrincipals).toEqual([{ key: 'mallory', reason: 'detection-error', detail: expect.stringContaining('TypeError'), auditIDs: bad.map((e) => e.auditID) }]);
+    expect((await profileOf(d, CHECKOUT))?.events).toBe(5);
+    expect((await profileOf(d, CART))?.events).toBe(5);
+    expect(await profileOf(d, 'mallory')).toBeUndefined();
+    expect(await deadLetters(d)).toEqual([{ principal: 'mallory', reason: 'detection-error', auditIDs: bad.map((e) => e.auditID) }]);
+    const again = await ingestAuditEvent(d, payload);
+    expect(again.redelivered).toBe(2);
+    expect((await profileOf(d, CHECKOUT))?.events).toBe(5);
+    expect(await deadLetters(d)).toHaveLength(1);
+  });
+
+  it('degrades per principal: an item DynamoDB refuses (ValidationException) or that cannot fit the budget costs only its principal', async () => {
+    const d = await deps();
+    const restore = failing(d.ddb, (cmd, input) =>
+      cmd === 'PutItemCommand' && putOf(input).endsWith('#mallory') ? awsError('ValidationException', 'Item size has exceeded the maximum allowed size') : undefined,
+    );
+    const huge = 'h'.repeat(PROFILE_BUDGET_BYTES + 10);
+    const bad = auditEvent({ user: person('mallory'), at: new Date(T0) });
+    const hugeEvent = auditEvent({ user: person(huge), at: new Date(T0 + 1000) });
+    try {
+      const report = await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, 0), bad, hugeEvent]));
+      expect(report.failedPrincipals.map((f) => [f.key.slice(0, 8), f.reason, f.auditIDs])).toEqual(
+        expect.arrayContaining([
+          ['mallory', 'unwritable-profile', [bad.auditID]],
+          ['h'.repeat(8), 'unwritable-profile', [hugeEvent.auditID]],
+        ]),
+      );
+      expect((await profileOf(d, CHECKOUT))?.events).toBe(5);
+      const letters = await deadLetters(d);
+      expect(letters.map((l) => l.auditIDs[0]).sort()).toEqual([bad.auditID, hugeEvent.auditID].sort());
+    } finally {
+      restore();
+    }
+  });
+
+  it('fails the payload on a transient fault (throttling on one principal) and redelivery then saves it without counting the others twice', async () => {
+    const d = await deps();
+    const payload = subscriptionEvent([...routine(checkout, 0), ...routine(cart, 0)]);
+    const restore = failing(d.ddb, (cmd, input) =>
+      cmd === 'PutItemCommand' && putOf(input).endsWith(':cart') ? awsError('ThrottlingException', 'Rate exceeded') : undefined,
+    );
+    await expect(ingestAuditEvent(d, payload)).rejects.toThrow(/Rate exceeded/);
+    restore();
+    const again = await ingestAuditEvent(d, payload);
+    expect(again.failedPrincipals).toEqual([]);
+    expect((await profileOf(d, CHECKOUT))?.events).toBe(5);
+    expect((await profileOf(d, CART))?.events).toBe(5);
+    expect(await deadLetters(d)).toEqual([]);
   });
 });

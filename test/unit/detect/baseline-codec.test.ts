@@ -1,5 +1,6 @@
-import { decodeProfile, encodeProfile, materialDigest } from '#shared/detect/baseline-codec';
-import { emptyProfile, see } from '#shared/detect/baseline';
+import { decodeProfile, encodeProfile, encodeWithinBudget, materialDigest, ProfileTooLargeError } from '#shared/detect/baseline-codec';
+import { emptyProfile, MAX_ENTRY_KEY_BYTES, ownEntry, see, setEntry } from '#shared/detect/baseline';
+import { boundedUtf8 } from '#shared/text';
 
 const T0 = Date.parse('2024-03-11T00:00:00Z');
 
@@ -35,5 +36,41 @@ describe('material digest', () => {
     const d2 = materialDigest(p);
     p.rates!.peaks.deletes.push([20000, 4]);
     expect(materialDigest(p)).not.toBe(d2);
+  });
+});
+
+describe('byte bounds (#14)', () => {
+  it('boundedUtf8 measures UTF-8 bytes, keeps short values, and keeps long ones distinct and stable', () => {
+    expect(boundedUtf8('shop', 256)).toBe('shop');
+    const euro = '\u20ac'.repeat(100); // 300 bytes, 100 UTF-16 units
+    const b = boundedUtf8(euro, 256);
+    expect(Buffer.byteLength(b)).toBeLessThanOrEqual(256);
+    expect(b).toBe(boundedUtf8(euro, 256));
+    expect(b).not.toBe(boundedUtf8(`${euro}x`, 256));
+    expect(b).not.toContain('\ufffd');
+    expect(Buffer.byteLength(boundedUtf8('\u{1f600}'.repeat(100), 50))).toBeLessThanOrEqual(50);
+  });
+
+  it('map keys longer than 256 bytes are stored bounded, and read back under the same key', () => {
+    const map: Record<string, number> = {};
+    const long = 'n'.repeat(1000);
+    setEntry(map, long, 1);
+    expect(Object.keys(map).map((k) => Buffer.byteLength(k))).toEqual([MAX_ENTRY_KEY_BYTES]);
+    expect(ownEntry(map, long)).toBe(1);
+    expect(ownEntry(map, `${long}x`)).toBeUndefined();
+  });
+
+  it('encodeWithinBudget leaves a fitting profile alone and trims the oldest entries of one that does not', () => {
+    const p = emptyProfile('k', 'User', 0);
+    expect(encodeWithinBudget(p, 10_000)).toEqual({ doc: encodeProfile(p), trimmed: false });
+    for (let i = 0; i < 400; i++) see(p.userAgents, `agent-${i}-${'x'.repeat(100)}`, i * 1000);
+    const { doc, trimmed } = encodeWithinBudget(p, 20_000);
+    expect(trimmed).toBe(true);
+    expect(Buffer.byteLength(doc)).toBeLessThanOrEqual(20_000);
+    const kept = Object.keys(decodeProfile(doc).userAgents);
+    expect(kept.length).toBeGreaterThan(50);
+    expect(kept).toContain(`agent-399-${'x'.repeat(100)}`);
+    expect(kept).not.toContain(`agent-0-${'x'.repeat(100)}`);
+    expect(() => encodeWithinBudget(emptyProfile('k'.repeat(30_000), 'User', 0), 20_000)).toThrow(ProfileTooLargeError);
   });
 });
