@@ -70,6 +70,17 @@ describeWithBrowser('report.html of the demo, in Chromium', (executablePath) => 
     await page.screenshot({ path: join(ARTIFACTS, 'report-connections.png') });
   });
 
+  it('passes axe-core\'s WCAG 2 A/AA checks (contrast, names, keyboard), the graph canvas aside', async () => {
+    await page.addScriptTag({ path: require.resolve('axe-core') });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: Array<{ id: string; nodes: Array<{ target: unknown }> }> }> } }).axe;
+      // The graph is a canvas: what it shows is reachable through the workload list below it.
+      const r = await axe.run({ exclude: [['#graph']] }, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+      return r.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.slice(0, 3).map((n) => n.target))}`);
+    });
+    expect(violations).toEqual([]);
+  });
+
   it('shows external destinations by the names DNS answered for them', async () => {
     const labels = await page.evaluate(() => {
       const cy = (window as unknown as { boundwatchReport: { cy: { getElementById: (id: string) => { data: (k: string) => string } } } }).boundwatchReport.cy;
