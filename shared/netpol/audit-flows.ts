@@ -4,13 +4,16 @@
  * - what would break: observed connections the policies deny, with the simulator's reason;
  * - blast radius: workload-to-workload paths the policies allow that no flow ever used, and
  *   rules that no observed connection needed;
- * - where policy decides nothing: pods isolated in neither direction.
+ * - where policy decides nothing: pods isolated in neither direction;
+ * - what an Admin-tier ClusterNetworkPolicy Deny cuts: observed connections no namespace
+ *   policy could restore, with the rule that cuts them (`adminCuts`).
  */
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import type { Edge } from '#shared/flows/graph';
 import { createEvaluator } from './evaluate';
 import { allRules, checkObserved, policyPorts, unobservedAllowed, type UnobservedPath } from './advise/verify';
-import type { NetworkPolicy } from './types';
+import type { ClusterRuleRef } from './evaluate';
+import type { AnyNetworkPolicy } from './cluster-types';
 
 export interface DeniedFlow {
   from: string;
@@ -24,6 +27,8 @@ export interface DeniedFlow {
   pairs: number;
   reason: string;
   example?: { src: string; dst: string };
+  /** Set when an Admin-tier Deny decided it: `ClusterNetworkPolicy name egress[i] "rule name"`. */
+  adminDeny?: string;
 }
 
 export interface NamespaceAudit {
@@ -47,11 +52,15 @@ export interface FlowAudit {
   /** Observed ends the simulator could not place. */
   errors: Array<{ src: string; dst: string; error: string }>;
   portsTruncated: boolean;
+  /** Observed connections an Admin-tier Deny cuts, whatever the namespaces allow. */
+  adminCuts: DeniedFlow[];
 }
+
+const describeAdminRule = (r: ClusterRuleRef): string => `${r.policy} ${r.direction}[${r.rule}]${r.ruleName ? ` "${r.ruleName}"` : ''}`;
 
 const nsOfKey = (key: string): string | undefined => (key.includes('/') && !key.includes(':') ? key.split('/')[0] : undefined);
 
-export function auditFlows(inventory: ClusterInventory, policies: readonly NetworkPolicy[], edges: readonly Edge[]): FlowAudit {
+export function auditFlows(inventory: ClusterInventory, policies: readonly AnyNetworkPolicy[], edges: readonly Edge[]): FlowAudit {
   const evaluator = createEvaluator(inventory, policies);
   const check = checkObserved(evaluator, edges);
   const { ports, truncated } = policyPorts(policies);
@@ -60,7 +69,8 @@ export function auditFlows(inventory: ClusterInventory, policies: readonly Netwo
   const probePorts = [...new Map([...ports, ...observedPorts].map((p) => [`${p.protocol}/${p.port}`, p])).values()];
   const unused = unobservedAllowed(evaluator, inventory, edges, probePorts, { anyPort: true });
 
-  const namespaces = new Set<string>([...inventory.namespaces.map((n) => n.name), ...policies.map((p) => p.metadata.namespace)]);
+  const namespaced = policies.flatMap((p) => (p.kind === 'ClusterNetworkPolicy' ? [] : [p]));
+  const namespaces = new Set<string>([...inventory.namespaces.map((n) => n.name), ...namespaced.map((p) => p.metadata.namespace)]);
   const byNs = new Map<string, NamespaceAudit>();
   const model = evaluator.model;
   for (const ns of [...namespaces].sort()) {
@@ -70,18 +80,21 @@ export function auditFlows(inventory: ClusterInventory, policies: readonly Netwo
       pods: pods.length,
       ingressIsolated: pods.filter((p) => (model.ingressPolicies[p.index]?.length ?? 0) > 0).length,
       egressIsolated: pods.filter((p) => (model.egressPolicies[p.index]?.length ?? 0) > 0).length,
-      policies: policies.filter((p) => p.metadata.namespace === ns).length,
+      policies: namespaced.filter((p) => p.metadata.namespace === ns).length,
       denied: [],
       unusedRules: [],
       unusedPaths: [],
     });
   }
+  const adminCuts: DeniedFlow[] = [];
   for (const c of check.edges) {
     if (c.deniedPairs === 0) continue;
     const d: DeniedFlow = {
       from: c.edge.src, to: c.edge.dst, port: c.edge.port, protocol: c.edge.protocol, records: c.deniedRecords, bytes: c.deniedBytes,
       deniedPairs: c.deniedPairs, pairs: c.pairs, reason: c.reason ?? '', ...(c.example ? { example: c.example } : {}),
+      ...(c.adminDeny ? { adminDeny: describeAdminRule(c.adminDeny) } : {}),
     };
+    if (d.adminDeny) adminCuts.push(d);
     // What breaks matters to both ends' owners.
     for (const ns of new Set([nsOfKey(c.edge.src), nsOfKey(c.edge.dst)])) if (ns) byNs.get(ns)?.denied.push(d);
   }
@@ -105,5 +118,6 @@ export function auditFlows(inventory: ClusterInventory, policies: readonly Netwo
     },
     errors: check.errors,
     portsTruncated: truncated,
+    adminCuts,
   };
 }

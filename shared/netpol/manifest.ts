@@ -150,7 +150,8 @@ export function objectLabel(obj: unknown): string {
   const kind = typeof obj.kind === 'string' ? obj.kind : '?';
   const ns = typeof meta.namespace === 'string' && meta.namespace ? meta.namespace : '?';
   const name = typeof meta.name === 'string' && meta.name ? meta.name : typeof meta.generateName === 'string' ? `${meta.generateName}*` : '?';
-  return `${kind}/${ns}/${name}`;
+  // Cluster-scoped kinds have no namespace to show.
+  return kind === 'ClusterNetworkPolicy' ? `${kind}/${name}` : `${kind}/${ns}/${name}`;
 }
 
 /** What a document is: a NetworkPolicy to check, another kind to skip, or not a manifest. */

@@ -17,6 +17,7 @@ import { parseWorkloadKey, workloadKey, workloadOf } from '../inventory/workload
 import { createEvaluator, type Evaluation, type Evaluator } from '../netpol/evaluate';
 import { checkObserved, policyPorts, unobservedAllowed } from '../netpol/advise/verify';
 import type { NetworkPolicy } from '../netpol/types';
+import { type AnyNetworkPolicy, applicationPolicyId, clusterPolicyId } from '../netpol/cluster-types';
 
 export type NodeKind = 'workload' | 'node' | 'vpc' | 'external';
 
@@ -130,7 +131,8 @@ export interface ReportInput {
   inventory?: ClusterInventory;
   edges: readonly Edge[];
   /** Policies in force: given by the user plus those enforcement applied or would apply. */
-  currentPolicies: readonly NetworkPolicy[];
+  /** In force on the cluster: NetworkPolicies and the EKS kinds (tiers, DNS names) alike. */
+  currentPolicies: readonly AnyNetworkPolicy[];
   /** Advised policies (netpol advise over the same flows); the advised view is left out without. */
   advisedPolicies?: readonly NetworkPolicy[];
   /** Rendered YAML per policy `ns/name`, shown in the workload panel. */
@@ -144,7 +146,9 @@ export interface ReportInput {
 const SEVERITY_ORDER = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 const CHANGING = new Set(['applied', 'partial']);
 
-export const policyKey = (p: NetworkPolicy): string => `${p.metadata.namespace}/${p.metadata.name}`;
+/** How the simulator names a policy in its reasons, so the page can find the rule that decided. */
+export const policyKey = (p: AnyNetworkPolicy): string =>
+  p.kind === 'ClusterNetworkPolicy' ? clusterPolicyId(p) : p.kind === 'ApplicationNetworkPolicy' ? applicationPolicyId(p) : `${p.metadata.namespace}/${p.metadata.name}`;
 export const edgeId = (src: string, dst: string, port: number, protocol: string): string => `${src}>${dst}:${port}/${protocol}`;
 
 function nodeOf(key: string): Pick<ReportNode, 'id' | 'label' | 'kind' | 'namespace'> {

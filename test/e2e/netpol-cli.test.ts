@@ -179,3 +179,48 @@ describe('boundwatch netpol validate', () => {
     expect(r.stdout).toContain('--cluster <file>');
   });
 });
+
+describe('boundwatch netpol simulate and audit with the EKS kinds (ClusterNetworkPolicy tiers, ApplicationNetworkPolicy)', () => {
+  const tiers = ['--cluster', `${F}/cluster.json`, '--policies', `${F}/tiers`];
+
+  test('simulate decides each probe tier by tier and names the deciding rule of which object, both directions', async () => {
+    const r = await runCli(['netpol', 'simulate', ...tiers, '--probes', `${F}/probes-tiers.json`, '--explain']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('5 policies from test/fixtures/netpol/tiers');
+    const out = lines(r.stdout);
+    expect(out.map((l) => l.allowed)).toEqual([true, false, false, true, false, false, false, true]);
+    // Admin Deny on ingress, and the Baseline default deny on the egress side, each named.
+    expect(out[1]!.ingress).toMatchObject({ kind: 'cluster-rule', tier: 'Admin', policy: 'ClusterNetworkPolicy platform-guardrails', rule: 1, ruleName: 'no-debug-pods-in-payments', action: 'Deny' });
+    expect(out[1]!.egress).toMatchObject({ kind: 'cluster-rule', tier: 'Baseline', policy: 'ClusterNetworkPolicy cluster-default-deny', rule: 1, action: 'Deny' });
+    expect(out[2]!.reason).toContain('denied by Admin ClusterNetworkPolicy platform-guardrails (priority 10) egress[0] "no-public-dns" Deny');
+    // Egress by DNS name: the ApplicationNetworkPolicy allows api.stripe.com, not another name at a neighbouring address.
+    expect(out[3]!.reason).toContain('egress allowed by ApplicationNetworkPolicy shop/checkout-egress egress[0]');
+    expect(out[4]!.reason).toContain('isolated by ApplicationNetworkPolicy shop/checkout-egress');
+    // Admin Pass hands the scrape on; no NetworkPolicy decides it, so the Baseline deny does.
+    expect(out[6]!.ingress).toMatchObject({ kind: 'cluster-rule', tier: 'Baseline', passedBy: [expect.objectContaining({ tier: 'Admin', action: 'Pass', rule: 0 })] });
+    expect(out[7]!.egress).toMatchObject({ kind: 'cluster-rule', tier: 'Baseline', ruleName: 'dns', action: 'Accept' });
+  });
+
+  test('audit lists observed flows an Admin Deny cuts, with the rule, apart from what namespaces could fix', async () => {
+    const r = await runCli(['netpol', 'audit', '--flows', `${F}/flows-tiers.jsonl`, ...tiers, '--json']);
+    expect(r.code).toBe(0);
+    const audit = JSON.parse(r.stdout) as { policies: number; totals: { deniedEdges: number }; adminCuts: Array<{ from: string; to: string; port: number; adminDeny: string }> };
+    expect(audit.policies).toBe(5);
+    expect(audit.totals.deniedEdges).toBe(3);
+    expect(audit.adminCuts.map((c) => [c.from, c.port, c.adminDeny])).toEqual([
+      ['shop/App/debug', 8443, 'ClusterNetworkPolicy platform-guardrails ingress[1] "no-debug-pods-in-payments"'],
+      ['shop/ReplicaSet/web-7d9f', 53, 'ClusterNetworkPolicy platform-guardrails egress[0] "no-public-dns"'],
+    ]);
+    const text = await runCli(['netpol', 'audit', '--flows', `${F}/flows-tiers.jsonl`, ...tiers]);
+    expect(text.stdout).toMatch(/Cut by an Admin-tier ClusterNetworkPolicy Deny, whatever the namespaces allow \(2\)/);
+  });
+
+  test('an invalid ClusterNetworkPolicy is reported with the API server wording and left out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-tiers-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: networking.k8s.aws/v1alpha1\nkind: ClusterNetworkPolicy\nmetadata: {name: bad}\nspec: {tier: Middle, priority: 1, subject: {namespaces: {}}}\n');
+    const r = await runCli(['netpol', 'simulate', '--cluster', `${F}/cluster.json`, '--policies', dir, '--probes', `${F}/probes-tiers.json`]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/bad\.yaml ClusterNetworkPolicy\/bad is not used: spec\.tier: Unsupported value: "Middle"/);
+    expect(r.stderr).toContain('0 policies from');
+  });
+});

@@ -23,7 +23,7 @@ export function registerAudit(netpol: Command): void {
   addFlowInputOptions(
     netpol.command('audit').description('observed flows the NetworkPolicies would deny, and allowed paths never used, per namespace'),
   )
-    .requiredOption('--policies <path>', 'NetworkPolicy manifests: a file or a folder of *.yaml, *.yml, *.json')
+    .requiredOption('--policies <path>', 'NetworkPolicy, ClusterNetworkPolicy and ApplicationNetworkPolicy manifests: a file or a folder of *.yaml, *.yml, *.json')
     .option('-n, --namespace <ns>', 'namespace for manifests that do not set one (as kubectl -n)')
     .option('--json', 'print the audit as JSON instead of tables')
     .option('--fail-on-denied', 'exit 1 when some observed flow would be denied')

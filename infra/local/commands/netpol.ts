@@ -18,7 +18,7 @@ export function registerSimulate(netpol: Command): void {
     .command('simulate')
     .description('answer probes: is each connection allowed by the NetworkPolicies, and why (one JSON line per probe)')
     .requiredOption('--cluster <file>', 'cluster inventory (JSON: namespaces, pods, services, nodes)')
-    .requiredOption('--policies <path>', 'NetworkPolicy manifests: a file or a folder of *.yaml, *.yml, *.json')
+    .requiredOption('--policies <path>', 'NetworkPolicy, ClusterNetworkPolicy and ApplicationNetworkPolicy manifests: a file or a folder of *.yaml, *.yml, *.json')
     .requiredOption('--probes <file>', 'JSON array of {"from", "to", "port", "protocol"}')
     .option('-n, --namespace <ns>', 'namespace for manifests that do not set one (as kubectl -n)')
     .option('--explain', 'add the egress and ingress verdicts to each line')

@@ -17,8 +17,9 @@ import {
   sourceLabel,
 } from '#shared/netpol/manifest';
 import { folderFiles } from './files';
-import type { NetworkPolicy } from '#shared/netpol/types';
+import type { AnyNetworkPolicy } from '#shared/netpol/cluster-types';
 import { validateNetworkPolicy } from '#shared/netpol/validate';
+import { validateApplicationNetworkPolicy, validateClusterNetworkPolicy } from '#shared/netpol/validate-cluster';
 
 async function readText(file: string): Promise<string> {
   try {
@@ -98,7 +99,8 @@ export async function readInventoryFile(file: string): Promise<ClusterInventory>
 }
 
 export interface LoadedPolicy {
-  policy: NetworkPolicy;
+  /** A NetworkPolicy v1, or one of the EKS kinds (ClusterNetworkPolicy, ApplicationNetworkPolicy). */
+  policy: AnyNetworkPolicy;
   source: DocumentSource;
   /** `file#n`. */
   label: string;
@@ -114,14 +116,18 @@ export interface DocumentProblem {
 
 export interface PolicySet {
   policies: LoadedPolicy[];
-  /** Documents that are not valid NetworkPolicies (parse errors, validation errors). */
+  /** Documents that are not valid policies of a known kind (parse errors, validation errors). */
   problems: DocumentProblem[];
   /** Documents of other kinds, ignored. */
   skipped: Array<{ label: string; object: string }>;
 }
 
+/** The kinds the evaluator decides with, beside NetworkPolicy v1 (the EKS tiers and DNS names). */
+const EKS_KINDS = new Set(['ClusterNetworkPolicy', 'ApplicationNetworkPolicy']);
+
 /**
- * Loads every NetworkPolicy under a path, validated and defaulted. Invalid documents are
+ * Loads every NetworkPolicy, ClusterNetworkPolicy and ApplicationNetworkPolicy under a path,
+ * validated (the EKS kinds against their CRD schema) and defaulted. Invalid documents are
  * reported in `problems` and left out: evaluating a policy the API server would reject would
  * answer for a cluster that cannot exist.
  */
@@ -135,6 +141,14 @@ export async function loadPolicies(path: string, opts: { defaultNamespace?: stri
     }
     const object = objectLabel(doc.object);
     const kind = classifyDocument(doc.object);
+    if (kind.type === 'other' && EKS_KINDS.has(kind.kind)) {
+      const ns = opts.defaultNamespace !== undefined ? { defaultNamespace: opts.defaultNamespace } : {};
+      const v = kind.kind === 'ClusterNetworkPolicy' ? validateClusterNetworkPolicy(doc.object) : validateApplicationNetworkPolicy(doc.object, ns);
+      // Unknown fields are dropped (as the API server does without strict field validation).
+      if (!v.policy) set.problems.push({ label, object, errors: v.errors.map((e) => e.message) });
+      else set.policies.push({ policy: v.policy, source: doc.source, label, warnings: v.warnings });
+      continue;
+    }
     if (kind.type === 'other') {
       set.skipped.push({ label, object });
       continue;

@@ -12,6 +12,7 @@ import { advise, renderPolicyYaml } from '#shared/netpol/advise';
 import { observeFlows } from '#shared/netpol/advise/observe';
 import { validateNetworkPolicy } from '#shared/netpol/validate';
 import type { NetworkPolicy } from '#shared/netpol/types';
+import type { AnyNetworkPolicy } from '#shared/netpol/cluster-types';
 import { buildReportModel, policyKey, type ReportModel } from '#shared/report/model';
 import { renderReportHtml } from '#shared/report/html';
 import { errorMessage } from '#shared/errors';
@@ -44,7 +45,7 @@ export interface ReportSources {
   /** Flow-graph edges read from a kept state (`report --state`), instead of flow files. */
   storedEdges?: readonly StoredEdge[] | undefined;
   /** Policies in force on the cluster (`--policies`), besides enforcement's own. */
-  clusterPolicies?: readonly NetworkPolicy[] | undefined;
+  clusterPolicies?: readonly AnyNetworkPolicy[] | undefined;
   now?: Date | undefined;
 }
 
@@ -78,7 +79,7 @@ export type ReportRun = Pick<Outputs, 'policies'> & { anomalies: ReadonlyArray<{
 export async function reportModelOf(out: ReportRun, src: ReportSources): Promise<{ model: ReportModel; notes: string[] }> {
   const notes: string[] = [];
   const policyYaml = new Map<string, string>();
-  const current: NetworkPolicy[] = [...(src.clusterPolicies ?? [])];
+  const current: AnyNetworkPolicy[] = [...(src.clusterPolicies ?? [])];
   for (const m of out.policies) {
     const v = validateNetworkPolicy(m, { eks: false });
     if (!v.policy) {

@@ -128,6 +128,14 @@ export function auditReport(audit: FlowAudit, observed: Observed, opts: { color?
       ? table(['from', 'to', 'port', 'records', 'bytes', 'why'], dt.rows.map(({ d }) => [d.from, d.to, `${d.port}/${d.protocol}`, String(d.records), formatBytes(d.bytes), d.reason]), color) + '\n' + dt.more
       : 'nothing: every observed flow is allowed',
   );
+  if (audit.adminCuts.length) {
+    // An Admin Deny is not the namespace owner's to fix: show the guardrail and what it cuts on its own.
+    const at = truncated(audit.adminCuts);
+    out += section(
+      `Cut by an Admin-tier ClusterNetworkPolicy Deny, whatever the namespaces allow (${audit.adminCuts.length})`,
+      table(['from', 'to', 'port', 'records', 'bytes', 'rule'], at.rows.map((d) => [d.from, d.to, `${d.port}/${d.protocol}`, String(d.records), formatBytes(d.bytes), d.adminDeny ?? '']), color) + '\n' + at.more,
+    );
+  }
   const paths = audit.namespaces.flatMap((n) => n.unusedPaths);
   const pt = truncated(paths);
   out += section(

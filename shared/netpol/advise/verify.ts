@@ -9,8 +9,9 @@ import type { ClusterInventory } from '#shared/inventory/cluster';
 import { workloadKey, workloadOf } from '#shared/inventory/workload';
 import type { Edge } from '#shared/flows/graph';
 import { errorMessage } from '#shared/errors';
-import type { Evaluator, RuleRef } from '../evaluate';
-import type { NetworkPolicy, Protocol } from '../types';
+import type { ClusterRuleRef, Evaluator, RuleRef, Verdict } from '../evaluate';
+import { type AnyNetworkPolicy, applicationPolicyId, clusterPolicyId } from '../cluster-types';
+import type { Protocol } from '../types';
 
 export interface CheckedEdge {
   edge: Edge;
@@ -26,6 +27,8 @@ export interface CheckedEdge {
   /** The simulator's reason for the first denied pair. */
   reason?: string;
   example?: { src: string; dst: string };
+  /** The Admin-tier Deny rule that decided the first denied pair, when one did (no namespace policy can undo it). */
+  adminDeny?: ClusterRuleRef;
 }
 
 export interface FlowCheck {
@@ -40,12 +43,23 @@ export interface FlowCheck {
   ruleHits: Map<string, number>;
 }
 
-export const ruleId = (r: RuleRef): string => `${r.policy} ${r.direction}[${r.rule}]`;
+export const ruleId = (r: RuleRef | ClusterRuleRef): string => `${r.policy} ${r.direction}[${r.rule}]`;
+
+/** The Admin Deny among a pair's verdicts (egress first, as the packet meets it). */
+function adminDenyOf(...verdicts: Verdict[]): ClusterRuleRef | undefined {
+  for (const v of verdicts) {
+    if (v.kind === 'cluster-rule' && v.tier === 'Admin' && v.action === 'Deny') {
+      const { policy, tier, priority, direction, rule, action } = v;
+      return { policy, tier, priority, direction, rule, action, ...(v.ruleName ? { ruleName: v.ruleName } : {}) };
+    }
+  }
+  return undefined;
+}
 
 /** Evaluates every observed pair of every edge. */
 export function checkObserved(evaluator: Evaluator, edges: readonly Edge[]): FlowCheck {
   const out: FlowCheck = { edges: [], pairs: 0, allowedPairs: 0, deniedPairs: 0, loopbackPairs: 0, errors: [], ruleHits: new Map() };
-  const hit = (r: RuleRef) => out.ruleHits.set(ruleId(r), (out.ruleHits.get(ruleId(r)) ?? 0) + 1);
+  const hit = (r: RuleRef | ClusterRuleRef) => out.ruleHits.set(ruleId(r), (out.ruleHits.get(ruleId(r)) ?? 0) + 1);
   for (const edge of edges) {
     const c: CheckedEdge = { edge, pairs: 0, allowedPairs: 0, deniedPairs: 0, loopbackPairs: 0, deniedRecords: 0, deniedBytes: 0 };
     const pairs = [...(edge.pairs?.values() ?? [])].sort((a, b) => (a.src + a.dst < b.src + b.dst ? -1 : 1));
@@ -62,6 +76,7 @@ export function checkObserved(evaluator: Evaluator, edges: readonly Edge[]): Flo
       else if (ev.allowed) {
         c.allowedPairs += 1;
         for (const v of [ev.egress, ev.ingress]) {
+          if (v.kind === 'cluster-rule') hit(v);
           if (v.kind !== 'allowed-by-rule') continue;
           hit(v);
           for (const also of v.also) hit(also);
@@ -74,6 +89,8 @@ export function checkObserved(evaluator: Evaluator, edges: readonly Edge[]): Flo
           c.reason = ev.reason;
           c.example = { src: p.src, dst: p.dst };
         }
+        const cut = c.adminDeny ? undefined : adminDenyOf(ev.egress, ev.ingress);
+        if (cut) c.adminDeny = cut;
       }
     }
     out.pairs += c.pairs;
@@ -85,11 +102,25 @@ export function checkObserved(evaluator: Evaluator, edges: readonly Edge[]): Flo
   return out;
 }
 
-/** Every rule of a policy set, as `ns/name ingress[i]` / `egress[i]`. */
-export function allRules(policies: readonly NetworkPolicy[]): Array<{ id: string; namespace: string; policy: string; direction: 'ingress' | 'egress'; index: number }> {
+/**
+ * Every rule of a policy set, as the simulator names it: `ns/name ingress[i]`,
+ * `ApplicationNetworkPolicy ns/name egress[i]`, `ClusterNetworkPolicy name egress[i]`
+ * (namespace '' for the cluster-scoped kind). Only Accept rules of ClusterNetworkPolicies are
+ * listed: a Deny or Pass rule that no flow met is not "unused" in the blast-radius sense.
+ */
+export function allRules(policies: readonly AnyNetworkPolicy[]): Array<{ id: string; namespace: string; policy: string; direction: 'ingress' | 'egress'; index: number }> {
   const out: Array<{ id: string; namespace: string; policy: string; direction: 'ingress' | 'egress'; index: number }> = [];
   for (const p of policies) {
-    const id = `${p.metadata.namespace}/${p.metadata.name}`;
+    if (p.kind === 'ClusterNetworkPolicy') {
+      const id = clusterPolicyId(p);
+      for (const [direction, rules] of [['ingress', p.spec.ingress ?? []], ['egress', p.spec.egress ?? []]] as const) {
+        rules.forEach((r, i) => {
+          if (r.action === 'Accept') out.push({ id: `${id} ${direction}[${i}]`, namespace: '', policy: id, direction, index: i });
+        });
+      }
+      continue;
+    }
+    const id = p.kind === 'ApplicationNetworkPolicy' ? applicationPolicyId(p) : `${p.metadata.namespace}/${p.metadata.name}`;
     (p.spec.ingress ?? []).forEach((_, i) => out.push({ id: `${id} ingress[${i}]`, namespace: p.metadata.namespace, policy: id, direction: 'ingress', index: i }));
     (p.spec.egress ?? []).forEach((_, i) => out.push({ id: `${id} egress[${i}]`, namespace: p.metadata.namespace, policy: id, direction: 'egress', index: i }));
   }
@@ -105,21 +136,29 @@ export interface UnobservedPath {
 }
 
 /** The (port, protocol) combinations a policy set names explicitly (ranges expanded, capped). */
-export function policyPorts(policies: readonly NetworkPolicy[], maxPorts = 512): { ports: Array<{ port: number; protocol: Protocol }>; truncated: boolean } {
+export function policyPorts(policies: readonly AnyNetworkPolicy[], maxPorts = 512): { ports: Array<{ port: number; protocol: Protocol }>; truncated: boolean } {
   const set = new Map<string, { port: number; protocol: Protocol }>();
   let truncated = false;
+  const ranges = (p: AnyNetworkPolicy): Array<{ protocol: Protocol; first: number; last: number }> => {
+    if (p.kind === 'ClusterNetworkPolicy') {
+      return [...(p.spec.ingress ?? []), ...(p.spec.egress ?? [])].flatMap((r) =>
+        (r.ports ?? []).flatMap((x) =>
+          x.portNumber ? [{ protocol: x.portNumber.protocol, first: x.portNumber.port, last: x.portNumber.port }]
+          : x.portRange ? [{ protocol: x.portRange.protocol, first: x.portRange.start, last: x.portRange.end }] : []),
+      );
+    }
+    return [...(p.spec.ingress ?? []), ...(p.spec.egress ?? [])].flatMap((r) =>
+      (r.ports ?? []).flatMap((x) => (typeof x.port === 'number' ? [{ protocol: x.protocol, first: x.port, last: x.endPort ?? x.port }] : [])),
+    );
+  };
   for (const p of policies) {
-    for (const rule of [...(p.spec.ingress ?? []), ...(p.spec.egress ?? [])]) {
-      for (const port of rule.ports ?? []) {
-        if (typeof port.port !== 'number') continue;
-        const last = port.endPort ?? port.port;
-        for (let n = port.port; n <= last; n++) {
-          if (set.size >= maxPorts) {
-            truncated = true;
-            break;
-          }
-          set.set(`${port.protocol}/${n}`, { port: n, protocol: port.protocol });
+    for (const port of ranges(p)) {
+      for (let n = port.first; n <= port.last; n++) {
+        if (set.size >= maxPorts) {
+          truncated = true;
+          break;
         }
+        set.set(`${port.protocol}/${n}`, { port: n, protocol: port.protocol });
       }
     }
   }

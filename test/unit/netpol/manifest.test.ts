@@ -111,7 +111,7 @@ describe('loading from disk', () => {
     const dir = await mkdtemp(join(tmpdir(), 'bw-netpol-'));
     await writeFile(join(dir, 'p.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p}\nspec: {podSelector: {}}\n');
     expect((await loadPolicies(dir)).problems[0]!.errors).toEqual(['metadata.namespace: Required value']);
-    expect((await loadPolicies(dir, { defaultNamespace: 'shop' })).policies[0]!.policy.metadata.namespace).toBe('shop');
+    expect(((await loadPolicies(dir, { defaultNamespace: 'shop' })).policies[0]!.policy.metadata as { namespace?: string }).namespace).toBe('shop');
   });
 
   test('unreadable paths are InputErrors naming the path; hidden folders and other files are ignored', async () => {
