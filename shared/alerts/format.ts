@@ -195,6 +195,12 @@ function nextSteps(e: EnforcementAction): string[] {
         'To end this action early and revert its changes:',
         `  boundwatch release ${e.id}`,
       ];
+    case 'partial':
+      return [
+        'Part of the action holds and part does not (see Reason and Changes): what remains open',
+        'needs a person. What was changed stays until expiry; to revert it now:',
+        `  boundwatch release ${e.id}`,
+      ];
     case 'planned':
       return [
         'This was a dry run. To let boundwatch apply actions like this one, set the cluster\'s',

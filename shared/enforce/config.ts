@@ -70,6 +70,9 @@ export const DEFAULT_PLATFORM_PRINCIPALS = [
   'eks:*',
 ];
 
+export const QUARANTINE_MECHANISM_SETTINGS = ['auto', 'cluster-network-policy', 'network-policy'] as const;
+export const QuarantineMechanismSetting = z.enum(QUARANTINE_MECHANISM_SETTINGS);
+
 export const EnforcementConfig = z
   .object({
     minSeverity: Severity.default('HIGH'),
@@ -89,6 +92,11 @@ export const EnforcementConfig = z
     platformPrincipals: z.array(z.string().min(1)).default(DEFAULT_PLATFORM_PRINCIPALS),
     /** An anomaly whose window ended longer ago than this (event time) is only notified. */
     maxAnomalyAgeMinutes: z.number().int().min(1).max(7 * 24 * 60).default(120),
+    /**
+     * How a pod is quarantined (quarantine.ts): `auto` uses an Admin-tier ClusterNetworkPolicy
+     * deny where the cluster's API serves EKS's ClusterNetworkPolicy, else relabel + deny-all.
+     */
+    quarantineWith: QuarantineMechanismSetting.default('auto'),
   })
   .strict();
 export type EnforcementConfig = z.infer<typeof EnforcementConfig>;

@@ -11,12 +11,13 @@ import type { ClusterInventory } from '../inventory/cluster';
 import { IDENTITY_LABELS, parseWorkloadKey, workloadKey, workloadOf, workloadSelector, type WorkloadId } from '../inventory/workload';
 import { NAMESPACE_NAME_LABEL } from '../netpol/model';
 import { selectorMatches } from '../netpol/selector';
+import type { AnyNetworkPolicy } from '../netpol/cluster-types';
 import type { NetworkPolicy, Protocol } from '../netpol/types';
 import { parseNetworkPolicy, validateNetworkPolicy } from '../netpol/validate';
 import type { BaselineDestination } from './baseline';
 import { boundedName, quarantineToken } from './quarantine';
 import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ActionIntent, type ActionPlan, type NetworkPolicyManifest } from './types';
-import { checkDestinations, withPolicy } from './verify';
+import { checkDestinations, egressAllowedNow, isNetworkPolicy, withPolicy } from './verify';
 
 /** CoreDNS on EKS keeps the `k8s-app: kube-dns` label (shared/netpol/README.md#dns-egress). */
 export const DNS_PEER = {
@@ -31,7 +32,7 @@ const DNS_PORTS = [
 export interface EgressFacts {
   /** Live cluster state; absent when this run has no cluster access. */
   inventory?: ClusterInventory;
-  policies?: NetworkPolicy[];
+  policies?: AnyNetworkPolicy[];
   /** Baseline destinations; undefined when the flow graph knows nothing of the workload. */
   baseline: BaselineDestination[] | undefined;
 }
@@ -143,7 +144,7 @@ export function planTightenEgress(intent: ActionIntent, anomaly: BehaviorAnomaly
   const sel = selectorFor(w, anomaly, inv);
   if (typeof sel === 'string') return none(sel);
   if (!facts.baseline?.length) return none(`no baseline destinations for ${key} in the flow graph: a policy would cut all its egress`);
-  const existing = facts.policies?.find((p) => p.metadata.namespace === w.namespace && p.metadata.name === egressPolicyName(w));
+  const existing = facts.policies?.filter(isNetworkPolicy).find((p) => p.metadata.namespace === w.namespace && p.metadata.name === egressPolicyName(w));
   const owner = existing?.metadata.annotations?.[ANNOTATIONS.actionId];
   if (existing && owner !== intent.id) {
     return none(owner ? `${key} is already tightened by boundwatch action ${owner}` : `a NetworkPolicy ${w.namespace}/${egressPolicyName(w)} exists and is not boundwatch's`);
@@ -161,7 +162,25 @@ export function planTightenEgress(intent: ActionIntent, anomaly: BehaviorAnomaly
     }
     entry.ports.set(`${d.protocol}/${d.port}`, { protocol: d.protocol, port: d.port });
   }
-  const egress = [{ to: [DNS_PEER], ports: DNS_PORTS }, ...[...byPeer.values()].map((e) => ({ to: [e.peer], ports: [...e.ports.values()] }))];
+  // Never widen: a workload already limited in its egress keeps only destinations it may reach now.
+  const subject = inv && facts.policies ? subjectPod(anomaly, w, inv) : undefined;
+  const now = subject ? egressAllowedNow(inv!, facts.policies!, subject) : undefined;
+  let dnsPorts = DNS_PORTS;
+  if (now) {
+    const dnsPods = inv!.pods.filter((p) => p.namespace === 'kube-system' && p.labels['k8s-app'] === 'kube-dns').map((p) => `${p.namespace}/${p.name}`);
+    dnsPorts = DNS_PORTS.filter((d) => now.allowed(dnsPods, d.port, d.protocol as Protocol));
+    if (dnsPorts.length < DNS_PORTS.length) notes.push(`DNS ${DNS_PORTS.filter((d) => !dnsPorts.includes(d)).map((d) => `${d.protocol} ${d.port}`).join(', ')} left out: ${subject} may not reach it now, and tightening never adds an allowance`);
+    for (const [key, e] of byPeer) {
+      const refs = destinationRefs(key, inv!);
+      for (const [pk, port] of e.ports) {
+        if (now.allowed(refs, port.port, port.protocol as Protocol)) continue;
+        e.ports.delete(pk);
+        notes.push(`baseline destination ${key} ${port.protocol} ${port.port} left out: ${subject} may not reach it now (egress already limited), and tightening never adds an allowance`);
+      }
+      if (e.ports.size === 0) byPeer.delete(key);
+    }
+  }
+  const egress = [...(dnsPorts.length ? [{ to: [DNS_PEER], ports: dnsPorts }] : []), ...[...byPeer.values()].map((e) => ({ to: [e.peer], ports: [...e.ports.values()] }))];
   const policy = tightenPolicy(w, intent, anomaly.id, sel, egress);
   const destCount = [...byPeer.values()].reduce((n, e) => n + e.ports.size, 0);
   const changes = [
@@ -177,16 +196,16 @@ export function planTightenEgress(intent: ActionIntent, anomaly: BehaviorAnomaly
 }
 
 /** Before/after for the anomaly's destinations, and the other egress policies that keep allowing. */
-export function verifyTightening(anomaly: BehaviorAnomaly, w: WorkloadId, policy: NetworkPolicyManifest, facts: { inventory: ClusterInventory; policies: NetworkPolicy[] }, opts: { live: boolean }): string[] {
+export function verifyTightening(anomaly: BehaviorAnomaly, w: WorkloadId, policy: NetworkPolicyManifest, facts: { inventory: ClusterInventory; policies: AnyNetworkPolicy[] }, opts: { live: boolean }): string[] {
   const inv = facts.inventory;
   const podId = subjectPod(anomaly, w, inv);
   if (!podId) return [`not verified: no running pod of ${workloadKey(w)} in the cluster`];
   const own = parseNetworkPolicy(policy);
   // Live: the policy is in place already; simulated: add it to what the cluster has now.
   const after = opts.live ? facts.policies : withPolicy(facts.policies, own);
-  const before = checkDestinations(inv, facts.policies.filter((p) => !(p.metadata.name === own.metadata.name && p.metadata.namespace === own.metadata.namespace)), podId, evidenceDestinations(anomaly));
+  const before = checkDestinations(inv, facts.policies.filter((p) => !(isNetworkPolicy(p) && p.metadata.name === own.metadata.name && p.metadata.namespace === own.metadata.namespace)), podId, evidenceDestinations(anomaly));
   const out: string[] = [];
-  const others = after.filter((p) => {
+  const others = after.filter(isNetworkPolicy).filter((p) => {
     if (p.metadata.name === own.metadata.name && p.metadata.namespace === own.metadata.namespace) return false;
     const pod = inv.pods.find((x) => `${x.namespace}/${x.name}` === podId);
     return !!pod && p.metadata.namespace === pod.namespace && p.spec.policyTypes.includes('Egress') && selectorMatches(p.spec.podSelector, pod.labels);
@@ -202,6 +221,19 @@ export function verifyTightening(anomaly: BehaviorAnomaly, w: WorkloadId, policy
     else out.push(`residual path: ${podId} to ${what} still allowed via ${d.via}`);
   });
   return out;
+}
+
+/** The endpoints a baseline peer key stands for, to ask the simulator about (a CIDR by its first address). */
+function destinationRefs(key: string, inv: ClusterInventory): Array<string | { ip: string }> {
+  if (key.startsWith('ext:')) return [{ ip: key.slice(4).split('/')[0]! }];
+  if (key.startsWith('vpc:')) return [{ ip: key.slice(4) }];
+  if (key.startsWith('node:')) {
+    const node = inv.nodes.find((n) => n.name === key.slice(5));
+    return node ? [{ ip: node.ip }] : [];
+  }
+  const w = parseWorkloadKey(key);
+  if (!w) return [];
+  return inv.pods.filter((p) => p.namespace === w.namespace && workloadKey(workloadOf(p)) === workloadKey(w)).map((p) => `${p.namespace}/${p.name}`);
 }
 
 function subjectPod(anomaly: BehaviorAnomaly, w: WorkloadId, inv: ClusterInventory): string | undefined {

@@ -28,7 +28,6 @@ import type { ClusterInventory } from '../inventory/cluster';
 import { workloadKey } from '../inventory/workload';
 import type { ClusterClient } from '../k8s/client';
 import { inventoryFromCluster, podOwner } from '../inventory/from-cluster';
-import type { NetworkPolicy } from '../netpol/types';
 import { parseNetworkPolicy } from '../netpol/validate';
 import { AwsCallError, type AccessPolicyPort, type IamPort, type RevertScheduler } from './aws';
 import type { BaselineSource } from './baseline';
@@ -38,11 +37,13 @@ import type { MaturitySource } from './maturity';
 import { anomalyWorkload, planTightenEgress, verifyTightening } from './egress';
 import { mergeUndo, runOperation, runUndo, type ExecDeps } from './execute';
 import { allowListReason, planIntents, type PlannedAction } from './plan';
-import { planQuarantine, QUARANTINE_LABEL } from './quarantine';
+import { planQuarantine, QUARANTINE_LABEL, type QuarantineMechanism } from './quarantine';
 import { planRevoke, serviceAccountOf } from './revoke';
 import { RecordConflictError, type ActionRecord, type ActionStore } from './store';
 import type { ActionIntent, ActionPlan, Operation, UndoStep } from './types';
-import { isolationReport, reachability, toNetpolPolicies, withPodLabels, withPolicy } from './verify';
+import { isolationReport, reachability, readNetworkPolicies, toClusterPolicies, withPodLabels, withPolicy } from './verify';
+import type { AnyNetworkPolicy } from '../netpol/cluster-types';
+import { parseClusterNetworkPolicy } from '../netpol/validate-cluster';
 
 export interface EngineDeps {
   cluster: string;
@@ -90,12 +91,28 @@ export function isRetryable(err: unknown): boolean {
 
 interface ClusterFacts {
   inventory: ClusterInventory;
-  policies: NetworkPolicy[];
+  /** Every live policy the simulator can read: NetworkPolicies and ClusterNetworkPolicies. */
+  policies: AnyNetworkPolicy[];
+  /** Live policies the simulator cannot read: residual uncertainty, named in the results. */
+  unreadable: string[];
 }
 
+/** The cluster as the simulator sees it: pods, nodes, services and every policy of every kind. */
 export async function readClusterFacts(kube: ClusterClient): Promise<ClusterFacts> {
-  const [inventory, policies] = await Promise.all([inventoryFromCluster(kube), kube.listNetworkPolicies()]);
-  return { inventory, policies: toNetpolPolicies(policies) };
+  const [inventory, policies, clusterPolicies] = await Promise.all([inventoryFromCluster(kube), kube.listNetworkPolicies(), kube.listClusterNetworkPolicies()]);
+  const np = readNetworkPolicies(policies);
+  const cnp = toClusterPolicies(clusterPolicies);
+  return { inventory, policies: [...np.policies, ...cnp.policies], unreadable: [...np.unreadable, ...cnp.unreadable] };
+}
+
+/** The quarantine mechanism: configured, or ClusterNetworkPolicy where the API serves it. */
+async function quarantineMechanism(ctx: Ctx, kube: ClusterClient): Promise<{ mechanism: QuarantineMechanism; why: string }> {
+  const setting = ctx.deps.config.quarantineWith;
+  if (setting === 'network-policy') return { mechanism: 'network-policy', why: 'enforcement.quarantineWith is "network-policy"' };
+  if (setting === 'cluster-network-policy') return { mechanism: 'cluster-network-policy', why: 'enforcement.quarantineWith is "cluster-network-policy"' };
+  return (await kube.servesClusterNetworkPolicies())
+    ? { mechanism: 'cluster-network-policy', why: 'the cluster serves networking.k8s.aws/v1alpha1 ClusterNetworkPolicy' }
+    : { mechanism: 'network-policy', why: 'the cluster does not serve ClusterNetworkPolicy (EKS: VPC CNI before 1.21.1 or Kubernetes before 1.29)' };
 }
 
 function hashOf(action: EnforcementAction): string {
@@ -103,6 +120,8 @@ function hashOf(action: EnforcementAction): string {
 }
 
 const FINAL = new Set(['planned', 'applied', 'skipped', 'reverted']);
+/** Outcomes a retryable cause leaves open to redelivery. */
+const RETRIED = new Set(['failed', 'partial']);
 
 interface Ctx {
   deps: EngineDeps;
@@ -195,7 +214,7 @@ async function processIntent(ctx: Ctx, intent: ActionIntent): Promise<{ result: 
     rec = (await deps.store.get(intent.id, ctx.mode))!;
   }
   const maxAttempts = deps.maxAttempts ?? 5;
-  const final = FINAL.has(rec.status) || (rec.status === 'failed' && (!rec.retryable || rec.attempts >= maxAttempts));
+  const final = FINAL.has(rec.status) || (RETRIED.has(rec.status) && (!rec.retryable || rec.attempts >= maxAttempts));
   if (final) {
     // A redelivery: nothing is done again, only an announcement that did not go out is repeated.
     try {
@@ -311,7 +330,8 @@ async function planFor(ctx: Ctx, intent: ActionIntent): Promise<ActionPlan> {
   switch (intent.kind) {
     case 'quarantine': {
       const pod = kube ? await kube.getPod(intent.target.namespace!, intent.target.name) : undefined;
-      const plan = planQuarantine(intent, anomaly, { pod });
+      const m = kube ? await quarantineMechanism(ctx, kube) : undefined;
+      const plan = planQuarantine(intent, anomaly, { pod, ...(m ? { mechanism: m.mechanism, mechanismWhy: m.why } : {}) });
       if (plan.skip || !kube) return plan;
       const facts = await factsFor(ctx, intent.id);
       const podId = `${intent.target.namespace}/${intent.target.name}`;
@@ -382,7 +402,7 @@ async function dryRun(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promis
   return finish(ctx, rec, 'planned', changes, reason);
 }
 
-const touchesCluster = (op: Operation) => op.op === 'apply-policy' || op.op === 'quarantine-pod' || op.op === 'delete-pod' || op.op === 'evict-pod' || op.op === 'delete-secret';
+const touchesCluster = (op: Operation) => op.op === 'apply-policy' || op.op === 'quarantine-pod' || op.op === 'isolate-pod' || op.op === 'delete-pod' || op.op === 'evict-pod' || op.op === 'delete-secret';
 
 /** The cluster as it would be after the operations: relabelled pods, added policies. */
 function simulateAfter(facts: ClusterFacts, ops: readonly Operation[]): ClusterFacts {
@@ -391,23 +411,28 @@ function simulateAfter(facts: ClusterFacts, ops: readonly Operation[]): ClusterF
     if (op.op === 'quarantine-pod') {
       inventory = withPodLabels(inventory, `${op.namespace}/${op.pod}`, { [QUARANTINE_LABEL]: op.token });
       policies = withPolicy(policies, parseNetworkPolicy(op.policy));
+    } else if (op.op === 'isolate-pod') {
+      const pod = inventory.pods.find((p) => p.namespace === op.namespace && p.name === op.pod);
+      inventory = withPodLabels(inventory, `${op.namespace}/${op.pod}`, { ...(pod?.labels ?? {}), [QUARANTINE_LABEL]: op.token });
+      policies = withPolicy(withPolicy<AnyNetworkPolicy>(policies, parseClusterNetworkPolicy(op.clusterPolicy)), parseNetworkPolicy(op.policy));
     } else if (op.op === 'apply-policy') {
       policies = withPolicy(policies, parseNetworkPolicy(op.policy));
     }
   }
-  return { inventory, policies };
+  return { inventory, policies, unreadable: facts.unreadable };
 }
 
 function verification(ctx: Ctx, intent: ActionIntent, rec: ActionRecord, facts: ClusterFacts, live: boolean): { lines: string[]; reason?: string } {
   const where = live ? 'against the live cluster' : 'on the simulated result';
   if (intent.kind === 'quarantine') {
-    const op = rec.operations.find((o) => o.op === 'quarantine-pod');
-    if (!op || op.op !== 'quarantine-pod') return { lines: [] };
+    const op = rec.operations.find((o) => o.op === 'quarantine-pod' || o.op === 'isolate-pod');
+    if (!op || (op.op !== 'quarantine-pod' && op.op !== 'isolate-pod')) return { lines: [] };
     const podId = `${op.namespace}/${op.pod}`;
-    const r = isolationReport(facts.inventory, facts.policies, podId, `${op.namespace}/${op.policy.metadata.name}`);
+    const admin = op.op === 'isolate-pod';
+    const r = isolationReport(facts.inventory, facts.policies, podId, `${op.namespace}/${op.policy.metadata.name}`, { adminDeny: admin, unreadable: facts.unreadable });
     const lines = r.residual.length
       ? r.residual
-      : [`verified with the NetworkPolicy simulator ${where}: no pod, node or outside address reaches ${podId}, and it reaches nothing`];
+      : [`verified with the ${admin ? 'policy simulator (ClusterNetworkPolicy tiers and NetworkPolicies)' : 'NetworkPolicy simulator'} ${where}: no pod, node or outside address reaches ${podId}, and it reaches nothing`];
     lines.push(...r.inherent);
     return { lines, ...(r.residual.length ? { reason: `isolation incomplete: ${r.residual.length} residual allowance${r.residual.length === 1 ? '' : 's'} (see changes)` } : {}) };
   }
@@ -452,9 +477,14 @@ async function apply(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise
     } else {
       const v = verification(ctx, intent, rec, read.facts, true);
       changes.push(...v.lines);
-      reason = v.reason;
+      if (v.reason) {
+        // The change holds but does not close every path: its own outcome, and it pages.
+        delete rec.retryable;
+        return finish(ctx, rec, 'partial', changes, v.reason);
+      }
     }
   }
+  delete rec.retryable;
   return finish(ctx, rec, 'applied', changes, reason);
 }
 
@@ -500,6 +530,9 @@ async function failed(ctx: Ctx, rec: ActionRecord, err: unknown): Promise<{ resu
     }
   }
   rec.retryable = retryable;
+  // Changes that stay (irreversible steps, or a rollback that stopped) make the outcome partial.
+  const stays = rec.undo.filter((s) => s.undo === 'irreversible').map((s) => s.what);
+  const outcome = stays.length || rollbackError ? 'partial' : 'failed';
   const base = errorMessage(err);
   const tail = rollbackError
     ? `; rollback incomplete (${rollbackError}): the revert scheduled for ${rec.action.expiresAt} retries it`
@@ -507,8 +540,9 @@ async function failed(ctx: Ctx, rec: ActionRecord, err: unknown): Promise<{ resu
       ? `; rolled back: ${notes.join('; ')}`
       : '';
   const again = retryable ? ' (retried on redelivery)' : '';
+  const kept = stays.length ? `; done and not undone: ${stays.join('; ')}` : '';
   try {
-    const out = await finish(ctx, rec, 'failed', rec.action.changes, `${base}${tail}${again}`);
+    const out = await finish(ctx, rec, outcome, rec.action.changes, `${base}${tail}${kept}${again}`);
     return retryable ? { ...out, retry: base } : out;
   } catch (e) {
     return { result: result(rec), retry: `recording the failure failed: ${errorMessage(e)}` };

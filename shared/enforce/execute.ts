@@ -11,7 +11,7 @@ import type { ClusterClient } from '../k8s/client';
 import { KubeConflictError } from '../k8s/errors';
 import type { AccessPolicyPort, IamPort } from './aws';
 import { labelsToRemove, quarantinePolicy, QUARANTINE_LABEL, sortKeys } from './quarantine';
-import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type NetworkPolicyManifest, type Operation, type UndoStep } from './types';
+import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ClusterNetworkPolicyManifest, type NetworkPolicyManifest, type Operation, type UndoStep } from './types';
 
 export interface ExecDeps {
   kube?: ClusterClient;
@@ -122,12 +122,62 @@ async function quarantinePod(deps: ExecDeps, op: Extract<Operation, { op: 'quara
   }
 }
 
+/** Refuses to overwrite a ClusterNetworkPolicy that is not this action's. */
+async function assertClusterPolicyIsOurs(kube: ClusterClient, policy: ClusterNetworkPolicyManifest): Promise<void> {
+  const existing = await kube.getClusterNetworkPolicy(policy.metadata.name);
+  if (!existing) return;
+  const theirs = existing.metadata?.annotations?.[ANNOTATIONS.actionId];
+  if (theirs === policy.metadata.annotations[ANNOTATIONS.actionId]) return;
+  const id = `ClusterNetworkPolicy ${policy.metadata.name}`;
+  if (existing.metadata?.labels?.[LABELS.managedBy] === MANAGED_BY_VALUE && theirs) throw new PolicyApplyError(`${id} belongs to boundwatch action ${theirs}: not overwritten`);
+  throw new PolicyApplyError(`${id} exists and is not boundwatch's: not overwritten`);
+}
+
+/**
+ * Quarantine by ClusterNetworkPolicy: both policies first (they select nobody yet), then the
+ * quarantine label on, in a merge patch conditional on the pod's resourceVersion; nothing else
+ * on the pod changes. Undo: the label off, both policies deleted.
+ */
+async function isolatePod(deps: ExecDeps, op: Extract<Operation, { op: 'isolate-pod' }>, recordUndo?: RecordUndo): Promise<OpResult> {
+  const kube = needKube(deps);
+  const id = `${op.namespace}/${op.pod}`;
+  const undo: UndoStep[] = [
+    { undo: 'delete-cluster-policy', name: op.clusterPolicy.metadata.name },
+    { undo: 'delete-policy', namespace: op.namespace, name: op.policy.metadata.name },
+    { undo: 'restore-pod-labels', namespace: op.namespace, pod: op.pod, ...(op.uid ? { uid: op.uid } : {}), token: op.token, labels: {} },
+  ];
+  for (let attempt = 1; ; attempt++) {
+    const pod: V1Pod | null = await kube.getPod(op.namespace, op.pod);
+    if (!pod) throw new PolicyApplyError(`pod ${id} is gone: nothing to quarantine`);
+    const uid = pod.metadata?.uid;
+    if (op.uid && uid && uid !== op.uid) throw new PolicyApplyError(`pod ${id} was replaced (uid ${uid}, expected ${op.uid}): not quarantined`);
+    const current = pod.metadata?.labels?.[QUARANTINE_LABEL];
+    if (current !== undefined && current !== op.token) throw new PolicyApplyError(`pod ${id} is quarantined by another boundwatch action (${QUARANTINE_LABEL}=${current})`);
+    await assertClusterPolicyIsOurs(kube, op.clusterPolicy);
+    await assertPolicyIsOurs(kube, op.policy);
+    await recordUndo?.(undo);
+    await kube.applyClusterNetworkPolicy(op.clusterPolicy, { force: true, dryRun: deps.dryRun });
+    await kube.applyNetworkPolicy(op.policy, { force: true, dryRun: deps.dryRun });
+    if (current === op.token) break;
+    try {
+      await kube.patchPodLabels(op.namespace, op.pod, { [QUARANTINE_LABEL]: op.token }, { dryRun: deps.dryRun, ...(pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}) });
+    } catch (err) {
+      if (err instanceof KubeConflictError && attempt < CONFLICT_RETRIES) continue;
+      throw err;
+    }
+    break;
+  }
+  return { undo, note: `quarantined pod ${id}: ClusterNetworkPolicy ${op.clusterPolicy.metadata.name} (Admin, Deny) and NetworkPolicy ${op.namespace}/${op.policy.metadata.name}, labels kept` };
+}
+
 export async function runOperation(deps: ExecDeps, op: Operation, anomalyId: string, recordUndo?: RecordUndo): Promise<OpResult> {
   switch (op.op) {
     case 'apply-policy':
       return applyPolicy(deps, op.policy, recordUndo);
     case 'quarantine-pod':
       return quarantinePod(deps, op, anomalyId, recordUndo);
+    case 'isolate-pod':
+      return isolatePod(deps, op, recordUndo);
     case 'delete-pod': {
       const r = await needKube(deps).deletePod(op.namespace, op.pod, { dryRun: deps.dryRun, ...(op.uid ? { uid: op.uid } : {}) });
       const what = `pod ${op.namespace}/${op.pod}`;
@@ -171,6 +221,10 @@ export async function runUndo(deps: Omit<ExecDeps, 'dryRun'>, step: UndoStep): P
       const r = await needKube(deps as ExecDeps).deleteNetworkPolicy(step.namespace, step.name);
       return r === 'deleted' ? `deleted NetworkPolicy ${step.namespace}/${step.name}` : `NetworkPolicy ${step.namespace}/${step.name} was gone already`;
     }
+    case 'delete-cluster-policy': {
+      const r = await needKube(deps as ExecDeps).deleteClusterNetworkPolicy(step.name);
+      return r === 'deleted' ? `deleted ClusterNetworkPolicy ${step.name}` : `ClusterNetworkPolicy ${step.name} was gone already`;
+    }
     case 'restore-pod-labels':
       return restorePodLabels(needKube(deps as ExecDeps), step);
     case 'delete-role-policy': {
@@ -201,6 +255,7 @@ async function restorePodLabels(kube: ClusterClient, step: Extract<UndoStep, { u
       if (err instanceof KubeConflictError && attempt < CONFLICT_RETRIES) continue;
       throw err;
     }
+    if (Object.keys(step.labels).length === 0) return `removed the quarantine label from pod ${id}`;
     const owned = (pod.metadata?.ownerReferences ?? []).length > 0 || Object.keys(step.labels).includes('pod-template-hash');
     return `restored ${Object.keys(step.labels).length} labels on pod ${id} and removed the quarantine label${owned ? '; its controller may adopt it again and scale back to its replica count' : ''}`;
   }

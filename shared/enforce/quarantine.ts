@@ -9,12 +9,23 @@
  *    annotations and in the action record, and restored on release.
  * The pod keeps running for forensics. Host-network pods are skipped: NetworkPolicy cannot
  * select their traffic (it is the node's), so a "quarantine" would only pretend.
+ *
+ * Where the cluster serves EKS's ClusterNetworkPolicy (VPC CNI 1.21.1+ on Kubernetes 1.29+, or
+ * Auto Mode; `enforcement.quarantineWith`), the quarantine is instead an Admin-tier Deny: the
+ * Admin tier is evaluated before every NetworkPolicy and cannot be overridden by them, so
+ * namespace-wide allow policies (`podSelector: {}` for DNS or scraping) stop mattering. The pod
+ * only gains the quarantine label; its app labels and owner references stay, so its
+ * ReplicaSet keeps it (no replacement, no loss of the owner reference the EKS agent relies on).
+ * Admin-tier ingress peers are pods and namespaces only, so the deny-all NetworkPolicy on the
+ * same label is kept for ingress from outside the cluster; what still reaches the pod that way
+ * (a namespace-wide policy allowing an ipBlock) is reported by the simulator as residual.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { stableId } from '../events/ids';
 import type { BehaviorAnomaly } from '../events/schema';
 import { podOwner } from '../inventory/from-cluster';
-import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ActionIntent, type ActionPlan, type NetworkPolicyManifest } from './types';
+import { NAMESPACE_NAME_LABEL } from '../netpol/model';
+import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ActionIntent, type ActionPlan, type ClusterNetworkPolicyManifest, type NetworkPolicyManifest } from './types';
 
 export type { NetworkPolicyManifest } from './types';
 
@@ -76,6 +87,46 @@ export function quarantinePolicy(
   };
 }
 
+/** The mechanism a quarantine uses. */
+export type QuarantineMechanism = 'cluster-network-policy' | 'network-policy';
+
+export function quarantineClusterPolicyName(namespace: string, pod: string): string {
+  return boundedName('boundwatch-quarantine', `${namespace}-${pod}`);
+}
+
+/**
+ * The Admin-tier Deny of a quarantine: subject the pods of `namespace` carrying the action's
+ * token; every ingress from any pod denied, every egress (any pod, any address) denied. Priority
+ * 0 is evaluated first (lower first; ties by name).
+ */
+export function quarantineClusterPolicy(namespace: string, pod: string, actionId: string, anomalyId: string, expiresAt: string, extra: { podUid?: string } = {}): ClusterNetworkPolicyManifest {
+  const token = quarantineToken(actionId);
+  return {
+    apiVersion: 'networking.k8s.aws/v1alpha1',
+    kind: 'ClusterNetworkPolicy',
+    metadata: {
+      name: quarantineClusterPolicyName(namespace, pod),
+      labels: { ...MANAGED_BY, [LABELS.action]: token },
+      annotations: {
+        [ANNOTATIONS.anomalyId]: anomalyId,
+        [ANNOTATIONS.actionId]: actionId,
+        [ANNOTATIONS.kind]: 'quarantine',
+        [ANNOTATIONS.expiresAt]: expiresAt,
+        [ANNOTATIONS.namespace]: namespace,
+        [ANNOTATIONS.pod]: pod,
+        ...(extra.podUid ? { [ANNOTATIONS.podUid]: extra.podUid } : {}),
+      },
+    },
+    spec: {
+      tier: 'Admin',
+      priority: 0,
+      subject: { pods: { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } }, podSelector: { matchLabels: { [QUARANTINE_LABEL]: token } } } },
+      ingress: [{ name: 'boundwatch-quarantine-deny-ingress', action: 'Deny', from: [{ namespaces: {} }] }],
+      egress: [{ name: 'boundwatch-quarantine-deny-egress', action: 'Deny', to: [{ namespaces: {} }, { networks: ['0.0.0.0/0', '::/0'] }] }],
+    },
+  };
+}
+
 export function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
 }
@@ -119,6 +170,10 @@ export function eksCaveat(pod: V1Pod): string {
 export interface QuarantineFacts {
   /** The live pod; `undefined` when this run has no cluster access, `null` when it is gone. */
   pod: V1Pod | null | undefined;
+  /** The mechanism chosen (config or API discovery); default relabel + deny-all. */
+  mechanism?: QuarantineMechanism;
+  /** Why that mechanism, for the action's `changes`. */
+  mechanismWhy?: string;
 }
 
 export function planQuarantine(intent: ActionIntent, anomaly: BehaviorAnomaly, facts: QuarantineFacts): ActionPlan {
@@ -132,6 +187,7 @@ export function planQuarantine(intent: ActionIntent, anomaly: BehaviorAnomaly, f
     return {
       operations: [{ op: 'quarantine-pod', namespace: ns, pod: name, token, policy: base }],
       changes: [
+        'mechanism: NetworkPolicy relabel + deny-all (without cluster access the cluster\'s support for ClusterNetworkPolicy is unknown; where it is served, an Admin-tier deny is used instead)',
         policyLine,
         `label pod ${ns}/${name} ${QUARANTINE_LABEL}=${token} and remove all its other labels, so Services, its ReplicaSet and existing allow policies stop selecting it; the pod keeps running for forensics`,
         revertLine,
@@ -158,11 +214,13 @@ export function planQuarantine(intent: ActionIntent, anomaly: BehaviorAnomaly, f
   if (current !== undefined && current !== token) {
     return { skip: `pod ${ns}/${name} is already quarantined by another boundwatch action (${QUARANTINE_LABEL}=${current})`, operations: [], changes: [], policies: [] };
   }
-  const remove = labelsToRemove(pod.metadata?.labels);
   const uid = pod.metadata?.uid;
+  if (facts.mechanism === 'cluster-network-policy') return planIsolation(intent, anomaly, pod, facts.mechanismWhy);
+  const remove = labelsToRemove(pod.metadata?.labels);
   const policy = quarantinePolicy(ns, name, intent.id, anomaly.id, intent.expiresAt, { ...(uid ? { podUid: uid } : {}), restore: remove });
   const removed = Object.entries(remove).map(([k, v]) => `${k}=${v}`);
   const changes = [
+    `mechanism: NetworkPolicy relabel + deny-all${facts.mechanismWhy ? ` (${facts.mechanismWhy})` : ''}`,
     policyLine,
     `label pod ${ns}/${name} ${QUARANTINE_LABEL}=${token} and remove its ${removed.length} other label${removed.length === 1 ? '' : 's'}${removed.length ? ` (${removed.join(', ')})` : ''}, so Services and existing allow policies stop selecting it; the pod keeps running for forensics`,
     ownerConsequence(pod),
@@ -171,6 +229,29 @@ export function planQuarantine(intent: ActionIntent, anomaly: BehaviorAnomaly, f
   return {
     operations: [{ op: 'quarantine-pod', namespace: ns, pod: name, ...(uid ? { uid } : {}), token, policy, remove }],
     changes,
+    policies: [policy],
+  };
+}
+
+/** Quarantine by an Admin-tier ClusterNetworkPolicy Deny: the pod keeps its labels and its controller. */
+function planIsolation(intent: ActionIntent, anomaly: BehaviorAnomaly, pod: V1Pod, why: string | undefined): ActionPlan {
+  const ns = intent.target.namespace!;
+  const name = intent.target.name;
+  const token = quarantineToken(intent.id);
+  const uid = pod.metadata?.uid;
+  const extra = uid ? { podUid: uid } : {};
+  const clusterPolicy = quarantineClusterPolicy(ns, name, intent.id, anomaly.id, intent.expiresAt, extra);
+  const policy = quarantinePolicy(ns, name, intent.id, anomaly.id, intent.expiresAt, extra);
+  return {
+    operations: [{ op: 'isolate-pod', namespace: ns, pod: name, ...(uid ? { uid } : {}), token, clusterPolicy, policy }],
+    changes: [
+      `mechanism: ClusterNetworkPolicy, Admin tier, Deny${why ? ` (${why})` : ''}`,
+      `apply ClusterNetworkPolicy ${clusterPolicy.metadata.name} (tier Admin, priority 0) selecting pods of namespace ${ns} with ${QUARANTINE_LABEL}=${token}: ingress from every pod and egress to every pod and address denied; NetworkPolicies cannot override the Admin tier`,
+      `apply NetworkPolicy ${ns}/${policy.metadata.name} selecting ${QUARANTINE_LABEL}=${token}: all ingress and egress denied (covers ingress from outside the cluster, which the Admin tier cannot name)`,
+      `label pod ${ns}/${name} ${QUARANTINE_LABEL}=${token}; its other labels and owner references stay, so its controller keeps it and starts no replacement (it stays in its Services' endpoints, where the deny drops the traffic)`,
+      `on EKS the ClusterNetworkPolicy needs the VPC CNI 1.21.1+ on Kubernetes 1.29+ (or Auto Mode) with network policy enforcement on: confirm on node ${pod.spec?.nodeName ?? '(unknown)'}`,
+      `revert at ${intent.expiresAt}: remove the quarantine label and delete both policies`,
+    ],
     policies: [policy],
   };
 }

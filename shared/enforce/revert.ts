@@ -136,9 +136,10 @@ export interface ClusterRelease {
  */
 export async function releaseFromCluster(kube: ClusterClient, id: string): Promise<ClusterRelease> {
   const token = quarantineToken(id);
-  const [policies, pods] = await Promise.all([
+  const [policies, pods, clusterPolicies] = await Promise.all([
     kube.listNetworkPolicies({ labelSelector: { [LABELS.managedBy]: MANAGED_BY_VALUE } }),
     kube.listPods({ labelSelector: { [QUARANTINE_LABEL]: token } }),
+    kube.listClusterNetworkPolicies({ labelSelector: { [LABELS.managedBy]: MANAGED_BY_VALUE } }),
   ]);
   const ours = policies.filter((p) => p.metadata?.annotations?.[ANNOTATIONS.actionId] === id);
   const restores: UndoStep[] = [];
@@ -161,6 +162,8 @@ export async function releaseFromCluster(kube: ClusterClient, id: string): Promi
     }
     deletes.push({ undo: 'delete-policy', namespace: ns, name: p.metadata!.name! });
   }
+  // A quarantine through ClusterNetworkPolicy: its Admin-tier deny goes with the rest.
+  for (const c of clusterPolicies) if (c.metadata?.annotations?.[ANNOTATIONS.actionId] === id) deletes.push({ undo: 'delete-cluster-policy', name: c.metadata.name! });
   for (const pod of pods) {
     const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
     if (handled.has(key)) continue;

@@ -33,7 +33,7 @@ export interface RevokeFacts {
   /** Legacy token secrets of the service account (names and uids only). */
   legacySecrets?: SecretMetadata[];
   /** Outcome of this anomaly's quarantine of the same pod, if one was planned. */
-  quarantine?: 'planned' | 'applied' | 'skipped' | 'failed';
+  quarantine?: 'planned' | 'applied' | 'partial' | 'skipped' | 'failed';
   boundTokenRevocation: BoundTokenRevocation;
   /** Whether IAM and EKS can be called in this run (local runs have no AWS credentials). */
   iam: boolean;
@@ -76,7 +76,7 @@ function planServiceAccount(intent: ActionIntent, anomaly: BehaviorAnomaly, f: R
   if (podName) {
     const ref = `${sa.namespace}/${podName}`;
     const outside = f.cluster && f.pod ? usedFromOutside(anomaly, f.pod) : [...new Set(anomaly.findings.flatMap((x) => x.evidence.sourceIPs))];
-    const quarantined = f.quarantine === 'applied' || f.quarantine === 'planned';
+    const quarantined = f.quarantine === 'applied' || f.quarantine === 'partial' || f.quarantine === 'planned';
     if (f.boundTokenRevocation === 'never') {
       notes.push(`the token bound to pod ${ref} is not revoked (enforcement.boundTokenRevocation is "never"); it stays valid until it expires or the pod is deleted`);
     } else if (f.boundTokenRevocation === 'unless-quarantined' && quarantined) {

@@ -28,7 +28,7 @@ export const RATE_SK = 'RATE';
 /** Records stay this long after expiry, for the audit trail. */
 const RECORD_RETENTION_S = 90 * 24 * 3600;
 
-export type RecordStatus = 'pending' | 'planned' | 'applied' | 'skipped' | 'failed' | 'reverted';
+export type RecordStatus = 'pending' | 'planned' | 'applied' | 'partial' | 'skipped' | 'failed' | 'reverted';
 
 export interface ActionRecord {
   id: string;

@@ -30,6 +30,8 @@ export const ANNOTATIONS = {
   podUid: 'boundwatch.io/pod-uid',
   /** JSON object of the labels removed from the pod, restored on release. */
   restoreLabels: 'boundwatch.io/restore-labels',
+  /** On a cluster-scoped ClusterNetworkPolicy: the quarantined pod's namespace. */
+  namespace: 'boundwatch.io/namespace',
   workload: 'boundwatch.io/workload',
 } as const;
 
@@ -57,6 +59,21 @@ export type Operation =
       policy: NetworkPolicyManifest;
       remove?: Record<string, string>;
     }
+  | {
+      /**
+       * Quarantine where EKS serves ClusterNetworkPolicy: an Admin-tier Deny (`clusterPolicy`,
+       * which namespace policies cannot override) and the deny-all `policy` (for what the Admin
+       * tier cannot name: ingress from outside the cluster), both selecting only `token`, then
+       * the pod gets the quarantine label. Its other labels and owner references stay.
+       */
+      op: 'isolate-pod';
+      namespace: string;
+      pod: string;
+      uid?: string;
+      token: string;
+      clusterPolicy: ClusterNetworkPolicyManifest;
+      policy: NetworkPolicyManifest;
+    }
   | { op: 'delete-pod'; namespace: string; pod: string; uid?: string; why: string }
   /** Through the Eviction API: the pod's PodDisruptionBudget decides whether it may go now. */
   | { op: 'evict-pod'; namespace: string; pod: string; uid?: string; why: string }
@@ -68,6 +85,7 @@ export type Operation =
 export type UndoStep =
   | { undo: 'restore-pod-labels'; namespace: string; pod: string; uid?: string; token: string; labels: Record<string, string> }
   | { undo: 'delete-policy'; namespace: string; name: string }
+  | { undo: 'delete-cluster-policy'; name: string }
   | { undo: 'delete-role-policy'; roleName: string; policyName: string }
   | { undo: 'associate-access-policy'; clusterName: string; principalArn: string; policyArn: string; accessScope: AccessScope }
   /** Nothing can restore it (a deleted pod or token secret); the reason says why and what to do. */
@@ -83,6 +101,20 @@ export interface NetworkPolicyManifest {
     policyTypes: Array<'Ingress' | 'Egress'>;
     ingress?: unknown[];
     egress?: unknown[];
+  };
+}
+
+/** A ClusterNetworkPolicy (EKS CRD, cluster-scoped) as boundwatch generates it. */
+export interface ClusterNetworkPolicyManifest {
+  apiVersion: 'networking.k8s.aws/v1alpha1';
+  kind: 'ClusterNetworkPolicy';
+  metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> };
+  spec: {
+    tier: 'Admin' | 'Baseline';
+    priority: number;
+    subject: { pods: { namespaceSelector: { matchLabels: Record<string, string> }; podSelector: { matchLabels: Record<string, string> } } };
+    ingress: Array<{ name: string; action: 'Deny'; from: Array<Record<string, unknown>> }>;
+    egress: Array<{ name: string; action: 'Deny'; to: Array<Record<string, unknown>> }>;
   };
 }
 

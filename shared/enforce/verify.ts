@@ -8,10 +8,15 @@
  *   appear in the cluster (container ports, policy ports, DNS, HTTP(S)), through the
  *   explaining evaluator; each allowed path is reported with the rule that allowed it.
  * What NetworkPolicy never blocks is reported as well: traffic from the pod's own node
- * (kubelet probes, and host-network pods there).
+ * (kubelet probes, and host-network pods there). Every live policy of every kind counts
+ * (NetworkPolicy and EKS's ClusterNetworkPolicy); one the simulator cannot read is named as
+ * residual uncertainty, never silently left out.
  */
 import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import { normalizeInventory, type ClusterInventory } from '../inventory/cluster';
+import type { LiveClusterNetworkPolicy } from '../k8s/client';
+import { clusterPolicyId, type AnyNetworkPolicy, type ClusterNetworkPolicy } from '../netpol/cluster-types';
+import { parseClusterNetworkPolicy } from '../netpol/validate-cluster';
 import { createEvaluator, type Evaluation, type Evaluator, type Verdict } from '../netpol/evaluate';
 import { selectorMatches, selectorToString } from '../netpol/selector';
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Protocol } from '../netpol/types';
@@ -48,9 +53,38 @@ export interface IsolationReport extends Reachability {
   inherent: string[];
 }
 
-/** Live policies (as the API returns them) in the simulator's defaulted form; unusable ones are skipped. */
+export const isNetworkPolicy = (p: AnyNetworkPolicy): p is NetworkPolicy => p.kind === undefined || p.kind === 'NetworkPolicy';
+const isClusterPolicy = (p: AnyNetworkPolicy): p is ClusterNetworkPolicy => p.kind === 'ClusterNetworkPolicy';
+
+/** How reports name a policy of any kind. */
+export function policyRef(p: AnyNetworkPolicy): string {
+  return isClusterPolicy(p) ? clusterPolicyId(p) : `${(p.metadata as { namespace?: string }).namespace ?? ''}/${p.metadata.name}`;
+}
+
+/** Live ClusterNetworkPolicies in the simulator's form; the names of those it cannot read. */
+export function toClusterPolicies(items: readonly LiveClusterNetworkPolicy[]): { policies: ClusterNetworkPolicy[]; unreadable: string[] } {
+  const policies: ClusterNetworkPolicy[] = [];
+  const unreadable: string[] = [];
+  for (const p of items) {
+    const raw: unknown = JSON.parse(JSON.stringify({ apiVersion: p.apiVersion ?? 'networking.k8s.aws/v1alpha1', kind: 'ClusterNetworkPolicy', metadata: { name: p.metadata?.name, labels: p.metadata?.labels, annotations: p.metadata?.annotations }, spec: p.spec ?? {} }));
+    try {
+      policies.push(parseClusterNetworkPolicy(raw));
+    } catch {
+      unreadable.push(`ClusterNetworkPolicy ${p.metadata?.name ?? '?'}`);
+    }
+  }
+  return { policies, unreadable };
+}
+
+/** Live policies (as the API returns them) in the simulator's defaulted form; unusable ones are skipped (see `unreadablePolicies`). */
 export function toNetpolPolicies(items: readonly V1NetworkPolicy[]): NetworkPolicy[] {
+  return readNetworkPolicies(items).policies;
+}
+
+/** Live NetworkPolicies in the simulator's form, and the names of those it cannot read. */
+export function readNetworkPolicies(items: readonly V1NetworkPolicy[]): { policies: NetworkPolicy[]; unreadable: string[] } {
   const out: NetworkPolicy[] = [];
+  const unreadable: string[] = [];
   for (const p of items) {
     // JSON round trip: client-node objects carry Dates and undefined fields.
     const meta = { name: p.metadata?.name, namespace: p.metadata?.namespace, labels: p.metadata?.labels, annotations: p.metadata?.annotations };
@@ -60,13 +94,14 @@ export function toNetpolPolicies(items: readonly V1NetworkPolicy[]): NetworkPoli
     try {
       out.push(parseNetworkPolicy(raw));
     } catch {
-      // A live policy the validator rejects cannot be simulated; the API server accepted it, so skip rather than fail.
+      // The API server accepted it but the simulator cannot read it: residual uncertainty.
+      unreadable.push(`NetworkPolicy ${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? '?'}`);
     }
   }
-  return out;
+  return { policies: out, unreadable };
 }
 
-function candidatePorts(inv: ClusterInventory, policies: readonly NetworkPolicy[]): Array<[number, Protocol]> {
+function candidatePorts(inv: ClusterInventory, policies: readonly AnyNetworkPolicy[]): Array<[number, Protocol]> {
   const seen = new Map<string, [number, Protocol]>();
   const add = (port: number, protocol: Protocol) => {
     if (port >= 1 && port <= 65535) seen.set(`${port}/${protocol}`, [port, protocol]);
@@ -76,19 +111,23 @@ function candidatePorts(inv: ClusterInventory, policies: readonly NetworkPolicy[
   const fromRules = (ports: NetworkPolicyPort[] | undefined) => {
     for (const p of ports ?? []) if (typeof p.port === 'number') add(p.port, p.protocol);
   };
-  for (const pol of policies) {
+  for (const pol of policies.filter(isNetworkPolicy)) {
     for (const r of pol.spec.ingress ?? []) fromRules(r.ports);
     for (const r of pol.spec.egress ?? []) fromRules(r.ports);
+  }
+  for (const pol of policies.filter(isClusterPolicy)) {
+    for (const r of [...(pol.spec.ingress ?? []), ...(pol.spec.egress ?? [])]) for (const p of r.ports ?? []) if (p.portNumber) add(p.portNumber.port, p.portNumber.protocol);
   }
   return [...seen.values()].sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1])).slice(0, MAX_PORTS);
 }
 
-function externalSamples(policies: readonly NetworkPolicy[]): string[] {
+function externalSamples(policies: readonly AnyNetworkPolicy[]): string[] {
   const out = new Set(EXTERNAL_SAMPLES);
   const peers = (list: NetworkPolicyPeer[] | undefined) => {
     for (const p of list ?? []) if (p.ipBlock) out.add(p.ipBlock.cidr.split('/')[0]!);
   };
-  for (const pol of policies) {
+  for (const pol of policies.filter(isClusterPolicy)) for (const r of pol.spec.egress ?? []) for (const peer of r.to) for (const n of peer.networks ?? []) out.add(n.split('/')[0]!);
+  for (const pol of policies.filter(isNetworkPolicy)) {
     for (const r of pol.spec.ingress ?? []) peers(r.from);
     for (const r of pol.spec.egress ?? []) peers(r.to);
   }
@@ -128,7 +167,7 @@ function firstAllowed(ev: Evaluator, from: string | { ip: string }, to: string |
 }
 
 /** Who can reach `podId` (`ns/name`) and whom it can reach, by probing every pod, node and sample address. */
-export function reachability(inventoryIn: ClusterInventory, policies: readonly NetworkPolicy[], podId: string): Reachability {
+export function reachability(inventoryIn: ClusterInventory, policies: readonly AnyNetworkPolicy[], podId: string): Reachability {
   const inv = normalizeInventory(inventoryIn);
   const ev = createEvaluator(inv, policies);
   const ports = candidatePorts(inv, policies);
@@ -181,17 +220,24 @@ function describePorts(ports: NetworkPolicyPort[] | undefined): string {
   return ports.map((p) => `${p.protocol} ${p.port ?? 'any'}${p.endPort ? `-${p.endPort}` : ''}`).join(', ');
 }
 
-/** Rules of policies selecting the pod, per direction, other than the ones in `exclude`. */
-function selectingRules(inv: ClusterInventory, policies: readonly NetworkPolicy[], podId: string, exclude: ReadonlySet<string>): string[] {
+/**
+ * Rules of NetworkPolicies selecting the pod, per direction, other than the ones in `exclude`.
+ * Under an Admin-tier deny (`adminDeny`) only what that tier cannot name remains: ingress rules
+ * admitting addresses (ipBlock, or any source), since Admin ingress peers are pods only.
+ */
+function selectingRules(inv: ClusterInventory, policies: readonly AnyNetworkPolicy[], podId: string, exclude: ReadonlySet<string>, adminDeny: boolean): string[] {
   const pod = inv.pods.find((p) => `${p.namespace}/${p.name}` === podId);
   if (!pod) return [];
   const out: string[] = [];
-  for (const pol of policies) {
+  for (const pol of policies.filter(isNetworkPolicy)) {
     const id = `${pol.metadata.namespace}/${pol.metadata.name}`;
     if (exclude.has(id) || pol.metadata.namespace !== pod.namespace || !selectorMatches(pol.spec.podSelector, pod.labels)) continue;
     if (pol.spec.policyTypes.includes('Ingress'))
-      (pol.spec.ingress ?? []).forEach((r, i) => out.push(`policy ${id} ingress[${i}] still selects the pod and allows ${describePeers(r.from)} on ${describePorts(r.ports)}`));
-    if (pol.spec.policyTypes.includes('Egress'))
+      (pol.spec.ingress ?? []).forEach((r, i) => {
+        if (adminDeny && r.from?.length && !r.from.some((p) => p.ipBlock)) return;
+        out.push(`policy ${id} ingress[${i}] still selects the pod and allows ${describePeers(r.from)} on ${describePorts(r.ports)}${adminDeny ? ' (addresses outside the cluster: the Admin tier cannot deny ingress by address)' : ''}`);
+      });
+    if (pol.spec.policyTypes.includes('Egress') && !adminDeny)
       (pol.spec.egress ?? []).forEach((r, i) => out.push(`policy ${id} egress[${i}] still selects the pod and allows ${describePeers(r.to)} on ${describePorts(r.ports)}`));
   }
   return out;
@@ -211,12 +257,23 @@ function summarize(paths: Path[], direction: 'to' | 'from', max = 3): string[] {
  * The isolation of a quarantined pod: residual allowances (rules of other policies that still
  * select it, paths the probes found) and what NetworkPolicy cannot block (its own node).
  */
-export function isolationReport(inventoryIn: ClusterInventory, policies: readonly NetworkPolicy[], podId: string, ownPolicy: string): IsolationReport {
+export function isolationReport(
+  inventoryIn: ClusterInventory,
+  policies: readonly AnyNetworkPolicy[],
+  podId: string,
+  ownPolicy: string,
+  opts: { adminDeny?: boolean; unreadable?: readonly string[] } = {},
+): IsolationReport {
   const inv = normalizeInventory(inventoryIn);
   const r = reachability(inv, policies, podId);
   const isNode = (p: Path) => p.via === 'own node';
   const inbound = r.inbound.filter((p) => !isNode(p));
-  const residual = [...selectingRules(inv, policies, podId, new Set([ownPolicy])), ...summarize(inbound, 'to'), ...summarize(r.outbound, 'from')];
+  const residual = [
+    ...selectingRules(inv, policies, podId, new Set([ownPolicy]), opts.adminDeny === true),
+    ...summarize(inbound, 'to'),
+    ...summarize(r.outbound, 'from'),
+    ...(opts.unreadable ?? []).map((u) => `residual uncertainty: ${u} could not be simulated (the API server accepted it, the simulator cannot read it): what it allows is unknown`),
+  ];
   const inherent: string[] = [];
   const pod = inv.pods.find((p) => `${p.namespace}/${p.name}` === podId);
   if (pod) {
@@ -234,10 +291,10 @@ export function withPodLabels(inv: ClusterInventory, podId: string, labels: Reco
   return { ...inv, pods: inv.pods.map((p) => (`${p.namespace}/${p.name}` === podId ? { ...p, labels: { ...labels } } : p)) };
 }
 
-/** Replaces or adds a policy (by namespace/name). */
-export function withPolicy(policies: readonly NetworkPolicy[], policy: NetworkPolicy): NetworkPolicy[] {
-  const id = `${policy.metadata.namespace}/${policy.metadata.name}`;
-  return [...policies.filter((p) => `${p.metadata.namespace}/${p.metadata.name}` !== id), policy];
+/** Replaces or adds a policy (by kind, namespace and name). */
+export function withPolicy<P extends AnyNetworkPolicy>(policies: readonly P[], policy: P): P[] {
+  const key = (p: AnyNetworkPolicy) => `${p.kind ?? 'NetworkPolicy'}|${policyRef(p)}`;
+  return [...policies.filter((p) => key(p) !== key(policy)), policy];
 }
 
 export interface DestinationCheck {
@@ -249,7 +306,7 @@ export interface DestinationCheck {
 }
 
 /** Whether `podId` can open each connection (egress and the destination's ingress). */
-export function checkDestinations(inventoryIn: ClusterInventory, policies: readonly NetworkPolicy[], podId: string, dests: ReadonlyArray<{ dst: string; port: number; protocol: Protocol }>): DestinationCheck[] {
+export function checkDestinations(inventoryIn: ClusterInventory, policies: readonly AnyNetworkPolicy[], podId: string, dests: ReadonlyArray<{ dst: string; port: number; protocol: Protocol }>): DestinationCheck[] {
   const ev = createEvaluator(normalizeInventory(inventoryIn), policies);
   return dests.map((d) => {
     try {
@@ -259,4 +316,27 @@ export function checkDestinations(inventoryIn: ClusterInventory, policies: reado
       return { ...d, allowed: false, via: `not evaluated: ${err instanceof Error ? err.message : String(err)}` };
     }
   });
+}
+
+/**
+ * Whether `podId` may send to every one of `to` on a port now, by its egress verdict alone
+ * (what the destination admits is its own business). Used so that tightening never adds an
+ * allowance: a rule is kept only for what is allowed already.
+ */
+export function egressAllowedNow(inventoryIn: ClusterInventory, policies: readonly AnyNetworkPolicy[], podId: string): { allowed(to: ReadonlyArray<string | { ip: string }>, port: number, protocol: Protocol): boolean; isolated: boolean } {
+  const ev = createEvaluator(normalizeInventory(inventoryIn), policies);
+  const isolated = ev.isolation(podId).egress.length > 0 || policies.some(isClusterPolicy);
+  return {
+    isolated,
+    allowed(to, port, protocol) {
+      if (to.length === 0) return !isolated;
+      return to.every((t) => {
+        try {
+          return ev.evaluate(podId, t, port, protocol).egress.allowed === true;
+        } catch {
+          return false;
+        }
+      });
+    },
+  };
 }

@@ -109,7 +109,11 @@ export const ENFORCEMENT_MODES = ['off', 'dry-run', 'apply'] as const;
 export const EnforcementMode = z.enum(ENFORCEMENT_MODES);
 export type EnforcementMode = z.infer<typeof EnforcementMode>;
 
-export const OUTCOMES = ['planned', 'applied', 'skipped', 'failed', 'reverted'] as const;
+/**
+ * `partial`: part of the action holds and part does not (isolation with residual paths, a
+ * multi-step action that stopped halfway with changes that stay); its reason says which.
+ */
+export const OUTCOMES = ['planned', 'applied', 'partial', 'skipped', 'failed', 'reverted'] as const;
 export const Outcome = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof Outcome>;
 

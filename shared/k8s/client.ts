@@ -10,6 +10,7 @@
  */
 import {
   CoreV1Api,
+  CustomObjectsApi,
   NetworkingV1Api,
   Observable,
   PatchStrategy,
@@ -80,6 +81,27 @@ export interface NetworkPolicyManifest {
   spec: Record<string, unknown>;
 }
 
+/** EKS's ClusterNetworkPolicy CRD (amazon-network-policy-controller-k8s): group, version, plural. */
+export const CNP_GROUP = 'networking.k8s.aws';
+export const CNP_VERSION = 'v1alpha1';
+export const CNP_PLURAL = 'clusternetworkpolicies';
+
+/** A ClusterNetworkPolicy as boundwatch writes it (cluster-scoped: no namespace). */
+export interface ClusterNetworkPolicyManifest {
+  apiVersion?: 'networking.k8s.aws/v1alpha1';
+  kind?: 'ClusterNetworkPolicy';
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
+/** A live ClusterNetworkPolicy as the API returns it (plain JSON: custom resources have no generated type). */
+export interface LiveClusterNetworkPolicy {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  spec?: Record<string, unknown>;
+}
+
 export interface ClusterClient {
   getPod(namespace: string, name: string): Promise<V1Pod | null>;
   listPods(opts?: ListOptions): Promise<V1Pod[]>;
@@ -112,6 +134,14 @@ export interface ClusterClient {
   listNetworkPolicies(opts?: ListOptions): Promise<V1NetworkPolicy[]>;
   applyNetworkPolicy(policy: NetworkPolicyManifest, opts?: ApplyOptions): Promise<V1NetworkPolicy>;
   deleteNetworkPolicy(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult>;
+
+  /** Whether the API serves EKS's ClusterNetworkPolicy (its CRD is installed: VPC CNI 1.21.1+ or Auto Mode). */
+  servesClusterNetworkPolicies(): Promise<boolean>;
+  /** Every ClusterNetworkPolicy; empty when the kind is not served. */
+  listClusterNetworkPolicies(opts?: Omit<ListOptions, 'namespace'>): Promise<LiveClusterNetworkPolicy[]>;
+  getClusterNetworkPolicy(name: string): Promise<LiveClusterNetworkPolicy | null>;
+  applyClusterNetworkPolicy(policy: ClusterNetworkPolicyManifest, opts?: ApplyOptions): Promise<LiveClusterNetworkPolicy>;
+  deleteClusterNetworkPolicy(name: string, opts?: DeleteOptions): Promise<DeleteResult>;
 }
 
 export interface RetryPolicy {
@@ -144,6 +174,7 @@ const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuratio
 interface Apis {
   core: CoreV1Api;
   net: NetworkingV1Api;
+  custom: CustomObjectsApi;
 }
 
 type Failure =
@@ -258,7 +289,7 @@ export class KubeClusterClient implements ClusterClient {
     const kc = await this.source.get();
     let apis = this.apisFor.get(kc);
     if (!apis) {
-      apis = { core: kc.makeApiClient(CoreV1Api), net: kc.makeApiClient(NetworkingV1Api) };
+      apis = { core: kc.makeApiClient(CoreV1Api), net: kc.makeApiClient(NetworkingV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
       this.apisFor.set(kc, apis);
     }
     return apis;
@@ -584,6 +615,69 @@ export class KubeClusterClient implements ClusterClient {
     this.checkName('networkpolicies', namespace, name);
     return this.remove(`delete networkpolicy ${ref(namespace, name)}`, opts, ({ net }) =>
       net.deleteNamespacedNetworkPolicy({ name, namespace, ...this.deleteBody(opts) }, this.options()),
+    );
+  }
+
+  // ---- ClusterNetworkPolicies (EKS CRD) ----------------------------------------------------
+
+  async servesClusterNetworkPolicies(): Promise<boolean> {
+    const list = await this.run(`discover ${CNP_GROUP}/${CNP_VERSION}`, ({ custom }) => custom.getAPIResources({ group: CNP_GROUP, version: CNP_VERSION }, this.options()), () => null);
+    return !!list?.resources?.some((r) => r.name === CNP_PLURAL);
+  }
+
+  async listClusterNetworkPolicies(opts?: Omit<ListOptions, 'namespace'>): Promise<LiveClusterNetworkPolicy[]> {
+    const p = this.listParams(opts);
+    const out: LiveClusterNetworkPolicy[] = [];
+    let cont: string | undefined;
+    do {
+      // A 404 means the CRD is not installed: there are none.
+      type Page = { items?: LiveClusterNetworkPolicy[]; metadata?: { continue?: string } };
+      const res = await this.run<Page>(
+        this.describeList(CNP_PLURAL, opts),
+        ({ custom }) => custom.listClusterCustomObject({ group: CNP_GROUP, version: CNP_VERSION, plural: CNP_PLURAL, ...p, ...(cont ? { _continue: cont } : {}) }, this.options()) as Promise<Page>,
+        () => ({ items: [] }),
+      );
+      out.push(...(res.items ?? []));
+      cont = res.metadata?.continue || undefined;
+    } while (cont);
+    return out;
+  }
+
+  async getClusterNetworkPolicy(name: string): Promise<LiveClusterNetworkPolicy | null> {
+    this.checkName('clusternetworkpolicies', undefined, name);
+    return this.run(
+      `get clusternetworkpolicy ${name}`,
+      ({ custom }) => custom.getClusterCustomObject({ group: CNP_GROUP, version: CNP_VERSION, plural: CNP_PLURAL, name }, this.options()) as Promise<LiveClusterNetworkPolicy>,
+      () => null,
+    );
+  }
+
+  async applyClusterNetworkPolicy(policy: ClusterNetworkPolicyManifest, opts?: ApplyOptions): Promise<LiveClusterNetworkPolicy> {
+    const { name, labels, annotations } = policy.metadata ?? ({} as ClusterNetworkPolicyManifest['metadata']);
+    this.checkName('clusternetworkpolicies', undefined, name);
+    if (labels) assertValidLabels(labels);
+    const annErrs = validateAnnotations(annotations);
+    if (annErrs.length) throw new ValidationError('invalid-k8s-annotation', annErrs.map((e) => e.message).join('; '));
+    const body = {
+      apiVersion: `${CNP_GROUP}/${CNP_VERSION}`,
+      kind: 'ClusterNetworkPolicy',
+      metadata: { name, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
+      spec: policy.spec,
+    };
+    return this.run(
+      `apply clusternetworkpolicy ${name}`,
+      ({ custom }) =>
+        custom.patchClusterCustomObject(
+          { group: CNP_GROUP, version: CNP_VERSION, plural: CNP_PLURAL, name, body, fieldManager: this.fieldManager, force: opts?.force === true, ...(opts?.dryRun ? { dryRun: 'All' } : {}) },
+          this.options(PatchStrategy.ServerSideApply),
+        ) as Promise<LiveClusterNetworkPolicy>,
+    );
+  }
+
+  async deleteClusterNetworkPolicy(name: string, opts?: DeleteOptions): Promise<DeleteResult> {
+    this.checkName('clusternetworkpolicies', undefined, name);
+    return this.remove(`delete clusternetworkpolicy ${name}`, opts, ({ custom }) =>
+      custom.deleteClusterCustomObject({ group: CNP_GROUP, version: CNP_VERSION, plural: CNP_PLURAL, name, ...this.deleteBody(opts) }, this.options()),
     );
   }
 }

@@ -222,6 +222,8 @@ export const NAME_RULES = {
   nodes: dns1123SubdomainErrors,
   networkpolicies: dns1123SubdomainErrors,
   poddisruptionbudgets: dns1123SubdomainErrors,
+  /** EKS's CRD (networking.k8s.aws): custom resources take DNS-1123 subdomain names. */
+  clusternetworkpolicies: dns1123SubdomainErrors,
 } as const;
 export type NamedResource = keyof typeof NAME_RULES;
 

@@ -31,6 +31,8 @@ export interface PolicyRule {
 /** What enforcement and revert do, verb by verb (server-side apply is `patch`, plus `create` when the object is new). */
 export const ENFORCER_RULES: readonly PolicyRule[] = [
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
+  // Quarantine with an Admin-tier deny where EKS serves ClusterNetworkPolicy; read for verification.
+  { apiGroups: ['networking.k8s.aws'], resources: ['clusternetworkpolicies'], verbs: ['get', 'list', 'create', 'patch', 'delete'] },
   // Quarantine relabels a pod (patch); revoking a stolen bound token deletes its pod.
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch', 'delete'] },
   // Token revocation evicts the pod the token is bound to, so PodDisruptionBudgets hold.
@@ -45,6 +47,7 @@ export const INVENTORY_RULES: readonly PolicyRule[] = [
   { apiGroups: [''], resources: ['namespaces', 'pods', 'services', 'nodes'], verbs: ['get', 'list'] },
   // The policies in force, for `netpol audit` against the live cluster.
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list'] },
+  { apiGroups: ['networking.k8s.aws'], resources: ['clusternetworkpolicies'], verbs: ['get', 'list'] },
 ];
 
 const LABELS = { 'app.kubernetes.io/name': 'boundwatch', 'app.kubernetes.io/part-of': 'boundwatch' };

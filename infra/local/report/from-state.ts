@@ -116,7 +116,7 @@ async function readFrom(client: ReturnType<typeof createDynamoClient>, cluster: 
   const inventory = latest ? (await loadSnapshot(deps, latest)).inventory : undefined;
   if (!inventory) notes.push('the state holds no inventory snapshot: the report shows no connections');
   const records = await scanActions(client, cluster, notes);
-  const inForce = records.filter((r) => r.status === 'applied' || r.status === 'planned');
+  const inForce = records.filter((r) => r.status === 'applied' || r.status === 'partial' || r.status === 'planned');
   return {
     edges,
     inventory,

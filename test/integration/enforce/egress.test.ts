@@ -6,6 +6,8 @@
  */
 import { flowGraphBaseline } from '#shared/enforce/baseline';
 import { egressPolicyName } from '#shared/enforce/egress';
+import { readClusterFacts } from '#shared/enforce/engine';
+import { reachability } from '#shared/enforce/verify';
 import { writeEdges } from '#shared/flows/graph-store';
 import type { Edge } from '#shared/flows/graph';
 import type { BehaviorAnomaly } from '#shared/events/schema';
@@ -77,11 +79,38 @@ describe('tighten egress (apply)', () => {
     h = await startHarness({ baseline: BASELINE });
     const { planned } = await h.enforce(exfiltration());
     const a = planned[0]!.action;
-    expect(a.outcome).toBe('applied');
+    expect(a.outcome).toBe('partial');
     expect(a.reason).toMatch(/still escapes: 1 of the anomaly's destinations/);
     const text = a.changes.join('\n');
     expect(text).toMatch(/other egress policies also select shop\/checkout-6d9f8b7c5d-abcde .*: shop\/checkout-egress/);
     expect(text).toMatch(/residual path: shop\/checkout-6d9f8b7c5d-abcde to 203.0.113.9 TCP 443 still allowed via shop\/checkout-egress egress\[1\]/);
+  });
+
+  it('never widens: a workload already limited in its egress only loses destinations', async () => {
+    const baseline = {
+      [WORKLOAD]: [
+        { peer: 'shop/StatefulSet/db', port: 5432, protocol: 'TCP' as const },
+        { peer: 'shop/Deployment/frontend', port: 80, protocol: 'TCP' as const },
+        { peer: 'ext:192.0.2.10/32', port: 8443, protocol: 'TCP' as const },
+      ],
+    };
+    // checkout-egress allows only the database and 443 out; not DNS, not the frontend, not 8443.
+    h = await startHarness({ baseline, policies: SHOP_POLICIES });
+    const before = await readClusterFacts(h.client);
+    const { planned } = await h.enforce(exfiltration());
+    const a = planned[0]!.action;
+    const text = a.changes.join('\n');
+    expect(text).toMatch(/DNS UDP 53, TCP 53 left out: shop\/checkout-6d9f8b7c5d-abcde may not reach it now/);
+    expect(text).toMatch(/baseline destination shop\/Deployment\/frontend TCP 80 left out/);
+    expect(text).toMatch(/baseline destination ext:192.0.2.10\/32 TCP 8443 left out/);
+    const live = await h.client.getNetworkPolicy('shop', egressPolicyName({ namespace: 'shop', kind: 'Deployment', name: 'checkout' }));
+    expect(JSON.stringify(live!.spec!.egress)).not.toMatch(/8443|kube-dns|"port":80\b/);
+    // The simulator over the whole cluster: every destination reachable after was reachable before.
+    const after = await readClusterFacts(h.client);
+    const key = (p: { peer: string; port: number; protocol: string }) => `${p.peer} ${p.protocol} ${p.port}`;
+    const was = new Set(reachability(before.inventory, before.policies, `shop/${CHECKOUT}`).outbound.map(key));
+    const now = reachability(after.inventory, after.policies, `shop/${CHECKOUT}`).outbound.map(key);
+    expect(now.filter((p) => !was.has(p))).toEqual([]);
   });
 
   it('skips when the flow graph has no baseline for the workload (it would cut all egress)', async () => {

@@ -129,6 +129,8 @@ export interface HarnessOptions {
   aws?: boolean;
   /** Use the AWS Scheduler (local endpoint) instead of the local table-backed queue. */
   awsScheduler?: boolean;
+  /** Whether the test API server serves EKS's ClusterNetworkPolicy CRD. Default false: an older cluster, relabel + deny-all. */
+  clusterNetworkPolicies?: boolean;
   /** Wraps the engine's cluster client (to interleave a concurrent change). */
   wrapKube?: (c: ClusterClient, k: KubeFixture) => ClusterClient;
 }
@@ -165,7 +167,7 @@ const quiet = () => {
 };
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
-  const kube = await startKubeFixture({ seed: opts.seed ?? shopCluster() });
+  const kube = await startKubeFixture({ seed: opts.seed ?? shopCluster(), server: { clusterNetworkPolicies: opts.clusterNetworkPolicies ?? false } });
   for (const p of opts.policies ?? SHOP_POLICIES) kube.api.put(p);
   const dynamo = await startDynalite();
   const { client: ddb, tableName } = await freshTable(dynamo.endpoint);

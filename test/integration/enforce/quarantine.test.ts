@@ -7,6 +7,7 @@ import { EnforcementAction } from '#shared/events/schema';
 import { inventoryFromCluster } from '#shared/inventory/from-cluster';
 import { readClusterFacts } from '#shared/enforce/engine';
 import { reachability } from '#shared/enforce/verify';
+import { releaseFromCluster } from '#shared/enforce/revert';
 import { ANNOTATIONS, LABELS } from '#shared/enforce/types';
 import { CHECKOUT, startHarness, stolenTokenAnomaly, type Harness } from './harness';
 
@@ -111,8 +112,10 @@ describe('quarantine (apply)', () => {
     });
     const { planned } = await h.enforce(stolenTokenAnomaly());
     const q = planned[0]!.action;
-    expect(q.outcome).toBe('applied');
+    // Without ClusterNetworkPolicy the namespace-wide allow still selects the pod: partial, and it pages.
+    expect(q.outcome).toBe('partial');
     expect(q.reason).toMatch(/isolation incomplete/);
+    expect(h.actions().map((a) => a.outcome)).toEqual(['partial']);
     const text = q.changes.join('\n');
     expect(text).toMatch(/policy shop\/allow-monitoring ingress\[0\] still selects the pod/);
     expect(text).toMatch(/residual path to the pod via shop\/allow-monitoring ingress\[0\]: monitoring\/prometheus-0/);
@@ -168,5 +171,119 @@ describe('quarantine (apply)', () => {
     expect(h.actions()).toEqual([]);
     const inv = await inventoryFromCluster(h.client);
     expect(inv.pods.find((p) => p.name === CHECKOUT)?.labels.app).toBe('checkout');
+  });
+});
+
+/**
+ * Quarantine where the API serves EKS's ClusterNetworkPolicy: an Admin-tier Deny that the
+ * namespace's allow policies cannot override, the pod's labels and owner kept.
+ */
+describe('quarantine through ClusterNetworkPolicy (apply)', () => {
+  let h: Harness;
+  /** What a cautious platform team has: DNS and metrics scraping allowed for every pod of the namespace. */
+  const NAMESPACE_WIDE = [
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-monitoring', namespace: 'shop' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] }] },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-dns', namespace: 'shop' },
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }], ports: [{ protocol: 'UDP', port: 53 }] }] },
+    },
+  ];
+  afterEach(async () => h.stop());
+
+  it('isolates despite namespace-wide allow policies; labels and owner untouched; release restores exactly', async () => {
+    h = await startHarness({ clusterNetworkPolicies: true });
+    for (const p of NAMESPACE_WIDE) h.kube.api.put(p);
+    const podBefore = (await h.client.getPod('shop', CHECKOUT))!;
+    const { planned } = await h.enforce(stolenTokenAnomaly());
+    const q = planned[0]!.action;
+    expect(q).toMatchObject({ action: 'quarantine', outcome: 'applied' });
+    expect(q.reason).toBeUndefined();
+    const text = q.changes.join('\n');
+    expect(text).toMatch(/mechanism: ClusterNetworkPolicy, Admin tier, Deny \(the cluster serves networking.k8s.aws\/v1alpha1 ClusterNetworkPolicy\)/);
+    expect(text).toMatch(/verified with the policy simulator \(ClusterNetworkPolicy tiers and NetworkPolicies\) against the live cluster: no pod, node or outside address reaches/);
+
+    const cnps = await h.client.listClusterNetworkPolicies();
+    expect(cnps).toHaveLength(1);
+    expect(cnps[0]!.spec).toMatchObject({ tier: 'Admin', priority: 0, subject: { pods: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } } } } });
+    expect(cnps[0]!.metadata?.annotations?.[ANNOTATIONS.actionId]).toBe(q.id);
+    // Only the quarantine label was added: app labels (Services, ReplicaSet) and owner references stay.
+    const pod = (await h.client.getPod('shop', CHECKOUT))!;
+    expect(pod.metadata!.labels).toEqual({ ...podBefore.metadata!.labels, [LABELS.quarantine]: expect.any(String) });
+    expect(pod.metadata!.ownerReferences).toEqual(podBefore.metadata!.ownerReferences);
+    // The simulator, over every live policy of every kind: nothing reaches the pod, it reaches nothing.
+    const facts = await readClusterFacts(h.client);
+    const r = reachability(facts.inventory, facts.policies, POD);
+    expect(r.inbound.filter((p) => p.via !== 'own node')).toEqual([]);
+    expect(r.outbound).toEqual([]);
+
+    const rel = await h.revert(q.id, 'release');
+    expect(rel.status).toBe('reverted');
+    expect((await h.client.getPod('shop', CHECKOUT))!.metadata!.labels).toEqual(podBefore.metadata!.labels);
+    expect(await h.client.listClusterNetworkPolicies()).toEqual([]);
+    expect(await h.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).toEqual([]);
+  });
+
+  it('partial when a namespace-wide policy admits addresses outside the cluster (the Admin tier cannot deny ingress by address)', async () => {
+    h = await startHarness({ clusterNetworkPolicies: true });
+    h.kube.api.put({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-lb', namespace: 'shop' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] },
+    });
+    const { planned } = await h.enforce(stolenTokenAnomaly());
+    const q = planned[0]!.action;
+    expect(q.outcome).toBe('partial');
+    expect(q.reason).toMatch(/isolation incomplete/);
+    const text = q.changes.join('\n');
+    expect(text).toMatch(/policy shop\/allow-lb ingress\[0\] still selects the pod and allows ipBlock 0.0.0.0\/0 .*Admin tier cannot deny ingress by address/);
+    expect(text).toMatch(/residual path to the pod via shop\/allow-lb ingress\[0\]: .*198.51.100.7/);
+    expect(h.actions().map((a) => a.outcome)).toEqual(['partial']);
+  });
+
+  it('a live policy the simulator cannot read is residual uncertainty, not ignored', async () => {
+    h = await startHarness({ clusterNetworkPolicies: true });
+    // Stored as-is (the seed bypasses validation), as a newer controller's field might be.
+    h.kube.api.put({ apiVersion: 'networking.k8s.aws/v1alpha1', kind: 'ClusterNetworkPolicy', metadata: { name: 'future' }, spec: { tier: 'Admin', priority: 5, subject: { pods: {} }, ingress: [{ action: 'Teleport', from: [] }] } });
+    const { planned } = await h.enforce(stolenTokenAnomaly());
+    expect(planned[0]!.action.outcome).toBe('partial');
+    expect(planned[0]!.action.changes.join('\n')).toMatch(/residual uncertainty: ClusterNetworkPolicy future could not be simulated/);
+  });
+
+  it('release from the cluster alone (no record) removes the label and both policies', async () => {
+    h = await startHarness({ clusterNetworkPolicies: true });
+    const before = (await h.client.getPod('shop', CHECKOUT))!.metadata!.labels;
+    const { planned } = await h.enforce(stolenTokenAnomaly());
+    const r = await releaseFromCluster(h.client, planned[0]!.action.id);
+    expect(r.found).toBe(true);
+    expect(r.notes.join('\n')).toMatch(/deleted ClusterNetworkPolicy boundwatch-quarantine-shop-/);
+    expect((await h.client.getPod('shop', CHECKOUT))!.metadata!.labels).toEqual(before);
+    expect(await h.client.listClusterNetworkPolicies()).toEqual([]);
+  });
+
+  it('falls back to relabel + deny-all where the cluster does not serve ClusterNetworkPolicy, and says so', async () => {
+    h = await startHarness({ clusterNetworkPolicies: false });
+    const { planned } = await h.enforce(stolenTokenAnomaly());
+    expect(planned[0]!.action.changes.join('\n')).toMatch(/mechanism: NetworkPolicy relabel \+ deny-all \(the cluster does not serve ClusterNetworkPolicy/);
+    expect(Object.keys((await h.client.getPod('shop', CHECKOUT))!.metadata!.labels!)).toEqual([LABELS.quarantine]);
+  });
+
+  it('dry-run: the server-side dry run covers the ClusterNetworkPolicy; nothing is written', async () => {
+    h = await startHarness({ clusterNetworkPolicies: true, mode: 'dry-run' });
+    for (const p of NAMESPACE_WIDE) h.kube.api.put(p);
+    const { planned } = await h.enforce(stolenTokenAnomaly());
+    const q = planned[0]!.action;
+    expect(q).toMatchObject({ outcome: 'planned' });
+    expect(q.reason).toBeUndefined();
+    expect(q.changes.join('\n')).toMatch(/mechanism: ClusterNetworkPolicy[\s\S]*server-side dry run: the API server accepted every change[\s\S]*verified with the policy simulator \(ClusterNetworkPolicy tiers and NetworkPolicies\) on the simulated result/);
+    expect(h.kube.api.requests.filter((r) => r.resource === 'clusternetworkpolicies' && r.verb === 'patch').every((r) => r.dryRun)).toBe(true);
+    expect(await h.client.listClusterNetworkPolicies()).toEqual([]);
   });
 });

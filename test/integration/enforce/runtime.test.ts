@@ -50,7 +50,11 @@ describe('local runtime enforcement', () => {
     expect(applied.map((a) => `${a.action}:${a.outcome}`)).toEqual(['quarantine:applied']);
     expect(applied[0]!.expiresAt).toBe('2026-11-10T04:00:00.000Z');
     expect(first.policies.map((p) => p.metadata.namespace)).toEqual(['shop']);
-    expect(Object.keys((await k.client.getPod('shop', CHECKOUT_POD))!.metadata!.labels!)).toEqual([LABELS.quarantine]);
+    // The test API server serves EKS's ClusterNetworkPolicy, so the quarantine is an Admin-tier
+    // deny (detected from the API): the pod keeps its labels and gains the quarantine label.
+    expect(applied[0]!.changes.join('\n')).toMatch(/^mechanism: ClusterNetworkPolicy, Admin tier, Deny \(the cluster serves/m);
+    expect((await k.client.getPod('shop', CHECKOUT_POD))!.metadata!.labels).toEqual({ ...DEMO_CHECKOUT_LABELS, [LABELS.quarantine]: expect.any(String) });
+    expect((await k.client.listClusterNetworkPolicies()).map((p) => p.spec?.tier)).toEqual(['Admin']);
 
     // An hour and a bit later, a run with nothing new to read: the revert is due and runs first.
     const later = new Date(t0.getTime() + 61 * 60_000);
@@ -60,6 +64,7 @@ describe('local runtime enforcement', () => {
     expect(reverted.map((a) => `${a.action}:${a.outcome}:${a.id === applied[0]!.id}`)).toEqual(['quarantine:reverted:true']);
     expect((await k.client.getPod('shop', CHECKOUT_POD))!.metadata!.labels).toEqual(DEMO_CHECKOUT_LABELS);
     expect(await k.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).toEqual([]);
+    expect(await k.client.listClusterNetworkPolicies()).toEqual([]);
 
     // Nothing is due any more.
     const third = await runPipeline({ auditFiles: [], flowFiles: [] }, { config, enforce: 'apply', kubeconfig: k.kubeconfigPath, statePath: state, now: () => later });

@@ -316,3 +316,37 @@ describe('ClusterClient over the test API server', () => {
     });
   });
 });
+
+describe('ClusterNetworkPolicy (EKS CRD) over the test API server', () => {
+  const cnp = {
+    metadata: { name: 'boundwatch-quarantine-x', labels: { 'app.kubernetes.io/managed-by': 'boundwatch' } },
+    spec: {
+      tier: 'Admin',
+      priority: 0,
+      subject: { pods: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } }, podSelector: { matchLabels: { 'boundwatch.io/quarantine': 't' } } } },
+      ingress: [{ name: 'deny', action: 'Deny', from: [{ namespaces: {} }] }],
+      egress: [{ name: 'deny', action: 'Deny', to: [{ networks: ['0.0.0.0/0', '::/0'] }] }],
+    },
+  };
+  let k: KubeFixture | undefined;
+  afterEach(async () => k?.stop());
+
+  it('discovered, applied (server-side apply), listed, refused when invalid, deleted', async () => {
+    k = await startKubeFixture({ seed: inventory });
+    expect(await k.client.servesClusterNetworkPolicies()).toBe(true);
+    await k.client.applyClusterNetworkPolicy(cnp, { force: true });
+    const req = k.api.requests.at(-1)!;
+    expect(req).toMatchObject({ verb: 'patch', resource: 'clusternetworkpolicies', contentType: 'application/apply-patch+yaml', fieldManager: FIELD_MANAGER });
+    expect((await k.client.getClusterNetworkPolicy('boundwatch-quarantine-x'))?.spec).toMatchObject({ tier: 'Admin' });
+    expect((await k.client.listClusterNetworkPolicies({ labelSelector: { 'app.kubernetes.io/managed-by': 'boundwatch' } })).map((p) => p.metadata?.name)).toEqual(['boundwatch-quarantine-x']);
+    await expect(k.client.applyClusterNetworkPolicy({ ...cnp, metadata: { name: 'bad' }, spec: { ...cnp.spec, priority: 5000 } })).rejects.toBeInstanceOf(KubeInvalidError);
+    expect(await k.client.deleteClusterNetworkPolicy('boundwatch-quarantine-x')).toBe('deleted');
+    expect(await k.client.deleteClusterNetworkPolicy('boundwatch-quarantine-x')).toBe('not-found');
+  });
+
+  it('an older cluster (no CRD): not served, lists empty', async () => {
+    k = await startKubeFixture({ seed: inventory, server: { clusterNetworkPolicies: false } });
+    expect(await k.client.servesClusterNetworkPolicies()).toBe(false);
+    expect(await k.client.listClusterNetworkPolicies()).toEqual([]);
+  });
+});

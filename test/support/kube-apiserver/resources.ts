@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { defaultPolicyTypes } from '#shared/netpol/defaults';
+import { validateClusterNetworkPolicy } from '#shared/netpol/validate-cluster';
 import { fieldError, type FieldError } from '#shared/k8s/field-error';
 import { nameErrors, validateAnnotations, validateLabels, type NamedResource } from '#shared/k8s/names';
 import { deepEqual, isObject, type Json, type JsonObject, text } from './patch';
@@ -62,6 +63,11 @@ export const RESOURCES: Record<NamedResource, ResourceDef> = {
   networkpolicies: {
     resource: 'networkpolicies', kind: 'NetworkPolicy', listKind: 'NetworkPolicyList', group: 'networking.k8s.io', version: 'v1',
     namespaced: true, returnsDeletedObject: false, fieldSelectors: BASE_FIELDS, shortNames: ['netpol'], verbs: VERBS,
+  },
+  /** EKS's ClusterNetworkPolicy CRD (amazon-network-policy-controller-k8s, networking.k8s.aws/v1alpha1), cluster-scoped. */
+  clusternetworkpolicies: {
+    resource: 'clusternetworkpolicies', kind: 'ClusterNetworkPolicy', listKind: 'ClusterNetworkPolicyList', group: 'networking.k8s.aws', version: 'v1alpha1',
+    namespaced: false, returnsDeletedObject: true, fieldSelectors: BASE_FIELDS, shortNames: ['cnp'], verbs: VERBS,
   },
   poddisruptionbudgets: {
     resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', listKind: 'PodDisruptionBudgetList', group: 'policy', version: 'v1',
@@ -252,6 +258,14 @@ export function validate(def: ResourceDef, o: JsonObject, ctx: WriteContext): Fi
         const seen = new Set(errs.map((e) => e.message));
         for (const e of result.errors) if (!seen.has(e.message)) errs.push(e);
       }
+      break;
+    }
+    case 'clusternetworkpolicies': {
+      // A CRD: the API server checks the CRD's OpenAPI schema (the shared validator transcribes it).
+      const result = validateClusterNetworkPolicy(o);
+      if (result.malformed) throw malformed(def, result.errors);
+      const seen = new Set(errs.map((e) => e.message));
+      for (const e of result.errors) if (!seen.has(e.message)) errs.push(e);
       break;
     }
     default:

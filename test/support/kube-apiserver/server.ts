@@ -91,6 +91,11 @@ export interface KubeApiServerOptions {
   authenticate?: (token: string) => UserInfo | null;
   /** The NetworkPolicy validator: the shared one (`#shared/netpol/validate`) unless replaced; `null` turns it off. */
   validateNetworkPolicy?: NetworkPolicyValidator | null;
+  /**
+   * Whether EKS's ClusterNetworkPolicy CRD (networking.k8s.aws/v1alpha1) is installed, as on
+   * EKS with VPC CNI 1.21.1+ or Auto Mode. Default true; false stands for an older cluster.
+   */
+  clusterNetworkPolicies?: boolean;
   clock?: () => Date;
   /** Request bodies above this size get 413 (kube-apiserver's limit is 3 MiB). */
   maxBodyBytes?: number;
@@ -406,6 +411,9 @@ export class KubeApiServer {
             groups: [
               { name: 'networking.k8s.io', versions: [{ groupVersion: 'networking.k8s.io/v1', version: 'v1' }], preferredVersion: { groupVersion: 'networking.k8s.io/v1', version: 'v1' } },
               { name: 'policy', versions: [{ groupVersion: 'policy/v1', version: 'v1' }], preferredVersion: { groupVersion: 'policy/v1', version: 'v1' } },
+              ...(this.serves(RESOURCES.clusternetworkpolicies)
+                ? [{ name: 'networking.k8s.aws', versions: [{ groupVersion: 'networking.k8s.aws/v1alpha1', version: 'v1alpha1' }], preferredVersion: { groupVersion: 'networking.k8s.aws/v1alpha1', version: 'v1alpha1' } }]
+                : []),
             ],
           },
         };
@@ -417,7 +425,7 @@ export class KubeApiServer {
     } else throw NOT_FOUND_RESOURCE();
 
     if (rest.length === 0) {
-      const defs = Object.values(RESOURCES).filter((d) => d.group === group && d.version === version);
+      const defs = Object.values(RESOURCES).filter((d) => d.group === group && d.version === version && this.serves(d));
       if (defs.length === 0) throw NOT_FOUND_RESOURCE();
       return {
         kind: 'discovery',
@@ -432,14 +440,19 @@ export class KubeApiServer {
     // /namespaces/{ns}/{plural}[/{name}[/{sub}]] unless it is the namespace itself.
     if (rest[0] === 'namespaces' && rest.length >= 3) {
       const def = findResource(group, version, rest[2]!);
-      if (!def || !def.namespaced) throw NOT_FOUND_RESOURCE();
+      if (!def || !def.namespaced || !this.serves(def)) throw NOT_FOUND_RESOURCE();
       return { kind: 'resource', def, namespace: rest[1]!, ...(rest[3] !== undefined ? { name: rest[3] } : {}), ...(rest[4] !== undefined ? { subresource: rest.slice(4).join('/') } : {}) };
     }
     const def = findResource(group, version, rest[0]!);
-    if (!def) throw NOT_FOUND_RESOURCE();
+    if (!def || !this.serves(def)) throw NOT_FOUND_RESOURCE();
     if (rest.length === 1) return { kind: 'resource', def };
     if (def.namespaced) throw NOT_FOUND_RESOURCE();
     return { kind: 'resource', def, name: rest[1]!, ...(rest[2] !== undefined ? { subresource: rest.slice(2).join('/') } : {}) };
+  }
+
+  /** Custom resources are served only when their CRD is installed. */
+  private serves(def: ResourceDef): boolean {
+    return def.resource !== 'clusternetworkpolicies' || this.opts.clusterNetworkPolicies !== false;
   }
 
   private verbOf(method: string, route: Route): string {
