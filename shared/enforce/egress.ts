@@ -12,7 +12,7 @@ import { IDENTITY_LABELS, parseWorkloadKey, workloadKey, workloadOf, workloadSel
 import { NAMESPACE_NAME_LABEL } from '../netpol/model';
 import { selectorMatches } from '../netpol/selector';
 import type { AnyNetworkPolicy } from '../netpol/cluster-types';
-import type { NetworkPolicy, Protocol } from '../netpol/types';
+import type { Protocol } from '../netpol/types';
 import { parseNetworkPolicy, validateNetworkPolicy } from '../netpol/validate';
 import type { BaselineDestination } from './baseline';
 import { boundedName, quarantineToken } from './quarantine';

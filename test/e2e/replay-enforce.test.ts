@@ -53,7 +53,8 @@ beforeAll(async () => {
     config,
     JSON.stringify({ clusters: [{ name: 'demo-eks', auditLogGroup: '/aws/eks/demo-eks/cluster' }], enforcement: { responses: { CredentialFromOtherIP: 'notify', CredentialFromPublicNetwork: 'notify' } } }),
   );
-  api = await KubeApiServer.start();
+  // A cluster without ClusterNetworkPolicy (VPC CNI before 1.21.1): the relabel + deny-all mechanism, end to end.
+  api = await KubeApiServer.start({ clusterNetworkPolicies: false });
   api.seed(demoClusterInventory());
   for (const p of DEMO_POLICIES) api.put(p);
   kubeconfig = api.writeKubeconfig(dir);
