@@ -15,6 +15,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readFileSync } from 'node:fs';
 import { functionEnv, lazyHandler } from '#shared/lambda/bootstrap';
 import { ingestAuditEvent, type AuditIngestDeps, type AuditIngestReport } from '#shared/detect/ingest';
+import { DEFAULT_WRITE_AFTER_MS, ProfileCache } from '#shared/detect/profile-cache';
 import { mergeReports } from '#shared/detect/ingest-report';
 import { compileIntel } from '#shared/detect/ip-list';
 import { ConfigError } from '#shared/errors';
@@ -35,6 +36,9 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { ddb?: DynamoDBC
     detection: config.detection,
     // IP lists given by file travel in the deployment package; read them once, here.
     intel: compileIntel(config.detection, readListFile),
+    // Lives as long as the instance: profiles are written back when they change shape or after a
+    // minute, not after every small payload (shared/detect/profile-cache.ts bounds what a crash loses).
+    cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }),
   };
 }
 

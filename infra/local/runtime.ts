@@ -35,6 +35,7 @@ import type { FlowIngestReport } from '#shared/flows/ingest';
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import { putInventorySnapshot } from '#shared/inventory/snapshot-store';
 import * as ingestAudit from '#functions/ingest-audit/handler';
+import { flushAll } from '#shared/detect/ingest';
 import * as ingestFlows from '#functions/ingest-flows/handler';
 import * as enforce from '#functions/enforce/handler';
 import { LocalBus, type BusEvent } from './bus';
@@ -230,7 +231,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       env,
       ...(kube ? { kube } : {}),
       revertDue,
-      drain: () => bus.drain(),
+      drain: async () => {
+        // Profiles the ingest cache has not written yet are written first: outputs read the table.
+        await flushAll(ingestDeps);
+        await bus.drain();
+      },
       stop: async () => {
         dataDdb.destroy();
         ingestDeps.eventBridge.destroy();

@@ -3,8 +3,9 @@
  *
  * One item per principal holds its whole profile as a JSON document plus a `version` for
  * optimistic concurrency: concurrent invocations for the same principal never overwrite each
- * other's learning; the loser reloads and reapplies. Each profile remembers the ids of the
- * payloads it has absorbed (`batches`), which is what makes redelivery idempotent.
+ * other's learning; the loser reloads and reapplies. Redelivery is recognised per payload: a
+ * small record per absorbed payload (`PAYLOAD#…`, conditional put, expiring after the retry
+ * horizon), so profiles need not carry lists of payload ids.
  */
 import {
   ConditionalCheckFailedException,
@@ -45,6 +46,16 @@ export function groupPk(cluster: string, groupKey: string): string {
   return `${KeyPrefix.group}#${cluster}#${boundedUtf8(groupKey, MAX_KEY_BYTES)}`;
 }
 const PROFILE_SK = 'PROFILE';
+const PAYLOAD_SK = 'PAYLOAD';
+const payloadPk = (cluster: string, payloadId: string) => `${KeyPrefix.payload}#${cluster}#${payloadId}`;
+
+/**
+ * How long a payload record is kept: CloudWatch Logs retries a failed asynchronous invocation
+ * for up to 6 hours (Lambda's maximum event age), Kinesis records live at most 24 hours in the
+ * stream; a day and a half covers both with margin (DynamoDB deletes expired items within days,
+ * so records may live longer, never shorter).
+ */
+export const PAYLOAD_RECORD_TTL_SECONDS = 36 * 3600;
 const clusterPk = (cluster: string) => `${KeyPrefix.cluster}#${cluster}`;
 const META_SK = 'META';
 
@@ -69,9 +80,11 @@ export async function loadProfiles(
   cluster: string,
   principalKeys: string[],
   groupKeys: string[] = [],
-): Promise<{ profiles: Map<string, StoredProfile>; groups: Map<string, StoredProfile>; meta: ClusterMeta | undefined }> {
+  payloadId?: string,
+): Promise<{ profiles: Map<string, StoredProfile>; groups: Map<string, StoredProfile>; meta: ClusterMeta | undefined; payloadSeen: boolean }> {
   const wanted = [
     key(clusterPk(cluster), META_SK),
+    ...(payloadId !== undefined ? [key(payloadPk(cluster, payloadId), PAYLOAD_SK)] : []),
     ...principalKeys.map((k) => key(principalPk(cluster, k), PROFILE_SK)),
     ...groupKeys.map((k) => key(groupPk(cluster, k), PROFILE_SK)),
   ];
@@ -81,8 +94,14 @@ export async function loadProfiles(
   const groups = new Map<string, StoredProfile>();
   const groupPrefix = `${KeyPrefix.group}#`;
   let meta: ClusterMeta | undefined;
+  let payloadSeen = false;
+  const seenPk = payloadId !== undefined ? payloadPk(cluster, payloadId) : undefined;
   for (const item of items) {
     const pk = item[TableKeys.partitionKey]?.S ?? '';
+    if (pk === seenPk) {
+      payloadSeen = true;
+      continue;
+    }
     if (pk === clusterPk(cluster)) {
       meta = { firstSeen: Number(item.firstSeen?.N) };
       continue;
@@ -92,7 +111,31 @@ export async function loadProfiles(
     const profile = upgradeProfile(decodeProfile(doc));
     (pk.startsWith(groupPrefix) ? groups : profiles).set(profile.key, { profile, version: Number(item.version?.N ?? '0') });
   }
-  return { profiles, groups, meta };
+  return { profiles, groups, meta, payloadSeen };
+}
+
+/**
+ * Records that a payload was absorbed, unless it already was (a redelivery racing the first
+ * delivery): returns false then, and the caller must not keep what it learned from it.
+ */
+export async function recordPayload(ddb: DynamoDBClient, tableName: string, cluster: string, payloadId: string, nowMs: number): Promise<boolean> {
+  try {
+    await ddb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          ...key(payloadPk(cluster, payloadId), PAYLOAD_SK),
+          [TableKeys.ttlAttribute]: { N: String(Math.floor(nowMs / 1000) + PAYLOAD_RECORD_TTL_SECONDS) },
+        },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': TableKeys.partitionKey },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
 }
 
 /**

@@ -53,7 +53,11 @@ export interface PrincipalProfile {
   userAgents: Record<string, SeenStats>;
   /** Cooldown bookkeeping: `<findingType>|<subject>` → time of the last alert. */
   alerts: Record<string, number>;
-  /** Ids of the most recent payloads applied, so that redelivery is recognised and skipped. */
+  /**
+   * Ids of payloads applied, as profiles of earlier versions kept them; now always empty:
+   * redelivery is recognised by payload records (baseline-store.ts), which cover CloudWatch's
+   * whole retry horizon instead of a principal's last 64 payloads.
+   */
   batches: string[];
   /** Request counts per rate window, and the daily peaks they reached. */
   rates?: RateState;
@@ -82,7 +86,6 @@ export interface SessionUse {
 export const MAX_SESSIONS = 16;
 export const MAX_CREATED = 256;
 
-export const MAX_BATCH_IDS = 64;
 const MAX_CONNECT_IDS = 32;
 
 export function emptyRates(): RateState {
@@ -276,7 +279,7 @@ export function pruneProfile(p: PrincipalProfile, cfg: DetectionConfig): Princip
     sourceNets: prune(p.sourceNets, now, cfg, 128),
     userAgents: prune(p.userAgents, now, cfg, 64),
     alerts: Object.fromEntries(Object.entries(p.alerts).filter(([, t]) => t >= cooldownHorizon)),
-    batches: p.batches.slice(-MAX_BATCH_IDS),
+    batches: [],
     ...(pods ? { pods } : {}),
     ...(p.patterns ? { patterns: prune(p.patterns, now, cfg, 128) } : {}),
     ...(p.authz ? { authz: prune(p.authz, now, cfg, 32) } : {}),

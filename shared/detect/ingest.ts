@@ -3,17 +3,22 @@
  * each record (counting every rejection by reason), group by principal, judge each request
  * against the principal's baseline, publish anomalies, then write each changed profile once.
  *
- * Ordering is what makes redelivery safe: anomalies are published before profiles are written,
- * so a failure anywhere makes CloudWatch Logs retry a payload whose anomalies re-derive under
- * the same ids; profiles that were already written carry the payload id and are skipped.
+ * Ordering is what makes redelivery safe: anomalies are published first, so a failure there
+ * makes CloudWatch Logs retry a payload whose anomalies re-derive under the same ids; then the
+ * payload is recorded as absorbed (a conditional put, so two deliveries racing each other are
+ * absorbed once), and only then is its learning kept, in the instance's profile cache
+ * (profile-cache.ts), which writes items back when they change shape or once a minute. A
+ * redelivery finds the payload record and is skipped. A failure after the record loses that
+ * payload's unwritten learning, never counts it twice.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { decodeSubscriptionEvent, isAuditStream, RejectReason, type CloudWatchLogsData } from '../audit/cloudwatch';
 import { implausibleTime, parseAuditMessage, type ParsedAuditEvent } from '../audit/event';
 import { normalizePrincipal, type Principal } from '../audit/principal';
-import { loadProfiles, ProfileConflictError, recordClusterFirstSeen, recordDeadLetters, saveProfile, type StoredProfile } from './baseline-store';
 import { materialDigest, ProfileTooLargeError } from './baseline-codec';
+import { loadProfiles, ProfileConflictError, recordClusterFirstSeen, recordDeadLetters, recordPayload, saveProfile, type StoredProfile } from './baseline-store';
+import { ProfileCache, shapeOf, type CacheEntry } from './profile-cache';
 import { emptyProfile, established, pruneProfile, upgradeProfile, type PrincipalProfile } from './baseline';
 import { buildAnomalies } from './anomaly';
 import { DAY_MS, type DetectionConfig } from './config';
@@ -39,6 +44,11 @@ export interface AuditIngestDeps {
   intel?: DetectionIntel;
   /** Wall clock, for item expiry only; detection runs on event time. */
   now?: () => number;
+  /**
+   * The instance's profile cache (write-behind, profile-cache.ts). Absent: every payload reads
+   * the profiles it needs and writes back every one it changed.
+   */
+  cache?: ProfileCache;
 }
 
 export interface AuditIngestReport {
@@ -175,18 +185,20 @@ export interface PayloadState {
 
 export interface PayloadDetection {
   anomalies: BehaviorAnomaly[];
-  /** Principals whose profile already held this payload (a redelivery): nothing to do for them. */
+  /** Always 0 here: redelivery is recognised per payload, before detection. */
   redelivered: number;
-  principals: Array<{ key: string; facts: AuditFacts[]; profile: PrincipalProfile; version: number }>;
-  groups: Array<{ key: string; profile: PrincipalProfile; version: number }>;
+  /** `changed`: what other instances judge by changed (write at once, not only after a while). */
+  principals: Array<{ key: string; facts: AuditFacts[]; profile: PrincipalProfile; version: number; changed: boolean }>;
+  /** `changed`: what detection reads from it changed; `reshaped`: its shape did (profile-cache.ts). */
+  groups: Array<{ key: string; profile: PrincipalProfile; version: number; changed: boolean; reshaped: boolean }>;
   /** Principals whose requests made detection throw: skipped, so they cannot stop the others. */
   failed: FailedPrincipal[];
 }
 
 /**
  * The pure core of ingestion: judge and learn one payload's requests against the stored state.
- * Returns the anomalies to publish and the profiles to write (one per principal, one per
- * touched peer group), each already marked with the payload id.
+ * Returns the anomalies to publish and the learned profiles (one per principal, one per
+ * touched peer group).
  */
 export function detectPayload(
   byPrincipal: Map<string, { principal: Principal; facts: AuditFacts[] }>,
@@ -201,8 +213,6 @@ export function detectPayload(
     const w = working.get(key);
     if (w) return w.profile;
     const stored = state.groups.get(key);
-    // A redelivered payload was already learned into this group.
-    if (stored?.profile.batches.includes(opts.batchId)) return undefined;
     const profile = stored ? upgradeProfile(structuredClone(stored.profile)) : emptyProfile(key, type, at);
     working.set(key, { profile, version: stored?.version ?? 0 });
     return profile;
@@ -220,10 +230,6 @@ export function detectPayload(
   const out: PayloadDetection = { anomalies: [], redelivered: 0, principals: [], groups: [], failed: [] };
   for (const [key, { principal, facts }] of byPrincipal) {
     const stored = state.profiles.get(key);
-    if (stored?.profile.batches.includes(opts.batchId)) {
-      out.redelivered += 1;
-      continue;
-    }
     let run: ReturnType<typeof runPrincipal>;
     let anomalies: BehaviorAnomaly[];
     try {
@@ -234,16 +240,16 @@ export function detectPayload(
       out.failed.push(failedPrincipal(key, 'detection-error', err, facts));
       continue;
     }
-    run.profile.batches.push(opts.batchId);
     out.anomalies.push(...anomalies);
-    out.principals.push({ key, facts, profile: run.profile, version: stored?.version ?? 0 });
+    const changed = !stored || shapeOf(stored.profile, cfg) !== shapeOf(run.profile, cfg);
+    out.principals.push({ key, facts, profile: run.profile, version: stored?.version ?? 0, changed });
   }
   for (const [key, w] of working) {
     const stored = state.groups.get(key);
-    // Groups change slowly: write one only when what detection reads from it changed.
-    if (stored && materialDigest(stored.profile) === materialDigest(w.profile)) continue;
-    w.profile.batches.push(opts.batchId);
-    out.groups.push({ key, profile: pruneProfile(w.profile, cfg), version: w.version });
+    // Groups change slowly: what detection reads from one changes far less often than its counts.
+    const changed = !stored || materialDigest(stored.profile) !== materialDigest(w.profile);
+    const reshaped = !stored || shapeOf(stored.profile, cfg) !== shapeOf(w.profile, cfg);
+    out.groups.push({ key, profile: pruneProfile(w.profile, cfg), version: w.version, changed, reshaped });
   }
   return out;
 }
@@ -268,16 +274,43 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   report.principalKeys = [...byPrincipal.keys()];
 
   const groupKeys = groupKeysOf(byPrincipal);
-  const { profiles, groups, meta } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [...byPrincipal.keys()], groupKeys);
   let batchFirst = Infinity;
-  for (const p of parsed) if (p.timeMs < batchFirst) batchFirst = p.timeMs;
+  let batchLast = -Infinity;
+  for (const p of parsed) {
+    if (p.timeMs < batchFirst) batchFirst = p.timeMs;
+    if (p.timeMs > batchLast) batchLast = p.timeMs;
+  }
+  // Without an instance cache, a cache for this payload alone: everything learned is written now.
+  const cache = deps.cache ?? new ProfileCache({ writeAfterMs: 0 });
+  const principalKeys = [...byPrincipal.keys()];
+  const toRead = principalKeys.filter((k) => !cache.usable('principal', k, batchLast));
+  const groupsToRead = groupKeys.filter((k) => !cache.usable('group', k, batchLast));
+  const loaded = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, toRead, groupsToRead, batchId);
+  if (loaded.payloadSeen) {
+    report.redelivered = byPrincipal.size;
+    // Learning a failed write left in the cache (a throttled principal) is written now.
+    report.failedPrincipals.push(...(await flushProfiles(deps, cache, batchLast)));
+    return report;
+  }
+  for (const k of toRead) cache.adopt('principal', k, loaded.profiles.get(k), batchLast);
+  for (const k of groupsToRead) cache.adopt('group', k, loaded.groups.get(k), batchLast);
+  const profiles = new Map<string, StoredProfile>();
+  const groups = new Map<string, StoredProfile>();
+  for (const k of principalKeys) {
+    const e = cache.get('principal', k);
+    if (e) profiles.set(k, e);
+  }
+  for (const k of groupKeys) {
+    const e = cache.get('group', k);
+    if (e) groups.set(k, e);
+  }
+  const meta = loaded.meta;
   const clusterFirstSeen = Math.min(meta?.firstSeen ?? Infinity, batchFirst);
   const detection = detectPayload(
     byPrincipal,
     { profiles, groups, clusterFirstSeen },
     { cluster: deps.cluster, detection: deps.detection, detectors: deps.detectors, intel: deps.intel ?? intelFor(deps.detection), batchId, batchFirst },
   );
-  report.redelivered = detection.redelivered;
   report.anomalies = detection.anomalies;
   report.failedPrincipals = detection.failed;
 
@@ -291,28 +324,23 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
     );
   }
 
-  const ttl = Math.floor((deps.now?.() ?? Date.now()) / 1000) + Math.ceil((deps.detection.decayDays * DAY_MS) / 1000);
-  const ctx: DetectionContext = { cluster: deps.cluster, config: deps.detection, clusterFirstSeen };
-  const detectors = deps.detectors ?? DEFAULT_DETECTORS;
-  await forEachLimit(detection.principals, 16, async (p) => {
-    try {
-      await saveWithRetry(deps, ctx, p, batchId, ttl, detectors);
-    } catch (err) {
-      // A profile DynamoDB will never accept costs only its principal; anything else (throttling,
-      // 5xx, timeouts) fails the payload so CloudWatch delivers it again.
-      if (!unwritable(err)) throw err;
-      report.failedPrincipals.push(failedPrincipal(p.key, 'unwritable-profile', err, p.facts));
-    }
-  });
+  if (!(await recordPayload(deps.ddb, deps.tableName, deps.cluster, batchId, deps.now?.() ?? Date.now()))) {
+    // Another delivery of this payload was absorbed meanwhile: keep nothing from this one.
+    report.redelivered = byPrincipal.size;
+    return report;
+  }
+  for (const p of detection.principals) cache.learn('principal', p.key, p.profile, p.version, p.facts, p.changed, batchLast);
   const allFacts = [...byPrincipal.values()].flatMap((e) => e.facts);
-  await forEachLimit(detection.groups, 16, async (g) => {
-    try {
-      await saveGroupWithRetry(deps, g, allFacts, batchId, ttl);
-    } catch (err) {
-      if (!unwritable(err)) throw err;
-      report.failedPrincipals.push(failedPrincipal(`group ${g.key}`, 'unwritable-profile', err, allFacts.filter((f) => f.group === g.key)));
-    }
-  });
+  for (const g of detection.groups) {
+    const members = allFacts.filter((f) => f.group === g.key);
+    // Without a cache, a group whose material did not change is not written (its counts refresh
+    // with the next change). With one, today's peaks and counts wait for the write-behind: peers
+    // judge by earlier days' peaks only.
+    if (deps.cache) cache.learn('group', g.key, g.profile, g.version, members, g.reshaped, batchLast);
+    else if (g.changed) cache.learn('group', g.key, g.profile, g.version, members, true, batchLast);
+  }
+  cache.clusterFirstSeen = Math.min(cache.clusterFirstSeen, clusterFirstSeen);
+  report.failedPrincipals.push(...(await flushProfiles(deps, cache, batchLast)));
   if (report.failedPrincipals.length > 0) {
     await recordDeadLetters(deps.ddb, deps.tableName, deps.cluster, batchId, report.failedPrincipals, deps.now?.() ?? Date.now());
   }
@@ -320,6 +348,41 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
     await recordClusterFirstSeen(deps.ddb, deps.tableName, deps.cluster, batchFirst);
   }
   return report;
+}
+
+/** Writes everything the instance cache holds unwritten (end of a replay, shutdown). */
+export async function flushAll(deps: AuditIngestDeps): Promise<number> {
+  if (!deps.cache) return 0;
+  const due = deps.cache.due(Infinity, true).length;
+  const failed = await flushProfiles(deps, deps.cache, Infinity, true);
+  if (failed.length > 0) await recordDeadLetters(deps.ddb, deps.tableName, deps.cluster, 'final-flush', failed, deps.now?.() ?? Date.now());
+  return due;
+}
+
+/**
+ * Writes the cache entries that are due (all dirty ones with `all`, e.g. at the end of a
+ * replay), 16 at a time; event time `t` decides what is due. Returns the entries DynamoDB will
+ * never accept (dropped from the cache, to be dead-lettered); other errors throw.
+ */
+export async function flushProfiles(deps: AuditIngestDeps, cache: ProfileCache, t: number, all = false): Promise<FailedPrincipal[]> {
+  const due = cache.due(t, all);
+  const ctx: DetectionContext = { cluster: deps.cluster, config: deps.detection, clusterFirstSeen: cache.clusterFirstSeen };
+  const ttl = Math.floor((deps.now?.() ?? Date.now()) / 1000) + Math.ceil((deps.detection.decayDays * DAY_MS) / 1000);
+  const detectors = deps.detectors ?? DEFAULT_DETECTORS;
+  const failed: FailedPrincipal[] = [];
+  await forEachLimit(due, 16, async (e) => {
+    try {
+      await (e.kind === 'principal' ? saveWithRetry(deps, ctx, e, ttl, detectors, t, cache) : saveGroupWithRetry(deps, e, ttl, t, cache));
+    } catch (err) {
+      // A profile DynamoDB will never accept costs only its principal; anything else (throttling,
+      // 5xx, timeouts) fails the payload so CloudWatch delivers it again (its learning stays cached).
+      if (!unwritable(err)) throw err;
+      failed.push(failedPrincipal(e.kind === 'group' ? `group ${e.profile.key}` : e.profile.key, 'unwritable-profile', err, e.pending));
+      cache.forget(e);
+    }
+  });
+  cache.trim();
+  return failed;
 }
 
 /** Errors no retry can fix: the item itself is refused (too large, key too long, invalid). */
@@ -364,51 +427,50 @@ async function saveOptimistic(
   }
 }
 
-/** Saves a principal's profile; on a conflict, re-learns this payload's requests on the fresh one. */
+/** Saves a principal's cached profile; on a conflict, re-learns its unwritten requests on the fresh item. */
 function saveWithRetry(
   deps: AuditIngestDeps,
   ctx: DetectionContext,
-  p: { key: string; facts: AuditFacts[]; profile: PrincipalProfile; version: number },
-  batchId: string,
+  e: CacheEntry,
   ttl: number,
   detectors: AuditDetector[],
+  t: number,
+  cache: ProfileCache,
 ): Promise<void> {
+  const key = e.profile.key;
   return saveOptimistic(
-    `profile of ${p.key}`,
-    p,
-    (v) => saveProfile(deps.ddb, deps.tableName, deps.cluster, v.profile, v.version, ttl),
+    `profile of ${key}`,
+    e,
+    async (v) => {
+      const version = await saveProfile(deps.ddb, deps.tableName, deps.cluster, v.profile, v.version, ttl);
+      cache.written(e, v.profile, version, t);
+    },
     async () => {
-      const { profiles } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [p.key]);
-      const fresh: StoredProfile | undefined = profiles.get(p.key);
-      if (fresh?.profile.batches.includes(batchId)) return undefined;
+      const { profiles } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [key]);
+      const fresh: StoredProfile | undefined = profiles.get(key);
       // Findings of the re-run were already published from the first run; only the learning is kept.
-      const rerun = runPrincipal(p.facts, fresh?.profile, ctx, detectors);
-      rerun.profile.batches.push(batchId);
+      const rerun = runPrincipal(e.pending, fresh?.profile, ctx, detectors);
       return { profile: rerun.profile, version: fresh?.version ?? 0 };
     },
   );
 }
 
-/** Saves a peer-group profile; on a conflict, re-learns this payload's member requests on the fresh one. */
-function saveGroupWithRetry(
-  deps: AuditIngestDeps,
-  g: { key: string; profile: PrincipalProfile; version: number },
-  facts: AuditFacts[],
-  batchId: string,
-  ttl: number,
-): Promise<void> {
+/** Saves a cached peer-group profile; on a conflict, re-learns its unwritten member requests on the fresh item. */
+function saveGroupWithRetry(deps: AuditIngestDeps, e: CacheEntry, ttl: number, t: number, cache: ProfileCache): Promise<void> {
+  const key = e.profile.key;
   return saveOptimistic(
-    `group profile ${g.key}`,
-    g,
-    (v) => saveProfile(deps.ddb, deps.tableName, deps.cluster, v.profile, v.version, ttl, 'group'),
+    `group profile ${key}`,
+    e,
+    async (v) => {
+      const version = await saveProfile(deps.ddb, deps.tableName, deps.cluster, v.profile, v.version, ttl, 'group');
+      cache.written(e, v.profile, version, t);
+    },
     async () => {
-      const { groups } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [], [g.key]);
-      const fresh = groups.get(g.key);
-      if (fresh?.profile.batches.includes(batchId)) return undefined;
-      const members = facts.filter((f) => f.group === g.key);
-      const next = fresh ? upgradeProfile(structuredClone(fresh.profile)) : emptyProfile(g.key, members[0]?.principal.type ?? 'User', members[0]?.timeMs ?? 0);
+      const { groups } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [], [key]);
+      const fresh = groups.get(key);
+      const members = e.pending;
+      const next = fresh ? upgradeProfile(structuredClone(fresh.profile)) : emptyProfile(key, members[0]?.principal.type ?? 'User', members[0]?.timeMs ?? 0);
       for (const f of members) observeGroup(next, f);
-      next.batches.push(batchId);
       return { profile: pruneProfile(next, deps.detection), version: fresh?.version ?? 0 };
     },
   );

@@ -21,9 +21,10 @@
  * | sequence signal, per key    | `SIGNAL#<cluster>#<correlationKey>` | `<event ISO>#<signalId>`   |
  * | emitted attack sequence     | `SEQUENCE#<cluster>#<sequenceId>`   | `SEQUENCE`                 |
  * | principal given up on       | `DEADLETTER#<cluster>`              | `<payloadId>#<keyDigest>`  |
+ * | audit payload absorbed      | `PAYLOAD#<cluster>#<payloadId>`     | `PAYLOAD`                  |
  *
  * `ttl` (epoch seconds) lets DynamoDB expire stale items: decayed profiles, old flow edges,
- * released actions.
+ * released actions, payload records once CloudWatch can no longer redeliver the payload.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
@@ -45,6 +46,7 @@ export const KeyPrefix = {
   signal: 'SIGNAL',
   sequence: 'SEQUENCE',
   deadLetter: 'DEADLETTER',
+  payload: 'PAYLOAD',
 } as const;
 
 /** The table as tests and the local runtime create it; the CDK stack declares the same keys. */

@@ -7,11 +7,13 @@
 import { execFileSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import { encodeAwslogsData, type CloudWatchLogsData } from '#shared/audit/cloudwatch';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient, ensureTable, type RequestCounter } from '#shared/clients/dynamo';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { modelCostPerMillionAuditEvents, costRows, lambdaMsPerEventFromThroughput } from '#test/bench/cost-model';
 import { DEFAULT_DETECTION } from '#shared/detect/config';
 import { ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
+import { DEFAULT_WRITE_AFTER_MS, ProfileCache } from '#shared/detect/profile-cache';
 import { LocalBus } from '#infra/local/bus';
 import { startLocalEventBridge } from '#infra/local/eventbridge-server';
 import { benignEvents, attackEvents } from '#infra/local/scenario/demo-cluster';
@@ -73,6 +75,7 @@ export async function bench(): Promise<BenchSection> {
   const eb = await startLocalEventBridge({ bus: new LocalBus() });
   const counter: RequestCounter = { reads: 0, writes: 0 };
   const ddb = createDynamoClient({ endpoint: dynamo.endpoint, counter });
+  countWritesByItemType(ddb);
   await ensureTable(ddb, 'bench');
   const deps: AuditIngestDeps = {
     ddb,
@@ -81,11 +84,13 @@ export async function bench(): Promise<BenchSection> {
     busName: eb.bus.name,
     cluster: 'bench',
     detection: DEFAULT_DETECTION,
+    // As on Lambda: one instance's profile cache (write-behind).
+    cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }),
   };
   try {
     // Warm up the JIT on the floor and the handler (on another cluster, so baselines start empty below).
     floorPass(payloads.slice(0, 5));
-    for (const p of payloads.slice(0, 3)) await ingestAuditEvent({ ...deps, cluster: 'warmup' }, p);
+    for (const p of payloads.slice(0, 3)) await ingestAuditEvent({ ...deps, cluster: 'warmup', cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }) }, p);
     Object.assign(counter, { reads: 0, writes: 0, readUnits: 0, writeUnits: 0 });
 
     const floorBefore = timeIt(() => floorPass(payloads));
@@ -106,7 +111,7 @@ export async function bench(): Promise<BenchSection> {
     const writeUnitsPer1k = ((counter.writeUnits ?? 0) / events) * 1000;
     const readUnitsPer1k = ((counter.readUnits ?? 0) / events) * 1000;
     const rss = peakRssForOneMegabytePayload();
-    const real = await realisticFigures({ ...deps, cluster: 'realistic' }, counter);
+    const real = await realisticFigures({ ...deps, cluster: 'realistic', cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }) }, counter);
     const realCost = modelCostPerMillionAuditEvents({
       lambdaMsPerEvent: lambdaMsPerEventFromThroughput(1e6 / real.handlerCpuMicrosPerEvent, LAMBDA_MEMORY_MB),
       lambdaMemoryMB: LAMBDA_MEMORY_MB,
@@ -135,6 +140,7 @@ export async function bench(): Promise<BenchSection> {
       ['events per payload', real.eventsPerPayload.toFixed(1)],
       ['DynamoDB write requests per 1,000 events', real.writeRequestsPer1k.toFixed(2)],
       ['DynamoDB write units per 1,000 events', real.writeUnitsPer1k.toFixed(2)],
+      ['  write requests per 1,000 events by item type', Object.entries(real.writesByType).map(([k, v]) => `${k} ${v}`).join(', ')],
       ['DynamoDB read units per 1,000 events', real.readUnitsPer1k.toFixed(2)],
       ['handler CPU / floor CPU (median of interleaved rounds)', `${real.cpuRatioToFloor.toFixed(2)}×  (${real.handlerCpuMicrosPerEvent.toFixed(1)} vs ${real.floorCpuMicrosPerEvent.toFixed(1)} µs/event)`],
       ...costRows(realCost),
@@ -252,6 +258,8 @@ export interface RealisticFigures {
   floorCpuMicrosPerEvent: number;
   anomaliesPer1k: number;
   bytesPerEvent: number;
+  /** Write requests per 1,000 events by item type. */
+  writesByType: Record<string, number>;
 }
 
 /**
@@ -273,6 +281,7 @@ export async function realisticFigures(deps: AuditIngestDeps, counter: RequestCo
   for (const p of encodeAll(deliveries(start - 2 * 60_000, start, REALISTIC_DELIVERY, seed++))) await ingestAuditEvent(deps, p);
 
   Object.assign(counter, { reads: 0, writes: 0, readUnits: 0, writeUnits: 0 });
+  writesByType.clear();
   const ratios: number[] = [];
   let events = 0;
   let payloadCount = 0;
@@ -310,5 +319,23 @@ export async function realisticFigures(deps: AuditIngestDeps, counter: RequestCo
     floorCpuMicrosPerEvent: (floorCpu * 1000) / events,
     anomaliesPer1k: (anomalies / events) * 1000,
     bytesPerEvent: rawBytes / events,
+    writesByType: Object.fromEntries([...writesByType].map(([k, v]) => [k, Number(((v / events) * 1000).toFixed(2))])),
   };
+}
+
+/** Write requests by item type (the key prefix), to show where writes go. */
+const writesByType = new Map<string, number>();
+function countWritesByItemType(ddb: DynamoDBClient): void {
+  ddb.middlewareStack.add(
+    (next) => async (args) => {
+      const input = args.input as { Item?: Record<string, { S?: string }>; Key?: Record<string, { S?: string }>; RequestItems?: unknown };
+      const pk = (input.Item ?? input.Key)?.pk?.S;
+      if (pk !== undefined && (input.Item || (args.input as { UpdateExpression?: string }).UpdateExpression)) {
+        const type = pk.split('#')[0]!;
+        writesByType.set(type, (writesByType.get(type) ?? 0) + 1);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'benchWritesByType' },
+  );
 }

@@ -5,7 +5,8 @@
 import { loadProfiles } from '#shared/detect/baseline-store';
 import { DEFAULT_DETECTION, DAY_MS, DetectionConfig } from '#shared/detect/config';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
-import { ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
+import { flushAll, ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
+import { DEFAULT_WRITE_AFTER_MS, ProfileCache } from '#shared/detect/profile-cache';
 import { DetailType } from '#shared/events/schema';
 import { dynamoBackends, freshTable, useBackendAndBus } from '#test/support/dynamo';
 import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
@@ -41,17 +42,17 @@ describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
     const d = await deps();
     const report = await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, 0, 30), ...routine(cart, 0, 20), ...routine(cart2, 0, 10)]));
     expect(report).toMatchObject({ received: 60, accepted: 60, principals: 3, redelivered: 0 });
-    // Three principals, two workload groups (two cart replicas share one), the cluster's first-seen marker.
-    expect(d.counter.writes).toBe(3 + 2 + 1);
+    // Three principals, two workload groups (two cart replicas share one), the payload record, the cluster's first-seen marker.
+    expect(d.counter.writes).toBe(3 + 2 + 1 + 1);
     const { groups } = await loadProfiles(d.ddb, d.tableName, d.cluster, [], ['workload:shop/cart', 'workload:shop/checkout']);
     expect(groups.get('workload:shop/cart')?.profile.events).toBe(30);
     const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout', 'system:serviceaccount:shop:cart']);
     expect(profiles.get('system:serviceaccount:shop:checkout')?.profile.events).toBe(30);
     expect(profiles.get('system:serviceaccount:shop:cart')?.profile.events).toBe(20);
-    // The next payload: two principals in two groups, no cluster marker any more.
+    // The next payload: two principals in two groups, its payload record, no cluster marker any more.
     const before = d.counter.writes;
     await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, 1, 30), ...routine(cart, 1, 20)]));
-    expect(d.counter.writes - before).toBe(2 + 2);
+    expect(d.counter.writes - before).toBe(2 + 2 + 1);
   });
 
   it('is idempotent on redelivery of the same payload: no double counting, the same anomaly id', async () => {
@@ -96,6 +97,78 @@ describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
     ]);
     const { profiles } = await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout']);
     expect(profiles.get('system:serviceaccount:shop:checkout')?.profile.events).toBe(3 + 4 + 6 + 7);
+  });
+
+  describe('with an instance cache (write-behind)', () => {
+    const instance = (d: AuditIngestDeps): AuditIngestDeps => ({ ...d, cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }) });
+    /** A payload of `n` routine requests of `user`, `at` ms after day `day` starts, one second apart. */
+    const small = (user: ReturnType<typeof serviceAccountUser>, day: number, at: number, n = 3) =>
+      subscriptionEvent(Array.from({ length: n }, (_, i) => auditEvent({ user, at: new Date(T0 + day * DAY_MS + at + i * 100) })));
+    const eventsOf = async (d: AuditIngestDeps) =>
+      (await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout'])).profiles.get('system:serviceaccount:shop:checkout')?.profile.events;
+
+    it('writes a steady principal once a minute of event time, not once per small payload, and loses nothing on the final flush', async () => {
+      const d = await deps();
+      for (let day = 0; day < 3; day++) await ingestAuditEvent(d, subscriptionEvent(routine(checkout, day)));
+      const a = instance(d);
+      const before = d.counter.writes;
+      // Two minutes of payloads every 2 s: 60 payloads, 60 payload records.
+      for (let k = 0; k < 60; k++) await ingestAuditEvent(a, small(checkout, 3, 3_600_000 + k * 2000));
+      const profileWrites = d.counter.writes - before - 60;
+      expect(profileWrites).toBeGreaterThanOrEqual(1);
+      expect(profileWrites).toBeLessThanOrEqual(5);
+      await flushAll(a);
+      expect(await eventsOf(d)).toBe(3 * 5 + 60 * 3);
+    });
+
+    it('counts a payload once when it is redelivered to another instance, before or after the first instance wrote it', async () => {
+      const d = await deps();
+      await ingestAuditEvent(d, subscriptionEvent(routine(checkout, 0)));
+      const a = instance(d);
+      const b = instance(d);
+      const p = small(checkout, 1, 0);
+      expect((await ingestAuditEvent(a, p)).redelivered).toBe(0);
+      // Not written yet by a (under a minute): b still recognises the payload.
+      expect((await ingestAuditEvent(b, p)).redelivered).toBe(1);
+      await flushAll(a);
+      await flushAll(b);
+      expect((await ingestAuditEvent(instance(d), p)).redelivered).toBe(1);
+      expect(await eventsOf(d)).toBe(5 + 3);
+    });
+
+    it('keeps both instances\' learning of one principal: the second writer re-learns only its own unwritten requests', async () => {
+      const d = await deps();
+      await ingestAuditEvent(d, subscriptionEvent(routine(checkout, 0)));
+      const a = instance(d);
+      const b = instance(d);
+      for (let k = 0; k < 5; k++) {
+        await ingestAuditEvent(a, small(checkout, 1, k * 2000, 2));
+        await ingestAuditEvent(b, small(checkout, 1, 500 + k * 2000, 3));
+      }
+      await Promise.all([flushAll(a), flushAll(b)]);
+      // Another round on the same instances, now from items both have written.
+      await ingestAuditEvent(a, small(checkout, 1, 200_000, 4));
+      await ingestAuditEvent(b, small(checkout, 1, 201_000, 1));
+      await flushAll(b);
+      await flushAll(a);
+      expect(await eventsOf(d)).toBe(5 + 5 * 2 + 5 * 3 + 4 + 1);
+    });
+
+    it('bounds what a crash loses to unwritten learning: a lost instance\'s payloads are not re-learned twice on redelivery', async () => {
+      const d = await deps();
+      for (let day = 0; day < 2; day++) await ingestAuditEvent(d, subscriptionEvent(routine(checkout, day)));
+      const crashed = instance(d);
+      const p = small(checkout, 1, 3_600_000);
+      await ingestAuditEvent(crashed, p);
+      // Nothing new about the principal: its learning waits for the minute to pass, and the instance dies first.
+      expect(await eventsOf(d)).toBe(10);
+      // CloudWatch redelivers anyway (at least once): the payload record says it was absorbed.
+      const other = instance(d);
+      expect((await ingestAuditEvent(other, p)).redelivered).toBe(1);
+      await ingestAuditEvent(other, small(checkout, 1, 3_610_000));
+      await flushAll(other);
+      expect(await eventsOf(d)).toBe(10 + 3);
+    });
   });
 
   it('counts bad records and still ingests the good ones in the same payload', async () => {
