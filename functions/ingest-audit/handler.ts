@@ -9,7 +9,6 @@
  * destination) or marks the Kinesis record failed in a partial batch response, so only it and
  * the records after it are redelivered; redelivery is idempotent.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readFileSync } from 'node:fs';
@@ -84,26 +83,40 @@ function ingestKinesisRecord(deps: AuditIngestDeps, record: KinesisStreamRecord)
   return ingestAuditEvent(deps, { awslogs: { data: record.kinesis.data } });
 }
 
+/**
+ * Kinesis records in order, stopping at the first that fails: Lambda retries from the lowest
+ * failed sequence number, so every record after it is redelivered anyway, and processing them
+ * now would judge a principal's later requests before its earlier ones (and count them twice).
+ */
+async function ingestKinesisInOrder(
+  deps: AuditIngestDeps,
+  event: KinesisStreamEvent,
+  obs: Observability,
+): Promise<{ response: KinesisStreamBatchResponse; reports: AuditIngestReport[] }> {
+  const reports: AuditIngestReport[] = [];
+  for (const [i, rec] of event.Records.entries()) {
+    try {
+      reports.push(await ingestKinesisRecord(deps, rec));
+    } catch (err) {
+      obs.logger.error('record failed; Lambda will retry from it, with the records after it', {
+        sequenceNumber: rec.kinesis.sequenceNumber,
+        notProcessed: event.Records.length - i - 1,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+      });
+      return { response: { batchItemFailures: [{ itemIdentifier: rec.kinesis.sequenceNumber }] }, reports };
+    }
+  }
+  return { response: { batchItemFailures: [] }, reports };
+}
+
 export type IngestAuditResult = AuditIngestReport | KinesisStreamBatchResponse;
 
 export function makeHandler(deps: AuditIngestDeps, obs: Observability = createObservability('ingest-audit', deps.cluster)) {
   return (event: unknown, context?: Context): Promise<IngestAuditResult> =>
     withObservability(obs, context, { failureMessage: 'payload failed; it will be retried' }, async () => {
       if (isKinesisEvent(event)) {
-        const reports: AuditIngestReport[] = [];
-        // In order: a principal's requests are judged and learned in sequence.
-        const response = await processPartialResponse(
-          event,
-          async (record: KinesisStreamRecord) => {
-            reports.push(await ingestKinesisRecord(deps, record));
-          },
-          new BatchProcessor(EventType.KinesisDataStreams),
-          { ...(context ? { context } : {}), processInParallel: false, throwOnFullBatchFailure: false },
-        );
+        const { response, reports } = await ingestKinesisInOrder(deps, event, obs);
         record(obs, mergeReports(reports));
-        if (response.batchItemFailures.length > 0) {
-          obs.logger.error('records failed; Lambda will retry from the first failed one', { failed: response.batchItemFailures.length });
-        }
         return response;
       }
       const report = await ingestAuditEvent(deps, event);

@@ -50,7 +50,17 @@ export interface DynamoOptions {
   /** A DynamoDB-compatible endpoint (dynalite, DynamoDB Local); AWS when absent. */
   endpoint?: string | undefined;
   counter?: RequestCounter;
+  /** Overrides of DYNAMO_TIMEOUTS (tests of a hanging endpoint). */
+  timeouts?: { connectionMs?: number; requestMs?: number };
 }
+
+/**
+ * Client timeouts: without them a DynamoDB request that never answers (a dead connection, a
+ * black-holed endpoint) hangs until the Lambda itself times out and the whole payload is lost
+ * to a timeout instead of failing and being retried. Each of the SDK's attempts is bounded, so
+ * five attempts stay well inside a function's timeout.
+ */
+export const DYNAMO_TIMEOUTS = { connectionMs: 3_000, requestMs: 5_000 } as const;
 
 export function createDynamoClient(opts: DynamoOptions = {}): DynamoDBClient {
   const client = new DynamoDBClient({
@@ -59,6 +69,12 @@ export function createDynamoClient(opts: DynamoOptions = {}): DynamoDBClient {
       ? { endpoint: opts.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
     maxAttempts: 5,
+    requestHandler: {
+      connectionTimeout: opts.timeouts?.connectionMs ?? DYNAMO_TIMEOUTS.connectionMs,
+      requestTimeout: opts.timeouts?.requestMs ?? DYNAMO_TIMEOUTS.requestMs,
+      // Without this the handler only logs a warning when the request timeout passes.
+      throwOnRequestTimeout: true,
+    },
   });
   const counter = opts.counter;
   if (counter) {

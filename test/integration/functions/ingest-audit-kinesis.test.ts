@@ -14,6 +14,7 @@ import { startDynalite, type LocalDynamo } from '#infra/local/dynamo-server';
 import { freshTable } from '#test/support/dynamo';
 import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
 import { DAY_MS } from '#shared/detect/config';
+import { loadProfiles } from '#shared/detect/baseline-store';
 
 function kinesisEvent(datas: string[]): KinesisStreamEvent {
   return {
@@ -77,4 +78,41 @@ describe('ingest-audit on Kinesis records', () => {
       dynamo = await startDynalite();
     }
   }, 60_000);
+
+  it('stops at the first failed record: the records after it are not processed now, and the retry from it counts nothing twice', async () => {
+    const { run, client, tableName } = await handlerWithTable();
+    const cart = serviceAccountUser('shop', 'cart', { name: 'cart-1' });
+    const front = serviceAccountUser('shop', 'frontend', { name: 'frontend-1' });
+    const batch = (user: ReturnType<typeof serviceAccountUser>) => subscriptionEvent(Array.from({ length: 3 }, (_, i) => auditEvent({ user, at: new Date(T0 + i * 1000) }))).awslogs.data;
+    const datas = [batch(checkout), batch(cart), batch(front)];
+    // Fault injection: the middle record's profile write is throttled (SDK retries bypassed).
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const pk = (args.input as { Item?: { pk?: { S?: string } } }).Item?.pk?.S ?? '';
+        if (context.commandName === 'PutItemCommand' && pk.endsWith(':cart')) throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+        return next(args);
+      },
+      { step: 'initialize', name: 'throttle-cart' },
+    );
+    const event = kinesisEvent(datas);
+    const first = await run(event);
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]!.kinesis.sequenceNumber }] });
+    const events = async (key: string) => (await loadProfiles(client, tableName, 'k', [key])).profiles.get(key)?.profile.events;
+    expect(await events('system:serviceaccount:shop:checkout')).toBe(3);
+    expect(await events('system:serviceaccount:shop:frontend')).toBeUndefined();
+    client.middlewareStack.remove('throttle-cart');
+    // Lambda redelivers from the failed record on: the same data, the same sequence numbers.
+    const retry = await run({ Records: event.Records.slice(1) });
+    expect(retry).toEqual({ batchItemFailures: [] });
+    expect(await events('system:serviceaccount:shop:checkout')).toBe(3);
+    expect(await events('system:serviceaccount:shop:cart')).toBe(3);
+    expect(await events('system:serviceaccount:shop:frontend')).toBe(3);
+  });
+
+  async function handlerWithTable() {
+    const { client, tableName } = await freshTable(dynamo.endpoint);
+    const deps = { ddb: client, tableName, eventBridge: eventBridgeClientFor(eb.endpoint), busName: eb.bus.name, cluster: 'k', detection: DEFAULT_DETECTION };
+    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    return { client, tableName, run: makeHandler(deps, { logger: new Logger({ logLevel: 'SILENT' }), metrics: createMetrics('ingest-audit', { cluster: 'k' }) }) };
+  }
 });
