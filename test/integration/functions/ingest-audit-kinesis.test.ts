@@ -15,6 +15,7 @@ import { freshTable } from '#test/support/dynamo';
 import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
 import { DAY_MS } from '#shared/detect/config';
 import { loadProfiles } from '#shared/detect/baseline-store';
+import { DEFAULT_WRITE_AFTER_MS, ProfileCache } from '#shared/detect/profile-cache';
 
 function kinesisEvent(datas: string[]): KinesisStreamEvent {
   return {
@@ -49,7 +50,9 @@ describe('ingest-audit on Kinesis records', () => {
 
   async function handler() {
     const { client, tableName, counter } = await freshTable(dynamo.endpoint);
-    const deps = { ddb: client, tableName, eventBridge: eventBridgeClientFor(eb.endpoint), busName: eb.bus.name, cluster: 'k', detection: DEFAULT_DETECTION };
+    // The instance cache, as deployed: a throttled write's learning stays there for the retry.
+    const cache = new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS });
+    const deps = { ddb: client, tableName, eventBridge: eventBridgeClientFor(eb.endpoint), busName: eb.bus.name, cluster: 'k', detection: DEFAULT_DETECTION, cache };
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     return { counter, run: makeHandler(deps, { logger: new Logger({ logLevel: 'SILENT' }), metrics: createMetrics('ingest-audit', { cluster: 'k' }) }) };
   }
@@ -111,7 +114,9 @@ describe('ingest-audit on Kinesis records', () => {
 
   async function handlerWithTable() {
     const { client, tableName } = await freshTable(dynamo.endpoint);
-    const deps = { ddb: client, tableName, eventBridge: eventBridgeClientFor(eb.endpoint), busName: eb.bus.name, cluster: 'k', detection: DEFAULT_DETECTION };
+    // The instance cache, as deployed: a throttled write's learning stays there for the retry.
+    const cache = new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS });
+    const deps = { ddb: client, tableName, eventBridge: eventBridgeClientFor(eb.endpoint), busName: eb.bus.name, cluster: 'k', detection: DEFAULT_DETECTION, cache };
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     return { client, tableName, run: makeHandler(deps, { logger: new Logger({ logLevel: 'SILENT' }), metrics: createMetrics('ingest-audit', { cluster: 'k' }) }) };
   }
