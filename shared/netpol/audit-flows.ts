@@ -60,9 +60,10 @@ const describeAdminRule = (r: ClusterRuleRef): string => `${r.policy} ${r.direct
 
 const nsOfKey = (key: string): string | undefined => (key.includes('/') && !key.includes(':') ? key.split('/')[0] : undefined);
 
-export function auditFlows(inventory: ClusterInventory, policies: readonly AnyNetworkPolicy[], edges: readonly Edge[]): FlowAudit {
+/** `namesOf`: DNS names per external address, so domain-name peers match what their names resolved to. */
+export function auditFlows(inventory: ClusterInventory, policies: readonly AnyNetworkPolicy[], edges: readonly Edge[], namesOf?: (ip: string) => readonly string[]): FlowAudit {
   const evaluator = createEvaluator(inventory, policies);
-  const check = checkObserved(evaluator, edges);
+  const check = checkObserved(evaluator, edges, namesOf);
   const { ports, truncated } = policyPorts(policies);
   // Ports that were observed count too: a path may be allowed by a rule without ports.
   const observedPorts = edges.map((e) => ({ port: e.port, protocol: e.protocol }));

@@ -16,7 +16,6 @@ import type { ClusterInventory } from '../inventory/cluster';
 import { parseWorkloadKey, workloadKey, workloadOf } from '../inventory/workload';
 import { createEvaluator, type Evaluation, type Evaluator } from '../netpol/evaluate';
 import { checkObserved, policyPorts, unobservedAllowed } from '../netpol/advise/verify';
-import type { NetworkPolicy } from '../netpol/types';
 import { type AnyNetworkPolicy, applicationPolicyId, clusterPolicyId } from '../netpol/cluster-types';
 
 export type NodeKind = 'workload' | 'node' | 'vpc' | 'external';
@@ -134,7 +133,7 @@ export interface ReportInput {
   /** In force on the cluster: NetworkPolicies and the EKS kinds (tiers, DNS names) alike. */
   currentPolicies: readonly AnyNetworkPolicy[];
   /** Advised policies (netpol advise over the same flows); the advised view is left out without. */
-  advisedPolicies?: readonly NetworkPolicy[];
+  advisedPolicies?: readonly AnyNetworkPolicy[];
   /** Rendered YAML per policy `ns/name`, shown in the workload panel. */
   policyYaml?: ReadonlyMap<string, string>;
   /** Names seen for external networks (`ext:<cidr>` → names). */

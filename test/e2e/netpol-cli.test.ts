@@ -3,7 +3,7 @@
  * hand-written files (test/fixtures/netpol), with the exit codes of README.md#command-line:
  * 0 success, 1 invalid manifests, 2 bad usage or unreadable input.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '#test/support/cli';
@@ -222,5 +222,33 @@ describe('boundwatch netpol simulate and audit with the EKS kinds (ClusterNetwor
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/bad\.yaml ClusterNetworkPolicy\/bad is not used: spec\.tier: Unsupported value: "Middle"/);
     expect(r.stderr).toContain('0 policies from');
+  });
+
+  test('advise --baseline --dns: one Baseline default deny, egress by name where every address has one, verified; audit agrees only with the names', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'bw-advise-names-'));
+    const input = ['--flows', `${F}/flows-names.jsonl`, '--cluster', `${F}/cluster.json`];
+    const r = await runCli(['netpol', 'advise', ...input, '--baseline', '--dns', `${F}/dns-names.jsonl`, '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    // Bad query log lines are counted, not fatal.
+    expect(r.stderr).toContain('2 DNS queries, 2 addresses with names; rejected: not-json 1, bad-name 1');
+    const advice = JSON.parse(r.stdout) as { verification: { verified: boolean }; files: string[] };
+    expect(advice.verification.verified).toBe(true);
+    expect(advice.files).toContain('_cluster/boundwatch-default-deny.yaml');
+    const yaml = (rel: string) => readFileSync(join(out, rel), 'utf8');
+    expect(existsSync(join(out, 'shop/default-deny.yaml'))).toBe(false);
+    const baseline = yaml('_cluster/boundwatch-default-deny.yaml');
+    expect(baseline).toMatch(/kind: ClusterNetworkPolicy[\s\S]*tier: Baseline[\s\S]*name: dns\n\s+action: Accept[\s\S]*k8s-app: kube-dns[\s\S]*name: default-deny\n\s+action: Deny/);
+    // checkout's two Stripe addresses are one name; payments' unnamed address stays an ipBlock.
+    expect(yaml('shop/allow-checkout-6d9f-names.yaml')).toMatch(/kind: ApplicationNetworkPolicy[\s\S]*domainNames:\n\s+- api.stripe.com/);
+    expect(yaml('shop/allow-checkout-6d9f.yaml')).not.toContain('198.51.100');
+    expect(yaml('payments/allow-api-5c8b.yaml')).toContain('cidr: 203.0.113.0/24');
+    // The written set, read back as a user would apply it: clean with the names, the Stripe flows cut without them.
+    const withNames = await runCli(['netpol', 'audit', ...input, '--policies', out, '--dns', `${F}/dns-names.jsonl`, '--json']);
+    expect(withNames.code).toBe(0);
+    expect((JSON.parse(withNames.stdout) as { totals: { deniedPairs: number } }).totals.deniedPairs).toBe(0);
+    const without = await runCli(['netpol', 'audit', ...input, '--policies', out, '--json']);
+    const audit = JSON.parse(without.stdout) as { totals: { deniedPairs: number }; namespaces: Array<{ denied: Array<{ to: string; reason: string }> }> };
+    expect(audit.totals.deniedPairs).toBe(2);
+    expect(audit.namespaces.flatMap((n) => n.denied).map((d) => d.to)).toContain('ext:198.51.100.0/24');
   });
 });

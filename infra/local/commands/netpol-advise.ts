@@ -19,6 +19,7 @@ import { readInventoryFile } from '../input/netpol';
 import { expandPaths, readLines } from '../input/files';
 import { advise } from '#shared/netpol/advise';
 import { adviceJson, adviceReport } from '#shared/netpol/advise/report';
+import { readDnsFiles } from '../input/dns-input';
 
 const out = (text: string) => process.stdout.write(text);
 export const progress = (text: string) => process.stderr.write(`boundwatch: ${text}\n`);
@@ -93,6 +94,17 @@ interface AdviseCommandOptions extends FlowInputOptions {
   protectedNamespaces: string;
   maxExternal: string;
   json?: boolean;
+  baseline?: boolean;
+  dns?: string[];
+}
+
+/** `--dns` query logs as names per address, with the bad lines reported on stderr. */
+export async function readDnsNames(paths: readonly string[] | undefined, log: (text: string) => void): Promise<((ip: string) => readonly string[]) | undefined> {
+  if (!paths?.length) return undefined;
+  const dns = await readDnsFiles([...paths]);
+  const bad = Object.entries(dns.rejected).map(([k, n]) => `${k} ${n}`).join(', ');
+  log(`${dns.queries} DNS queries, ${dns.names.size} addresses with names${bad ? `; rejected: ${bad}` : ''}`);
+  return (ip) => dns.names.namesOf(ip);
 }
 
 const GENERATED_MARK = 'boundwatch.io/generated-by: boundwatch netpol advise';
@@ -124,12 +136,21 @@ export function registerAdvise(netpol: Command): void {
     .option('--protected-namespaces <list>', 'comma-separated namespaces to leave alone', 'kube-system')
     .option('--max-external <n>', 'external networks per workload and direction before they are allowed as the internet', '16')
     .option('--json', 'print the report as JSON instead of tables')
+    .option('--baseline', 'one Baseline-tier ClusterNetworkPolicy default deny (DNS to kube-dns allowed) instead of a default-deny per namespace')
+    .option('--dns <path...>', 'Route 53 Resolver query logs (JSON lines): external egress to named addresses becomes ApplicationNetworkPolicy domainNames')
     .action(async (opts: AdviseCommandOptions) => {
       const maxExternal = Number(opts.maxExternal);
       if (!Number.isInteger(maxExternal) || maxExternal < 1) throw new InputError(`--max-external: "${opts.maxExternal}" is not a positive integer`);
       const protectedNamespaces = opts.protectedNamespaces.split(',').map((s) => s.trim()).filter(Boolean);
       const { inventory, observed } = await readFlowInput(opts, progress);
-      const advice = advise(inventory, observed.edges, { protectedNamespaces, maxExternalBlocks: maxExternal, ...(observed.window ? { window: observed.window } : {}) });
+      const namesOf = await readDnsNames(opts.dns, progress);
+      const advice = advise(inventory, observed.edges, {
+        protectedNamespaces,
+        maxExternalBlocks: maxExternal,
+        ...(observed.window ? { window: observed.window } : {}),
+        ...(opts.baseline ? { baseline: true } : {}),
+        ...(namesOf ? { namesOf } : {}),
+      });
       if (opts.json) out(`${JSON.stringify(adviceJson(advice, observed, opts.out), null, 2)}\n`);
       else out(adviceReport(advice, observed, { outDir: opts.out, color: process.stdout.isTTY }));
       if (!advice.verified) {

@@ -10,13 +10,14 @@ import { CheckFailedError } from '#shared/errors';
 import { auditFlows } from '#shared/netpol/audit-flows';
 import { auditReport } from '#shared/netpol/advise/report';
 import { loadPolicies } from '../input/netpol';
-import { addFlowInputOptions, progress, readFlowInput, type FlowInputOptions } from './netpol-advise';
+import { addFlowInputOptions, progress, readDnsNames, readFlowInput, type FlowInputOptions } from './netpol-advise';
 
 interface AuditCommandOptions extends FlowInputOptions {
   policies: string;
   namespace?: string;
   json?: boolean;
   failOnDenied?: boolean;
+  dns?: string[];
 }
 
 export function registerAudit(netpol: Command): void {
@@ -27,12 +28,14 @@ export function registerAudit(netpol: Command): void {
     .option('-n, --namespace <ns>', 'namespace for manifests that do not set one (as kubectl -n)')
     .option('--json', 'print the audit as JSON instead of tables')
     .option('--fail-on-denied', 'exit 1 when some observed flow would be denied')
+    .option('--dns <path...>', 'Route 53 Resolver query logs (JSON lines), so domainNames rules match the addresses their names resolved to')
     .action(async (opts: AuditCommandOptions) => {
       const set = await loadPolicies(opts.policies, { defaultNamespace: opts.namespace });
       for (const p of set.problems) progress(`warning: ${p.label} ${p.object} is not used: ${p.errors[0]}`);
       const { inventory, observed } = await readFlowInput(opts, progress);
       const policies = set.policies.map((p) => p.policy);
-      const audit = auditFlows(inventory, policies, observed.edges);
+      const namesOf = await readDnsNames(opts.dns, progress);
+      const audit = auditFlows(inventory, policies, observed.edges, namesOf);
       if (opts.json) {
         process.stdout.write(
           `${JSON.stringify({ policies: policies.length, invalidDocuments: set.problems.length, input: { ...observed.report, anomalies: undefined }, ...audit }, null, 2)}\n`,

@@ -11,7 +11,6 @@ import type { NetworkConfig } from '#shared/flows/config';
 import { advise, renderPolicyYaml } from '#shared/netpol/advise';
 import { observeFlows } from '#shared/netpol/advise/observe';
 import { validateNetworkPolicy } from '#shared/netpol/validate';
-import type { NetworkPolicy } from '#shared/netpol/types';
 import type { AnyNetworkPolicy } from '#shared/netpol/cluster-types';
 import { buildReportModel, policyKey, type ReportModel } from '#shared/report/model';
 import { renderReportHtml } from '#shared/report/html';
@@ -90,7 +89,7 @@ export async function reportModelOf(out: ReportRun, src: ReportSources): Promise
     policyYaml.set(policyKey(v.policy), renderPolicyYaml(m as unknown as Record<string, unknown>));
   }
   let edges: Awaited<ReturnType<typeof observeFlows>>['edges'] = [];
-  let advised: NetworkPolicy[] | undefined;
+  let advised: AnyNetworkPolicy[] | undefined;
   if (src.inventory && src.storedEdges) {
     const fromState = edgesFromStored(src.storedEdges, src.inventory);
     edges = fromState.edges;

@@ -11,9 +11,10 @@ import { stringify } from 'yaml';
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import type { Edge } from '#shared/flows/graph';
 import { createEvaluator } from '../evaluate';
-import type { NetworkPolicy } from '../types';
+import type { AnyNetworkPolicy } from '../cluster-types';
 import { validateNetworkPolicy } from '../validate';
-import { buildAdvice, type AdviceBuild, type AdviseOptions } from './policies';
+import { validateApplicationNetworkPolicy, validateClusterNetworkPolicy } from '../validate-cluster';
+import { buildAdvice, CLUSTER_SCOPE_FOLDER, type AdviceBuild, type AdvisedPolicy, type AdviseOptions } from './policies';
 import { checkObserved, policyPorts, unobservedAllowed, type FlowCheck, type UnobservedPath } from './verify';
 
 export type { AdviseOptions } from './policies';
@@ -29,7 +30,8 @@ export interface AdviceFile {
 export interface Advice {
   files: AdviceFile[];
   build: AdviceBuild;
-  policies: NetworkPolicy[];
+  /** NetworkPolicies, and on request the Baseline ClusterNetworkPolicy and ApplicationNetworkPolicies by name. */
+  policies: AnyNetworkPolicy[];
   check: FlowCheck;
   /** True when every observed connection is allowed by the advice (loopback aside). */
   verified: boolean;
@@ -47,25 +49,37 @@ export function renderPolicyYaml(manifest: Record<string, unknown>): string {
   return HEADER + stringify(manifest, { lineWidth: 0, indent: 2 });
 }
 
+/** Each advised object checked as the API server (and for the EKS kinds, their CRD schema) would. */
+function validated(p: AdvisedPolicy, inventory: ClusterInventory): { policy?: AnyNetworkPolicy; errors: string[]; warnings: string[] } {
+  const v =
+    p.kind === 'cluster-default-deny' ? validateClusterNetworkPolicy(p.manifest)
+    : p.kind === 'workload-names' ? validateApplicationNetworkPolicy(p.manifest)
+    : validateNetworkPolicy(p.manifest, { inventory, eks: true });
+  return { ...(v.policy ? { policy: v.policy } : {}), errors: v.errors.map((e) => e.message), warnings: v.warnings };
+}
+
 export function advise(inventory: ClusterInventory, edges: readonly Edge[], opts: AdviseOptions = {}): Advice {
   const build = buildAdvice(inventory, edges, opts);
   const files: AdviceFile[] = [];
-  const policies: NetworkPolicy[] = [];
+  const policies: AnyNetworkPolicy[] = [];
   const warnings: Advice['warnings'] = [];
   for (const p of build.policies) {
     // Names come from the inventory and flows: `../../etc` must stay a file inside --out.
-    const path = `${safeSegment(p.namespace)}/${safeSegment(p.name)}.yaml`;
-    const v = validateNetworkPolicy(p.manifest, { inventory, eks: true });
+    const folder = p.kind === 'cluster-default-deny' ? CLUSTER_SCOPE_FOLDER : safeSegment(p.namespace);
+    const path = `${folder}/${safeSegment(p.name)}.yaml`;
+    const v = validated(p, inventory);
     if (!v.policy) {
       // The advisor built something the API server would reject: a bug, never user input.
-      throw new Error(`advice for ${path} is not a valid NetworkPolicy: ${v.errors.map((e) => e.message).join('; ')}`);
+      throw new Error(`advice for ${path} is not a valid ${String(p.manifest.kind)}: ${v.errors.join('; ')}`);
     }
-    for (const w of v.warnings) warnings.push({ file: path, text: w });
+    // The Baseline deny of every network is the point of that policy, not a slip.
+    const meant = (w: string) => p.kind === 'cluster-default-deny' && w.includes('also matches every pod in the cluster');
+    for (const w of v.warnings) if (!meant(w)) warnings.push({ file: path, text: w });
     policies.push(v.policy);
     files.push({ path, namespace: p.namespace, name: p.name, content: renderPolicyYaml(p.manifest) });
   }
   const evaluator = createEvaluator(inventory, policies);
-  const check = checkObserved(evaluator, edges);
+  const check = checkObserved(evaluator, edges, opts.namesOf);
   const { ports, truncated } = policyPorts(policies);
   const unobserved = unobservedAllowed(evaluator, inventory, edges, ports);
   return {

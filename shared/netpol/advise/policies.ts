@@ -18,6 +18,15 @@
  * - protected namespaces (kube-system by default) get no policies;
  * - at most 24 port combinations per protocol per rule (EKS VPC CNI): adjacent ports merge
  *   into ranges, and the closest ranges merge until the rule fits, which is reported.
+ * - on request (`baseline`), one Baseline-tier ClusterNetworkPolicy replaces the per-namespace
+ *   default-deny: every pod outside the protected namespaces is denied to and from pods and
+ *   networks unless a namespace policy decides otherwise, DNS to kube-dns excepted (EKS user
+ *   guide, "Limit pod traffic with Kubernetes network policies": a Baseline rule applies only
+ *   where no NetworkPolicy selects the pod; the namespaces refine it with their own policies);
+ * - with DNS names of external addresses (`namesOf`, from Route 53 Resolver query logs), an
+ *   external egress network whose observed addresses all have names becomes an
+ *   ApplicationNetworkPolicy `allow-<workload>-names` allowing those names (EKS Auto Mode
+ *   enforces `domainNames`); networks with any unnamed address stay ipBlocks.
  * Output is deterministic: every list is sorted, objects are built in a fixed key order.
  */
 import type { ClusterInventory, InventoryPod } from '#shared/inventory/cluster';
@@ -27,6 +36,7 @@ import type { Edge } from '#shared/flows/graph';
 import { EKS_MAX_PORT_COMBINATIONS } from '../eks-limits';
 import { NAMESPACE_NAME_LABEL } from '../model';
 import { hostCidr } from '../ip';
+import { APPLICATION_NETWORK_POLICY_API_VERSION, CLUSTER_NETWORK_POLICY_API_VERSION, DOMAIN_NAME_PATTERN } from '../cluster-types';
 
 export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'boundwatch' } as const;
 export const DNS_SELECTOR = { 'k8s-app': 'kube-dns' } as const;
@@ -39,7 +49,16 @@ export interface AdviseOptions {
   dnsNamespace?: string;
   /** Observation window, recorded in an annotation. */
   window?: { from: number; to: number } | undefined;
+  /** One Baseline-tier ClusterNetworkPolicy default deny (DNS allowed) instead of a default-deny per namespace. */
+  baseline?: boolean;
+  /** DNS names an external address answered for, most asked-for first (Route 53 Resolver query logs). */
+  namesOf?: ((ip: string) => readonly string[]) | undefined;
 }
+
+/** The cluster default deny `baseline` writes; the last Baseline priority, so the cluster's own Baseline policies come first. */
+export const BASELINE_POLICY = { name: 'boundwatch-default-deny', priority: 1000 } as const;
+/** Where cluster-scoped advice is written: no namespace can be called this (names cannot start with `_`). */
+export const CLUSTER_SCOPE_FOLDER = '_cluster';
 
 export type NoteKind =
   | 'own-node'
@@ -51,7 +70,9 @@ export type NoteKind =
   | 'external-collapsed'
   | 'ports-widened'
   | 'dns-both-protocols'
-  | 'node-peer';
+  | 'node-peer'
+  | 'baseline-ingress'
+  | 'egress-by-name';
 
 export interface AdviceNote {
   kind: NoteKind;
@@ -87,7 +108,7 @@ export interface AdvisedRule {
 export interface AdvisedPolicy {
   namespace: string;
   name: string;
-  kind: 'default-deny' | 'workload';
+  kind: 'default-deny' | 'workload' | 'cluster-default-deny' | 'workload-names';
   workload?: string;
   manifest: Record<string, unknown>;
   ingress: AdvisedRule[];
@@ -253,11 +274,12 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
     return { id: `1|${w.id.namespace}|${JSON.stringify(sel)}`, render, label: `${w.id.namespace}/${w.id.name}`, ...(w.isDns ? { dns: true } : {}) };
   };
 
-  const acc = new Map<string, { ingress: DirectionAcc; egress: DirectionAcc }>();
-  const accFor = (w: WorkloadInfo, dir: 'ingress' | 'egress'): DirectionAcc => {
+  // `names`: egress by DNS name, rendered into an ApplicationNetworkPolicy.
+  const acc = new Map<string, { ingress: DirectionAcc; egress: DirectionAcc; names: DirectionAcc }>();
+  const accFor = (w: WorkloadInfo, dir: 'ingress' | 'egress' | 'names'): DirectionAcc => {
     let a = acc.get(w.key);
     if (!a) {
-      a = { ingress: { peers: new Map(), observed: new Map() }, egress: { peers: new Map(), observed: new Map() } };
+      a = { ingress: { peers: new Map(), observed: new Map() }, egress: { peers: new Map(), observed: new Map() }, names: { peers: new Map(), observed: new Map() } };
       acc.set(w.key, a);
     }
     return a[dir];
@@ -318,8 +340,16 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
         addHost(d, ip, `${ip} (VPC)`, e.protocol, e.port);
       } else if (e.dstKind === 'external') {
         const cidr = e.dst.slice(4);
-        for (const p of pairs) add(d, blockPeer(cidr, `${cidr} (external)`), e.protocol, e.port, p.dst);
-        if (pairs.length === 0) add(d, blockPeer(cidr, `${cidr} (external)`), e.protocol, e.port);
+        const named = opts.namesOf && pairs.length ? pairs.map((p) => domainNamesOf(opts.namesOf!(p.dst))) : [];
+        if (named.length && named.every((n) => n.length > 0)) {
+          // Every address seen has a name: allow the names, not the network (an address the names move to next week still works).
+          const dn = accFor(src, 'names');
+          for (const n of new Set(named.flat())) add(dn, { id: `4|${n}`, render: { domainNames: [n] }, label: n }, e.protocol, e.port);
+          note({ kind: 'egress-by-name', namespace: src.id.namespace, workload: src.key, text: `${src.key} → ${cidr} ${e.protocol}/${e.port}: allowed by name (${[...new Set(named.flat())].join(', ')}) in an ApplicationNetworkPolicy (EKS Auto Mode)` });
+        } else {
+          for (const p of pairs) add(d, blockPeer(cidr, `${cidr} (external)`), e.protocol, e.port, p.dst);
+          if (pairs.length === 0) add(d, blockPeer(cidr, `${cidr} (external)`), e.protocol, e.port);
+        }
       }
     }
 
@@ -374,20 +404,36 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
     ...(workload ? { 'boundwatch.io/workload': workload } : {}),
   });
   const namespaces = [...podsByNs.keys()].filter((ns) => !protectedNs.has(ns) && (podsByNs.get(ns) ?? []).some((p) => !p.hostNetwork)).sort(cmp);
-  for (const ns of namespaces) {
+  if (opts.baseline && namespaces.length) {
     policies.push({
-      namespace: ns,
-      name: 'default-deny',
-      kind: 'default-deny',
+      namespace: CLUSTER_SCOPE_FOLDER,
+      name: BASELINE_POLICY.name,
+      kind: 'cluster-default-deny',
       ingress: [],
-      egress: [],
-      manifest: manifest(ns, 'default-deny', annotations(), { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
+      egress: [{ peers: [`${dnsNamespace}/kube-dns`], ports: [{ protocol: 'TCP', port: 53 }, { protocol: 'UDP', port: 53 }] }],
+      manifest: baselineManifest([...protectedNs].sort(cmp), dnsNamespace, annotations()),
     });
+    note({
+      kind: 'baseline-ingress',
+      text: `${BASELINE_POLICY.name}: ClusterNetworkPolicy ingress peers are pods only, so traffic from nodes, the VPC and the internet into pods no namespace policy isolates stays allowed; the per-workload policies below isolate the pods they select`,
+    });
+  }
+  for (const ns of namespaces) {
+    if (!opts.baseline) {
+      policies.push({
+        namespace: ns,
+        name: 'default-deny',
+        kind: 'default-deny',
+        ingress: [],
+        egress: [],
+        manifest: manifest(ns, 'default-deny', annotations(), { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
+      });
+    }
     const workloads = [...byKey.values()].filter((w) => w.id.namespace === ns && isAdvised(w) && acc.has(w.key)).sort((a, b) => cmp(a.key, b.key));
     const baseNames = new Map<string, number>();
     for (const w of workloads) baseNames.set(policyName(w.id.name), (baseNames.get(policyName(w.id.name)) ?? 0) + 1);
     for (const w of workloads) {
-      const a = acc.get(w.key) as { ingress: DirectionAcc; egress: DirectionAcc };
+      const a = acc.get(w.key) as { ingress: DirectionAcc; egress: DirectionAcc; names: DirectionAcc };
       const base = policyName(w.id.name);
       const name = (baseNames.get(base) ?? 0) > 1 ? `allow-${base}-${policyName(w.id.kind)}` : `allow-${base}`;
       const built = { ingress: [] as AdvisedRule[], egress: [] as AdvisedRule[] };
@@ -418,11 +464,35 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
         note({ kind: 'dns-both-protocols', namespace: ns, workload: w.key, text: `${w.key}: DNS allowed on UDP and TCP 53 (resolvers retry over TCP when answers are large) though only one was observed` });
       }
       const policyTypes = [...(built.ingress.length ? ['Ingress'] : []), ...(built.egress.length ? ['Egress'] : [])];
-      if (policyTypes.length === 0) continue;
-      const spec: Record<string, unknown> = { podSelector: { matchLabels: sortedObject(w.selector.matchLabels) }, policyTypes };
-      if (built.ingress.length) spec.ingress = rendered.ingress;
-      if (built.egress.length) spec.egress = rendered.egress;
-      policies.push({ namespace: ns, name, kind: 'workload', workload: w.key, ingress: built.ingress, egress: built.egress, manifest: manifest(ns, name, annotations(w.key), spec) });
+      if (policyTypes.length) {
+        const spec: Record<string, unknown> = { podSelector: { matchLabels: sortedObject(w.selector.matchLabels) }, policyTypes };
+        if (built.ingress.length) spec.ingress = rendered.ingress;
+        if (built.egress.length) spec.egress = rendered.egress;
+        policies.push({ namespace: ns, name, kind: 'workload', workload: w.key, ingress: built.ingress, egress: built.egress, manifest: manifest(ns, name, annotations(w.key), spec) });
+      }
+      if (a.names.peers.size) {
+        // Egress only: the ApplicationNetworkPolicy adds to the NetworkPolicy above (same tier, additive).
+        const groups = new Map<string, { names: string[]; ports: Set<string> }>();
+        for (const entry of [...a.names.peers.values()].sort((x, y) => cmp(x.peer.id, y.peer.id))) {
+          const sig = [...entry.ports].sort().join(',');
+          const g = groups.get(sig) ?? { names: [], ports: entry.ports };
+          g.names.push(entry.peer.label);
+          groups.set(sig, g);
+        }
+        const rules: AdvisedRule[] = [];
+        const egress: unknown[] = [];
+        for (const g of [...groups.values()].sort((x, y) => cmp(x.names[0]!, y.names[0]!))) {
+          const ports = renderPorts(g.ports, () => undefined);
+          rules.push({ peers: g.names, ports });
+          egress.push({ to: [{ domainNames: g.names }], ports: ports.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) })) });
+        }
+        const namesName = `${name}-names`;
+        const spec = { podSelector: { matchLabels: sortedObject(w.selector.matchLabels) }, policyTypes: ['Egress'], egress };
+        policies.push({
+          namespace: ns, name: namesName, kind: 'workload-names', workload: w.key, ingress: [], egress: rules,
+          manifest: { ...manifest(ns, namesName, annotations(w.key), spec), apiVersion: APPLICATION_NETWORK_POLICY_API_VERSION, kind: 'ApplicationNetworkPolicy' },
+        });
+      }
     }
   }
   const advised = [...new Set(policies.filter((p) => p.workload).map((p) => p.workload as string))].sort(cmp);
@@ -451,6 +521,42 @@ function collapseExternal(d: DirectionAcc, max: number, note: (text: string) => 
   d.peers.set(INTERNET_V4.id, { peer: INTERNET_V4, ports });
   d.observed.set(INTERNET_V4.id, observed);
   note(`${external.length} external networks (more than ${max}) allowed as the internet: 0.0.0.0/0 except private address space`);
+}
+
+/** Names usable as `domainNames` (the CRD pattern), at most 8 per address. */
+function domainNamesOf(names: readonly string[]): string[] {
+  return names.filter((n) => DOMAIN_NAME_PATTERN.test(n) && !n.startsWith('*')).slice(0, 8);
+}
+
+/**
+ * The Baseline default deny: subjects are the namespaces not protected; DNS to kube-dns is
+ * accepted first (rules are evaluated in the order written), then every pod and network is
+ * denied in both directions. Priority 1000 puts it after any Baseline policy of the cluster.
+ */
+function baselineManifest(protectedNs: readonly string[], dnsNamespace: string, annotations: Record<string, string>): Record<string, unknown> {
+  const subject = protectedNs.length
+    ? { namespaces: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: [...protectedNs] }] } }
+    : { namespaces: {} };
+  return {
+    apiVersion: CLUSTER_NETWORK_POLICY_API_VERSION,
+    kind: 'ClusterNetworkPolicy',
+    metadata: { name: BASELINE_POLICY.name, labels: { [MANAGED_BY.key]: MANAGED_BY.value }, annotations },
+    spec: {
+      tier: 'Baseline',
+      priority: BASELINE_POLICY.priority,
+      subject,
+      ingress: [{ name: 'default-deny', action: 'Deny', from: [{ namespaces: {} }] }],
+      egress: [
+        {
+          name: 'dns',
+          action: 'Accept',
+          to: [{ pods: { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: dnsNamespace } }, podSelector: { matchLabels: { ...DNS_SELECTOR } } } }],
+          ports: [{ portNumber: { protocol: 'TCP', port: 53 } }, { portNumber: { protocol: 'UDP', port: 53 } }],
+        },
+        { name: 'default-deny', action: 'Deny', to: [{ networks: ['0.0.0.0/0', '::/0'] }] },
+      ],
+    },
+  };
 }
 
 function manifest(namespace: string, name: string, annotations: Record<string, string>, spec: Record<string, unknown>): Record<string, unknown> {

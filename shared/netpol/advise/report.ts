@@ -57,10 +57,10 @@ export function adviceReport(advice: Advice, observed: Observed, opts: { outDir:
   const rule = (r: { peers: string[]; ports: Array<{ port: number; endPort?: number; protocol: string }> }) =>
     `${r.ports.map((x) => `${x.port}${x.endPort ? `-${x.endPort}` : ''}/${x.protocol}`).join(' ')} ${r.peers.join(', ')}`;
   const policyRows = advice.build.policies.map((p) => [
-    p.namespace,
-    p.name,
-    p.kind === 'default-deny' ? 'deny all' : p.ingress.map(rule).join('\n') || '-',
-    p.kind === 'default-deny' ? 'deny all' : p.egress.map(rule).join('\n') || '-',
+    p.kind === 'cluster-default-deny' ? '(cluster)' : p.namespace,
+    p.kind === 'cluster-default-deny' ? `${p.name} (Baseline ClusterNetworkPolicy)` : p.kind === 'workload-names' ? `${p.name} (ApplicationNetworkPolicy)` : p.name,
+    p.kind === 'default-deny' || p.kind === 'cluster-default-deny' ? 'deny all' : p.ingress.map(rule).join('\n') || '-',
+    p.kind === 'default-deny' ? 'deny all' : p.kind === 'cluster-default-deny' ? `${p.egress.map(rule).join('\n')}\nthen deny all` : p.egress.map(rule).join('\n') || '-',
   ]);
   out += section(`Policies (${advice.files.length} files in ${opts.outDir})`, table(['namespace', 'policy', 'ingress: ports from', 'egress: ports to'], policyRows, color, [14, 24, 56, 56]));
   const c = advice.check;

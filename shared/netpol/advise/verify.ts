@@ -56,8 +56,12 @@ function adminDenyOf(...verdicts: Verdict[]): ClusterRuleRef | undefined {
   return undefined;
 }
 
-/** Evaluates every observed pair of every edge. */
-export function checkObserved(evaluator: Evaluator, edges: readonly Edge[]): FlowCheck {
+/**
+ * Evaluates every observed pair of every edge. With `namesOf` (DNS names per address), a pair
+ * to an external address is asked once per name the address answered for, and is allowed when
+ * one of them is: name-based egress allows the addresses its names resolve to.
+ */
+export function checkObserved(evaluator: Evaluator, edges: readonly Edge[], namesOf?: (ip: string) => readonly string[]): FlowCheck {
   const out: FlowCheck = { edges: [], pairs: 0, allowedPairs: 0, deniedPairs: 0, loopbackPairs: 0, errors: [], ruleHits: new Map() };
   const hit = (r: RuleRef | ClusterRuleRef) => out.ruleHits.set(ruleId(r), (out.ruleHits.get(ruleId(r)) ?? 0) + 1);
   for (const edge of edges) {
@@ -68,6 +72,15 @@ export function checkObserved(evaluator: Evaluator, edges: readonly Edge[]): Flo
       let ev;
       try {
         ev = evaluator.evaluate(p.src, p.dst, edge.port, edge.protocol);
+        if (namesOf && ev.allowed === false && ev.to.kind === 'external') {
+          for (const domain of namesOf(p.dst)) {
+            const named = evaluator.evaluate(p.src, { domain, ip: p.dst }, edge.port, edge.protocol);
+            if (named.allowed === true) {
+              ev = named;
+              break;
+            }
+          }
+        }
       } catch (err) {
         out.errors.push({ src: p.src, dst: p.dst, error: errorMessage(err) });
         continue;
