@@ -230,7 +230,7 @@ describe('boundwatch netpol simulate and audit with the EKS kinds (ClusterNetwor
     const r = await runCli(['netpol', 'advise', ...input, '--baseline', '--dns', `${F}/dns-names.jsonl`, '--out', out, '--json']);
     expect(r.code).toBe(0);
     // Bad query log lines are counted, not fatal.
-    expect(r.stderr).toContain('2 DNS queries, 2 addresses with names; rejected: not-json 1, bad-name 1');
+    expect(r.stderr).toContain('DNS: 2 queries read, names for 2 addresses; rejected: 1 not-json, 1 bad-name');
     const advice = JSON.parse(r.stdout) as { verification: { verified: boolean }; files: string[] };
     expect(advice.verification.verified).toBe(true);
     expect(advice.files).toContain('_cluster/boundwatch-default-deny.yaml');

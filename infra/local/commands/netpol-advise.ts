@@ -19,7 +19,7 @@ import { readInventoryFile } from '../input/netpol';
 import { expandPaths, readLines } from '../input/files';
 import { advise } from '#shared/netpol/advise';
 import { adviceJson, adviceReport } from '#shared/netpol/advise/report';
-import { readDnsFiles } from '../input/dns-input';
+import { dnsNamesOf } from '../input/dns-input';
 
 const out = (text: string) => process.stdout.write(text);
 export const progress = (text: string) => process.stderr.write(`boundwatch: ${text}\n`);
@@ -98,13 +98,10 @@ interface AdviseCommandOptions extends FlowInputOptions {
   dns?: string[];
 }
 
-/** `--dns` query logs as names per address, with the bad lines reported on stderr. */
-export async function readDnsNames(paths: readonly string[] | undefined, log: (text: string) => void): Promise<((ip: string) => readonly string[]) | undefined> {
-  if (!paths?.length) return undefined;
-  const dns = await readDnsFiles([...paths]);
-  const bad = Object.entries(dns.rejected).map(([k, n]) => `${k} ${n}`).join(', ');
-  log(`${dns.queries} DNS queries, ${dns.names.size} addresses with names${bad ? `; rejected: ${bad}` : ''}`);
-  return (ip) => dns.names.namesOf(ip);
+/** `--dns` query logs (read, and their bad lines counted on stderr, as replay and report do) as names per address. */
+export async function readDnsNames(paths: readonly string[] | undefined): Promise<((ip: string) => readonly string[]) | undefined> {
+  const names = await dnsNamesOf(paths);
+  return names && ((ip) => names.namesOf(ip));
 }
 
 const GENERATED_MARK = 'boundwatch.io/generated-by: boundwatch netpol advise';
@@ -143,7 +140,7 @@ export function registerAdvise(netpol: Command): void {
       if (!Number.isInteger(maxExternal) || maxExternal < 1) throw new InputError(`--max-external: "${opts.maxExternal}" is not a positive integer`);
       const protectedNamespaces = opts.protectedNamespaces.split(',').map((s) => s.trim()).filter(Boolean);
       const { inventory, observed } = await readFlowInput(opts, progress);
-      const namesOf = await readDnsNames(opts.dns, progress);
+      const namesOf = await readDnsNames(opts.dns);
       const advice = advise(inventory, observed.edges, {
         protectedNamespaces,
         maxExternalBlocks: maxExternal,

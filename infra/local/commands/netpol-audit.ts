@@ -34,7 +34,7 @@ export function registerAudit(netpol: Command): void {
       for (const p of set.problems) progress(`warning: ${p.label} ${p.object} is not used: ${p.errors[0]}`);
       const { inventory, observed } = await readFlowInput(opts, progress);
       const policies = set.policies.map((p) => p.policy);
-      const namesOf = await readDnsNames(opts.dns, progress);
+      const namesOf = await readDnsNames(opts.dns);
       const audit = auditFlows(inventory, policies, observed.edges, namesOf);
       if (opts.json) {
         process.stdout.write(

@@ -6,7 +6,8 @@ import { loadConfig } from '../load-config';
 import { writeOutputs } from '../outputs';
 import { runPipeline } from '../pipeline';
 import { renderReport } from '../report';
-import { announceReport, dnsNamesOf, readReportInventory } from '../report/announce';
+import { announceReport, readReportInventory } from '../report/announce';
+import { dnsNamesOf } from '../input/dns-input';
 import { writeReport } from '../report/write';
 
 interface ReplayOptions {

@@ -15,7 +15,8 @@ import { loadPolicies } from '../input/netpol';
 import { writeOutputs } from '../outputs';
 import { runPipeline } from '../pipeline';
 import { renderReport } from '../report';
-import { announceReport, dnsNamesOf, readReportInventory } from '../report/announce';
+import { announceReport, readReportInventory } from '../report/announce';
+import { dnsNamesOf } from '../input/dns-input';
 import { readReportState } from '../report/from-state';
 import { writeReport } from '../report/write';
 

@@ -30,3 +30,12 @@ export async function readDnsFiles(paths: string[]): Promise<DnsInput> {
   }
   return out;
 }
+
+/** Names per address from `--dns` query logs, with what was read (and rejected) said on stderr. */
+export async function dnsNamesOf(files: readonly string[] | undefined): Promise<NamesByAddress | undefined> {
+  if (!files?.length) return undefined;
+  const dns = await readDnsFiles([...files]);
+  const rejected = Object.entries(dns.rejected).map(([r, n]) => `${n} ${r}`).join(', ');
+  process.stderr.write(`boundwatch: DNS: ${dns.queries} queries read, names for ${dns.names.size} addresses${rejected ? `; rejected: ${rejected}` : ''}\n`);
+  return dns.names;
+}

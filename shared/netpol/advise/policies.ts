@@ -26,7 +26,11 @@
  * - with DNS names of external addresses (`namesOf`, from Route 53 Resolver query logs), an
  *   external egress network whose observed addresses all have names becomes an
  *   ApplicationNetworkPolicy `allow-<workload>-names` allowing those names (EKS Auto Mode
- *   enforces `domainNames`); networks with any unnamed address stay ipBlocks.
+ *   enforces `domainNames`); networks with any unnamed address stay ipBlocks. Such a
+ *   workload is always allowed DNS to kube-dns, observed or not: its names need lookups, and
+ *   lookups are not reliably in flow logs. The names come from the whole VPC's queries (the
+ *   log's source is CoreDNS, not the pod), so any name that answered with an address the
+ *   workload used is allowed: the report lists them for review.
  * Output is deterministic: every list is sorted, objects are built in a fixed key order.
  */
 import type { ClusterInventory, InventoryPod } from '#shared/inventory/cluster';
@@ -72,7 +76,8 @@ export type NoteKind =
   | 'dns-both-protocols'
   | 'node-peer'
   | 'baseline-ingress'
-  | 'egress-by-name';
+  | 'egress-by-name'
+  | 'dns-for-names';
 
 export interface AdviceNote {
   kind: NoteKind;
@@ -382,6 +387,21 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
     }
   }
 
+  // Name-based egress works only if the pod can look the names up (EKS: DNS over UDP and TCP
+  // must be allowed for domainNames). Lookups cannot be taken from flows: CoreDNS on the same
+  // node never crosses an ENI, and the VPC resolver's traffic is never in flow logs. So DNS is
+  // added from the template, not from observation.
+  const dnsForNames = new Set<string>();
+  for (const w of [...byKey.values()].sort((a, b) => cmp(a.key, b.key))) {
+    const a = acc.get(w.key);
+    if (!a?.names.peers.size || [...a.egress.peers.values()].some((e) => e.peer.dns)) continue;
+    const peer = dnsPeer(dnsNamespace, w.id.namespace);
+    add(a.egress, peer, 'UDP', 53);
+    add(a.egress, peer, 'TCP', 53);
+    dnsForNames.add(w.key);
+    note({ kind: 'dns-for-names', namespace: w.id.namespace, workload: w.key, text: `${w.key}: DNS to ${dnsNamespace}/kube-dns allowed on UDP and TCP 53 though no lookup was observed: its egress by name needs them` });
+  }
+
   // Notes on what is left out.
   for (const w of [...byKey.values()].sort((a, b) => cmp(a.key, b.key))) {
     if (protectedNs.has(w.id.namespace)) continue;
@@ -460,7 +480,7 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
           rendered[dir]?.push({ [peerField]: g.peers.map((p) => p.render), ports: ports.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) })) });
         }
       }
-      if ([...a.egress.peers.values()].some((p) => p.peer.dns) && !observedOnBoth(edges, w.key)) {
+      if ([...a.egress.peers.values()].some((p) => p.peer.dns) && !dnsForNames.has(w.key) && !observedOnBoth(edges, w.key)) {
         note({ kind: 'dns-both-protocols', namespace: ns, workload: w.key, text: `${w.key}: DNS allowed on UDP and TCP 53 (resolvers retry over TCP when answers are large) though only one was observed` });
       }
       const policyTypes = [...(built.ingress.length ? ['Ingress'] : []), ...(built.egress.length ? ['Egress'] : [])];
@@ -521,6 +541,16 @@ function collapseExternal(d: DirectionAcc, max: number, note: (text: string) => 
   d.peers.set(INTERNET_V4.id, { peer: INTERNET_V4, ports });
   d.observed.set(INTERNET_V4.id, observed);
   note(`${external.length} external networks (more than ${max}) allowed as the internet: 0.0.0.0/0 except private address space`);
+}
+
+/** kube-dns as a peer, rendered as the observed DNS workload is (same id, so the two merge). */
+function dnsPeer(dnsNamespace: string, fromNamespace: string): Peer {
+  const sel = { ...DNS_SELECTOR };
+  const render: Record<string, unknown> =
+    dnsNamespace === fromNamespace
+      ? { podSelector: { matchLabels: sel } }
+      : { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: dnsNamespace } }, podSelector: { matchLabels: sel } };
+  return { id: `1|${dnsNamespace}|${JSON.stringify(sel)}`, render, label: `${dnsNamespace}/kube-dns`, dns: true };
 }
 
 /** Names usable as `domainNames` (the CRD pattern), at most 8 per address. */

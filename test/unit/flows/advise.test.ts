@@ -3,6 +3,7 @@
  * is stable, and makes the choices issue #5 asks for (stable selectors, DNS, cross-namespace
  * peers, host-network and node peers, external blocks, protected namespaces, EKS limits).
  */
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { normalizeInventory, type ClusterInventory } from '#shared/inventory/cluster';
 import type { Edge } from '#shared/flows/graph';
@@ -246,5 +247,73 @@ describe('advice for addresses the flow logs name', () => {
     expect(all).not.toMatch(/:[0-9a-f]*\/32\b/);
     expect(all).not.toContain('not-an-address');
     for (const f of advice.files) expect([f.path, validateNetworkPolicy(parse(f.content), { inventory, eks: true }).errors]).toEqual([f.path, []]);
+  });
+});
+
+describe('advice by DNS name and with a Baseline default deny', () => {
+  const fixtureCluster = normalizeInventory(JSON.parse(readFileSync('test/fixtures/netpol/cluster.json', 'utf8')) as ClusterInventory);
+  const T = '2026-11-02T10:00:00Z';
+  const flow = (src: string, dst: string, dstPort: number) => JSON.stringify({ src, dst, dstPort, protocol: 'TCP', bytes: 100, packets: 2, start: T, end: T });
+  // checkout reaches two Stripe addresses and never shows a lookup (its CoreDNS shares its node);
+  // payments reaches one address nobody asked a name for.
+  const lines = [flow('10.0.1.11', '198.51.100.7', 443), flow('10.0.1.11', '198.51.100.9', 443), flow('10.0.2.20', '203.0.113.50', 443)];
+  const names: Record<string, string[]> = { '198.51.100.7': ['api.stripe.com'], '198.51.100.9': ['api.stripe.com', 'Not_A-Domain-Name!'] };
+  const namesOf = (ip: string) => names[ip] ?? [];
+  const checkout = 'shop/checkout-6d9f-fghij';
+
+  async function named(extra: { baseline?: boolean } = {}) {
+    const observed = await observeFlows([{ name: 'flows', lines }], fixtureCluster);
+    return advise(fixtureCluster, observed.edges, { window: observed.window, namesOf, ...extra });
+  }
+  const file = (a: Awaited<ReturnType<typeof named>>, path: string) => parse(a.files.find((f) => f.path === path)?.content ?? 'null') as { kind: string; spec: Record<string, unknown> } | null;
+
+  it('allows an external network by name when every address seen has one, and keeps an ipBlock otherwise; verified with the names', async () => {
+    const a = await named();
+    expect(a.verified).toBe(true);
+    expect(file(a, 'shop/allow-checkout-6d9f-names.yaml')).toEqual(expect.objectContaining({
+      apiVersion: 'networking.k8s.aws/v1alpha1',
+      kind: 'ApplicationNetworkPolicy',
+      spec: { podSelector: { matchLabels: { app: 'checkout' } }, policyTypes: ['Egress'], egress: [{ to: [{ domainNames: ['api.stripe.com'] }], ports: [{ protocol: 'TCP', port: 443 }] }] },
+    }));
+    expect(a.files.find((f) => f.path === 'shop/allow-checkout-6d9f.yaml')?.content).not.toContain('198.51.100');
+    expect(JSON.stringify(file(a, 'payments/allow-api-5c8b.yaml')?.spec)).toContain('203.0.113.0/24');
+    // The simulator agrees only for the name: the bare address, or another name at the same address, stays denied.
+    const ev = createEvaluator(fixtureCluster, a.policies);
+    expect(ev.evaluate(checkout, { domain: 'api.stripe.com', ip: '198.51.100.7' }, 443, 'TCP').allowed).toBe(true);
+    expect(ev.evaluate(checkout, { ip: '198.51.100.7' }, 443, 'TCP').allowed).toBe(false);
+    expect(ev.evaluate(checkout, { domain: 'exfil.example', ip: '198.51.100.7' }, 443, 'TCP').allowed).toBe(false);
+    // Without the names the same advice would not verify: the check really used them.
+    const observed = await observeFlows([{ name: 'flows', lines }], fixtureCluster);
+    expect(auditFlows(fixtureCluster, a.policies, observed.edges).totals.deniedPairs).toBe(2);
+  });
+
+  it('a workload allowed by name is allowed DNS to kube-dns though no lookup was in the flows', async () => {
+    const a = await named();
+    const allow = file(a, 'shop/allow-checkout-6d9f.yaml') as unknown as { spec: { egress: unknown[] } };
+    expect(allow.spec.egress).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: [{ protocol: 'TCP', port: 53 }, { protocol: 'UDP', port: 53 }],
+    });
+    const ev = createEvaluator(fixtureCluster, a.policies);
+    expect(ev.evaluate(checkout, 'kube-system/coredns-5d78-pqrst', 53, 'UDP').allowed).toBe(true);
+    expect(a.build.notes.filter((n) => n.kind === 'dns-for-names').map((n) => n.workload)).toEqual(['shop/ReplicaSet/checkout-6d9f']);
+    // payments has no name-based egress: nothing is added for it.
+    expect(JSON.stringify(file(a, 'payments/allow-api-5c8b.yaml')?.spec)).not.toContain('kube-dns');
+  });
+
+  it('--baseline: one Baseline ClusterNetworkPolicy instead of a default-deny per namespace, DNS accepted before the deny', async () => {
+    const a = await named({ baseline: true });
+    expect(a.verified).toBe(true);
+    expect(a.files.some((f) => f.path.endsWith('/default-deny.yaml'))).toBe(false);
+    const cnp = file(a, '_cluster/boundwatch-default-deny.yaml') as unknown as { kind: string; spec: { tier: string; priority: number; subject: unknown; egress: Array<{ name: string; action: string }> } };
+    expect(cnp.kind).toBe('ClusterNetworkPolicy');
+    expect(cnp.spec).toMatchObject({ tier: 'Baseline', priority: 1000, subject: { namespaces: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }] } } });
+    expect(cnp.spec.egress.map((r) => `${r.name}:${r.action}`)).toEqual(['dns:Accept', 'default-deny:Deny']);
+    const ev = createEvaluator(fixtureCluster, a.policies);
+    // debug has no policy of its own: the Baseline decides it; monitoring's prometheus was never observed either.
+    expect(ev.evaluate('shop/debug', 'kube-system/coredns-5d78-pqrst', 53, 'UDP').allowed).toBe(true);
+    expect(ev.evaluate('shop/debug', 'payments/api-5c8b-klmno', 8443, 'TCP').allowed).toBe(false);
+    expect(ev.evaluate('shop/debug', { ip: '8.8.8.8' }, 443, 'TCP').allowed).toBe(false);
+    expect(a.warnings.filter((w) => w.file.startsWith('_cluster/'))).toEqual([]);
   });
 });
