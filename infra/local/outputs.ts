@@ -1,7 +1,8 @@
 /**
  * The outputs of `replay` and `demo` (README.md#command-line, Outputs), written to `--out`:
- * anomalies.jsonl and enforcement.jsonl (each line exactly as an EventBridge target receives
- * it), policies/<namespace>/<name>.yaml, and summary.json.
+ * anomalies.jsonl, enforcement.jsonl and sequences.jsonl (each line exactly as an EventBridge
+ * target receives it; a sequence once, as last published), policies/<namespace>/<name>.yaml,
+ * and summary.json.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +30,19 @@ export interface Summary {
     workloads: number;
     anomalies: number;
   };
+  /** What ingest-runtime read: the `--runtime` files and the anomalies the bus routed to it. */
+  runtime: {
+    received: Record<string, number>;
+    signals: number;
+    rejected: Record<string, number>;
+    ignored: Record<string, number>;
+    joined: Record<string, number>;
+    /** Signals naming no workload the inventory knows: kept (they still join by principal) and listed. */
+    unjoined: number;
+    unjoinedSignals: Array<{ id: string; type: string; time: string; workload?: string }>;
+  };
+  /** Attack sequences: distinct stories, and how often they were published (a story that grows is published again). */
+  sequences: { total: number; published: number; redelivered: number; bySeverity: Record<string, number> };
   principals: number;
   anomalies: { total: number; bySeverity: Record<string, number>; byCategory: Record<string, number> };
   actions: { total: number; byKind: Record<string, number>; byOutcome: Record<string, number> };
@@ -41,6 +55,8 @@ export interface Summary {
 export interface Outputs {
   anomalies: BusEvent[];
   enforcement: BusEvent[];
+  /** Each attack sequence once, as last published. */
+  sequences: BusEvent[];
   policies: NetworkPolicyManifest[];
   summary: Summary;
 }
@@ -51,6 +67,7 @@ export function writeOutputs(outDir: string, out: Outputs): void {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'anomalies.jsonl'), jsonl(out.anomalies));
   writeFileSync(join(outDir, 'enforcement.jsonl'), jsonl(out.enforcement));
+  writeFileSync(join(outDir, 'sequences.jsonl'), jsonl(out.sequences));
   // Policies of an earlier run in the same folder would be mistaken for this run's.
   rmSync(join(outDir, 'policies'), { recursive: true, force: true });
   for (const p of out.policies) {

@@ -11,13 +11,18 @@ import { emptyFlowReport, mergeFlowReports, type FlowIngestReport } from '#share
 import { flowPayloadsFromLines } from '#shared/flows/replay';
 import { readInventoryFile } from './input/netpol';
 import { auditPayloadsFromFile } from './input/audit-input';
+import { runtimeDeliveriesFromFile } from './input/runtime-input';
+import { emptyRuntimeReport, mergeRuntimeReports, type RuntimeIngestReport } from '#shared/runtime/ingest';
 import { expandPaths, fileSize, readLines } from './input/files';
 import type { Outputs, Summary } from './outputs';
 import { startLocalRuntime, type LocalRuntime } from './runtime';
+import type { BusEvent } from './bus';
 
 export interface PipelineInput {
   auditFiles: string[];
   flowFiles: string[];
+  /** Falco alerts and GuardDuty findings (`--runtime`). */
+  runtimeFiles?: string[];
   clusterFile?: string | undefined;
 }
 
@@ -35,12 +40,13 @@ export async function runPipeline(input: PipelineInput, opts: PipelineOptions): 
   const started = Date.now();
   const auditFiles = input.auditFiles.length ? expandPaths(input.auditFiles, 'audit') : [];
   const flowFiles = input.flowFiles.length ? expandPaths(input.flowFiles, 'flow') : [];
+  const runtimeFiles = input.runtimeFiles?.length ? expandPaths(input.runtimeFiles, 'runtime') : [];
   // Read before anything starts, so that a bad inventory exits 2 at once.
   const inventory = input.clusterFile ? await readInventoryFile(input.clusterFile) : undefined;
   if (flowFiles.length && !inventory) {
     process.stderr.write('boundwatch: no --cluster inventory: flows resolve to networks only, not to workloads\n');
   }
-  const totalBytes = [...auditFiles, ...flowFiles].reduce((n, f) => n + fileSize(f), 0);
+  const totalBytes = [...auditFiles, ...flowFiles, ...runtimeFiles].reduce((n, f) => n + fileSize(f), 0);
   const bar = opts.progress && process.stderr.isTTY ? new SingleBar({ format: 'replay |{bar}| {percentage}% {value}/{total} bytes {payloads} payloads', stream: process.stderr }, Presets.shades_classic) : undefined;
   const runtime: LocalRuntime = await startLocalRuntime({
     config: opts.config,
@@ -51,6 +57,7 @@ export async function runPipeline(input: PipelineInput, opts: PipelineOptions): 
   });
   const reports: AuditIngestReport[] = [];
   let flows = emptyFlowReport();
+  let runtimeReport = emptyRuntimeReport();
   try {
     // Actions that expired since the last run (--state) are reverted first, and again at the end.
     await runtime.revertDue();
@@ -60,6 +67,15 @@ export async function runPipeline(input: PipelineInput, opts: PipelineOptions): 
     let payloads = 0;
     const onBytes = (n: number) => bar?.update((done += n), { payloads });
     bar?.start(totalBytes, 0, { payloads: 0 });
+    // Runtime signals first, as on AWS, where Falco and GuardDuty report within seconds while
+    // audit logs and flow logs arrive minutes later: one delivery at a time, in file order.
+    for (const file of runtimeFiles) {
+      for await (const d of runtimeDeliveriesFromFile(file, onBytes)) {
+        if (d.kind === 'delivery') runtimeReport = mergeRuntimeReports(runtimeReport, await runtime.ingestRuntime(d.event));
+        else runtimeReport.ignored['finding-type-not-routed'] = (runtimeReport.ignored['finding-type-not-routed'] ?? 0) + 1;
+        payloads += 1;
+      }
+    }
     for (const file of auditFiles) {
       for await (const payload of auditPayloadsFromFile(file, { cluster: runtime.cluster, onBytes })) {
         reports.push(await runtime.ingestAudit(payload));
@@ -73,7 +89,8 @@ export async function runPipeline(input: PipelineInput, opts: PipelineOptions): 
     bar?.stop();
     await runtime.drain();
     if ((await runtime.revertDue()) > 0) await runtime.drain();
-    return collectOutputs(runtime, reports, flowFiles.length ? flows : undefined, Date.now() - started);
+    for (const r of runtime.routedRuntimeReports) runtimeReport = mergeRuntimeReports(runtimeReport, r);
+    return collectOutputs(runtime, reports, flowFiles.length ? flows : undefined, runtimeReport, Date.now() - started);
   } finally {
     bar?.stop();
     await runtime.stop();
@@ -93,10 +110,27 @@ async function ingestFlowFile(runtime: LocalRuntime, file: string, onBytes: (n: 
   return report;
 }
 
-function collectOutputs(runtime: LocalRuntime, reports: AuditIngestReport[], flows: FlowIngestReport | undefined, wallTimeMs: number): Outputs {
+/**
+ * Each attack sequence once, as last published: a sequence that grew was published again under
+ * the same id, and its latest publication holds every signal.
+ */
+function latestSequences(events: readonly BusEvent[]): BusEvent[] {
+  const byId = new Map<string, BusEvent>();
+  for (const e of events) byId.set((e.detail as { id: string }).id, e);
+  return [...byId.values()].sort((a, b) => ((a.detail as { window: { start: string } }).window.start < (b.detail as { window: { start: string } }).window.start ? -1 : 1));
+}
+
+function collectOutputs(runtime: LocalRuntime, reports: AuditIngestReport[], flows: FlowIngestReport | undefined, rt: RuntimeIngestReport, wallTimeMs: number): Outputs {
   const merged = mergeReports(reports);
   const anomalies = runtime.bus.events.filter((e) => e['detail-type'] === DetailType.anomaly);
   const enforcement = runtime.bus.events.filter((e) => e['detail-type'] === DetailType.enforcement);
+  const published = runtime.bus.events.filter((e) => e['detail-type'] === DetailType.sequence);
+  const sequences = latestSequences(published);
+  const sequencesBySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
+  for (const e of sequences) {
+    const d = e.detail as { severity: string };
+    sequencesBySeverity[d.severity] = (sequencesBySeverity[d.severity] ?? 0) + 1;
+  }
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
   const byCategory: Record<string, number> = {};
   for (const e of anomalies) {
@@ -132,6 +166,16 @@ function collectOutputs(runtime: LocalRuntime, reports: AuditIngestReport[], flo
           },
         }
       : {}),
+    runtime: {
+      received: rt.received,
+      signals: rt.signals,
+      rejected: rt.rejected,
+      ignored: rt.ignored,
+      joined: rt.joined,
+      unjoined: rt.unjoined,
+      unjoinedSignals: rt.unjoinedSignals,
+    },
+    sequences: { total: sequences.length, published: published.length, redelivered: rt.redelivered, bySeverity: sequencesBySeverity },
     principals: merged.distinctPrincipals,
     anomalies: { total: anomalies.length, bySeverity, byCategory },
     actions: { total: enforcement.length, byKind, byOutcome },
@@ -139,5 +183,5 @@ function collectOutputs(runtime: LocalRuntime, reports: AuditIngestReport[], flo
     failedDeliveries: runtime.bus.failedDeliveries.length,
     wallTimeMs,
   };
-  return { anomalies, enforcement, policies: [...runtime.policies], summary };
+  return { anomalies, enforcement, sequences, policies: [...runtime.policies], summary };
 }

@@ -1,6 +1,6 @@
 /** What a person reads after `replay` or `demo`: tables of anomalies and actions, and the counts. */
 import Table from 'cli-table3';
-import type { BehaviorAnomaly, EnforcementAction } from '#shared/events/schema';
+import type { AttackSequence, BehaviorAnomaly, EnforcementAction } from '#shared/events/schema';
 import { inertLine } from '#shared/text';
 import type { Outputs } from './outputs';
 
@@ -21,6 +21,16 @@ function actionsTable(actions: EnforcementAction[]): string {
   for (const a of actions) {
     const target = `${a.target.kind} ${a.target.namespace ? `${a.target.namespace}/` : ''}${a.target.name}`;
     t.push([a.action, inertLine(target), a.mode, a.outcome, a.reason !== undefined ? inertLine(a.reason) : a.changes.map((c) => inertLine(c)).join('\n')]);
+  }
+  return t.toString();
+}
+
+/** One row per sequence; its signals in event-time order, each with its layer and tactics. */
+function sequencesTable(sequences: AttackSequence[]): string {
+  const t = new Table({ head: ['severity', 'attack sequence', 'signals (event time, layer: what)'], wordWrap: true, colWidths: [10, 44, 90], ...style() });
+  for (const q of sequences) {
+    const steps = q.signals.map((s) => inertLine(`${s.time.slice(0, 19).replace('T', ' ')} ${s.layer}: ${s.title}${s.tactics.length ? ` [${s.tactics.join(', ')}]` : ''}`));
+    t.push([q.severity, `${inertLine(q.title)}\n${inertLine(q.id)}`, steps.join('\n')]);
   }
   return t.toString();
 }
@@ -54,6 +64,24 @@ export function renderReport(out: Outputs, outDir: string): string {
     lines.push(`${anomalies.length} anomal${anomalies.length === 1 ? 'y' : 'ies'} (${Object.entries(s.anomalies.bySeverity).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')}):`);
     lines.push(anomaliesTable(anomalies));
   }
+  const sequences = out.sequences.map((e) => e.detail as AttackSequence);
+  const rt = s.runtime;
+  const runtimeRead = Object.values(rt.received).reduce((n, v) => n + v, 0);
+  if (runtimeRead > 0) {
+    const bad = Object.entries(rt.rejected);
+    lines.push('');
+    lines.push(
+      `Runtime: ${runtimeRead} records and anomalies into ${rt.signals} signals` +
+        (rt.unjoined ? `; ${rt.unjoined} not joined to a known workload (kept, listed in summary.json)` : '') +
+        (bad.length ? `; rejected ${bad.reduce((n, [, v]) => n + v, 0)} (${bad.map(([k, v]) => `${k}: ${v}`).join(', ')})` : '') +
+        '.',
+    );
+  }
+  if (sequences.length > 0) {
+    lines.push('');
+    lines.push(`${sequences.length} attack sequence${sequences.length === 1 ? '' : 's'}, each one story:`);
+    lines.push(sequencesTable(sequences));
+  }
   lines.push('');
   if (actions.length === 0) lines.push('No enforcement actions.');
   else {
@@ -62,6 +90,6 @@ export function renderReport(out: Outputs, outDir: string): string {
   }
   if (s.failedDeliveries > 0) lines.push(`\n${s.failedDeliveries} event deliveries failed after retries (see stderr).`);
   lines.push('');
-  lines.push(`Outputs in ${outDir}: anomalies.jsonl, enforcement.jsonl, summary.json${out.policies.length ? `, policies/ (${out.policies.length} NetworkPolic${out.policies.length === 1 ? 'y' : 'ies'})` : ''}.`);
+  lines.push(`Outputs in ${outDir}: anomalies.jsonl, enforcement.jsonl, sequences.jsonl, summary.json${out.policies.length ? `, policies/ (${out.policies.length} NetworkPolic${out.policies.length === 1 ? 'y' : 'ies'})` : ''}.`);
   return lines.join('\n') + '\n';
 }

@@ -2,7 +2,8 @@
  * The embedded runtime: the same handlers that run on Lambda, wired together in one process.
  * dynalite plays DynamoDB and a local EventBridge endpoint plays the `boundwatch` bus; both
  * are reached over HTTP by the real AWS SDK clients. The bus routes with the rules the CDK
- * stack deploys (shared/events/rules.ts) to the enforce handler and to the alert formatter.
+ * stack deploys (shared/events/rules.ts) to the enforce handler, to ingest-runtime (anomalies
+ * become signals of attack sequences) and to the alert formatter.
  *
  * Enforcement: with `kubeconfig`, the enforce handler works against that cluster (apply, or a
  * dry run planned against the live cluster with server-side dry run); without one it plans
@@ -37,6 +38,8 @@ import { putInventorySnapshot } from '#shared/inventory/snapshot-store';
 import * as ingestAudit from '#functions/ingest-audit/handler';
 import { flushAll } from '#shared/detect/ingest';
 import * as ingestFlows from '#functions/ingest-flows/handler';
+import * as ingestRuntime from '#functions/ingest-runtime/handler';
+import type { RuntimeIngestReport } from '#shared/runtime/ingest';
 import * as enforce from '#functions/enforce/handler';
 import { LocalBus, type BusEvent } from './bus';
 import { startDynalite, type LocalDynamo } from './dynamo-server';
@@ -71,6 +74,10 @@ export interface LocalRuntime {
   ingestAudit(event: unknown): Promise<AuditIngestReport>;
   /** Invokes the ingest-flows handler with one CloudWatch Logs payload of flow records. */
   ingestFlows(event: unknown): Promise<FlowIngestReport>;
+  /** Invokes the ingest-runtime handler with one delivery (an SQS batch of Falco alerts, a GuardDuty Finding event...). */
+  ingestRuntime(event: unknown): Promise<RuntimeIngestReport>;
+  /** What ingest-runtime did with the anomalies the bus routed to it (AnomalyToSequences). */
+  routedRuntimeReports: RuntimeIngestReport[];
   /** Stores an inventory snapshot (what `--cluster` gives), as the inventory function would. */
   putInventory(inventory: ClusterInventory, takenAt: Date | number): Promise<void>;
   policies: NetworkPolicyManifest[];
@@ -136,6 +143,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 
     const flowsDeps = ingestFlows.depsFromEnv(env, { dynamo: dataDdb });
     const flowsHandler = ingestFlows.makeHandler(flowsDeps, quietObservability('ingest-flows', clusterName));
+
+    const runtimeDeps = ingestRuntime.depsFromEnv(env, { dynamo: dataDdb });
+    const runtimeHandler = ingestRuntime.makeHandler(runtimeDeps, quietObservability('ingest-runtime', clusterName));
 
     // Enforcement: the cluster from --kubeconfig, the table-backed revert queue, and IAM/EKS
     // only where local endpoints are given.
@@ -204,8 +214,12 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         throw err;
       }
     });
+    const routedRuntimeReports: RuntimeIngestReport[] = [];
+    bus.registerTarget(RuleTarget.runtime, async (event: BusEvent) => {
+      routedRuntimeReports.push(await runtimeHandler(event));
+    });
     bus.registerTarget(RuleTarget.alerts, (event: BusEvent) => {
-      if (event['detail-type'] === DetailType.anomaly || event['detail-type'] === DetailType.enforcement) {
+      if (event['detail-type'] === DetailType.anomaly || event['detail-type'] === DetailType.enforcement || event['detail-type'] === DetailType.sequence) {
         alerts.push(formatAlert(event as Parameters<typeof formatAlert>[0]));
       }
     });
@@ -223,6 +237,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         return result;
       },
       ingestFlows: (event) => flowsHandler(event),
+      ingestRuntime: (event) => runtimeHandler(event),
+      routedRuntimeReports,
       putInventory: async (inventory, takenAt) => {
         await putInventorySnapshot({ client: dataDdb, tableName: LOCAL_TABLE, cluster: clusterName }, inventory, takenAt);
       },
@@ -239,6 +255,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       stop: async () => {
         dataDdb.destroy();
         ingestDeps.eventBridge.destroy();
+        runtimeDeps.eventBridge.destroy();
         enforceDeps.eventBridge.destroy();
         await eb.stop();
         await dyn.stop();

@@ -15,6 +15,8 @@ export function severitiesAtLeast(min: Severity): Severity[] {
 export const RuleTarget = {
   enforce: 'enforce',
   alerts: 'alerts',
+  /** The ingest-runtime function: anomalies are signals of attack sequences. */
+  runtime: 'runtime',
 } as const;
 export type RuleTarget = (typeof RuleTarget)[keyof typeof RuleTarget];
 
@@ -54,6 +56,37 @@ export function boundwatchRules(t: RuleThresholds): RuleDefinition[] {
       target: RuleTarget.alerts,
     },
     {
+      id: 'AnomalyToSequences',
+      // Every severity: a LOW anomaly alone never makes a sequence, but it can be one step of one.
+      description: 'Every Behavior Anomaly goes to ingest-runtime, which ties it to runtime signals and other anomalies of the same workload or principal',
+      pattern: {
+        source: [EVENT_SOURCE],
+        'detail-type': [DetailType.anomaly],
+        detail: { severity: [...SEVERITIES] },
+      },
+      target: RuleTarget.runtime,
+    },
+    {
+      id: 'SequenceToEnforce',
+      description: `Attack sequences of severity ${t.enforcementMinSeverity} or above go to the enforce function (answered as the anomaly of the compromised workload)`,
+      pattern: {
+        source: [EVENT_SOURCE],
+        'detail-type': [DetailType.sequence],
+        detail: { severity: severitiesAtLeast(t.enforcementMinSeverity) },
+      },
+      target: RuleTarget.enforce,
+    },
+    {
+      id: 'SequenceToAlerts',
+      description: `Attack sequences of severity ${t.alertMinSeverity} or above page through SNS, as one story`,
+      pattern: {
+        source: [EVENT_SOURCE],
+        'detail-type': [DetailType.sequence],
+        detail: { severity: severitiesAtLeast(t.alertMinSeverity) },
+      },
+      target: RuleTarget.alerts,
+    },
+    {
       id: 'EnforcementToAlerts',
       description: 'Enforcement actions that were applied, partial, failed or reverted are announced through SNS',
       pattern: {
@@ -66,3 +99,4 @@ export function boundwatchRules(t: RuleThresholds): RuleDefinition[] {
     },
   ];
 }
+

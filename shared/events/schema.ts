@@ -203,7 +203,8 @@ export type SequenceSignal = z.infer<typeof SequenceSignal>;
 /**
  * Signals of several layers tied to one workload or principal within a window, as one story.
  * The id is stable: the same signals re-derived on redelivery give the same id, and a sequence
- * that grows keeps its id (it is anchored on its first signal).
+ * that grows keeps its id (it is anchored on its first signal, and once published on the id it
+ * was published under, even when an older signal arrives late).
  */
 export const AttackSequence = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),

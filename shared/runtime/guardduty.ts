@@ -12,6 +12,7 @@
  * id when GuardDuty updates it (count, last seen), so a re-sent finding is the same signal.
  */
 import { z } from 'zod';
+import { RuleTarget, type RuleDefinition } from '../events/rules';
 import type { SequenceSignal, SignalLayer, Severity, WorkloadRef } from '../events/schema';
 import { ident, MAX_LIST, RuntimeIgnoreReason, RuntimeRejectReason, safeText, serviceAccountPrincipal, toIsoTime, uniqList, type ParsedRecord } from './signal';
 import { orderedTactics, tacticOfGuardDutyType } from './tactics';
@@ -301,4 +302,24 @@ export function guardDutySignals(f: GuardDutyFinding): ParsedRecord {
 export function guardDutyCluster(event: unknown): string | undefined {
   const d = (event as { detail?: { resource?: { eksClusterDetails?: { name?: unknown } } } } | null)?.detail;
   return ident(d?.resource?.eksClusterDetails?.name);
+}
+
+/**
+ * GuardDuty findings on the account's default bus (GuardDuty publishes nowhere else): only the
+ * finding types ingest-runtime uses (EKS audit-log `…:Kubernetes/…`, Runtime Monitoring
+ * `…:Runtime/…`, and the EKS attack sequence), so other findings never invoke it. Findings are
+ * not narrowed to a cluster here: an attack sequence finding need not name one, and
+ * ingest-runtime ignores (and counts) findings of other clusters.
+ */
+export function guardDutyRule(): RuleDefinition {
+  return {
+    id: 'GuardDutyToSequences',
+    description: 'GuardDuty EKS audit-log, Runtime Monitoring and EKS attack-sequence findings go to ingest-runtime',
+    pattern: {
+      source: [GUARDDUTY_SOURCE],
+      'detail-type': [GUARDDUTY_DETAIL_TYPE],
+      detail: { type: [...GUARDDUTY_TYPE_PREFIXES.map((p) => ({ wildcard: `*:${p}*` })), ATTACK_SEQUENCE_EKS] },
+    },
+    target: RuleTarget.runtime,
+  };
 }

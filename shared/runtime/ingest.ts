@@ -9,14 +9,16 @@
  * emitted with as many signals is not published again.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoProvenance, type ProvenanceStore } from '../events/provenance';
 import type { OutgoingEvent } from '../events/publish';
 import { DetailType, type AttackSequence, type SequenceSignal } from '../events/schema';
 import type { InventoryProvider } from '../inventory/snapshot-store';
 import { guardDutyCluster, isGuardDutyEvent } from './guardduty';
 import { decodeRuntimeDelivery, type DecodedDelivery } from './delivery';
 import { joinSignal, podLookup } from './join';
+import { sequenceAsAnomaly } from './respond';
 import { buildSequences, correlationKeys, DEFAULT_SEQUENCE_WINDOW_MS } from './sequence';
-import { emittedSignalCount, putSignals, recordEmitted, signalsForKey } from './store';
+import { emittedSignalCount, putSignals, recordEmitted, signalsForKey, storiesOf, type SignalStoreDeps } from './store';
 
 export interface RuntimeIngestDeps {
   dynamo: DynamoDBClient;
@@ -25,6 +27,8 @@ export interface RuntimeIngestDeps {
   inventory: InventoryProvider;
   publish: (events: OutgoingEvent[]) => Promise<unknown>;
   windowMs?: number;
+  /** Where sequences are recorded before publication (enforce acts only on recorded ones); the table by default. */
+  provenance?: ProvenanceStore;
 }
 
 export interface RuntimeIngestReport {
@@ -85,6 +89,19 @@ function otherCluster(event: unknown, cluster: string): boolean {
   return (event as { source?: unknown } | null)?.source === 'boundwatch' && typeof detail?.cluster === 'string' && detail.cluster !== cluster;
 }
 
+/**
+ * A story already published keeps its id as it grows, even when a signal older than its first
+ * one arrives late (which changes the id toSequence derives): of the published stories its
+ * signals were told in, the one holding most of them (then the smallest id) carries on.
+ */
+async function keepPublishedId(store: SignalStoreDeps, q: AttackSequence): Promise<AttackSequence> {
+  const prior = [...(await storiesOf(store, q.signals.map((s) => s.id))).entries()];
+  if (prior.length === 0) return q;
+  prior.sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const id = prior[0]![0];
+  return id === q.id ? q : { ...q, id };
+}
+
 export async function ingestRuntimeDelivery(deps: RuntimeIngestDeps, event: unknown): Promise<RuntimeIngestReport> {
   const report = emptyRuntimeReport();
   report.deliveries = 1;
@@ -142,13 +159,19 @@ export async function ingestRuntimeDelivery(deps: RuntimeIngestDeps, event: unkn
   }
 
   const seeds = new Set(joined.map((s) => s.id));
-  const sequences = buildSequences([...all.values()], { cluster: deps.cluster, windowMs }).filter((q) => q.signals.some((s) => seeds.has(s.id)));
+  const built = buildSequences([...all.values()], { cluster: deps.cluster, windowMs }).filter((q) => q.signals.some((s) => seeds.has(s.id)));
+  const sequences: AttackSequence[] = [];
+  for (const q of built) sequences.push(await keepPublishedId(store, q));
   const fresh: AttackSequence[] = [];
   for (const q of sequences) {
     if ((await emittedSignalCount(store, q.id)) >= q.signals.length) report.redelivered += 1;
     else fresh.push(q);
   }
   if (fresh.length) {
+    // Recorded before publishing, as the anomaly enforce will answer (respond.ts): enforce acts
+    // only on what an ingest function recorded with this exact content (events/provenance.ts).
+    const provenance = deps.provenance ?? dynamoProvenance(deps.dynamo, deps.tableName);
+    await provenance.record(fresh.map(sequenceAsAnomaly), new Date());
     await deps.publish(fresh.map((q) => ({ detailType: DetailType.sequence, detail: q, time: q.window.end })));
     for (const q of fresh) await recordEmitted(store, q, windowMs);
   }

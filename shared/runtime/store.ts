@@ -6,7 +6,10 @@
  *
  * An emitted sequence is remembered by id with the number of signals it was published with:
  * it is published again only when it has grown, never on a redelivery of what it already holds.
+ * Each of its signals remembers the first story it was told in (`SEQMEMBER`), so that a story
+ * keeps its id when a signal older than its first one arrives late (see storiesOf).
  */
+import { batchGetAll } from '../clients/dynamo';
 import { GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SequenceSignal, type AttackSequence } from '../events/schema';
 import { forEachLimit } from '../async';
@@ -23,6 +26,8 @@ export const MAX_SIGNALS_PER_KEY = 500;
 
 const signalPk = (cluster: string, key: string) => `${KeyPrefix.signal}#${cluster}#${key}`;
 const sequencePk = (cluster: string, id: string) => `${KeyPrefix.sequence}#${cluster}#${id}`;
+const memberPk = (cluster: string, signalId: string) => `${KeyPrefix.sequenceMember}#${cluster}#${signalId}`;
+const MEMBER_SK = 'MEMBER';
 
 /** Expiry (epoch seconds): kept for twice the window after the event, so late signals still join. */
 function ttlFor(eventTime: string, windowMs: number): number {
@@ -96,7 +101,36 @@ export async function emittedSignalCount(deps: SignalStoreDeps, id: string): Pro
   return Number.isFinite(n) ? n : 0;
 }
 
+/**
+ * The published stories these signals were first told in: sequence id → how many of the
+ * signals it holds. Empty when none was published yet.
+ */
+export async function storiesOf(deps: SignalStoreDeps, signalIds: readonly string[]): Promise<Map<string, number>> {
+  const keys = [...new Set(signalIds)].map((id) => ({ pk: { S: memberPk(deps.cluster, id) }, sk: { S: MEMBER_SK } }));
+  const out = new Map<string, number>();
+  if (keys.length === 0) return out;
+  for (const item of await batchGetAll(deps.client, deps.tableName, keys, { maxAttempts: 8, what: 'sequence member(s)' })) {
+    const id = item.sequenceId?.S;
+    if (id) out.set(id, (out.get(id) ?? 0) + 1);
+  }
+  return out;
+}
+
 export async function recordEmitted(deps: SignalStoreDeps, seq: AttackSequence, windowMs: number): Promise<void> {
+  // First the members (a signal keeps the first story it was told in), then the count.
+  await forEachLimit(seq.signals, 16, async (s) => {
+    await deps.client
+      .send(
+        new PutItemCommand({
+          TableName: deps.tableName,
+          Item: { pk: { S: memberPk(deps.cluster, s.id) }, sk: { S: MEMBER_SK }, sequenceId: { S: seq.id }, ttl: { N: String(ttlFor(seq.window.end, windowMs)) } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      )
+      .catch((err: unknown) => {
+        if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+      });
+  });
   await deps.client.send(
     new PutItemCommand({
       TableName: deps.tableName,

@@ -22,6 +22,7 @@
  * | emitted attack sequence     | `SEQUENCE#<cluster>#<sequenceId>`   | `SEQUENCE`                 |
  * | principal given up on       | `DEADLETTER#<cluster>`              | `<payloadId>#<keyDigest>`  |
  * | audit payload absorbed      | `PAYLOAD#<cluster>#<payloadId>`     | `PAYLOAD`                  |
+ * | story a signal was told in  | `SEQMEMBER#<cluster>#<signalId>`    | `MEMBER`                   |
  *
  * `ttl` (epoch seconds) lets DynamoDB expire stale items: decayed profiles, old flow edges,
  * released actions, payload records once CloudWatch can no longer redeliver the payload.
@@ -47,6 +48,7 @@ export const KeyPrefix = {
   sequence: 'SEQUENCE',
   deadLetter: 'DEADLETTER',
   payload: 'PAYLOAD',
+  sequenceMember: 'SEQMEMBER',
 } as const;
 
 /** The table as tests and the local runtime create it; the CDK stack declares the same keys. */

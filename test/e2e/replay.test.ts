@@ -110,7 +110,7 @@ describe('replay input errors', () => {
     ['a missing file', ['replay', '--audit', join(dir, 'nope.jsonl')], /nope\.jsonl: cannot read audit/],
     ['an unrecognizable file', ['replay', '--audit', join(dir, 'garbage.txt')], /garbage\.txt: not a recognised audit input/],
     ['an empty file', ['replay', '--audit', join(dir, 'empty.jsonl')], /empty\.jsonl: file is empty/],
-    ['no input at all', ['replay'], /at least one of --audit or --flows/],
+    ['no input at all', ['replay'], /at least one of --audit, --flows or --runtime/],
     ['a bad --enforce', ['replay', '--audit', join(dir, 'audit.jsonl'), '--enforce', 'yes'], /--enforce/],
     ['an invalid config', ['replay', '--audit', join(dir, 'audit.jsonl'), '--config', join(dir, 'bad-config.json')], /bad-config\.json: clusters\.0\.enforcement/],
   ])('exits 2 with one clear line on %s', async (_name, args, message) => {

@@ -36,7 +36,7 @@ describe('report --state', () => {
 
   it('runs nothing, says what it read and ends with the report path', () => {
     expect(stateRun.code).toBe(0);
-    expect(stateRun.stdout).toMatch(/From state .*: \d+ flow edges, 4 anomalies, 4 enforcement actions\./);
+    expect(stateRun.stdout).toMatch(/From state .*: \d+ flow edges, 5 anomalies, 6 enforcement actions\./);
     expect(stateRun.stdout.trimEnd().split('\n').pop()).toBe(`Report: ${join(dir, 'out', 'report.html')}`);
   });
 

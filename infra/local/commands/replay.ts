@@ -14,6 +14,7 @@ interface ReplayOptions {
   audit?: string[];
   flows?: string[];
   dns?: string[];
+  runtime?: string[];
   cluster?: string;
   out: string;
   state?: string;
@@ -25,10 +26,11 @@ interface ReplayOptions {
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description('run the full pipeline over recorded audit logs and flows')
+    .description('run the full pipeline over recorded audit logs, flows and runtime signals (Falco, GuardDuty)')
     .option('--audit <path...>', 'audit input: files or folders (JSON lines, EventList, CloudWatch payloads, gzip)')
     .option('--dns <path...>', 'Route 53 Resolver query logs (JSON lines): external destinations shown by name in the report')
     .option('--flows <path...>', 'flow input: JSON lines or VPC Flow Logs records')
+    .option('--runtime <path...>', 'runtime input: Falco (Falcosidekick) JSON lines, GuardDuty findings (events, or the API\'s findings)')
     .option('--cluster <file>', 'cluster inventory JSON (namespaces, pods, services, nodes)')
     .option('--out <dir>', 'output folder', './boundwatch-out')
     .option('--state <dir>', 'keep the embedded DynamoDB in this folder between runs')
@@ -36,12 +38,12 @@ export function registerReplay(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig of the cluster to enforce on (with --enforce apply)')
     .option('--config <file>', 'boundwatch configuration JSON (the shape of the deployment configuration)')
     .action(async (opts: ReplayOptions) => {
-      if (!opts.audit?.length && !opts.flows?.length) throw new InputError('replay needs at least one of --audit or --flows');
+      if (!opts.audit?.length && !opts.flows?.length && !opts.runtime?.length) throw new InputError('replay needs at least one of --audit, --flows or --runtime');
       if (opts.enforce === 'apply' && !opts.kubeconfig) throw new InputError('--enforce apply needs --kubeconfig');
       const config = loadConfig(opts.config);
       const dnsNames = await dnsNamesOf(opts.dns);
       const out = await runPipeline(
-        { auditFiles: opts.audit ?? [], flowFiles: opts.flows ?? [], clusterFile: opts.cluster },
+        { auditFiles: opts.audit ?? [], flowFiles: opts.flows ?? [], runtimeFiles: opts.runtime ?? [], clusterFile: opts.cluster },
         { config, enforce: opts.enforce, statePath: opts.state, kubeconfig: opts.kubeconfig, progress: true },
       );
       writeOutputs(opts.out, out);

@@ -9,6 +9,8 @@ import { publishEvents } from '#shared/events/publish';
 import { AttackSequence, DetailType, SCHEMA_VERSION, type BehaviorAnomaly } from '#shared/events/schema';
 import { putInventorySnapshot, StoredInventory } from '#shared/inventory/snapshot-store';
 import { ingestRuntimeDelivery, type RuntimeIngestDeps } from '#shared/runtime/ingest';
+import { dynamoProvenance } from '#shared/events/provenance';
+import { sequenceAsAnomaly } from '#shared/runtime/respond';
 import { dynamoBackends, freshTable, useBackendAndBus } from '#test/support/dynamo';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../fixtures/runtime', name), 'utf8')) as Record<string, unknown>;
@@ -80,6 +82,25 @@ describe.each(dynamoBackends())('runtime ingestion on $name', (backend) => {
     expect(grown).toMatchObject({ joined: { 'pod-uid': 1 } });
     expect(grown.sequences.map((s) => [s.id, s.signals.length])).toEqual([[seq.id, 3]]);
     expect(published()).toHaveLength(2);
+  }, 60_000);
+
+  it('keeps a published story\'s id when an older signal arrives late, and records each publication for enforce', async () => {
+    const d = await deps();
+    const sqs = (name: string) => ({ Records: [{ messageId: name, eventSource: 'aws:sqs', body: JSON.stringify(fixture(name)) }] });
+    await ingestRuntimeDelivery(d, tokenAnomaly(d.cluster));
+    // 02:06 reverse shell + 02:17 token: a story whose first signal is the reverse shell.
+    const first = (await ingestRuntimeDelivery(d, sqs('falco-reverse-shell.json'))).sequences;
+    expect(first.map((q) => q.signals.length)).toEqual([2]);
+    // 02:05 terminal shell, delivered last: now the first signal of the story, which keeps its id.
+    const late = (await ingestRuntimeDelivery(d, sqs('falco-terminal-shell.json'))).sequences;
+    expect(late.map((q) => [q.id, q.signals.length, q.signals[0]!.type])).toEqual([[first[0]!.id, 3, 'Terminal shell in container']]);
+    expect(new Set(published().map((q) => q.id))).toEqual(new Set([first[0]!.id]));
+
+    // Enforce acts only on what ingest recorded: each publication, as published, checks out.
+    const provenance = dynamoProvenance(d.dynamo, d.tableName);
+    const last = published().at(-1)!;
+    expect(await provenance.check(sequenceAsAnomaly(last))).toEqual({ verified: true });
+    expect(await provenance.check(sequenceAsAnomaly({ ...last, severity: 'LOW' }))).toMatchObject({ verified: false });
   }, 60_000);
 
   it('keeps and reports signals it cannot join, and ignores other clusters', async () => {

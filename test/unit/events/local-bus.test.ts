@@ -7,7 +7,8 @@ import { ConfigError } from '#shared/errors';
 import { boundwatchRules, type RuleDefinition } from '#shared/events/rules';
 import { anomalyEvent, enforcementEvent } from './sample-events';
 
-const rules = boundwatchRules({ enforcementMinSeverity: 'HIGH', alertMinSeverity: 'MEDIUM' });
+// The bus's mechanics, on the enforce and alert rules (every rule's routing: pattern.test.ts).
+const rules = boundwatchRules({ enforcementMinSeverity: 'HIGH', alertMinSeverity: 'MEDIUM' }).filter((r) => r.target !== 'runtime');
 const noWait = { sleep: async () => {} };
 
 function recorder() {

@@ -6,7 +6,10 @@
  */
 import { matchesPattern, validatePattern, type EventPattern } from '#infra/local/event-pattern';
 import { boundwatchRules, RuleTarget, type RuleDefinition } from '#shared/events/rules';
-import { SEVERITIES, OUTCOMES, type Severity } from '#shared/events/schema';
+import { DetailType, SEVERITIES, OUTCOMES, type Severity } from '#shared/events/schema';
+import { guardDutyRule } from '#shared/runtime/guardduty';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { anomalyEvent, enforcementEvent } from './sample-events';
 
 // The EC2 state-change event of the guide's "Amazon EventBridge event patterns" page.
@@ -345,12 +348,22 @@ describe('the boundwatch rules (shared/events/rules.ts) against boundwatch event
   });
 
   it.each<[Severity, string[]]>([
-    ['LOW', []],
-    ['MEDIUM', ['AnomalyToAlerts->alerts']],
-    ['HIGH', ['AnomalyToEnforce->enforce', 'AnomalyToAlerts->alerts']],
-    ['CRITICAL', ['AnomalyToEnforce->enforce', 'AnomalyToAlerts->alerts']],
+    ['LOW', ['AnomalyToSequences->runtime']],
+    ['MEDIUM', ['AnomalyToAlerts->alerts', 'AnomalyToSequences->runtime']],
+    ['HIGH', ['AnomalyToEnforce->enforce', 'AnomalyToAlerts->alerts', 'AnomalyToSequences->runtime']],
+    ['CRITICAL', ['AnomalyToEnforce->enforce', 'AnomalyToAlerts->alerts', 'AnomalyToSequences->runtime']],
   ])('route a %s Behavior Anomaly to %j', (severity, expected) => {
     expect(targetsFor(anomalyEvent(severity))).toEqual(expected);
+  });
+
+  // A sequence is answered and paged like an anomaly, and never fed back as a signal (no loop).
+  it.each<[Severity, string[]]>([
+    ['LOW', []],
+    ['MEDIUM', ['SequenceToAlerts->alerts']],
+    ['HIGH', ['SequenceToEnforce->enforce', 'SequenceToAlerts->alerts']],
+    ['CRITICAL', ['SequenceToEnforce->enforce', 'SequenceToAlerts->alerts']],
+  ])('route a %s Attack Sequence to %j', (severity, expected) => {
+    expect(targetsFor({ ...anomalyEvent(severity), 'detail-type': DetailType.sequence })).toEqual(expected);
   });
 
   it.each(OUTCOMES.map((o) => [o, ['applied', 'partial', 'failed', 'reverted'].includes(o) ? ['EnforcementToAlerts->alerts'] : []] as const))(
@@ -368,12 +381,41 @@ describe('the boundwatch rules (shared/events/rules.ts) against boundwatch event
   it('follow the configured thresholds', () => {
     const strict = boundwatchRules({ enforcementMinSeverity: 'CRITICAL', alertMinSeverity: 'HIGH' });
     const routed = SEVERITIES.map((s) => targetsFor(anomalyEvent(s), strict).map((t) => t.split('->')[1]));
-    expect(routed).toEqual([[], [], [RuleTarget.alerts], [RuleTarget.enforce, RuleTarget.alerts]]);
+    expect(routed).toEqual([[RuleTarget.runtime], [RuleTarget.runtime], [RuleTarget.alerts, RuleTarget.runtime], [RuleTarget.enforce, RuleTarget.alerts, RuleTarget.runtime]]);
   });
 
   it('ignore events from other sources and other detail-types', () => {
     expect(targetsFor({ ...anomalyEvent('CRITICAL'), source: 'evil.source' })).toEqual([]);
     expect(targetsFor({ ...anomalyEvent('CRITICAL'), 'detail-type': 'Enforcement Action' })).toEqual([]);
+    expect(targetsFor({ ...anomalyEvent('CRITICAL'), source: 'aws.guardduty', 'detail-type': DetailType.sequence })).toEqual([]);
     expect(targetsFor({ ...enforcementEvent('applied'), 'detail-type': 'Behavior Anomaly' })).toEqual([]);
+  });
+});
+
+describe('the GuardDuty rule (default bus) against GuardDuty findings', () => {
+  const rule = guardDutyRule();
+  const finding = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../fixtures/runtime', name), 'utf8')) as { detail: { type: string } };
+  const withType = (type: string) => {
+    const e = finding('guardduty-runtime-reverse-shell.json');
+    return { ...e, detail: { ...e.detail, type } };
+  };
+
+  it('is a valid pattern', () => {
+    expect(validatePattern(rule.pattern)).toEqual([]);
+  });
+
+  it.each(['guardduty-runtime-reverse-shell.json', 'guardduty-audit-malicious-ip.json', 'guardduty-attack-sequence.json'])('forwards %s', (name) => {
+    expect(matchesPattern(rule.pattern, finding(name))).toBe(true);
+  });
+
+  it('forwards the EKS audit-log and runtime families by name, and nothing else', () => {
+    expect(matchesPattern(rule.pattern, finding('guardduty-ec2-finding.json'))).toBe(false);
+    expect(matchesPattern(rule.pattern, withType('PrivilegeEscalation:Kubernetes/PrivilegedContainer'))).toBe(true);
+    expect(matchesPattern(rule.pattern, withType('DefenseEvasion:Runtime/ProcessInjection.Proc'))).toBe(true);
+    expect(matchesPattern(rule.pattern, withType('Recon:EC2/Portscan'))).toBe(false);
+    expect(matchesPattern(rule.pattern, withType('AttackSequence:S3/CompromisedData'))).toBe(false);
+    // The family must follow the colon: a type merely mentioning it is not one.
+    expect(matchesPattern(rule.pattern, withType('Recon:EC2/Kubernetes/Probe'))).toBe(false);
+    expect(matchesPattern(rule.pattern, { ...finding('guardduty-runtime-reverse-shell.json'), source: 'boundwatch' })).toBe(false);
   });
 });
