@@ -78,6 +78,24 @@ describe('terminal output', () => {
     expect(text).toContain('mallory\\x1b[2K\\rsystem:admin');
   });
 
+  it('the replay report prints attack sequences without control characters', () => {
+    const signal = (id: string, layer: 'runtime' | 'api', title: string) => ({
+      id, layer, source: 'falco', type: 'Terminal shell in container', title, time: '2026-11-10T02:05:00Z', severity: 'HIGH' as const,
+      tactics: ['Execution'], techniques: ['T1059'], baseline: 'b', endpoints: [], resources: [], join: 'pod-name',
+    });
+    const detail = {
+      schemaVersion: '1' as const, id: 'seq-1', cluster: 'c', severity: 'HIGH' as const, title: 'Attack sequence on shop/x\u001b[2J', tactics: ['Execution'],
+      actors: [], workloads: [], resources: [], endpoints: [], window: { start: '2026-11-10T02:05:00Z', end: '2026-11-10T02:06:00Z' }, recommendedActions: ['notify' as const],
+      signals: [signal('a', 'runtime', 'shell in pod\u001b]0;owned\u0007'), signal('b', 'api', 'token used\r\nSeverity: LOW')],
+    };
+    const event = { version: '0' as const, id: 'e', source: 'boundwatch', 'detail-type': 'Attack Sequence', account: '1', time: 't', region: 'r', resources: [], detail };
+    const text = renderReport(outputs({ sequences: [event] }), '/tmp/x');
+    expect(text).toContain('1 attack sequence, each one story');
+    expect(text).not.toContain('\u001b');
+    expect(text).not.toContain('\u0007');
+    expect(text).not.toMatch(/\r\nSeverity: LOW/);
+  });
+
   it('inertDeep copies without recursion: 50,000 levels of nesting do not overflow', () => {
     let deep: unknown = 'a\nb';
     for (let i = 0; i < 50_000; i++) deep = { x: deep };
@@ -133,13 +151,16 @@ describe('file names from namespaces and object names', () => {
   });
 });
 
-function outputs(o: Partial<Pick<Outputs, 'anomalies' | 'enforcement' | 'policies'>>): Outputs {
+function outputs(o: Partial<Pick<Outputs, 'anomalies' | 'enforcement' | 'sequences' | 'policies'>>): Outputs {
   return {
     anomalies: o.anomalies ?? [],
     enforcement: o.enforcement ?? [],
+    sequences: o.sequences ?? [],
     policies: o.policies ?? [],
     summary: {
       events: { read: 0, accepted: 0, rejected: {}, ignored: {} },
+      runtime: { received: {}, signals: 0, rejected: {}, ignored: {}, joined: {}, unjoined: 0, unjoinedSignals: [] },
+      sequences: { total: 0, published: 0, redelivered: 0, bySeverity: {} },
       principals: 0,
       anomalies: { total: 0, bySeverity: {}, byCategory: {} },
       actions: { total: 0, byKind: {}, byOutcome: {} },
