@@ -58,11 +58,11 @@ export function adviceReport(advice: Advice, observed: Observed, opts: { outDir:
     `${r.ports.map((x) => `${x.port}${x.endPort ? `-${x.endPort}` : ''}/${x.protocol}`).join(' ')} ${r.peers.join(', ')}`;
   const policyRows = advice.build.policies.map((p) => [
     p.kind === 'cluster-default-deny' ? '(cluster)' : p.namespace,
-    p.kind === 'cluster-default-deny' ? `${p.name} (Baseline ClusterNetworkPolicy)` : p.kind === 'workload-names' ? `${p.name} (ApplicationNetworkPolicy)` : p.name,
+    p.kind === 'cluster-default-deny' ? `${p.name}\n(Baseline ClusterNetworkPolicy)` : p.kind === 'workload-names' ? `${p.name}\n(ApplicationNetworkPolicy)` : p.name,
     p.kind === 'default-deny' || p.kind === 'cluster-default-deny' ? 'deny all' : p.ingress.map(rule).join('\n') || '-',
     p.kind === 'default-deny' ? 'deny all' : p.kind === 'cluster-default-deny' ? `${p.egress.map(rule).join('\n')}\nthen deny all` : p.egress.map(rule).join('\n') || '-',
   ]);
-  out += section(`Policies (${advice.files.length} files in ${opts.outDir})`, table(['namespace', 'policy', 'ingress: ports from', 'egress: ports to'], policyRows, color, [14, 24, 56, 56]));
+  out += section(`Policies (${advice.files.length} files in ${opts.outDir})`, table(['namespace', 'policy', 'ingress: ports from', 'egress: ports to'], policyRows, color, [14, 34, 51, 51]));
   const c = advice.check;
   out += section(
     'Verified with the simulator',

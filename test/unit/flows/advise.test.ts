@@ -10,6 +10,7 @@ import type { Edge } from '#shared/flows/graph';
 import { advise } from '#shared/netpol/advise';
 import { observeFlows } from '#shared/netpol/advise/observe';
 import { buildAdvice, compressPorts, policyName } from '#shared/netpol/advise/policies';
+import { adviceReport } from '#shared/netpol/advise/report';
 import { auditFlows } from '#shared/netpol/audit-flows';
 import { createEvaluator } from '#shared/netpol/evaluate';
 import { validateNetworkPolicy } from '#shared/netpol/validate';
@@ -315,5 +316,14 @@ describe('advice by DNS name and with a Baseline default deny', () => {
     expect(ev.evaluate('shop/debug', 'payments/api-5c8b-klmno', 8443, 'TCP').allowed).toBe(false);
     expect(ev.evaluate('shop/debug', { ip: '8.8.8.8' }, 443, 'TCP').allowed).toBe(false);
     expect(a.warnings.filter((w) => w.file.startsWith('_cluster/'))).toEqual([]);
+  });
+
+  it('the report names every policy in full, with its kind when it is not a NetworkPolicy', async () => {
+    const observed = await observeFlows([{ name: 'flows', lines }], fixtureCluster);
+    const a = advise(fixtureCluster, observed.edges, { namesOf, baseline: true });
+    const text = adviceReport(a, observed, { outDir: 'advice' });
+    expect(text).toMatch(/│ \(cluster\) +│ boundwatch-default-deny +│ deny all +│ 53\/TCP 53\/UDP kube-system\/kube-dns +│\n│ +│ \(Baseline ClusterNetworkPolicy\) +│ +│ then deny all +│/);
+    expect(text).toMatch(/│ shop +│ allow-checkout-6d9f-names +│ - +│ 443\/TCP api\.stripe\.com +│\n│ +│ \(ApplicationNetworkPolicy\) +│/);
+    expect(text).not.toContain('…');
   });
 });
