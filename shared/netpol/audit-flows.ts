@@ -54,6 +54,8 @@ export interface FlowAudit {
   portsTruncated: boolean;
   /** Observed connections an Admin-tier Deny cuts, whatever the namespaces allow. */
   adminCuts: DeniedFlow[];
+  /** Accept rules of ClusterNetworkPolicies (cluster-scoped: no namespace row) that no observed connection used. */
+  clusterUnusedRules: string[];
 }
 
 const describeAdminRule = (r: ClusterRuleRef): string => `${r.policy} ${r.direction}[${r.rule}]${r.ruleName ? ` "${r.ruleName}"` : ''}`;
@@ -99,8 +101,11 @@ export function auditFlows(inventory: ClusterInventory, policies: readonly AnyNe
     // What breaks matters to both ends' owners.
     for (const ns of new Set([nsOfKey(c.edge.src), nsOfKey(c.edge.dst)])) if (ns) byNs.get(ns)?.denied.push(d);
   }
+  const clusterUnusedRules: string[] = [];
   for (const r of allRules(policies)) {
-    if (!check.ruleHits.has(r.id)) byNs.get(r.namespace)?.unusedRules.push(r.id);
+    if (check.ruleHits.has(r.id)) continue;
+    if (r.namespace === '') clusterUnusedRules.push(r.id);
+    else byNs.get(r.namespace)?.unusedRules.push(r.id);
   }
   for (const u of unused) {
     const ns = nsOfKey(u.to);
@@ -114,11 +119,12 @@ export function auditFlows(inventory: ClusterInventory, policies: readonly AnyNe
       allowedPairs: check.allowedPairs,
       deniedPairs: check.deniedPairs,
       deniedEdges: check.edges.filter((c) => c.deniedPairs > 0).length,
-      unusedRules: list.reduce((n, x) => n + x.unusedRules.length, 0),
+      unusedRules: list.reduce((n, x) => n + x.unusedRules.length, clusterUnusedRules.length),
       unusedPaths: unused.length,
     },
     errors: check.errors,
     portsTruncated: truncated,
     adminCuts,
+    clusterUnusedRules,
   };
 }

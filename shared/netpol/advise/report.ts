@@ -142,7 +142,7 @@ export function auditReport(audit: FlowAudit, observed: Observed, opts: { color?
     `Blast radius: allowed paths never used (${paths.length} workload paths${audit.portsTruncated ? ', ports truncated' : ''})`,
     paths.length ? table(['from', 'to', 'port'], pt.rows.map((u) => [u.from, u.to, pathPort(u)]), color) + '\n' + pt.more : 'none',
   );
-  const rules = audit.namespaces.flatMap((n) => n.unusedRules);
+  const rules = [...audit.clusterUnusedRules, ...audit.namespaces.flatMap((n) => n.unusedRules)];
   const rt = truncated(rules);
   out += section(`Rules no observed flow used (${rules.length})`, rules.length ? rt.rows.map((r) => `- ${r}`).join('\n') + '\n' + rt.more : 'none');
   if (audit.errors.length) out += section('Not placed by the simulator', audit.errors.slice(0, MAX_ROWS).map((e) => `- ${e.src} → ${e.dst}: ${e.error}`).join('\n'));

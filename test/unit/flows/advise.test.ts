@@ -318,6 +318,18 @@ describe('advice by DNS name and with a Baseline default deny', () => {
     expect(a.warnings.filter((w) => w.file.startsWith('_cluster/'))).toEqual([]);
   });
 
+  it('audit counts Accept rules of cluster policies no flow used, and not once a flow uses them', async () => {
+    const a = await named({ baseline: true });
+    const audit = async (extra: string[]) => auditFlows(fixtureCluster, a.policies, (await observeFlows([{ name: 'flows', lines: [...lines, ...extra] }], fixtureCluster)).edges, namesOf);
+    const quiet = await audit([]);
+    expect(quiet.clusterUnusedRules).toEqual(['ClusterNetworkPolicy boundwatch-default-deny egress[0]']);
+    expect(quiet.totals.unusedRules).toBe(quiet.namespaces.reduce((n, x) => n + x.unusedRules.length, 1));
+    // debug has no policy of its own: its lookup is accepted by the Baseline rule.
+    const used = await audit([JSON.stringify({ src: '10.0.1.99', dst: '10.0.0.53', dstPort: 53, protocol: 'UDP', bytes: 80, packets: 1, start: T, end: T })]);
+    expect(used.totals.deniedPairs).toBe(0);
+    expect(used.clusterUnusedRules).toEqual([]);
+  });
+
   it('the report names every policy in full, with its kind when it is not a NetworkPolicy', async () => {
     const observed = await observeFlows([{ name: 'flows', lines }], fixtureCluster);
     const a = advise(fixtureCluster, observed.edges, { namesOf, baseline: true });
