@@ -2,6 +2,7 @@
  * Hostile input through the real ingest path (dynalite, and DynamoDB Local where Java is
  * present): each case is something an attacker can write into the audit log.
  */
+import fc from 'fast-check';
 import { GetItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { loadProfiles, principalPk } from '#shared/detect/baseline-store';
 import { PROFILE_BUDGET_BYTES } from '#shared/detect/baseline-codec';
@@ -264,5 +265,38 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
     expect((await profileOf(d, CHECKOUT))?.events).toBe(5);
     expect((await profileOf(d, CART))?.events).toBe(5);
     expect(await deadLetters(d)).toEqual([]);
+  });
+
+  it('loses no good event and counts none twice, whatever one hostile principal writes beside them (generated cases, redelivered)', async () => {
+    const hostileString = fc.oneof(
+      fc.constantFrom('__proto__', 'constructor', '../../x', 'a\nSeverity: LOW', '\u202eexe', '\ud800'),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.nat({ max: 1500 }).map((n) => '\u540d'.repeat(n)),
+    );
+    const hostileRequest = fc.record({ username: hostileString, ua: hostileString, ns: hostileString, name: hostileString, fwd: hostileString });
+    await fc.assert(
+      fc.asyncProperty(fc.array(hostileRequest, { minLength: 1, maxLength: 20 }), async (reqs) => {
+        const d = await deps();
+        const hostile = reqs.map((r, i) =>
+          auditEvent({
+            user: person(r.username),
+            at: new Date(T0 + i * 1000),
+            userAgent: r.ua,
+            objectRef: { resource: 'secrets', namespace: r.ns, name: r.name },
+            sourceIPs: [r.fwd, '203.0.113.50'],
+            responseStatus: { code: 403 },
+          }),
+        );
+        const payload = subscriptionEvent([...routine(checkout, 0, 3), ...hostile, ...routine(cart, 0, 4)]);
+        for (let delivery = 0; delivery < 2; delivery++) {
+          const report = await ingestAuditEvent(d, payload);
+          expect(report.failedPrincipals.map((f) => f.key)).not.toContain(CHECKOUT);
+        }
+        expect((await profileOf(d, CHECKOUT))?.events).toBe(3);
+        expect((await profileOf(d, CART))?.events).toBe(4);
+        expect(Object.keys(Object.prototype)).toEqual([]);
+      }),
+      { numRuns: 6 },
+    );
   });
 });
