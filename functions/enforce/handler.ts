@@ -11,7 +11,8 @@ import { functionEnv, lazyHandler } from '#shared/lambda/bootstrap';
 import type { EnforcementConfig } from '#shared/config';
 import { accessPolicyPort, awsRevertScheduler, iamPort, type AccessPolicyPort, type IamPort, type RevertScheduler } from '#shared/enforce/aws';
 import { flowGraphBaseline, type BaselineSource } from '#shared/enforce/baseline';
-import { enforceAnomaly, RetryLaterError } from '#shared/enforce/engine';
+import { dynamoBudgets } from '#shared/enforce/budgets';
+import { enforceAnomaly, RetryLaterError, sweepHeld, type EngineDeps } from '#shared/enforce/engine';
 import type { LearningConfig } from '#shared/enforce/gates';
 import { tableMaturity, type MaturitySource } from '#shared/enforce/maturity';
 import type { PlannedAction } from '#shared/enforce/plan';
@@ -122,6 +123,7 @@ export function announcer(deps: Pick<EnforceDeps, 'eventBridge' | 'busName'>): (
 
 export function makeHandler(deps: EnforceDeps, obs: Observability = createObservability('enforce', deps.cluster)) {
   const store = dynamoActionStore(deps.ddb, deps.tableName);
+  const budgets = dynamoBudgets(deps.ddb, deps.tableName);
   const announce = announcer(deps);
   const provenance = deps.provenance ?? dynamoProvenance(deps.ddb, deps.tableName);
   const record = (planned: PlannedAction[], anomalyId: string) => {
@@ -130,8 +132,38 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
       obs.logger.info('enforcement action', { actionId: p.action.id, anomalyId, action: p.action.action, outcome: p.action.outcome, mode: p.action.mode, ...(p.action.reason ? { reason: p.action.reason } : {}) });
     }
   };
+  const engineDeps = (account: unknown): EngineDeps => ({
+    cluster: deps.cluster,
+    mode: deps.mode,
+    config: deps.enforcement,
+    now: deps.now ?? (() => new Date()),
+    store,
+    budgets,
+    announce,
+    ...(deps.kube ? { kube: deps.kube } : {}),
+    ...(deps.iam ? { iam: deps.iam } : {}),
+    ...(deps.access ? { access: deps.access } : {}),
+    ...(typeof account === 'string' && /^\d{12}$/.test(account) ? { account } : {}),
+    ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+    ...(deps.baselines ? { baselines: deps.baselines } : {}),
+    ...(deps.maturity ? { maturity: deps.maturity } : {}),
+    ...(deps.learning ? { learning: deps.learning } : {}),
+  });
+  /** Held actions whose time has come are re-evaluated first; a failure there must not block this anomaly. */
+  const sweep = async (account: unknown): Promise<PlannedAction[]> => {
+    try {
+      const out = await sweepHeld(engineDeps(account));
+      record(out, 'held-sweep');
+      return out;
+    } catch (err) {
+      obs.logger.warn('re-evaluating held actions failed; retried on the next invocation', { reason: err instanceof Error ? err.message : String(err) });
+      return [];
+    }
+  };
   return (event: unknown, context?: Context): Promise<EnforceResult> =>
     withObservability(obs, context, {}, async () => {
+      // The scheduled sweep (an EventBridge schedule) only re-evaluates held actions.
+      if (isSweepEvent(event)) return { planned: await sweep((event as { account?: unknown }).account) };
       const anomaly = parseAnomalyEvent(event);
       // The bus delivers in its own account: that is the account whose IAM this function may change.
       const account = (event as { account?: unknown }).account;
@@ -146,26 +178,9 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
         countMetric(obs.metrics, MetricName.anomaliesRefused, 1);
         return { planned: [], refused: origin.reason };
       }
+      await sweep(account);
       try {
-        const planned = await enforceAnomaly(
-          {
-            cluster: deps.cluster,
-            mode: deps.mode,
-            config: deps.enforcement,
-            now: deps.now ?? (() => new Date()),
-            store,
-            announce,
-            ...(deps.kube ? { kube: deps.kube } : {}),
-            ...(deps.iam ? { iam: deps.iam } : {}),
-            ...(deps.access ? { access: deps.access } : {}),
-            ...(typeof account === 'string' && /^\d{12}$/.test(account) ? { account } : {}),
-            ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
-            ...(deps.baselines ? { baselines: deps.baselines } : {}),
-            ...(deps.maturity ? { maturity: deps.maturity } : {}),
-            ...(deps.learning ? { learning: deps.learning } : {}),
-          },
-          anomaly,
-        );
+        const planned = await enforceAnomaly(engineDeps(account), anomaly);
         record(planned, anomaly.id);
         return { planned };
       } catch (err) {
@@ -176,6 +191,11 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
         throw err;
       }
     });
+}
+
+/** An EventBridge scheduled event (`detail-type: Scheduled Event`) asks for a sweep of held actions. */
+export function isSweepEvent(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && (event as { 'detail-type'?: unknown })['detail-type'] === 'Scheduled Event';
 }
 
 export const handler = lazyHandler((): ((event: unknown, context: Context) => Promise<EnforceResult>) => makeHandler(depsFromEnv(process.env)));

@@ -214,7 +214,9 @@ function nextSteps(e: EnforcementAction): string[] {
     case 'reverted':
       return ['The action has been reverted; the target is back to its state before the action.'];
     case 'skipped':
-      return ['The action was skipped (see Reason); the anomaly still stands.'];
+      return e.reason?.startsWith('held:')
+        ? ['The action was held back and queued (see Reason): boundwatch re-evaluates it and announces the result.', 'Until then nothing was changed, and the anomaly still stands: act on it yourself if it cannot wait.']
+        : ['The action was skipped (see Reason); the anomaly still stands.'];
   }
 }
 

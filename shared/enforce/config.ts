@@ -73,6 +73,80 @@ export const DEFAULT_PLATFORM_PRINCIPALS = [
 export const QUARANTINE_MECHANISM_SETTINGS = ['auto', 'cluster-network-policy', 'network-policy'] as const;
 export const QuarantineMechanismSetting = z.enum(QUARANTINE_MECHANISM_SETTINGS);
 
+/**
+ * Targets never acted on automatically, whoever the principal: a namespace, a workload
+ * (`Kind/name` or name, globs as in the allow-list) or pods carrying all of `labels`.
+ * Every field given must match.
+ */
+export const CriticalEntry = z
+  .object({
+    namespace: z.string().min(1).optional(),
+    workload: z.string().min(1).optional(),
+    labels: z.record(z.string().min(1), z.string()).optional(),
+    reason: z.string().max(200).optional(),
+  })
+  .strict()
+  .refine((e) => e.namespace !== undefined || e.workload !== undefined || (e.labels !== undefined && Object.keys(e.labels).length > 0), {
+    message: 'a criticality entry needs at least one of namespace, workload or labels',
+  });
+export type CriticalEntry = z.infer<typeof CriticalEntry>;
+
+/** Workload kinds whose pods a changing action may take out (rails.ts). */
+export const WORKLOAD_KINDS = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob'] as const;
+
+/**
+ * The blast-radius rails checked against the live cluster before an action takes a pod out
+ * of service (quarantine, eviction, deletion): see README.md#safety-rails.
+ */
+export const RailsConfig = z
+  .object({
+    /**
+     * Healthy replicas a workload keeps: at least `minHealthy` and at least
+     * `minHealthyPercent` of its desired replicas (rounded down, so a single-replica
+     * workload can still be isolated unless `minHealthy` is 1 or more).
+     */
+    replicaFloor: z
+      .object({
+        minHealthy: z.number().int().min(0).max(1000).default(0),
+        minHealthyPercent: z.number().int().min(0).max(100).default(50),
+      })
+      .strict()
+      .prefault({}),
+    /** Pods owned by these kinds are never taken out automatically. */
+    excludedWorkloadKinds: z.array(z.enum(WORKLOAD_KINDS)).default(['StatefulSet', 'DaemonSet']),
+    /** Pods whose priorityClassName matches one of these globs are never taken out automatically. */
+    excludedPriorityClasses: z.array(z.string().min(1)).default(['system-*']),
+    critical: z.array(CriticalEntry).default([]),
+  })
+  .strict();
+export type RailsConfig = z.infer<typeof RailsConfig>;
+
+const Budget = (max: number, windowMinutes: number) =>
+  z
+    .object({
+      max: z.number().int().min(0).max(10_000).default(max),
+      windowMinutes: z.number().int().min(1).max(7 * 24 * 60).default(windowMinutes),
+    })
+    .strict()
+    .prefault({});
+
+/**
+ * Budgets of changing actions, counted on event time (budgets.ts): per target, per
+ * principal, and a global circuit breaker that, once tripped, holds every changing action
+ * until its window ends and pages. Held actions are queued for `queueHours` and re-evaluated.
+ */
+export const BudgetsConfig = z
+  .object({
+    perTarget: Budget(2, 24 * 60),
+    perPrincipal: Budget(3, 60),
+    breaker: Budget(20, 15),
+    queueHours: z.number().int().min(1).max(7 * 24).default(24),
+    /** How long a held action waits before it is re-evaluated. */
+    retryMinutes: z.number().int().min(1).max(24 * 60).default(15),
+  })
+  .strict();
+export type BudgetsConfig = z.infer<typeof BudgetsConfig>;
+
 export const EnforcementConfig = z
   .object({
     minSeverity: Severity.default('HIGH'),
@@ -97,6 +171,8 @@ export const EnforcementConfig = z
      * deny where the cluster's API serves EKS's ClusterNetworkPolicy, else relabel + deny-all.
      */
     quarantineWith: QuarantineMechanismSetting.default('auto'),
+    rails: RailsConfig.prefault({}),
+    budgets: BudgetsConfig.prefault({}),
   })
   .strict();
 export type EnforcementConfig = z.infer<typeof EnforcementConfig>;

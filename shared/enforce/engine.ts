@@ -39,6 +39,8 @@ import { mergeUndo, runOperation, runUndo, type ExecDeps } from './execute';
 import { allowListReason, planIntents, type PlannedAction } from './plan';
 import { planQuarantine, QUARANTINE_LABEL, type QuarantineMechanism } from './quarantine';
 import { planRevoke, serviceAccountOf } from './revoke';
+import { takeBudgets, type BudgetStore } from './budgets';
+import { checkRails } from './rails';
 import { RecordConflictError, type ActionRecord, type ActionStore } from './store';
 import type { ActionIntent, ActionPlan, Operation, UndoStep } from './types';
 import { isolationReport, reachability, readNetworkPolicies, toClusterPolicies, withPodLabels, withPolicy } from './verify';
@@ -51,6 +53,8 @@ export interface EngineDeps {
   config: EnforcementConfig;
   now: () => Date;
   store: ActionStore;
+  /** Budgets, the circuit breaker and the queue of held actions. */
+  budgets: BudgetStore;
   /** Publishes Enforcement Action events; throws when they did not all go out. */
   announce: (actions: EnforcementAction[]) => Promise<void>;
   kube?: ClusterClient;
@@ -189,6 +193,7 @@ function newRecord(ctx: Ctx, intent: ActionIntent, now: Date): ActionRecord {
       outcome: 'planned',
       changes: [],
       ...(intent.kind !== 'notify' ? { expiresAt: intent.expiresAt } : {}),
+      severity: ctx.anomaly.severity,
     },
     policies: [],
     operations: [],
@@ -213,6 +218,7 @@ async function processIntent(ctx: Ctx, intent: ActionIntent): Promise<{ result: 
     if (await deps.store.create(fresh)) return run(ctx, intent, fresh);
     rec = (await deps.store.get(intent.id, ctx.mode))!;
   }
+  if (rec.status === 'skipped' && rec.held && now.getTime() >= Date.parse(rec.held.retryAt)) return reevaluate(ctx, intent, rec);
   const maxAttempts = deps.maxAttempts ?? 5;
   const final = FINAL.has(rec.status) || (RETRIED.has(rec.status) && (!rec.retryable || rec.attempts >= maxAttempts));
   if (final) {
@@ -237,6 +243,57 @@ async function processIntent(ctx: Ctx, intent: ActionIntent): Promise<{ result: 
     throw err;
   }
   return run(ctx, intent, rec);
+}
+
+/** A held action whose time has come: planned again from scratch against the state now. */
+async function reevaluate(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{ result: PlannedAction; retry?: string }> {
+  const { deps } = ctx;
+  const now = deps.now();
+  rec.status = 'pending';
+  rec.planned = false;
+  rec.operations = [];
+  rec.policies = [];
+  rec.attempts += 1;
+  rec.leaseUntil = now.getTime() + (deps.leaseMs ?? 300_000);
+  rec.updatedAt = now.toISOString();
+  // Acting later means expiring later: the expiry counts from the decision that acts.
+  if (rec.action.expiresAt) rec.action = { ...rec.action, expiresAt: intent.expiresAt };
+  try {
+    await deps.store.save(rec);
+  } catch (err) {
+    if (err instanceof RecordConflictError) return { result: result(rec), retry: 'taken over by another invocation' };
+    throw err;
+  }
+  const out = await run(ctx, intent, rec);
+  if (!rec.held || (rec.status as ActionRecord['status']) !== 'skipped') {
+    delete rec.held;
+    await deps.budgets.remove(deps.cluster, ctx.mode, rec.id);
+  }
+  return out;
+}
+
+/**
+ * Holds an action back (a rail that may clear, a spent budget): recorded as `skipped` with a
+ * `held:` reason, queued first so it cannot be lost, re-evaluated from `retryAt`. Once the
+ * queue time is over it is announced as not acted on and leaves the queue.
+ */
+async function hold(ctx: Ctx, rec: ActionRecord, changes: string[], why: string): Promise<{ result: PlannedAction; retry?: string }> {
+  const { deps } = ctx;
+  const now = deps.now();
+  const b = deps.config.budgets;
+  const since = rec.held?.since ?? now.toISOString();
+  const until = rec.held?.until ?? new Date(now.getTime() + b.queueHours * 3_600_000).toISOString();
+  if (now.getTime() > Date.parse(until)) {
+    delete rec.held;
+    await deps.budgets.remove(deps.cluster, ctx.mode, rec.id);
+    return finish(ctx, rec, 'skipped', changes, `not acted on: ${why}; held since ${since} and the queue time (enforcement.budgets.queueHours ${b.queueHours}) is over`);
+  }
+  const retryAt = new Date(now.getTime() + b.retryMinutes * 60_000).toISOString();
+  rec.held = { reason: why, since, retryAt, until };
+  rec.planned = false;
+  rec.operations = [];
+  await deps.budgets.enqueue({ cluster: deps.cluster, mode: ctx.mode, actionId: rec.id, kind: rec.kind, anomaly: ctx.anomaly, reason: why, retryAt, until });
+  return finish(ctx, rec, 'skipped', changes, `held: ${why}; queued, re-evaluated from ${retryAt} until ${until}`);
 }
 
 async function announce(ctx: Ctx, rec: ActionRecord): Promise<void> {
@@ -276,18 +333,36 @@ async function run(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{
       if (allowed) return await finish(ctx, rec, 'skipped', head, allowed);
       const plan = await planFor(ctx, intent);
       if (plan.skip) return await finish(ctx, rec, 'skipped', [...head, ...plan.changes], plan.skip);
-      rec.operations = plan.operations;
-      rec.policies = plan.policies;
       plan.changes = [...head, ...plan.changes];
       rec.action = { ...rec.action, changes: plan.changes };
-      rec.planned = true;
+      if (intent.kind !== 'notify') {
+        // Blast-radius rails against the live cluster (rails.ts).
+        const rails = await checkRails(deps.kube, deps.config.rails, plan.operations, intent.target);
+        plan.changes.push(...rails.lines);
+        rec.action = { ...rec.action, changes: plan.changes };
+        if (rails.outcome === 'skip') return await finish(ctx, rec, 'skipped', plan.changes, rails.reason);
+        if (rails.outcome === 'hold') return await hold(ctx, rec, plan.changes, rails.reason);
+      }
       if (intent.kind !== 'notify' && !rec.rateCounted) {
-        const rate = await deps.store.consumeRate(deps.cluster, deps.now(), deps.config.maxActionsPerHour, ctx.mode);
-        if (!rate.allowed) {
-          return await finish(ctx, rec, 'skipped', plan.changes, `rate limit: ${deps.config.maxActionsPerHour} actions per hour on cluster ${deps.cluster} reached (enforcement.maxActionsPerHour)`);
-        }
+        const budget = await takeBudgets({
+          store: deps.budgets,
+          config: deps.config.budgets,
+          cluster: deps.cluster,
+          mode: ctx.mode,
+          now: deps.now(),
+          target: intent.target,
+          principal: ctx.anomaly.principal,
+          hourly: async () => {
+            const rate = await deps.store.consumeRate(deps.cluster, deps.now(), deps.config.maxActionsPerHour, ctx.mode);
+            return { allowed: rate.allowed, reason: `rate limit: ${deps.config.maxActionsPerHour} actions per hour on cluster ${deps.cluster} reached (enforcement.maxActionsPerHour)` };
+          },
+        });
+        if (budget.held) return await hold(ctx, rec, plan.changes, budget.held);
         rec.rateCounted = true;
       }
+      rec.operations = plan.operations;
+      rec.policies = plan.policies;
+      rec.planned = true;
       await deps.store.save(rec);
     }
     if (ctx.mode === 'dry-run') return await dryRun(ctx, intent, rec);
@@ -547,4 +622,27 @@ async function failed(ctx: Ctx, rec: ActionRecord, err: unknown): Promise<{ resu
   } catch (e) {
     return { result: result(rec), retry: `recording the failure failed: ${errorMessage(e)}` };
   }
+}
+
+/**
+ * Re-evaluates the held actions whose time has come (event time: the engine's clock), at
+ * most `limit` of them: each one's anomaly is enforced again, which re-plans only the held
+ * actions (the others are final). Run before each anomaly and on the scheduled sweep.
+ */
+export async function sweepHeld(deps: EngineDeps, limit = 25): Promise<PlannedAction[]> {
+  if (deps.mode === 'off') return [];
+  const mode = deps.mode;
+  const out: PlannedAction[] = [];
+  for (const h of await deps.budgets.due(deps.cluster, mode, deps.now(), limit)) {
+    try {
+      out.push(...(await enforceAnomaly(deps, h.anomaly)));
+    } catch (err) {
+      if (!(err instanceof RetryLaterError)) throw err;
+      out.push(...err.results);
+    }
+    const rec = await deps.store.get(h.actionId, mode);
+    // Its record decides: gone from the plan, or no longer held, it leaves the queue.
+    if (!rec?.held || rec.status !== 'skipped') await deps.budgets.remove(deps.cluster, mode, h.actionId);
+  }
+  return out;
 }

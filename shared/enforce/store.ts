@@ -53,6 +53,8 @@ export interface ActionRecord {
   /** A failed attempt that a redelivery may retry (it cannot double-act: operations are idempotent). */
   retryable?: boolean;
   rateCounted?: boolean;
+  /** Held back by a rail or a budget: queued (budgets.ts) and re-evaluated from `retryAt` until `until`. */
+  held?: { reason: string; since: string; retryAt: string; until: string };
   /** Name of the revert schedule, once created. */
   schedule?: string;
   createdAt: string;

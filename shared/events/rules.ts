@@ -97,6 +97,20 @@ export function boundwatchRules(t: RuleThresholds): RuleDefinition[] {
       },
       target: RuleTarget.alerts,
     },
+    {
+      id: 'EnforcementNotTakenToAlerts',
+      description: 'Changing actions not taken (skipped or held) page when their anomaly was HIGH or above, and when the circuit breaker trips',
+      pattern: {
+        source: [EVENT_SOURCE],
+        'detail-type': [DetailType.enforcement],
+        detail: {
+          outcome: ['skipped'],
+          action: [{ 'anything-but': 'notify' }],
+          $or: [{ severity: severitiesAtLeast('HIGH') }, { reason: [{ prefix: 'held: circuit breaker tripped' }] }],
+        },
+      },
+      target: RuleTarget.alerts,
+    },
   ];
 }
 

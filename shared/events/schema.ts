@@ -137,6 +137,8 @@ export const EnforcementAction = z.object({
   reason: z.string().optional(),
   changes: z.array(z.string()),
   expiresAt: z.string().optional(),
+  /** The anomaly's severity: an action not taken pages when it is HIGH or above (rules.ts). */
+  severity: Severity.optional(),
 });
 export type EnforcementAction = z.infer<typeof EnforcementAction>;
 

@@ -9,6 +9,7 @@
  * - never returns secret data: secrets come back as metadata and type only.
  */
 import {
+  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   NetworkingV1Api,
@@ -102,6 +103,28 @@ export interface LiveClusterNetworkPolicy {
   spec?: Record<string, unknown>;
 }
 
+/** The apps/v1 kinds that own pods. */
+export type AppsKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
+
+/** What the replica floor reads of a workload: identity, owner, desired and ready replicas. */
+export interface WorkloadObject {
+  kind: AppsKind;
+  metadata: V1ObjectMeta;
+  /** spec.replicas (a DaemonSet: status.desiredNumberScheduled). */
+  desired: number;
+  /** status.readyReplicas (a DaemonSet: status.numberReady); 0 when absent. */
+  ready: number;
+}
+
+const APPS_RESOURCE = { Deployment: 'deployments', ReplicaSet: 'replicasets', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' } as const;
+
+function workloadObject(kind: AppsKind, o: { metadata?: V1ObjectMeta | undefined; spec?: object | undefined; status?: object | undefined }): WorkloadObject {
+  const st = (o.status ?? {}) as Record<string, number | undefined>;
+  const desired = kind === 'DaemonSet' ? (st.desiredNumberScheduled ?? 0) : ((o.spec as { replicas?: number } | undefined)?.replicas ?? 1);
+  const ready = kind === 'DaemonSet' ? (st.numberReady ?? 0) : (st.readyReplicas ?? 0);
+  return { kind, metadata: o.metadata ?? {}, desired, ready };
+}
+
 export interface ClusterClient {
   getPod(namespace: string, name: string): Promise<V1Pod | null>;
   listPods(opts?: ListOptions): Promise<V1Pod[]>;
@@ -112,6 +135,11 @@ export interface ClusterClient {
   deletePod(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult>;
   /** Evicts through the Eviction API, so PodDisruptionBudgets hold; `blocked` is not retried. */
   evictPod(namespace: string, name: string, opts?: Pick<DeleteOptions, 'uid' | 'dryRun'>): Promise<EvictResult>;
+
+  /** A pod's owner as the apps/v1 API has it now (replicas desired and ready, its own owner), for the replica floor. */
+  getWorkload(kind: AppsKind, namespace: string, name: string): Promise<WorkloadObject | null>;
+  /** The ReplicaSets of a namespace (a Deployment's pods span its ReplicaSets during a rollout). */
+  listReplicaSets(namespace: string): Promise<WorkloadObject[]>;
 
   getNamespace(name: string): Promise<V1Namespace | null>;
   listNamespaces(opts?: Omit<ListOptions, 'namespace'>): Promise<V1Namespace[]>;
@@ -175,6 +203,7 @@ interface Apis {
   core: CoreV1Api;
   net: NetworkingV1Api;
   custom: CustomObjectsApi;
+  apps: AppsV1Api;
 }
 
 type Failure =
@@ -289,7 +318,7 @@ export class KubeClusterClient implements ClusterClient {
     const kc = await this.source.get();
     let apis = this.apisFor.get(kc);
     if (!apis) {
-      apis = { core: kc.makeApiClient(CoreV1Api), net: kc.makeApiClient(NetworkingV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
+      apis = { core: kc.makeApiClient(CoreV1Api), net: kc.makeApiClient(NetworkingV1Api), custom: kc.makeApiClient(CustomObjectsApi), apps: kc.makeApiClient(AppsV1Api) };
       this.apisFor.set(kc, apis);
     }
     return apis;
@@ -488,6 +517,33 @@ export class KubeClusterClient implements ClusterClient {
       if (opts?.uid && err instanceof KubeConflictError && /Precondition failed: UID/.test(err.message)) return 'uid-mismatch';
       throw err;
     }
+  }
+
+  // ---- workloads (apps/v1), read only ---------------------------------------------------
+
+  async getWorkload(kind: AppsKind, namespace: string, name: string): Promise<WorkloadObject | null> {
+    this.checkName(APPS_RESOURCE[kind], namespace, name);
+    const args = { name, namespace };
+    const read = async ({ apps }: Apis) => {
+      switch (kind) {
+        case 'Deployment':
+          return workloadObject(kind, await apps.readNamespacedDeployment(args, this.options()));
+        case 'ReplicaSet':
+          return workloadObject(kind, await apps.readNamespacedReplicaSet(args, this.options()));
+        case 'StatefulSet':
+          return workloadObject(kind, await apps.readNamespacedStatefulSet(args, this.options()));
+        case 'DaemonSet':
+          return workloadObject(kind, await apps.readNamespacedDaemonSet(args, this.options()));
+      }
+    };
+    return this.run<WorkloadObject | null>(`get ${kind.toLowerCase()} ${ref(namespace, name)}`, read, () => null);
+  }
+
+  async listReplicaSets(namespace: string): Promise<WorkloadObject[]> {
+    assertValidName('namespaces', namespace);
+    const p = this.listParams({ namespace });
+    const items = await this.listAll(`list replicasets in ${namespace}`, ({ apps }, cont) => apps.listNamespacedReplicaSet({ namespace, ...p, ...(cont ? { _continue: cont } : {}) }, this.options()));
+    return items.map((rs) => workloadObject('ReplicaSet', rs));
   }
 
   // ---- namespaces, services, nodes, service accounts -------------------------------------

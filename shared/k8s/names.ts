@@ -224,6 +224,10 @@ export const NAME_RULES = {
   poddisruptionbudgets: dns1123SubdomainErrors,
   /** EKS's CRD (networking.k8s.aws): custom resources take DNS-1123 subdomain names. */
   clusternetworkpolicies: dns1123SubdomainErrors,
+  deployments: dns1123SubdomainErrors,
+  replicasets: dns1123SubdomainErrors,
+  statefulsets: dns1123SubdomainErrors,
+  daemonsets: dns1123SubdomainErrors,
 } as const;
 export type NamedResource = keyof typeof NAME_RULES;
 

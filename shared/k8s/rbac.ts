@@ -38,6 +38,8 @@ export const ENFORCER_RULES: readonly PolicyRule[] = [
   // Token revocation evicts the pod the token is bound to, so PodDisruptionBudgets hold.
   { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
   { apiGroups: [''], resources: ['namespaces', 'services', 'nodes', 'serviceaccounts'], verbs: ['get', 'list'] },
+  // The replica floor reads a pod's live owner (ReplicaSet → Deployment, StatefulSet, DaemonSet).
+  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: ['get', 'list'] },
   // Named legacy token secrets only: no list, no watch (see above).
   { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'delete'] },
 ];

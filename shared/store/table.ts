@@ -17,6 +17,8 @@
  * | dry-run plan of an action   | `ACTION#<actionId>#dry-run`         | `ACTION`                   |
  * | enforcement rate window     | `RATE#<cluster>#<yyyy-mm-ddThh>`    | `RATE`                     |
  * | dry-run rate window         | `RATE#<cluster>#<yyyy-mm-ddThh>#dry-run` | `RATE`                |
+ * | action budget window       | `BUDGET#<cluster>#<mode>#<scope>#<window start>` | `BUDGET`    |
+ * | held (queued) action        | `HELD#<cluster>#<mode>`             | `<actionId>`               |
  * | local revert queue          | `REVERTQ#<cluster>`                 | `<due ISO>#<actionId>`     |
  * | sequence signal, per key    | `SIGNAL#<cluster>#<correlationKey>` | `<event ISO>#<signalId>`   |
  * | emitted attack sequence     | `SEQUENCE#<cluster>#<sequenceId>`   | `SEQUENCE`                 |
@@ -44,6 +46,8 @@ export const KeyPrefix = {
   inventory: 'INVENTORY',
   action: 'ACTION',
   rate: 'RATE',
+  budget: 'BUDGET',
+  held: 'HELD',
   signal: 'SIGNAL',
   sequence: 'SEQUENCE',
   deadLetter: 'DEADLETTER',

@@ -192,6 +192,15 @@ export class ClusterPipeline extends Construct {
       new targets.LambdaFunction(this.enforce.fn, { deadLetterQueue: enforceDlq.queue, retryAttempts: 8, maxEventAge: Duration.hours(2) }),
     );
     this.rules.push(enforceRule);
+    // Held actions (over a budget, below a replica floor) are re-evaluated even when no anomaly comes.
+    const sweepSchedule = new events.Rule(this, 'EnforceSweepSchedule', {
+      description: `boundwatch ${cluster.name}: re-evaluate held enforcement actions every 5 minutes`,
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+    });
+    sweepSchedule.addTarget(
+      new targets.LambdaFunction(this.enforce.fn, { deadLetterQueue: enforceDlq.queue, retryAttempts: 2, maxEventAge: Duration.minutes(5) }),
+    );
+    this.rules.push(sweepSchedule);
 
     // --- Inventory -------------------------------------------------------------------------
     this.inventory = new BoundwatchFunction(this, 'Inventory', {

@@ -153,6 +153,8 @@ export interface Harness {
   deps: enforce.EnforceDeps;
   /** Records the anomaly as an ingest function would, then delivers it to enforce. */
   enforce(anomaly: BehaviorAnomaly): Promise<enforce.EnforceResult>;
+  /** Delivers the scheduled sweep (an EventBridge `Scheduled Event`): held actions due by now are re-evaluated. */
+  sweep(): Promise<enforce.EnforceResult>;
   /** Delivers an event to enforce without recording it: what a forged PutEvents looks like. */
   deliver(event: unknown): Promise<enforce.EnforceResult>;
   revert(actionId: string, trigger?: 'expiry' | 'release'): ReturnType<ReturnType<typeof revert.makeHandler>>;
@@ -229,6 +231,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     enforce: async (anomaly) => {
       await dynamoProvenance(ddb, tableName).record([anomaly], clock.now());
       const r = await enforceHandler(envelopeOf(anomaly));
+      await bus.drain();
+      return r;
+    },
+    sweep: async () => {
+      const r = await enforceHandler({ version: '0', id: `sweep-${clock.now().getTime()}`, 'detail-type': 'Scheduled Event', source: 'aws.events', account: ACCOUNT, time: clock.now().toISOString(), region: 'us-east-1', resources: [], detail: {} });
       await bus.drain();
       return r;
     },

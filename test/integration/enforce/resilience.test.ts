@@ -190,16 +190,27 @@ describe('enforcement resilience', () => {
     expect(h.kube.api.requests.find((r) => r.resource === 'networkpolicies' && r.verb === 'patch')).toMatchObject({ fieldManager: 'boundwatch', force: true, status: 200 });
   });
 
-  it('rate limit: over maxActionsPerHour actions are skipped and announced; the next hour has budget again', async () => {
-    h = await startHarness({ config: { maxActionsPerHour: 1 } });
+  it('rate limit: over maxActionsPerHour an action is held, queued and announced, then acted on when the next hour has budget', async () => {
+    // The floor is off here: this is about the hourly budget alone.
+    h = await startHarness({ config: { maxActionsPerHour: 1, rails: { replicaFloor: { minHealthyPercent: 0 } } } });
     const first = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-000000000006'));
     const second = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-000000000007', 'checkout-6d9f8b7c5d-fghij'));
     expect(first.planned[0]!.action.outcome).toBe('applied');
-    expect(second.planned[0]!.action).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/rate limit: 1 actions per hour/) });
+    expect(second.planned[0]!.action).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^held: rate limit: 1 actions per hour.*; queued, re-evaluated from 2026-03-01T12:15:00.000Z/) });
     expect((await h.client.getPod('shop', 'checkout-6d9f8b7c5d-fghij'))?.metadata?.labels?.app).toBe('checkout');
     expect(h.actions().map((a) => a.outcome)).toEqual(['applied', 'skipped']);
-    h.clock.advance(60);
-    const third = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-000000000008', 'checkout-6d9f8b7c5d-fghij'));
-    expect(third.planned[0]!.action.outcome).toBe('applied');
+    // Still inside the hour: re-evaluated, held again, nothing changed.
+    h.clock.advance(20);
+    await h.sweep();
+    expect(h.actions().map((a) => a.outcome)).toEqual(['applied', 'skipped', 'skipped']);
+    expect((await h.client.getPod('shop', 'checkout-6d9f8b7c5d-fghij'))?.metadata?.labels?.app).toBe('checkout');
+    // The next hour (event time) has budget: the held action is taken, nothing was dropped.
+    h.clock.advance(40);
+    const swept = await h.sweep();
+    expect(swept.planned.map((p) => `${p.action.anomalyId}:${p.action.outcome}`)).toEqual(['b0000000-0000-4000-8000-000000000007:applied']);
+    expect((await h.client.getPod('shop', 'checkout-6d9f8b7c5d-fghij'))?.metadata?.labels?.app).toBeUndefined();
+    // Out of the queue: a later sweep finds nothing.
+    h.clock.advance(30);
+    expect((await h.sweep()).planned).toEqual([]);
   });
 });

@@ -73,6 +73,23 @@ export const RESOURCES: Record<NamedResource, ResourceDef> = {
     resource: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', listKind: 'PodDisruptionBudgetList', group: 'policy', version: 'v1',
     namespaced: true, returnsDeletedObject: false, fieldSelectors: BASE_FIELDS, shortNames: ['pdb'], verbs: VERBS,
   },
+  // Read by the replica floor; status is written by the test (no controllers run here).
+  deployments: {
+    resource: 'deployments', kind: 'Deployment', listKind: 'DeploymentList', group: 'apps', version: 'v1', namespaced: true,
+    returnsDeletedObject: false, fieldSelectors: BASE_FIELDS, shortNames: ['deploy'], verbs: VERBS,
+  },
+  replicasets: {
+    resource: 'replicasets', kind: 'ReplicaSet', listKind: 'ReplicaSetList', group: 'apps', version: 'v1', namespaced: true,
+    returnsDeletedObject: false, fieldSelectors: BASE_FIELDS, shortNames: ['rs'], verbs: VERBS,
+  },
+  statefulsets: {
+    resource: 'statefulsets', kind: 'StatefulSet', listKind: 'StatefulSetList', group: 'apps', version: 'v1', namespaced: true,
+    returnsDeletedObject: false, fieldSelectors: BASE_FIELDS, shortNames: ['sts'], verbs: VERBS,
+  },
+  daemonsets: {
+    resource: 'daemonsets', kind: 'DaemonSet', listKind: 'DaemonSetList', group: 'apps', version: 'v1', namespaced: true,
+    returnsDeletedObject: false, fieldSelectors: BASE_FIELDS, shortNames: ['ds'], verbs: VERBS,
+  },
 };
 
 export function apiVersionOf(def: ResourceDef): string {

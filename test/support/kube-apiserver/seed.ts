@@ -112,6 +112,7 @@ export function seedInventory(server: Putter, input: z.input<typeof ClusterInven
     server.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
   }
   for (const pod of inv.pods) server.put(podObject(pod));
+  seedOwners(server, inv.pods);
   for (const svc of inv.services) {
     server.put({
       apiVersion: 'v1',
@@ -126,5 +127,49 @@ export function seedInventory(server: Putter, input: z.input<typeof ClusterInven
       },
       status: { loadBalancer: {} },
     });
+  }
+}
+
+/**
+ * The apps/v1 owners of the seeded pods, as their controllers would have them: a Deployment
+ * and its ReplicaSet (each pod's `ownerReferences` names it), StatefulSets and DaemonSets,
+ * with as many desired and ready replicas as there are seeded pods.
+ */
+function seedOwners(server: Putter, pods: readonly InventoryPod[]): void {
+  const owners = new Map<string, { kind: string; name: string; namespace: string; count: number; rs?: string }>();
+  for (const pod of pods) {
+    const refs = ownerReference(pod) as Array<{ kind: string; name: string }> | undefined;
+    const ref = refs?.[0];
+    if (!pod.owner || !ref || !['ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(ref.kind)) continue;
+    const kind = pod.owner.kind === 'Deployment' ? 'Deployment' : ref.kind;
+    const key = `${pod.namespace}/${kind}/${pod.owner.name}/${ref.name}`;
+    const o = owners.get(key) ?? { kind, name: pod.owner.name, namespace: pod.namespace, count: 0, ...(kind === 'Deployment' ? { rs: ref.name } : {}) };
+    o.count += 1;
+    owners.set(key, o);
+  }
+  const status = (n: number) => ({ replicas: n, readyReplicas: n, availableReplicas: n });
+  for (const o of owners.values()) {
+    const metadata = { name: o.name, namespace: o.namespace };
+    if (o.kind === 'DaemonSet') {
+      server.put({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata, spec: {}, status: { desiredNumberScheduled: o.count, numberReady: o.count } });
+      continue;
+    }
+    if (o.kind === 'StatefulSet') {
+      server.put({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata, spec: { replicas: o.count }, status: status(o.count) });
+      continue;
+    }
+    if (o.kind === 'Deployment') {
+      const dep = server.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: { replicas: o.count }, status: status(o.count) });
+      const uid = (dep.metadata as { uid?: string }).uid;
+      server.put({
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: o.rs, namespace: o.namespace, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: o.name, uid, controller: true, blockOwnerDeletion: true }] },
+        spec: { replicas: o.count },
+        status: status(o.count),
+      });
+    } else {
+      server.put({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata, spec: { replicas: o.count }, status: status(o.count) });
+    }
   }
 }

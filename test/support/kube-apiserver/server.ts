@@ -414,6 +414,7 @@ export class KubeApiServer {
               ...(this.serves(RESOURCES.clusternetworkpolicies)
                 ? [{ name: 'networking.k8s.aws', versions: [{ groupVersion: 'networking.k8s.aws/v1alpha1', version: 'v1alpha1' }], preferredVersion: { groupVersion: 'networking.k8s.aws/v1alpha1', version: 'v1alpha1' } }]
                 : []),
+              { name: 'apps', versions: [{ groupVersion: 'apps/v1', version: 'v1' }], preferredVersion: { groupVersion: 'apps/v1', version: 'v1' } },
             ],
           },
         };

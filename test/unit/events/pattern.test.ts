@@ -378,6 +378,24 @@ describe('the boundwatch rules (shared/events/rules.ts) against boundwatch event
     expect(targetsFor(enforcementEvent('applied', { action: 'quarantine' }))).toEqual(['EnforcementToAlerts->alerts']);
   });
 
+  it.each([
+    ['skipped', 'HIGH', ['EnforcementNotTakenToAlerts->alerts']],
+    ['skipped', 'CRITICAL', ['EnforcementNotTakenToAlerts->alerts']],
+    ['skipped', 'MEDIUM', []],
+    ['skipped', undefined, []],
+    ['planned', 'CRITICAL', []],
+  ] as const)('page an action %s for a %s anomaly: %j', (outcome, severity, expected) => {
+    expect(targetsFor(enforcementEvent(outcome, { action: 'quarantine', reason: 'held: rail replica floor: …', ...(severity ? { severity } : {}) }))).toEqual(expected);
+  });
+
+  it('page a tripped circuit breaker whatever the severity, once: an open breaker pages only through severity', () => {
+    const tripped = enforcementEvent('skipped', { action: 'quarantine', severity: 'MEDIUM', reason: 'held: circuit breaker tripped: 20 changing actions in 15 min' });
+    expect(targetsFor(tripped)).toEqual(['EnforcementNotTakenToAlerts->alerts']);
+    expect(targetsFor(enforcementEvent('skipped', { action: 'quarantine', severity: 'MEDIUM', reason: 'held: circuit breaker open: 20 changing actions in 15 min' }))).toEqual([]);
+    // A notify action that did nothing does not page: its anomaly already did.
+    expect(targetsFor(enforcementEvent('skipped', { action: 'notify', severity: 'CRITICAL' }))).toEqual([]);
+  });
+
   it('follow the configured thresholds', () => {
     const strict = boundwatchRules({ enforcementMinSeverity: 'CRITICAL', alertMinSeverity: 'HIGH' });
     const routed = SEVERITIES.map((s) => targetsFor(anomalyEvent(s), strict).map((t) => t.split('->')[1]));
