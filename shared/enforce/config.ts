@@ -96,7 +96,7 @@ export const WORKLOAD_KINDS = ['Deployment', 'ReplicaSet', 'StatefulSet', 'Daemo
 
 /**
  * The blast-radius rails checked against the live cluster before an action takes a pod out
- * of service (quarantine, eviction, deletion): see README.md#safety-rails.
+ * of service (quarantine, eviction, deletion): see README.md#blast-radius-rails.
  */
 export const RailsConfig = z
   .object({
