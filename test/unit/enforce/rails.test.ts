@@ -102,8 +102,12 @@ describe('what the rails look at', () => {
       { op: 'evict-pod', namespace: 'a', pod: 'p1', why: '' },
       { op: 'delete-secret', namespace: 'a', name: 's' },
       { op: 'delete-pod', namespace: 'a', pod: 'p2', why: '' },
+      // Both quarantine mechanisms cut the pod's traffic: relabel + deny-all, and the Admin-tier deny.
+      { op: 'quarantine-pod', namespace: 'a', pod: 'p3', token: 't', policy: { metadata: { name: 'q', namespace: 'a' }, spec: {} } },
+      { op: 'isolate-pod', namespace: 'a', pod: 'p4', token: 't', clusterPolicy: { metadata: { name: 'c' }, spec: {} }, policy: { metadata: { name: 'q', namespace: 'a' }, spec: {} } },
+      { op: 'apply-policy', policy: { metadata: { name: 'e', namespace: 'a' }, spec: {} } },
     ] as Operation[];
-    expect(podsTakenOut(ops)).toEqual([{ namespace: 'a', pod: 'p1' }, { namespace: 'a', pod: 'p2' }]);
+    expect(podsTakenOut(ops)).toEqual(['p1', 'p2', 'p3', 'p4'].map((pod) => ({ namespace: 'a', pod })));
   });
 
   it('without cluster access, says what it could not check and does not hold', async () => {
