@@ -27,8 +27,8 @@ import { intelFor, type DetectionIntel } from './ip-list';
 import type { AuditDetector, AuditFacts, ClusterKnowledge, DetectionContext } from './types';
 import { stableId } from '../events/ids';
 import { publishEvents } from '../events/publish';
-import { dynamoProvenance } from '../events/provenance';
-import { DetailType, type BehaviorAnomaly } from '../events/schema';
+import { dynamoProvenance, publishAnomaliesOnce } from '../events/provenance';
+import type { BehaviorAnomaly } from '../events/schema';
 import { DownstreamError } from '../errors';
 import { forEachLimit } from '../async';
 
@@ -315,12 +315,13 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   report.failedPrincipals = detection.failed;
 
   if (report.anomalies.length > 0) {
-    // Recorded before publishing: enforce acts only on anomalies it finds recorded (provenance.ts).
-    await dynamoProvenance(deps.ddb, deps.tableName).record(report.anomalies, new Date(deps.now?.() ?? Date.now()));
-    await publishEvents(
-      deps.eventBridge,
-      deps.busName,
-      report.anomalies.map((a) => ({ detailType: DetailType.anomaly, detail: a, time: a.window.end })),
+    // Recorded before publishing: enforce acts only on anomalies it finds recorded, and a
+    // redelivery publishes only those that did not reach the bus (provenance.ts).
+    await publishAnomaliesOnce(
+      dynamoProvenance(deps.ddb, deps.tableName),
+      (events) => publishEvents(deps.eventBridge, deps.busName, events),
+      report.anomalies,
+      new Date(deps.now?.() ?? Date.now()),
     );
   }
 

@@ -6,14 +6,19 @@
  * the same hash. The bus policy (infra/aws) is the first line; this record is the second, and
  * the one that also holds for a principal the bus policy cannot name.
  *
- * | item            | pk                          | sk        | attributes               |
- * |-----------------|-----------------------------|-----------|--------------------------|
- * | anomaly record  | `ANOMALY#<cluster>#<id>`    | `ANOMALY` | hash, ttl                |
+ * The same record says whether the anomaly reached the bus (`publishedAt`), so a payload
+ * redelivered after a partly failed PutEvents publishes only what is missing: the anomalies that
+ * did reach the bus are not paged or answered twice (publishAnomaliesOnce).
+ *
+ * | item            | pk                          | sk        | attributes                  |
+ * |-----------------|-----------------------------|-----------|-----------------------------|
+ * | anomaly record  | `ANOMALY#<cluster>#<id>`    | `ANOMALY` | hash, ttl, publishedAt?     |
  */
 import { createHash } from 'node:crypto';
-import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
-import { BehaviorAnomaly } from './schema';
+import { PublishEventsError, type OutgoingEvent } from './publish';
+import { BehaviorAnomaly, DetailType } from './schema';
 
 export const ANOMALY_SK = 'ANOMALY';
 /** Long enough for the enforce rule's retries and a replay from the archive (30 days). */
@@ -44,10 +49,17 @@ export function anomalyHash(anomaly: BehaviorAnomaly): string {
 export const anomalyKey = (cluster: string, id: string) => ({ pk: { S: `ANOMALY#${cluster}#${id}` }, sk: { S: ANOMALY_SK } });
 
 const AnomalyRecord = z.object({ hash: z.object({ S: z.string().regex(/^[0-9a-f]{64}$/) }) });
+/** What a record held before this delivery recorded it again. */
+const PriorRecord = z.object({ hash: z.object({ S: z.string() }), publishedAt: z.object({ N: z.string() }).optional() });
 
 export interface ProvenanceStore {
-  /** Records what an ingest function is about to publish. Idempotent (a redelivery writes the same hash). */
-  record(anomalies: readonly BehaviorAnomaly[], now: Date): Promise<void>;
+  /**
+   * Records what an ingest function is about to publish. Idempotent (a redelivery writes the same
+   * hash); returns the ids of those an earlier delivery already published with this content.
+   */
+  record(anomalies: readonly BehaviorAnomaly[], now: Date): Promise<Set<string>>;
+  /** Notes that these anomalies reached the bus. */
+  markPublished(anomalies: readonly BehaviorAnomaly[], now: Date): Promise<void>;
   /** `verified` only when boundwatch recorded this anomaly with exactly this content. */
   check(anomaly: BehaviorAnomaly): Promise<ProvenanceVerdict>;
 }
@@ -58,11 +70,34 @@ export function dynamoProvenance(client: Pick<DynamoDBClient, 'send'>, tableName
   return {
     async record(anomalies, now) {
       const ttl = Math.floor(now.getTime() / 1000) + RECORD_RETENTION_S;
+      const published = new Set<string>();
+      for (const a of anomalies) {
+        const hash = anomalyHash(a);
+        // An update, not a put: it keeps `publishedAt` and tells what was there.
+        const out = await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: anomalyKey(a.cluster, a.id),
+            UpdateExpression: 'SET #hash = :hash, #ttl = :ttl',
+            ExpressionAttributeNames: { '#hash': 'hash', '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':hash': { S: hash }, ':ttl': { N: String(ttl) } },
+            ReturnValues: 'ALL_OLD',
+          }),
+        );
+        const prior = PriorRecord.safeParse(out.Attributes);
+        if (prior.success && prior.data.hash.S === hash && prior.data.publishedAt) published.add(a.id);
+      }
+      return published;
+    },
+    async markPublished(anomalies, now) {
       for (const a of anomalies) {
         await client.send(
-          new PutItemCommand({
+          new UpdateItemCommand({
             TableName: tableName,
-            Item: { ...anomalyKey(a.cluster, a.id), hash: { S: anomalyHash(a) }, ttl: { N: String(ttl) } },
+            Key: anomalyKey(a.cluster, a.id),
+            UpdateExpression: 'SET publishedAt = :t',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':t': { N: String(now.getTime()) } },
           }),
         );
       }
@@ -76,4 +111,38 @@ export function dynamoProvenance(client: Pick<DynamoDBClient, 'send'>, tableName
       return { verified: true };
     },
   };
+}
+
+export interface PublishOnceReport {
+  published: number;
+  /** Anomalies an earlier delivery of the same payload already put on the bus. */
+  alreadyPublished: number;
+}
+
+/**
+ * Records the anomalies (provenance), then publishes those no earlier delivery published, and
+ * notes each one that reached the bus, also when PutEvents failed for others (its error is
+ * rethrown so the payload is retried). What can still publish twice: a crash between PutEvents
+ * and the note, which costs one duplicate event, never a lost one.
+ */
+export async function publishAnomaliesOnce(
+  store: ProvenanceStore,
+  publish: (events: OutgoingEvent[]) => Promise<unknown>,
+  anomalies: readonly BehaviorAnomaly[],
+  now: Date,
+): Promise<PublishOnceReport> {
+  const already = await store.record(anomalies, now);
+  const fresh = anomalies.filter((a) => !already.has(a.id));
+  if (fresh.length === 0) return { published: 0, alreadyPublished: already.size };
+  try {
+    await publish(fresh.map((a) => ({ detailType: DetailType.anomaly, detail: a, time: a.window.end })));
+  } catch (err) {
+    if (err instanceof PublishEventsError) {
+      const failed = new Set(err.failures.map((f) => f.index));
+      await store.markPublished(fresh.filter((_, i) => !failed.has(i)), now);
+    }
+    throw err;
+  }
+  await store.markPublished(fresh, now);
+  return { published: fresh.length, alreadyPublished: already.size };
 }

@@ -17,8 +17,8 @@ import type { CloudWatchLogsData } from '../audit/cloudwatch';
 import { DownstreamError } from '../errors';
 import { stableId } from '../events/ids';
 import type { OutgoingEvent } from '../events/publish';
-import { dynamoProvenance } from '../events/provenance';
-import { DetailType, type BehaviorAnomaly } from '../events/schema';
+import { dynamoProvenance, publishAnomaliesOnce } from '../events/provenance';
+import type { BehaviorAnomaly } from '../events/schema';
 import type { InventoryTimeline } from '../inventory/resolve';
 import type { InventoryProvider } from '../inventory/snapshot-store';
 import { applyBatch } from './baseline';
@@ -311,9 +311,9 @@ export async function ingestFlowBatch(deps: FlowIngestDeps, batch: FlowBatch): P
   }
 
   if (report.anomalies.length > 0) {
-    // Recorded before publishing: enforce acts only on anomalies it finds recorded (provenance.ts).
-    await dynamoProvenance(deps.dynamo, deps.tableName).record(report.anomalies, new Date(deps.now?.() ?? Date.now()));
-    await deps.publish(report.anomalies.map((a) => ({ detailType: DetailType.anomaly, detail: a, time: a.window.end })));
+    // Recorded before publishing: enforce acts only on anomalies it finds recorded, and a
+    // redelivery publishes only those that did not reach the bus (provenance.ts).
+    await publishAnomaliesOnce(dynamoProvenance(deps.dynamo, deps.tableName), (events) => deps.publish(events), report.anomalies, new Date(deps.now?.() ?? Date.now()));
   }
 
   for (const p of pending) {

@@ -87,6 +87,25 @@ describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
     expect(profiles.get('system:serviceaccount:shop:checkout')?.profile.events).toBe(9 * 5 + 1);
   }, 60_000);
 
+  it('publishes each anomaly once when PutEvents failed for only some: the redelivery sends only what did not reach the bus', async () => {
+    const d = await deps();
+    for (let day = 0; day < 9; day++) await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, day), ...routine(cart, day)]));
+    const cartDump = auditEvent({ ...secretsDump(9), user: cart });
+    const attack = subscriptionEvent([secretsDump(9), cartDump]);
+    const before = servers.eb.bus.events.length;
+    // The first entry of the next PutEvents is refused for good; the second reaches the bus.
+    servers.eb.failNextEntries(1, 'MalformedDetail');
+    await expect(ingestAuditEvent(d, attack)).rejects.toThrow();
+    servers.eb.failNextEntries(0);
+    const retry = await ingestAuditEvent(d, attack);
+    expect(retry.anomalies).toHaveLength(2);
+    // A third delivery (a late duplicate) publishes nothing.
+    await ingestAuditEvent(d, attack);
+    await servers.eb.bus.drain();
+    const delivered = servers.eb.bus.events.slice(before).filter((e) => e['detail-type'] === DetailType.anomaly).map((e) => (e.detail as { id: string }).id);
+    expect(delivered.sort()).toEqual(retry.anomalies.map((a) => a.id).sort());
+  }, 60_000);
+
   it('keeps both learnings when two payloads for one principal are ingested concurrently', async () => {
     const d = await deps();
     await ingestAuditEvent(d, subscriptionEvent(routine(checkout, 0, 3)));
