@@ -7,9 +7,9 @@
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, DescribeSubscriptionFiltersCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeAddonCommand, DescribeClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { BoundwatchConfig, ClusterConfig } from '../config';
+import type { BoundwatchConfig } from '../config';
 import { errorMessage } from '../errors';
-import type { AccountFacts, ClusterFacts, EksClusterFact, LogGroupFact, PreflightFacts } from './checks';
+import { logGroupsOf, type AccountFacts, type ClusterFacts, type EksClusterFact, type LogGroupFact, type PreflightFacts } from './checks';
 
 export interface PreflightClients {
   region: string;
@@ -89,15 +89,6 @@ async function vpcCni(c: PreflightClients, cluster: string): Promise<Pick<Cluste
   } catch (err) {
     return { vpcCniError: errorName(err) };
   }
-}
-
-function logGroupsOf(cfg: ClusterConfig): Array<[LogGroupFact['role'], string]> {
-  const out: Array<[LogGroupFact['role'], string]> = [['audit', cfg.auditLogGroup]];
-  if (cfg.flowLogGroup) out.push(['flow', cfg.flowLogGroup]);
-  // The resolver query log group exists only in configurations that use DNS names.
-  const resolver = (cfg as { resolverLogGroup?: unknown }).resolverLogGroup;
-  if (typeof resolver === 'string' && resolver) out.push(['resolver', resolver]);
-  return out;
 }
 
 export async function gatherPreflightFacts(config: BoundwatchConfig, c: PreflightClients): Promise<PreflightFacts> {

@@ -37,7 +37,8 @@ export interface SubscriptionFilterFact {
 }
 
 export interface LogGroupFact {
-  role: 'audit' | 'flow' | 'resolver';
+  /** Which configured log group: `auditLogGroup`, `flowLogGroup` or `runtime.falcoLogGroup`. */
+  role: 'audit' | 'flow' | 'falco';
   name: string;
   exists: boolean;
   filters: SubscriptionFilterFact[];
@@ -114,11 +115,13 @@ function accountChecks(f: AccountFacts): Finding[] {
   return out;
 }
 
+const CONFIG_KEY: Record<LogGroupFact['role'], string> = { audit: 'auditLogGroup', flow: 'flowLogGroup', falco: 'runtime.falcoLogGroup' };
+
 function filterCheck(cluster: string, g: LogGroupFact, required: boolean): Finding[] {
   const check = `${g.role} log group`;
   if (g.error) return [{ cluster, check, status: required ? 'blocker' : 'warn', detail: `${g.name}: cannot read it: ${g.error}`, fix: 'grant logs:DescribeLogGroups and logs:DescribeSubscriptionFilters to the deploying identity, or check the name' }];
   if (!g.exists) {
-    const fix = g.role === 'audit' ? `turn on audit logging (below); EKS then creates ${g.name}` : `create the log group or correct clusters[].${g.role === 'flow' ? 'flowLogGroup' : 'resolverLogGroup'}`;
+    const fix = g.role === 'audit' ? `turn on audit logging (below); EKS then creates ${g.name}` : `create the log group or correct clusters[].${CONFIG_KEY[g.role]}`;
     return [{ cluster, check, status: 'blocker', detail: `${g.name} does not exist`, fix }];
   }
   const others = g.filters.filter((f) => !BOUNDWATCH_FILTER.test(f.name));
@@ -155,6 +158,9 @@ function clusterChecks(c: ClusterFacts, cfg: ClusterConfig | undefined): Finding
     out.push({ cluster, check: 'endpoint', status: 'blocker', detail: 'private API endpoint only, and the functions are not placed in the cluster VPC', fix: `set clusters[].vpcId, subnetIds and securityGroupIds (subnets that reach the endpoint); the stack then allows the functions' security group on the cluster security group` });
   } else if (k.endpointPublicAccess && !openToAll && !inVpc) {
     out.push({ cluster, check: 'endpoint', status: 'blocker', detail: `public endpoint limited to ${k.publicAccessCidrs.join(', ')}: Lambda's addresses are not among them`, fix: 'place the functions in the cluster VPC (clusters[].vpcId, subnetIds, securityGroupIds) or enable the private endpoint and do so' });
+  } else if (inVpc && !k.endpointPrivateAccess && !openToAll) {
+    // In the VPC without the private endpoint, calls leave through NAT to the public endpoint.
+    out.push({ cluster, check: 'endpoint', status: 'warn', detail: `public endpoint limited to ${k.publicAccessCidrs.join(', ')}; the functions in the VPC reach it only through NAT`, fix: `enable the private endpoint (aws eks update-cluster-config --name ${cluster} --resources-vpc-config endpointPrivateAccess=true), or add the subnets' NAT addresses to publicAccessCidrs` });
   } else {
     out.push({ cluster, check: 'endpoint', status: 'ok', detail: `${k.endpointPublicAccess ? 'public' : ''}${k.endpointPublicAccess && k.endpointPrivateAccess ? ' + ' : ''}${k.endpointPrivateAccess ? 'private' : ''}${inVpc ? '; functions in the VPC' : ''}` });
   }
@@ -182,7 +188,7 @@ function clusterChecks(c: ClusterFacts, cfg: ClusterConfig | undefined): Finding
 function sharedLogGroups(config: BoundwatchConfig): Finding[] {
   const users = new Map<string, string[]>();
   for (const c of config.clusters) {
-    for (const g of [c.auditLogGroup, c.flowLogGroup].filter((x): x is string => !!x)) users.set(g, [...(users.get(g) ?? []), c.name]);
+    for (const [role, g] of logGroupsOf(c)) users.set(g, [...(users.get(g) ?? []), `${c.name} (${role})`]);
   }
   return [...users].filter(([, cs]) => cs.length > 1).map(([g, cs]) => ({
     check: 'shared log group', status: 'blocker' as const,
@@ -194,6 +200,14 @@ function sharedLogGroups(config: BoundwatchConfig): Finding[] {
 export function preflightFindings(config: BoundwatchConfig, facts: PreflightFacts): Finding[] {
   const byName = new Map(config.clusters.map((c) => [c.name, c]));
   return [...accountChecks(facts.account), ...sharedLogGroups(config), ...facts.clusters.flatMap((c) => clusterChecks(c, byName.get(c.name)))];
+}
+
+/** Every log group the stack subscribes to for this cluster (one `boundwatch-*` filter each). */
+export function logGroupsOf(cfg: ClusterConfig): Array<[LogGroupFact['role'], string]> {
+  const out: Array<[LogGroupFact['role'], string]> = [['audit', cfg.auditLogGroup]];
+  if (cfg.flowLogGroup) out.push(['flow', cfg.flowLogGroup]);
+  if (cfg.runtime?.falcoLogGroup) out.push(['falco', cfg.runtime.falcoLogGroup]);
+  return out;
 }
 
 export const hasBlockers = (findings: readonly Finding[]): boolean => findings.some((f) => f.status === 'blocker');

@@ -72,7 +72,7 @@ describe('boundwatch preflight', () => {
   it('names every blocker of a cluster that cannot work, each with its fix, and exits 1 from the command line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bw-preflight-'));
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ clusters: [{ name: 'broken', auditLogGroup: '/aws/eks/broken/cluster', flowLogGroup: '/vpc/broken/flows' }, { name: 'gone', auditLogGroup: '/aws/eks/gone/cluster' }] }));
+    writeFileSync(file, JSON.stringify({ clusters: [{ name: 'broken', auditLogGroup: '/aws/eks/broken/cluster', flowLogGroup: '/vpc/broken/flows', runtime: { falcoLogGroup: '/falco/broken' } }, { name: 'gone', auditLogGroup: '/aws/eks/gone/cluster' }] }));
     const r = await runCli(['preflight', '--config', file, '--json'], { env: { ...process.env, ...env() } });
     expect(r.code).toBe(1);
     const findings = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Finding);
@@ -87,6 +87,7 @@ describe('boundwatch preflight', () => {
     expect(blocker('broken', 'audit logging').fix).toContain('"types":["audit"]');
     expect(blocker('broken', 'audit log group').detail).toMatch(/datadog.*splunk/);
     expect(blocker('broken', 'flow log group').detail).toBe('/vpc/broken/flows does not exist');
+    expect(blocker('broken', 'falco log group').fix).toContain('runtime.falcoLogGroup');
     expect(blocker('gone', 'cluster').detail).toContain('ResourceNotFoundException');
     expect(find(findings, 'broken', 'VPC CNI')).toMatchObject({ status: 'warn', detail: expect.stringContaining('needs 1.21.1+') });
   });

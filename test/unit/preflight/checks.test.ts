@@ -1,5 +1,5 @@
 import { parseConfig } from '#shared/config';
-import { atLeast, preflightFindings, type ClusterFacts, type PreflightFacts } from '#shared/preflight/checks';
+import { atLeast, logGroupsOf, preflightFindings, type ClusterFacts, type PreflightFacts } from '#shared/preflight/checks';
 import { partitionOf, regionSupport } from '#shared/preflight/regions';
 
 const ready: ClusterFacts = {
@@ -41,7 +41,7 @@ describe('preflight rules', () => {
   });
 
   it('blocks a public endpoint limited to CIDRs unless the functions run in the VPC', () => {
-    const limited = { cluster: { ...ready.cluster!, publicAccessCidrs: ['198.51.100.0/24'] } };
+    const limited = { cluster: { ...ready.cluster!, endpointPrivateAccess: true, publicAccessCidrs: ['198.51.100.0/24'] } };
     expect(preflightFindings(config, facts(limited)).find((x) => x.check === 'endpoint')!.status).toBe('blocker');
     const inVpc = parseConfig({ clusters: [{ name: 'a', auditLogGroup: '/aws/eks/a/cluster', vpcId: 'vpc-0a', subnetIds: ['subnet-0a'], securityGroupIds: ['sg-0a'] }] });
     expect(preflightFindings(inVpc, facts(limited)).find((x) => x.check === 'endpoint')!.status).toBe('ok');
@@ -50,11 +50,30 @@ describe('preflight rules', () => {
   it('rejects a log group configured for two clusters (two identical subscription filters)', () => {
     const shared = parseConfig({ clusters: [{ name: 'a', auditLogGroup: '/aws/eks/a/cluster', flowLogGroup: '/vpc/shared' }, { name: 'b', auditLogGroup: '/aws/eks/b/cluster', flowLogGroup: '/vpc/shared' }] });
     const f = preflightFindings(shared, facts()).find((x) => x.check === 'shared log group')!;
-    expect(f).toMatchObject({ status: 'blocker', detail: expect.stringContaining('/vpc/shared is configured for a, b') });
+    expect(f).toMatchObject({ status: 'blocker', detail: expect.stringContaining('/vpc/shared is configured for a (flow), b (flow)') });
   });
 
   it('warns when network policy is not enabled on the VPC CNI (quarantine would not be enforced)', () => {
     const f = preflightFindings(config, facts({ vpcCni: { version: 'v1.21.1', networkPolicy: undefined } })).find((x) => x.check === 'VPC CNI')!;
     expect(f).toMatchObject({ status: 'warn', fix: expect.stringContaining('enableNetworkPolicy') });
+  });
+
+  it('counts the Falco log group with the others: a group shared by audit of one cluster and Falco of another is two filters', () => {
+    const cfg = parseConfig({ clusters: [{ name: 'a', auditLogGroup: '/aws/eks/a/cluster' }, { name: 'b', auditLogGroup: '/aws/eks/b/cluster', runtime: { falcoLogGroup: '/aws/eks/a/cluster' } }] });
+    expect(logGroupsOf(cfg.clusters[1]!)).toEqual([['audit', '/aws/eks/b/cluster'], ['falco', '/aws/eks/a/cluster']]);
+    const f = preflightFindings(cfg, facts()).find((x) => x.check === 'shared log group')!;
+    expect(f).toMatchObject({ status: 'blocker', detail: expect.stringContaining('a (audit), b (falco)') });
+  });
+
+  it('names the configuration key to correct when a Falco log group is missing', () => {
+    const f = preflightFindings(config, facts({ logGroups: [...ready.logGroups, { role: 'falco', name: '/falco', exists: false, filters: [] }] })).find((x) => x.check === 'falco log group')!;
+    expect(f).toMatchObject({ status: 'blocker', fix: expect.stringContaining('clusters[].runtime.falcoLogGroup') });
+  });
+
+  it('warns when functions in the VPC must reach a CIDR-limited public endpoint through NAT', () => {
+    const inVpc = parseConfig({ clusters: [{ name: 'a', auditLogGroup: '/aws/eks/a/cluster', vpcId: 'vpc-0a', subnetIds: ['subnet-0a'] }] });
+    const limited = (endpointPrivateAccess: boolean) => facts({ cluster: { ...ready.cluster!, endpointPrivateAccess, publicAccessCidrs: ['198.51.100.0/24'] } });
+    expect(preflightFindings(inVpc, limited(false)).find((x) => x.check === 'endpoint')).toMatchObject({ status: 'warn', fix: expect.stringContaining('endpointPrivateAccess=true') });
+    expect(preflightFindings(inVpc, limited(true)).find((x) => x.check === 'endpoint')!.status).toBe('ok');
   });
 });
