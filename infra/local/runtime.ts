@@ -26,7 +26,7 @@ import { RetryLaterError } from '#shared/enforce/engine';
 import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
 import { revertAction } from '#shared/enforce/revert';
 import { dynamoActionStore } from '#shared/enforce/store';
-import { errorMessage } from '#shared/errors';
+import { ConfigError, errorMessage } from '#shared/errors';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
 import { kubeConfigFileSource } from './kubeconfig';
 import type { Observability } from '#shared/observability/invocation';
@@ -102,6 +102,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
   const fnConfig = functionConfigFor(opts.config, clusterName);
   fnConfig.cluster.enforcement = opts.enforce;
 
+  // Nothing is applied without a revert that outlives the run: the revert queue is in the table.
+  if (opts.enforce === 'apply' && !opts.statePath) throw new ConfigError('enforcement mode apply needs a state folder (--state) locally: the revert schedule must outlive this run');
   let dynamo: LocalDynamo | undefined;
   let eventBridge: LocalEventBridge | undefined;
   try {

@@ -37,6 +37,7 @@ import type { MaturitySource } from './maturity';
 import { anomalyWorkload, planTightenEgress, verifyTightening } from './egress';
 import { mergeUndo, runOperation, runUndo, type ExecDeps } from './execute';
 import { allowListReason, planIntents, type PlannedAction } from './plan';
+import { apiCalls, uncheckedLines } from './preview';
 import { planQuarantine, QUARANTINE_LABEL, type QuarantineMechanism } from './quarantine';
 import { planRevoke, serviceAccountOf } from './revoke';
 import { takeBudgets, type BudgetStore } from './budgets';
@@ -436,6 +437,7 @@ async function planFor(ctx: Ctx, intent: ActionIntent): Promise<ActionPlan> {
         boundTokenRevocation: deps.config.boundTokenRevocation,
         iam: !!deps.iam,
         eks: !!deps.access,
+        preview: ctx.mode === 'dry-run',
         eksClusterName: deps.eksClusterName ?? deps.cluster,
         ...(deps.account ? { account: deps.account } : {}),
         ...(accessPolicies !== undefined ? { accessPolicies } : {}),
@@ -454,7 +456,9 @@ function outcomeKey(kind: string, namespace: string | undefined, name: string): 
 // ---- dry run ---------------------------------------------------------------------------
 
 async function dryRun(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{ result: PlannedAction; retry?: string }> {
-  const changes = [...rec.action.changes];
+  const changes = [...rec.action.changes, ...rec.operations.flatMap(apiCalls)];
+  changes.push(...uncheckedLines(rec.operations, { cluster: !!ctx.deps.kube, iam: !!ctx.deps.iam, eks: !!ctx.deps.access }));
+  if (rec.operations.length && intent.kind !== 'notify') changes.push(`would schedule its revert at ${rec.action.expiresAt ?? intent.expiresAt} before changing anything`);
   let reason: string | undefined;
   if (ctx.deps.kube) {
     // The API server validates and admits each write without persisting it.

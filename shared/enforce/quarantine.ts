@@ -26,6 +26,7 @@ import type { BehaviorAnomaly } from '../events/schema';
 import { podOwner } from '../inventory/from-cluster';
 import { NAMESPACE_NAME_LABEL } from '../netpol/model';
 import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ActionIntent, type ActionPlan, type ClusterNetworkPolicyManifest, type NetworkPolicyManifest } from './types';
+import { replacedPodReason, tokenPodUid } from './identity';
 
 export type { NetworkPolicyManifest } from './types';
 
@@ -183,9 +184,10 @@ export function planQuarantine(intent: ActionIntent, anomaly: BehaviorAnomaly, f
   const base = quarantinePolicy(ns, name, intent.id, anomaly.id, intent.expiresAt);
   const revertLine = `revert at ${intent.expiresAt}: restore the pod's labels and delete the policy`;
   const policyLine = `apply NetworkPolicy ${ns}/${base.metadata.name} selecting ${QUARANTINE_LABEL}=${token}: all ingress and egress denied`;
+  const tokenUid = tokenPodUid(anomaly, ns, name);
   if (facts.pod === undefined) {
     return {
-      operations: [{ op: 'quarantine-pod', namespace: ns, pod: name, token, policy: base }],
+      operations: [{ op: 'quarantine-pod', namespace: ns, pod: name, ...(tokenUid ? { uid: tokenUid } : {}), token, policy: base }],
       changes: [
         'mechanism: NetworkPolicy relabel + deny-all (without cluster access the cluster\'s support for ClusterNetworkPolicy is unknown; where it is served, an Admin-tier deny is used instead)',
         policyLine,
@@ -197,6 +199,8 @@ export function planQuarantine(intent: ActionIntent, anomaly: BehaviorAnomaly, f
     };
   }
   const pod = facts.pod;
+  const replaced = replacedPodReason(anomaly, ns, name, pod);
+  if (replaced) return { skip: replaced, operations: [], changes: [], policies: [] };
   if (pod === null) return { skip: `pod ${ns}/${name} not found: it is gone already, nothing to isolate`, operations: [], changes: [], policies: [] };
   if (pod.spec?.hostNetwork) {
     return {

@@ -24,6 +24,7 @@ import { revokeSessionsPolicy, roleNameFromArn } from './aws';
 import type { BoundTokenRevocation } from './config';
 import { quarantineToken } from './quarantine';
 import type { ActionIntent, ActionPlan, Operation } from './types';
+import { expectedPodUid, replacedPodReason } from './identity';
 
 export interface RevokeFacts {
   /** Whether this run can read the cluster. */
@@ -38,6 +39,11 @@ export interface RevokeFacts {
   /** Whether IAM and EKS can be called in this run (local runs have no AWS credentials). */
   iam: boolean;
   eks: boolean;
+  /**
+   * A dry run: without IAM or EKS access the calls apply would make are still planned (their
+   * checks stated as not made), so that `planned` means "would act".
+   */
+  preview?: boolean;
   eksClusterName: string;
   /**
    * The AWS account boundwatch runs in (the anomaly event's account). IAM calls take a role
@@ -77,7 +83,10 @@ function planServiceAccount(intent: ActionIntent, anomaly: BehaviorAnomaly, f: R
     const ref = `${sa.namespace}/${podName}`;
     const outside = f.cluster && f.pod ? usedFromOutside(anomaly, f.pod) : [...new Set(anomaly.findings.flatMap((x) => x.evidence.sourceIPs))];
     const quarantined = f.quarantine === 'applied' || f.quarantine === 'partial' || f.quarantine === 'planned';
-    if (f.boundTokenRevocation === 'never') {
+    const replaced = f.cluster ? replacedPodReason(anomaly, sa.namespace, podName, f.pod) : undefined;
+    if (replaced) {
+      notes.push(replaced);
+    } else if (f.boundTokenRevocation === 'never') {
       notes.push(`the token bound to pod ${ref} is not revoked (enforcement.boundTokenRevocation is "never"); it stays valid until it expires or the pod is deleted`);
     } else if (f.boundTokenRevocation === 'unless-quarantined' && quarantined) {
       notes.push(
@@ -92,7 +101,7 @@ function planServiceAccount(intent: ActionIntent, anomaly: BehaviorAnomaly, f: R
     } else if (f.cluster && f.pod && (f.pod.spec?.serviceAccountName ?? 'default') !== sa.name) {
       notes.push(`pod ${ref} runs as service account ${f.pod.spec?.serviceAccountName ?? 'default'}, not ${sa.name}: not deleted`);
     } else {
-      const uid = f.pod?.metadata?.uid;
+      const uid = expectedPodUid(anomaly, sa.namespace, podName, f.pod);
       ops.push({ op: 'evict-pod', namespace: sa.namespace, pod: podName, ...(uid ? { uid } : {}), why: `invalidates the token of ${sa.namespace}/${sa.name} bound to it` });
       changes.push(
         `evict pod ${ref}${uid ? ` (uid ${uid})` : ''} through the Eviction API (POST pods/${podName}/eviction, so its PodDisruptionBudget holds): the service-account token bound to it dies with it${f.quarantine === 'skipped' ? ' (it could not be quarantined)' : ''}; its controller, if any, starts a replacement with a fresh token`,
@@ -122,14 +131,15 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
   const changes: string[] = [];
   const notes: string[] = [];
   const arnAccount = /^arn:aws[\w-]*:iam::(\d{12}):/.exec(arn)?.[1];
-  const foreign = f.account !== undefined && arnAccount !== f.account;
+  // Without IAM access (a preview) the account boundwatch runs in is unknown: checked when applied.
+  const foreign = f.account !== undefined && arnAccount !== f.account && !(f.preview && !f.iam);
   if (anomaly.principal.type === 'IAMRole') {
     const roleName = roleNameFromArn(arn);
     if (foreign) {
       notes.push(`${arn} belongs to account ${arnAccount ?? 'unknown'}, not ${f.account} where boundwatch runs: sessions not revoked (a role of the same name here is another role); revoke them in that account`);
     } else if (!roleName) {
       notes.push(`${arn} is not an IAM role ARN: sessions not revoked`);
-    } else if (!f.iam) {
+    } else if (!f.iam && !f.preview) {
       notes.push(`sessions of role ${roleName} not revoked: this runtime has no IAM access (local runs have no AWS credentials)`);
     } else {
       const policyName = `boundwatch-revoke-${quarantineToken(intent.id)}`;
@@ -142,7 +152,14 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
   } else {
     notes.push('IAM user access keys are long-lived and carry no aws:TokenIssueTime: deactivate them in IAM (boundwatch does not)');
   }
-  if (!f.eks) {
+  let unread = false;
+  if (!f.eks && f.preview) {
+    unread = true;
+    changes.push(
+      `API call: eks:ListAssociatedAccessPolicies clusterName=${f.eksClusterName} principalArn=${arn}, then eks:DisassociateAccessPolicy for each policy found; revert associates each again with the same scope`,
+      'not checked: no EKS access in this run, so which access policies are associated is read when applied',
+    );
+  } else if (!f.eks) {
     notes.push(`EKS access policies of ${arn} not changed: this runtime has no EKS access`);
   } else if (f.accessPolicies === null) {
     notes.push(`${arn} has no EKS access entry in cluster ${f.eksClusterName} (it may be mapped through the aws-auth ConfigMap, which boundwatch does not change)`);
@@ -153,7 +170,8 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
     }
     if (!f.accessPolicies.length) notes.push(`no EKS access policies are associated with ${arn}`);
   }
-  if (ops.length === 0) return { skip: `nothing to revoke: ${notes.join('; ')}`, operations: [], changes: [], policies: [] };
+  if (ops.length === 0 && !unread) return { skip: `nothing to revoke: ${notes.join('; ')}`, operations: [], changes: [], policies: [] };
+  if (f.preview && !f.iam && arnAccount && f.account && arnAccount !== f.account) notes.push(`applied only where boundwatch runs in account ${arnAccount}: a role of another account is never changed`);
   return { operations: ops, changes: [...changes, ...notes, `revert at ${intent.expiresAt}`], policies: [] };
 }
 

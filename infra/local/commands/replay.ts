@@ -40,6 +40,8 @@ export function registerReplay(program: Command): void {
     .action(async (opts: ReplayOptions) => {
       if (!opts.audit?.length && !opts.flows?.length && !opts.runtime?.length) throw new InputError('replay needs at least one of --audit, --flows or --runtime');
       if (opts.enforce === 'apply' && !opts.kubeconfig) throw new InputError('--enforce apply needs --kubeconfig');
+      // Applied actions and their scheduled reverts live in the local table: in memory they would be lost with this run.
+      if (opts.enforce === 'apply' && !opts.state) throw new InputError('--enforce apply needs --state <dir>: the actions and their scheduled reverts are kept there, so a later run (or boundwatch release) can revert them');
       const config = loadConfig(opts.config);
       const dnsNames = await dnsNamesOf(opts.dns);
       const out = await runPipeline(

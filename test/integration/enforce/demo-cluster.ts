@@ -21,7 +21,8 @@ export function demoClusterInventory(): z.input<typeof ClusterInventory> {
     namespaces: [{ name: 'shop' }, { name: 'kube-system' }],
     nodes: NODES.map((n) => ({ ...n, labels: {} })),
     pods: [
-      { namespace: 'shop', name: CHECKOUT_POD, ip: '10.20.2.31', labels: DEMO_CHECKOUT_LABELS, serviceAccount: 'checkout', owner: { kind: 'Deployment', name: 'checkout' }, nodeName: NODES[1]!.name, hostIP: NODES[1]!.ip, ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] },
+      // The uid the demo's recorded tokens name (authentication.kubernetes.io/pod-uid): the same pod.
+      { namespace: 'shop', name: CHECKOUT_POD, uid: `uid-${CHECKOUT_POD}`, ip: '10.20.2.31', labels: DEMO_CHECKOUT_LABELS, serviceAccount: 'checkout', owner: { kind: 'Deployment', name: 'checkout' }, nodeName: NODES[1]!.name, hostIP: NODES[1]!.ip, ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] },
       { namespace: 'shop', name: 'cart-6b7f8d9c4-p9z8m', ip: '10.20.3.22', labels: { app: 'cart', 'pod-template-hash': '6b7f8d9c4' }, serviceAccount: 'cart', owner: { kind: 'Deployment', name: 'cart' }, nodeName: NODES[2]!.name, hostIP: NODES[2]!.ip, ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] },
       { namespace: 'shop', name: 'payments-5c6d7e8f9-q1w2e', ip: '10.20.3.40', labels: { app: 'payments', 'pod-template-hash': '5c6d7e8f9' }, serviceAccount: 'payments', owner: { kind: 'Deployment', name: 'payments' }, nodeName: NODES[2]!.name, hostIP: NODES[2]!.ip, ports: [{ name: 'https', port: 8443, protocol: 'TCP' }] },
       { namespace: 'kube-system', name: 'coredns-5d78c9869d-abcde', ip: '10.20.1.40', labels: { 'k8s-app': 'kube-dns', 'pod-template-hash': '5d78c9869d' }, serviceAccount: 'coredns', owner: { kind: 'Deployment', name: 'coredns' }, nodeName: NODES[0]!.name, hostIP: NODES[0]!.ip, ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] },

@@ -4,7 +4,8 @@
  * once never take it below its replica floor: the floor (read from the live Deployment and its
  * pods) holds the second eviction until a replacement is ready, and, with the floor turned
  * off, the PodDisruptionBudget still refuses it. And a delivery naming a pod that was replaced
- * since acts on nothing.
+ * since (same name, new uid: the token's pod uid is checked against the live pod) acts on
+ * nothing.
  */
 import { podObject } from '#test/support/kube-apiserver/seed';
 import { CLUSTER, STOLEN, startHarness, stolenTokenAnomaly, type Harness } from './harness';
@@ -87,7 +88,36 @@ describe('revoking stolen bound tokens by eviction', () => {
     expect(h.actions().some((a) => a.action === 'quarantine')).toBe(false);
   });
 
-  it('a delivery for a pod that was replaced (same name, new uid) acts on nothing', async () => {
+  it('a delivery whose token names a pod uid that was replaced (same name, new uid) acts on nothing', async () => {
+    h = await startHarness({ seed: ingressCluster(), policies: [] });
+    const original = (await h.client.getPod(NS, PODS[0]!))!;
+    // The token was bound to the original pod; its controller replaced it (same name) before the anomaly arrived.
+    await h.client.deletePod(NS, PODS[0]!);
+    h.kube.api.put({ ...original, metadata: { name: PODS[0], namespace: NS, labels: original.metadata!.labels } });
+    const replacement = (await h.client.getPod(NS, PODS[0]!))!;
+    expect(replacement.metadata!.uid).not.toBe(original.metadata!.uid);
+    const anomaly = stolenTokenAnomaly({
+      id: 'e1000000-0000-4000-8000-000000000004',
+      cluster: CLUSTER,
+      principal: { type: 'ServiceAccount', name: SA, namespace: NS },
+      workload: { namespace: NS, pod: PODS[0]!, podUid: original.metadata!.uid!, serviceAccount: 'ingress-nginx' },
+      findings: STOLEN(['198.51.100.23']),
+    });
+    const writesBefore = h.kube.api.requests.filter((r) => r.verb !== 'get' && r.verb !== 'list').length;
+    const { planned } = await h.enforce(anomaly);
+    expect(planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['revoke-credentials:skipped']);
+    expect(planned[0]!.action.reason).toMatch(/was replaced since the anomaly.*never acted on/);
+    expect(h.kube.api.requests.filter((r) => r.verb !== 'get' && r.verb !== 'list')).toHaveLength(writesBefore);
+    expect((await h.client.getPod(NS, PODS[0]!))!.metadata!.uid).toBe(replacement.metadata!.uid);
+
+    // The same anomaly with the live pod's uid (it was not replaced) is acted on.
+    const live = { ...anomaly, id: 'e1000000-0000-4000-8000-000000000005', workload: { ...anomaly.workload!, podUid: replacement.metadata!.uid! } };
+    const acted = await h.enforce(live);
+    expect(acted.planned.map((p) => `${p.action.action}:${p.action.outcome}`)).toEqual(['revoke-credentials:applied']);
+    expect(await h.client.getPod(NS, PODS[0]!)).toBeNull();
+  });
+
+  it('a pod replaced between planning and the eviction (uid precondition) is left alone', async () => {
     h = await startHarness({ seed: ingressCluster(), policies: [] });
     const anomaly = stolen(PODS[0]!, 'e1000000-0000-4000-8000-000000000003');
     // Planned against the original pod (its uid is recorded), then the pod is replaced before the eviction runs.

@@ -116,6 +116,19 @@ describe('revoke credentials', () => {
     expect(planned[0]!.action).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/no IAM access .*local runs have no AWS credentials.*no EKS access/) });
   });
 
+  it('the same in dry-run: planned with the IAM and EKS calls apply would make, and what could not be checked', async () => {
+    h = await startHarness({ mode: 'dry-run' });
+    const { planned } = await h.enforce(iamAnomaly());
+    expect(planned[0]!.action).toMatchObject({ action: 'revoke-credentials', outcome: 'planned', mode: 'dry-run' });
+    const text = planned[0]!.action.changes.join('\n');
+    expect(text).toMatch(/API call: iam:PutRolePolicy RoleName=ci-deployer PolicyName=boundwatch-revoke-\w+: deny \* to sessions with aws:TokenIssueTime before 20/);
+    expect(text).toMatch(/API call: eks:ListAssociatedAccessPolicies .*then eks:DisassociateAccessPolicy for each/);
+    expect(text).toMatch(/not checked: no IAM access in this run/);
+    expect(text).toMatch(/not checked: no EKS access in this run/);
+    expect(text).toMatch(/would schedule its revert at /);
+    expect(planned[0]!.action.expiresAt).toBeDefined();
+  });
+
   it('protected principals are never revoked', async () => {
     h = await startHarness({ aws: true, config: { protectedPrincipals: [ROLE_ARN] } });
     h.iam!.addRole('ci-deployer');

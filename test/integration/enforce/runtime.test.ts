@@ -71,6 +71,12 @@ describe('local runtime enforcement', () => {
     expect(third.enforcement).toEqual([]);
   }, 60_000);
 
+  it('refuses to apply without a state folder, before touching the cluster: the reverts would be lost with the run', async () => {
+    await expect(runPipeline({ auditFiles: [audit], flowFiles: [] }, { config: defaultLocalConfig(DEMO_CLUSTER), enforce: 'apply', kubeconfig: k.kubeconfigPath })).rejects.toThrow(/needs? .*state folder \(--state\)/);
+    expect(k.api.requests.filter((r) => r.verb !== 'get' && r.verb !== 'list')).toEqual([]);
+    expect((await k.client.getPod('shop', CHECKOUT_POD))!.metadata!.labels).toEqual(DEMO_CHECKOUT_LABELS);
+  });
+
   it('dry-run with a kubeconfig plans against the live cluster without changing it', async () => {
     const out = await runPipeline({ auditFiles: [audit], flowFiles: [] }, { config: defaultLocalConfig(DEMO_CLUSTER), enforce: 'dry-run', kubeconfig: k.kubeconfigPath });
     // The stolen token: its credential is revoked (the pod it is bound to would go), not the pod quarantined.

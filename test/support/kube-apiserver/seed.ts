@@ -56,7 +56,7 @@ export function podObject(pod: InventoryPod): Record<string, unknown> {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: pod.name, namespace: pod.namespace, labels: { ...pod.labels }, ...(owners ? { ownerReferences: owners } : {}) },
+    metadata: { name: pod.name, namespace: pod.namespace, ...(pod.uid ? { uid: pod.uid } : {}), labels: { ...pod.labels }, ...(owners ? { ownerReferences: owners } : {}) },
     spec: {
       serviceAccountName: pod.serviceAccount ?? 'default',
       ...(pod.nodeName ? { nodeName: pod.nodeName } : {}),

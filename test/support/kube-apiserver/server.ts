@@ -240,7 +240,11 @@ export class KubeApiServer {
       o.metadata = { ...meta, uid: em.uid ?? null, creationTimestamp: em.creationTimestamp ?? null, generation: em.generation ?? 1 };
       return this.store.update(def, o);
     }
-    return this.store.create(def, o);
+    // A seeded object may bring its uid (the one a recorded bound token names); the store assigns it otherwise.
+    const seededUid = typeof meta.uid === 'string' && meta.uid ? meta.uid : undefined;
+    const created = this.store.create(def, o);
+    if (seededUid) return this.store.update(def, { ...created, metadata: { ...(created.metadata as JsonObject), uid: seededUid } });
+    return created;
   }
 
   get(resource: NamedResource, namespace: string, name: string): JsonObject | undefined {

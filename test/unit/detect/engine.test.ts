@@ -8,7 +8,7 @@ import type { DetectionContext } from '#shared/detect/types';
 import { auditEvent, serviceAccountUser } from '#test/support/audit-factory';
 
 const T0 = Date.parse('2024-03-01T00:00:00Z');
-const user = serviceAccountUser('shop', 'checkout', { name: 'checkout-6d9f5b8c7-x2k4q' });
+const user = serviceAccountUser('shop', 'checkout', { name: 'checkout-6d9f5b8c7-x2k4q', uid: '4b0e6c1a-7d2f-4c55-9a3e-2f1d8e9b7c60' });
 const ctx: DetectionContext = { cluster: 'prod-eks', config: DEFAULT_DETECTION, clusterFirstSeen: T0 };
 const FIRST_USE = [firstSensitiveUse];
 
@@ -171,7 +171,8 @@ describe('anomalies', () => {
       category: 'api',
       severity: 'CRITICAL',
       principal: { type: 'ServiceAccount', name: 'system:serviceaccount:shop:checkout', namespace: 'shop' },
-      workload: { namespace: 'shop', serviceAccount: 'checkout', pod: 'checkout-6d9f5b8c7-x2k4q' },
+      // The pod uid is the token's (authentication.kubernetes.io/pod-uid): enforcement never acts on a replacement.
+      workload: { namespace: 'shop', serviceAccount: 'checkout', pod: 'checkout-6d9f5b8c7-x2k4q', podUid: '4b0e6c1a-7d2f-4c55-9a3e-2f1d8e9b7c60' },
       recommendedActions: ['quarantine', 'revoke-credentials', 'notify'],
     });
     expect(a1[0]!.findings.map((f) => f.type).sort()).toEqual(['ClusterWideSecretList', 'CredentialFromOtherIP', 'CredentialFromPublicNetwork', 'SecretsAccessed']);

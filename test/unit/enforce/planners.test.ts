@@ -2,6 +2,7 @@
 import { atExpression, revokeSessionsPolicy, roleNameFromArn, scheduleName } from '#shared/enforce/aws';
 import { evidenceDestinations, planTightenEgress } from '#shared/enforce/egress';
 import { mergeUndo } from '#shared/enforce/execute';
+import { apiCalls } from '#shared/enforce/preview';
 import { planQuarantine, quarantinePolicy, QUARANTINE_LABEL } from '#shared/enforce/quarantine';
 import { planRevoke, usedFromOutside, type RevokeFacts } from '#shared/enforce/revoke';
 import { ANNOTATIONS, type UndoStep } from '#shared/enforce/types';
@@ -24,6 +25,17 @@ describe('planQuarantine', () => {
     expect(policy.metadata.name.length).toBeLessThanOrEqual(63);
     expect(plan.changes.join('\n')).toMatch(/ReplicaSet checkout-6d9f8b7c5d \(Deployment checkout\) releases it and starts a replacement/);
     expect(plan.changes.join('\n')).toMatch(/on EKS the VPC CNI network policy agent/);
+  });
+
+  it("is planned against the token's pod uid: a replacement with the same name is skipped; without cluster access the uid is the operation's precondition", () => {
+    const a = anomaly({ workload: { namespace: 'shop', pod: podTarget.name, podUid: 'uid-old', serviceAccount: 'checkout' } });
+    const replaced = planQuarantine(i, a, { pod: pod() });
+    expect(replaced).toMatchObject({ skip: expect.stringMatching(/was replaced since the anomaly \(live uid uid-1, the token was bound to uid uid-old\)/), operations: [] });
+    const same = planQuarantine(i, anomaly({ workload: { namespace: 'shop', pod: podTarget.name, podUid: 'uid-1' } }), { pod: pod() });
+    expect(same.skip).toBeUndefined();
+    const offline = planQuarantine(i, a, { pod: undefined });
+    expect(offline.operations).toEqual([expect.objectContaining({ op: 'quarantine-pod', uid: 'uid-old' })]);
+    expect(apiCalls(offline.operations[0]!).join('\n')).toMatch(/GET \/api\/v1\/namespaces\/shop\/pods\/checkout-6d9f8b7c5d-abcde: read the pod's uid \(must be uid-old\)/);
   });
 
   it.each([
