@@ -1,16 +1,17 @@
 /**
  * The boundwatch stack: one per AWS account and region, covering every configured cluster.
- * Core (key, table, bus, schema registry), alerts (topic, notify, rules), one ClusterPipeline
- * per cluster, and operations (alarms, dashboard). Environment-agnostic and lookup-free, so
- * `cdk synth` runs offline and the same template deploys to any account.
+ * Core (key, table, bus, schema registry), alerts (topic, notify, rules), one nested stack per
+ * cluster (cluster-stack.ts: its pipeline and alarms), and operations (core alarms, dashboard).
+ * Environment-agnostic and lookup-free, so `cdk synth` runs offline and the same template
+ * deploys to any account.
  */
-import { Aws, CfnCondition, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type CfnResource, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnOutput, CfnResource, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import type { BoundwatchConfig } from '#shared/config';
 import { boundwatchRules, RuleTarget } from '#shared/events/rules';
 import { EVENT_SOURCE } from '#shared/events/schema';
@@ -18,12 +19,15 @@ import { TableKeys } from '#shared/store/table';
 import { REGIONS_WITHOUT_SCHEMAS_AND_ARCHIVES } from '#shared/preflight/regions';
 import { eventSchemas, SCHEMA_REGISTRY_NAME } from './event-schemas';
 import { Alerts } from './constructs/alerts';
-import { ClusterPipeline } from './constructs/cluster-pipeline';
+import type { ClusterPipeline } from './constructs/cluster-pipeline';
+import { ClusterStack, clusterScopeId } from './cluster-stack';
 import { Operations, type MonitoredFunction } from './constructs/operations';
 
 /** The bus name is part of the contract (shared/events/README.md#the-bus): users subscribe their own rules to it. */
 export const EVENT_BUS_NAME = 'boundwatch';
 export const KEY_ALIAS = 'alias/boundwatch';
+/** CloudFormation's limit of resources per template (the core and each nested stack alike). */
+export const MAX_STACK_RESOURCES = 500;
 
 export interface BoundwatchStackProps extends StackProps {
   config: BoundwatchConfig;
@@ -35,6 +39,8 @@ export class BoundwatchStack extends Stack {
   readonly table: dynamodb.Table;
   readonly bus: events.EventBus;
   readonly alerts: Alerts;
+  /** One nested stack per cluster (cluster-stack.ts). */
+  readonly clusterStacks: ClusterStack[];
   readonly clusters: ClusterPipeline[];
   readonly operations: Operations;
 
@@ -86,9 +92,9 @@ export class BoundwatchStack extends Stack {
 
     this.alerts = new Alerts(this, 'Alerts', { config, projectRoot: props.projectRoot, key: this.key, bus: this.bus, rules });
 
-    this.clusters = config.clusters.map(
+    this.clusterStacks = config.clusters.map(
       (cluster) =>
-        new ClusterPipeline(this, `Cluster-${cluster.name}`, {
+        new ClusterStack(this, clusterScopeId(cluster.name), {
           cluster,
           config,
           projectRoot: props.projectRoot,
@@ -98,6 +104,7 @@ export class BoundwatchStack extends Stack {
           enforceRule,
         }),
     );
+    this.clusters = this.clusterStacks.map((s) => s.pipeline);
 
     this.restrictBoundwatchSource();
 
@@ -106,25 +113,26 @@ export class BoundwatchStack extends Stack {
       clusters: config.clusters.map((c) => c.name),
       functions: [
         { fn: this.alerts.notify, label: 'notify', async: true },
-        ...this.clusters.flatMap((c): MonitoredFunction[] => [
-          { fn: c.ingestAudit, label: `${c.clusterName}/ingest-audit`, async: !c.auditStream, stream: !!c.auditStream },
-          ...(c.ingestFlows ? [{ fn: c.ingestFlows, label: `${c.clusterName}/ingest-flows`, async: true }] : []),
-          { fn: c.enforce, label: `${c.clusterName}/enforce`, async: true },
-          { fn: c.revert, label: `${c.clusterName}/revert`, async: true },
-          { fn: c.inventory, label: `${c.clusterName}/inventory`, async: true },
+        ...this.clusterStacks.flatMap(({ pipeline: c, alarmScope }): MonitoredFunction[] => [
+          { fn: c.ingestAudit, label: `${c.clusterName}/ingest-audit`, async: !c.auditStream, stream: !!c.auditStream, alarmScope },
+          ...(c.ingestFlows ? [{ fn: c.ingestFlows, label: `${c.clusterName}/ingest-flows`, async: true, alarmScope }] : []),
+          { fn: c.enforce, label: `${c.clusterName}/enforce`, async: true, alarmScope },
+          { fn: c.revert, label: `${c.clusterName}/revert`, async: true, alarmScope },
+          { fn: c.inventory, label: `${c.clusterName}/inventory`, async: true, alarmScope },
         ]),
       ],
       queues: [
         { dlq: this.alerts.deadLetterQueue, label: 'notify' },
-        ...this.clusters.flatMap((c) => c.deadLetterQueues.map((dlq) => ({ dlq, label: `${c.clusterName}/${dlq.label}` }))),
+        ...this.clusterStacks.flatMap(({ pipeline: c, alarmScope }) => c.deadLetterQueues.map((dlq) => ({ dlq, label: `${c.clusterName}/${dlq.label}`, alarmScope }))),
       ],
       rules: [
         ...this.alerts.rules.map((rule) => ({ rule, label: rule.node.id, eventBusName: EVENT_BUS_NAME })),
-        ...this.clusters.flatMap((c) =>
+        ...this.clusterStacks.flatMap(({ pipeline: c, alarmScope }) =>
           c.rules.map((rule) => ({
             rule,
             label: `${c.clusterName}/${rule.node.id}`,
             eventBusName: rule.node.id === enforceRule.id ? EVENT_BUS_NAME : undefined,
+            alarmScope,
           })),
         ),
       ],
@@ -138,6 +146,24 @@ export class BoundwatchStack extends Stack {
       value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
       description: 'CloudWatch dashboard',
     });
+    // Releasing an action early on AWS: invoke the cluster's revert function (README "Deploy to AWS").
+    // On the core stack: `cdk deploy` prints only its outputs, not a nested stack's.
+    for (const c of this.clusters) {
+      new CfnOutput(this, `RevertFunctionName-${c.clusterName}`, {
+        value: c.revert.fn.functionName,
+        description: `boundwatch ${c.clusterName}: invoke with {"actionId":"<id>","trigger":"release"} to release an enforcement action early`,
+      });
+    }
+
+    // Fail the synth, naming the stack, rather than the deploy halfway through.
+    for (const s of [this, ...this.clusterStacks]) {
+      s.node.addValidation({
+        validate: () => {
+          const n = countResources(s);
+          return n > MAX_STACK_RESOURCES ? [`${s.node.path}: ${n} resources, more than CloudFormation's ${MAX_STACK_RESOURCES} per stack`] : [];
+        },
+      });
+    }
   }
 
   /**
@@ -228,4 +254,11 @@ export class BoundwatchStack extends Stack {
       schema.cfnOptions.condition = condition;
     }
   }
+}
+
+/** CloudFormation resources a stack's own template holds (a nested stack's are its own). */
+function countResources(stack: Stack): number {
+  const walk = (c: IConstruct): number =>
+    (CfnResource.isCfnResource(c) && Stack.of(c) === stack ? 1 : 0) + c.node.children.reduce((n, child) => n + walk(child), 0);
+  return walk(stack);
 }

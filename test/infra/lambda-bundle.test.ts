@@ -15,7 +15,7 @@ import { LocalBus } from '#infra/local/bus';
 import { startLocalEventBridge } from '#infra/local/eventbridge-server';
 import { startDynalite } from '#infra/local/dynamo-server';
 import { auditEvent, iamRoleUser, subscriptionEvent } from '#test/support/audit-factory';
-import { ROOT } from './support';
+import { assemblyResources, ROOT } from './support';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bw-bundle-'));
 const torFile = path.join(dir, 'tor exits.txt');
@@ -52,8 +52,8 @@ describe('the bundled ingest-audit function', () => {
       timeout: 240_000,
     });
     expect(run.status).toBe(0);
-    const template = JSON.parse(readFileSync(path.join(outdir, 'Boundwatch.template.json'), 'utf8'));
-    const [fn] = Object.values(template.Resources as Record<string, { Type: string; Properties: { Environment?: { Variables: Record<string, string> }; Code?: unknown } }>).filter(
+    // ingest-audit is in the cluster's nested stack.
+    const [fn] = Object.values(assemblyResources(outdir) as Record<string, { Type: string; Properties: { Environment?: { Variables: Record<string, string> }; Code?: unknown } }>).filter(
       (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables.POWERTOOLS_SERVICE_NAME === 'ingest-audit',
     );
     functionConfig = JSON.parse(fn!.Properties.Environment!.Variables.BOUNDWATCH_CONFIG!);

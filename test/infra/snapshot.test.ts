@@ -27,8 +27,11 @@ function mask(value: unknown, expectedConfig: string): unknown {
 describe('default template', () => {
   it('matches the snapshot (review changes: they are what a platform team deploys)', () => {
     const config = loadConfig({ tryGetContext: (k) => (k === 'boundwatch' ? defaultConfig() : undefined) });
-    const template = synthConfig(defaultConfig()).template.toJSON();
+    const { root, nested } = synthConfig(defaultConfig());
+    const expected = JSON.stringify(functionConfigFor(config, 'prod-eks'));
 
-    expect(mask(template, JSON.stringify(functionConfigFor(config, 'prod-eks')))).toMatchSnapshot();
+    // As CloudFormation receives them: the core stack, and the cluster's nested stack.
+    expect(mask(root.toJSON(), expected)).toMatchSnapshot('core stack');
+    expect(mask(nested['prod-eks']!.toJSON(), expected)).toMatchSnapshot('nested stack of cluster prod-eks');
   });
 });

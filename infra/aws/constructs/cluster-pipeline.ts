@@ -5,7 +5,7 @@
  * that map boundwatch's roles to Kubernetes groups. Nothing here looks anything up: the cluster
  * is addressed by name, account and region only, so `cdk synth` works offline.
  */
-import { CfnOutput, Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
@@ -238,12 +238,6 @@ export class ClusterPipeline extends Construct {
       principalArn: this.inventory.role.roleArn,
       kubernetesGroups: [EKS_GROUPS.inventory],
       type: 'STANDARD',
-    });
-
-    // Releasing an action early on AWS: invoke revert with {"actionId": "...", "trigger": "release"}.
-    new CfnOutput(this, 'RevertFunctionName', {
-      value: this.revert.fn.functionName,
-      description: `boundwatch ${cluster.name}: invoke with {"actionId":"<id>","trigger":"release"} to release an enforcement action early`,
     });
 
     // After every role exists: the enforcer's denies name them all.

@@ -22,6 +22,8 @@ export interface MonitoredFunction {
   async: boolean;
   /** Fed by a Kinesis event source mapping: watch the iterator age. */
   stream?: boolean;
+  /** Where its alarms go (the cluster's nested stack); the operations construct by default. */
+  alarmScope?: Construct;
 }
 
 export interface MonitoredRule {
@@ -29,12 +31,13 @@ export interface MonitoredRule {
   label: string;
   /** Set for rules on a custom bus: AWS/Events then has an EventBusName dimension too. */
   eventBusName?: string | undefined;
+  alarmScope?: Construct;
 }
 
 export interface OperationsProps {
   topic: sns.ITopic;
   functions: MonitoredFunction[];
-  queues: Array<{ dlq: DeadLetterQueue; label: string }>;
+  queues: Array<{ dlq: DeadLetterQueue; label: string; alarmScope?: Construct }>;
   rules: MonitoredRule[];
   /** Log groups of the functions that log `Anomaly detected` (the ingest functions). */
   anomalyLogGroupNames: string[];
@@ -51,9 +54,8 @@ export class Operations extends Construct {
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
     const period = Duration.minutes(5);
-    const action = new actions.SnsAction(props.topic);
-    const alarm = (alarmId: string, name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
-      const a = new cloudwatch.Alarm(this, alarmId, {
+    const alarm = (scope: Construct | undefined, alarmId: string, name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+      const a = new cloudwatch.Alarm(scope ?? this, alarmId, {
         alarmName: `boundwatch/${name}`,
         alarmDescription: description,
         metric,
@@ -62,28 +64,30 @@ export class Operations extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      a.addAlarmAction(action);
+      // The action per alarm's stack: a cluster's alarms reach the topic through a parameter.
+      a.addAlarmAction(new actions.SnsAction(props.topic));
       this.alarms.push(a);
       return a;
     };
     const idOf = (label: string) => label.replace(/[^A-Za-z0-9]/g, '');
 
-    for (const { fn, label, async, stream } of props.functions) {
+    for (const { fn, label, async, stream, alarmScope } of props.functions) {
       const f = fn.fn;
       const base = idOf(label);
-      alarm(`${base}Errors`, `${label}/Errors`, f.metricErrors({ period, statistic: 'Sum' }), 1, `${label} failed invocations. Failed work is retried, then lands in its dead-letter queue.`);
-      alarm(`${base}Throttles`, `${label}/Throttles`, f.metricThrottles({ period, statistic: 'Sum' }), 1, `${label} was throttled: raise the account's Lambda concurrency or look for a burst.`);
+      alarm(alarmScope, `${base}Errors`, `${label}/Errors`, f.metricErrors({ period, statistic: 'Sum' }), 1, `${label} failed invocations. Failed work is retried, then lands in its dead-letter queue.`);
+      alarm(alarmScope, `${base}Throttles`, `${label}/Throttles`, f.metricThrottles({ period, statistic: 'Sum' }), 1, `${label} was throttled: raise the account's Lambda concurrency or look for a burst.`);
       // AsyncEventsDropped would repeat the dead-letter queue alarm (dropped events go to the
       // on-failure queue first); an event that cannot even reach the queue is what is lost.
       if (async) {
-        alarm(`${base}DestinationFailures`, `${label}/DestinationDeliveryFailures`, f.metric('DestinationDeliveryFailures', { period, statistic: 'Sum' }), 1, `${label} could not deliver failed events to its dead-letter queue: they are lost.`);
+        alarm(alarmScope, `${base}DestinationFailures`, `${label}/DestinationDeliveryFailures`, f.metric('DestinationDeliveryFailures', { period, statistic: 'Sum' }), 1, `${label} could not deliver failed events to its dead-letter queue: they are lost.`);
       }
       if (stream) {
-        alarm(`${base}IteratorAge`, `${label}/IteratorAge`, f.metric('IteratorAge', { period, statistic: 'Maximum' }), ITERATOR_AGE_ALARM_MS, `${label} is more than 5 minutes behind the audit log stream.`);
+        alarm(alarmScope, `${base}IteratorAge`, `${label}/IteratorAge`, f.metric('IteratorAge', { period, statistic: 'Maximum' }), ITERATOR_AGE_ALARM_MS, `${label} is more than 5 minutes behind the audit log stream.`);
       }
     }
-    for (const { dlq, label } of props.queues) {
+    for (const { dlq, label, alarmScope } of props.queues) {
       alarm(
+        alarmScope,
         `${idOf(label)}Depth`,
         `${label}/DeadLetters`,
         dlq.queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
@@ -91,11 +95,12 @@ export class Operations extends Construct {
         `${dlq.purpose}. Inspect the messages, fix the cause, then redrive them.`,
       );
     }
-    for (const { rule, label, eventBusName } of props.rules) {
+    for (const { rule, label, eventBusName, alarmScope } of props.rules) {
       // CloudFormation's Ref of a rule on a custom bus is `<bus>|<rule>`, not the rule name the
       // metric dimension wants (cloudformation-coverage-roadmap#1131).
       const ruleName = eventBusName ? Fn.select(1, Fn.split('|', rule.ruleName)) : rule.ruleName;
       alarm(
+        alarmScope,
         `${idOf(label)}DlqFailures`,
         `${label}/InvocationsFailedToBeSentToDlq`,
         new cloudwatch.Metric({

@@ -1,0 +1,43 @@
+/**
+ * One nested stack per cluster beside the shared core (key, table, bus, alerts, dashboard):
+ * a cluster costs 55-70 resources, so one stack would hit CloudFormation's 500-resource limit
+ * at 7-8 clusters. The cluster's pipeline and its alarms live here; the core passes the key,
+ * table, bus and topic in as parameters, and reads back what the dashboard and the bus policy
+ * name (function names, role ARNs, alarm ARNs) as outputs, well inside the 200 of each.
+ *
+ * The pipeline keeps the construct id it had before nested stacks (`Cluster-<name>`), so the
+ * logical ids of its resources are unchanged.
+ */
+import { NestedStack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import type { BoundwatchConfig, ClusterConfig } from '#shared/config';
+import type { RuleDefinition } from '#shared/events/rules';
+import { ClusterPipeline } from './constructs/cluster-pipeline';
+
+export interface ClusterStackProps {
+  cluster: ClusterConfig;
+  config: BoundwatchConfig;
+  projectRoot: string;
+  key: kms.IKey;
+  table: dynamodb.Table;
+  bus: events.EventBus;
+  enforceRule: RuleDefinition;
+}
+
+/** Construct id of a cluster's nested stack and of its pipeline inside it. */
+export const clusterScopeId = (name: string) => `Cluster-${name}`;
+
+export class ClusterStack extends NestedStack {
+  readonly pipeline: ClusterPipeline;
+  /** Where the operations construct puts this cluster's alarms. */
+  readonly alarmScope: Construct;
+
+  constructor(scope: Construct, id: string, props: ClusterStackProps) {
+    super(scope, id, { description: `boundwatch: EKS cluster ${props.cluster.name}` });
+    this.pipeline = new ClusterPipeline(this, clusterScopeId(props.cluster.name), props);
+    this.alarmScope = new Construct(this, 'Alarms');
+  }
+}
