@@ -169,9 +169,9 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     const policies: NetworkPolicyManifest[] = [];
     const alerts: FormattedAlert[] = [];
     const seenPolicies = new Set<string>();
-    const collect = (planned: Array<{ action: { id: string; outcome: string }; policies: NetworkPolicyManifest[] }>) => {
+    const collect = (planned: Array<{ action: { id: string; outcome: string; partial?: true | undefined }; policies: NetworkPolicyManifest[] }>) => {
       for (const p of planned) {
-        if (p.action.outcome !== 'planned' && p.action.outcome !== 'applied' && p.action.outcome !== 'partial') continue;
+        if (p.action.outcome !== 'planned' && p.action.outcome !== 'applied' && !p.action.partial) continue;
         for (const pol of p.policies) {
           // A redelivered anomaly returns the same actions: keep each policy once.
           const key = `${p.action.id}/${pol.metadata.namespace}/${pol.metadata.name}`;

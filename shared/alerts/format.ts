@@ -159,13 +159,14 @@ function formatEnforcement(event: EnforcementEvent): FormattedAlert {
   const e = event.detail;
   const target = describeTarget(e);
   const modeTag = e.mode === 'dry-run' ? 'DRY-RUN ' : '';
-  const subject = toSubject(`[boundwatch] ${modeTag}${e.action} ${e.outcome}: ${target} in ${e.cluster}`);
+  const outcome = e.partial ? `${e.outcome} (partial)` : e.outcome;
+  const subject = toSubject(`[boundwatch] ${modeTag}${e.action} ${outcome}: ${target} in ${e.cluster}`);
 
   const lines: string[] = [];
-  lines.push(`boundwatch enforcement: ${e.action} on ${target} was ${e.outcome} (${e.mode}).`, '');
+  lines.push(`boundwatch enforcement: ${e.action} on ${target} was ${outcome} (${e.mode}).`, '');
   lines.push(...table([
     ['Action', e.action],
-    ['Outcome', e.outcome],
+    ['Outcome', outcome],
     ['Mode', e.mode === 'dry-run' ? 'dry-run (nothing was changed)' : 'apply'],
     ['Cluster', `${e.cluster} (account ${event.account}, ${event.region})`],
     ['Target', target],
@@ -184,12 +185,12 @@ function formatEnforcement(event: EnforcementEvent): FormattedAlert {
   return {
     subject,
     message: finish(lines),
-    attributes: { kind: 'enforcement', action: e.action, outcome: e.outcome, mode: e.mode, cluster: e.cluster },
+    attributes: { kind: 'enforcement', action: e.action, outcome: e.outcome, mode: e.mode, cluster: e.cluster, ...(e.partial ? { partial: 'true' } : {}) },
   };
 }
 
 function nextSteps(e: EnforcementAction): string[] {
-  switch (e.outcome) {
+  switch (e.partial ? 'partial' : e.outcome) {
     case 'applied':
       return [
         'To end this action early and revert its changes:',

@@ -134,7 +134,7 @@ interface Ctx {
   mode: 'dry-run' | 'apply';
   exec: ExecDeps;
   /** Outcomes of this anomaly's earlier actions by kind and target (the revoke planner asks about the quarantine). */
-  outcomes: Map<string, EnforcementAction['outcome']>;
+  outcomes: Map<string, EnforcementAction['outcome'] | 'partial'>;
   /** Facts read while planning, reused to simulate the result in dry-run. */
   facts: Map<string, ClusterFacts>;
 }
@@ -167,7 +167,7 @@ export async function enforceAnomaly(deps: EngineDeps, anomaly: BehaviorAnomaly)
   for (const intent of intents) {
     const r = await processIntent(ctx, intent);
     results.push(r.result);
-    ctx.outcomes.set(outcomeKey(intent.kind, intent.target.namespace, intent.target.name), r.result.action.outcome);
+    ctx.outcomes.set(outcomeKey(intent.kind, intent.target.namespace, intent.target.name), r.result.action.partial ? 'partial' : r.result.action.outcome);
     if (r.retry) retry.push(`${intent.kind} ${intent.id}: ${r.retry}`);
   }
   if (retry.length) throw new RetryLaterError(`retry later: ${retry.join('; ')}`, results);
@@ -305,9 +305,12 @@ async function announce(ctx: Ctx, rec: ActionRecord): Promise<void> {
   await ctx.deps.store.save(rec);
 }
 
-async function finish(ctx: Ctx, rec: ActionRecord, outcome: Exclude<EnforcementAction['outcome'], 'reverted'>, changes: string[], reason?: string): Promise<{ result: PlannedAction; retry?: string }> {
-  rec.status = outcome;
-  const action: EnforcementAction = { ...rec.action, outcome, changes };
+async function finish(ctx: Ctx, rec: ActionRecord, status: Exclude<EnforcementAction['outcome'], 'reverted'> | 'partial', changes: string[], reason?: string): Promise<{ result: PlannedAction; retry?: string }> {
+  rec.status = status;
+  // The event has five outcomes; a partial one is `failed` (its goal is not met) marked partial.
+  const action: EnforcementAction = { ...rec.action, outcome: status === 'partial' ? 'failed' : status, changes };
+  if (status === 'partial') action.partial = true;
+  else delete action.partial;
   if (reason) action.reason = reason;
   else delete action.reason;
   rec.action = action;

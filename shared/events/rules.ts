@@ -88,12 +88,12 @@ export function boundwatchRules(t: RuleThresholds): RuleDefinition[] {
     },
     {
       id: 'EnforcementToAlerts',
-      description: 'Enforcement actions that were applied, partial, failed or reverted are announced through SNS',
+      description: 'Enforcement actions that were applied, failed (partial ones included) or reverted are announced through SNS',
       pattern: {
         source: [EVENT_SOURCE],
         'detail-type': [DetailType.enforcement],
         // A notify-only action changes nothing: its anomaly already paged.
-        detail: { outcome: ['applied', 'partial', 'failed', 'reverted'], action: [{ 'anything-but': 'notify' }] },
+        detail: { outcome: ['applied', 'failed', 'reverted'], action: [{ 'anything-but': 'notify' }] },
       },
       target: RuleTarget.alerts,
     },

@@ -109,11 +109,7 @@ export const ENFORCEMENT_MODES = ['off', 'dry-run', 'apply'] as const;
 export const EnforcementMode = z.enum(ENFORCEMENT_MODES);
 export type EnforcementMode = z.infer<typeof EnforcementMode>;
 
-/**
- * `partial`: part of the action holds and part does not (isolation with residual paths, a
- * multi-step action that stopped halfway with changes that stay); its reason says which.
- */
-export const OUTCOMES = ['planned', 'applied', 'partial', 'skipped', 'failed', 'reverted'] as const;
+export const OUTCOMES = ['planned', 'applied', 'skipped', 'failed', 'reverted'] as const;
 export const Outcome = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof Outcome>;
 
@@ -139,6 +135,12 @@ export const EnforcementAction = z.object({
   expiresAt: z.string().optional(),
   /** The anomaly's severity: an action not taken pages when it is HIGH or above (rules.ts). */
   severity: Severity.optional(),
+  /**
+   * With outcome `failed`: part of the action holds and part does not (isolation that leaves
+   * paths open, a multi-step action that stopped halfway with changes that stay until they
+   * expire); the reason and `changes` say which. Absent otherwise.
+   */
+  partial: z.literal(true).optional(),
 });
 export type EnforcementAction = z.infer<typeof EnforcementAction>;
 

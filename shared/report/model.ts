@@ -143,7 +143,6 @@ export interface ReportInput {
 }
 
 const SEVERITY_ORDER = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
-const CHANGING = new Set(['applied', 'partial']);
 
 /** How the simulator names a policy in its reasons, so the page can find the rule that decided. */
 export const policyKey = (p: AnyNetworkPolicy): string =>
@@ -238,7 +237,8 @@ function actionOf(a: EnforcementAction): ReportAction {
     ...(a.reason ? { reason: a.reason } : {}),
     changes: [...a.changes],
     ...(a.expiresAt ? { expiresAt: a.expiresAt } : {}),
-    ...(CHANGING.has(a.outcome) ? { release: `boundwatch release ${a.id}` } : {}),
+    // Partial actions keep changes in force until they expire: releasable like applied ones.
+    ...(a.outcome === 'applied' || a.partial ? { release: `boundwatch release ${a.id}` } : {}),
   };
 }
 

@@ -79,7 +79,8 @@ describe('tighten egress (apply)', () => {
     h = await startHarness({ baseline: BASELINE });
     const { planned } = await h.enforce(exfiltration());
     const a = planned[0]!.action;
-    expect(a.outcome).toBe('partial');
+    expect(a.outcome).toBe('failed');
+    expect(a.partial).toBe(true);
     expect(a.reason).toMatch(/still escapes: 1 of the anomaly's destinations/);
     const text = a.changes.join('\n');
     expect(text).toMatch(/other egress policies also select shop\/checkout-6d9f8b7c5d-abcde .*: shop\/checkout-egress/);

@@ -113,9 +113,10 @@ describe('quarantine (apply)', () => {
     const { planned } = await h.enforce(stolenTokenAnomaly());
     const q = planned[0]!.action;
     // Without ClusterNetworkPolicy the namespace-wide allow still selects the pod: partial, and it pages.
-    expect(q.outcome).toBe('partial');
+    expect(q.outcome).toBe('failed');
+    expect(q.partial).toBe(true);
     expect(q.reason).toMatch(/isolation incomplete/);
-    expect(h.actions().map((a) => a.outcome)).toEqual(['partial']);
+    expect(h.actions().map((a) => [a.outcome, a.partial])).toEqual([['failed', true]]);
     const text = q.changes.join('\n');
     expect(text).toMatch(/policy shop\/allow-monitoring ingress\[0\] still selects the pod/);
     expect(text).toMatch(/residual path to the pod via shop\/allow-monitoring ingress\[0\]: monitoring\/prometheus-0/);
@@ -240,12 +241,13 @@ describe('quarantine through ClusterNetworkPolicy (apply)', () => {
     });
     const { planned } = await h.enforce(stolenTokenAnomaly());
     const q = planned[0]!.action;
-    expect(q.outcome).toBe('partial');
+    expect(q.outcome).toBe('failed');
+    expect(q.partial).toBe(true);
     expect(q.reason).toMatch(/isolation incomplete/);
     const text = q.changes.join('\n');
     expect(text).toMatch(/policy shop\/allow-lb ingress\[0\] still selects the pod and allows ipBlock 0.0.0.0\/0 .*Admin tier cannot deny ingress by address/);
     expect(text).toMatch(/residual path to the pod via shop\/allow-lb ingress\[0\]: .*198.51.100.7/);
-    expect(h.actions().map((a) => a.outcome)).toEqual(['partial']);
+    expect(h.actions().map((a) => [a.outcome, a.partial])).toEqual([['failed', true]]);
   });
 
   it('a live policy the simulator cannot read is residual uncertainty, not ignored', async () => {
@@ -253,7 +255,8 @@ describe('quarantine through ClusterNetworkPolicy (apply)', () => {
     // Stored as-is (the seed bypasses validation), as a newer controller's field might be.
     h.kube.api.put({ apiVersion: 'networking.k8s.aws/v1alpha1', kind: 'ClusterNetworkPolicy', metadata: { name: 'future' }, spec: { tier: 'Admin', priority: 5, subject: { pods: {} }, ingress: [{ action: 'Teleport', from: [] }] } });
     const { planned } = await h.enforce(stolenTokenAnomaly());
-    expect(planned[0]!.action.outcome).toBe('partial');
+    expect(planned[0]!.action.outcome).toBe('failed');
+    expect(planned[0]!.action.partial).toBe(true);
     expect(planned[0]!.action.changes.join('\n')).toMatch(/residual uncertainty: ClusterNetworkPolicy future could not be simulated/);
   });
 

@@ -366,7 +366,7 @@ describe('the boundwatch rules (shared/events/rules.ts) against boundwatch event
     expect(targetsFor({ ...anomalyEvent(severity), 'detail-type': DetailType.sequence })).toEqual(expected);
   });
 
-  it.each(OUTCOMES.map((o) => [o, ['applied', 'partial', 'failed', 'reverted'].includes(o) ? ['EnforcementToAlerts->alerts'] : []] as const))(
+  it.each(OUTCOMES.map((o) => [o, ['applied', 'failed', 'reverted'].includes(o) ? ['EnforcementToAlerts->alerts'] : []] as const))(
     'route an Enforcement Action with outcome %s to %j',
     (outcome, expected) => {
       expect(targetsFor(enforcementEvent(outcome))).toEqual(expected);
