@@ -21,6 +21,7 @@ import {
 import { BoundwatchError } from '../errors';
 import type { ActionKind, EnforcementAction, EnforcementMode } from '../events/schema';
 import { KeyPrefix } from '../store/table';
+import { parseActionRecord } from './record-schema';
 import type { NetworkPolicyManifest, Operation, UndoStep } from './types';
 
 export const ACTION_SK = 'ACTION';
@@ -118,7 +119,7 @@ function toItem(rec: ActionRecord): Record<string, AttributeValue> {
 }
 
 function fromItem(item: Record<string, AttributeValue>): ActionRecord {
-  const rec = JSON.parse(item.body?.S ?? '{}') as ActionRecord;
+  const rec = parseActionRecord(item.pk?.S ?? '?', item.body?.S);
   rec.version = Number(item.version?.N ?? rec.version ?? 0);
   return rec;
 }

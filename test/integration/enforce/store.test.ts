@@ -3,6 +3,8 @@
  * (dynalite always, DynamoDB Local where Java is installed): conditional create, versioned
  * saves, dry-run records kept apart, and the atomic per-hour counter.
  */
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { UnreadableRecordError } from '#shared/enforce/record-schema';
 import { RecordConflictError, dynamoActionStore, type ActionRecord } from '#shared/enforce/store';
 import { dynamoBackends, freshTable } from '#test/support/dynamo';
 
@@ -49,6 +51,27 @@ describe.each(dynamoBackends())('enforcement store on $name', (backend) => {
     expect(await store.get(r.id, 'dry-run')).toBeUndefined();
     expect(await store.create(record(r.id, 'dry-run'))).toBe(true);
     expect((await store.get(r.id, 'dry-run'))!.mode).toBe('dry-run');
+    client.destroy();
+  });
+
+  it('refuses a damaged record by name instead of acting on it (an unknown operation, a missing field, a body that is not JSON)', async () => {
+    const { client, tableName } = await freshTable(server.endpoint);
+    const store = dynamoActionStore(client, tableName);
+    const r = record('00000000-0000-4000-8000-000000000002');
+    r.operations = [{ op: 'delete-pod', namespace: 'shop', pod: 'p', uid: 'u-1', why: 'test' }];
+    r.undo = [{ undo: 'delete-policy', namespace: 'shop', name: 'boundwatch-q' }];
+    await store.create(r);
+    expect((await store.get(r.id))!.operations).toEqual(r.operations);
+    const key = { pk: { S: `ACTION#${r.id}` }, sk: { S: 'ACTION' } };
+    const damage = async (body: string) =>
+      client.send(new UpdateItemCommand({ TableName: tableName, Key: key, UpdateExpression: 'SET body = :b', ExpressionAttributeValues: { ':b': { S: body } } }));
+    await damage(JSON.stringify({ ...r, operations: [{ op: 'delete-namespace', namespace: 'shop' }] }));
+    await expect(store.get(r.id)).rejects.toThrow(UnreadableRecordError);
+    await expect(store.get(r.id)).rejects.toThrow(/operations\.0\.op/);
+    await damage(JSON.stringify({ ...r, undo: [{ undo: 'delete-policy', namespace: 'shop' }] }));
+    await expect(store.get(r.id)).rejects.toThrow(/undo\.0\.name/);
+    await damage('{not json');
+    await expect(store.get(r.id)).rejects.toThrow(/not JSON/);
     client.destroy();
   });
 

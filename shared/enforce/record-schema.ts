@@ -1,0 +1,130 @@
+/**
+ * Schemas of what enforcement reads back from the table. An action record drives reverts and
+ * resumed actions: acting on a record that was damaged (by hand, by a bug, by an older version)
+ * could delete the wrong policy or restore the wrong labels, so a record that does not parse is
+ * refused with a named error instead of being cast. The compile-time checks at the end keep
+ * these schemas and the types in types.ts/store.ts the same concept: adding an operation or
+ * undo step to one without the other fails `tsc`.
+ */
+import { z } from 'zod';
+import { ActionKind, EnforcementAction } from '../events/schema';
+import type { ActionRecord } from './store';
+import type { ClusterNetworkPolicyManifest, NetworkPolicyManifest, Operation, UndoStep } from './types';
+
+const StringMap = z.record(z.string(), z.string());
+const Metadata = z.object({ name: z.string().min(1), labels: StringMap, annotations: StringMap });
+
+export const NetworkPolicyManifestSchema = z.object({
+  apiVersion: z.literal('networking.k8s.io/v1'),
+  kind: z.literal('NetworkPolicy'),
+  metadata: Metadata.extend({ namespace: z.string().min(1) }),
+  spec: z.object({
+    podSelector: z.object({ matchLabels: StringMap }),
+    policyTypes: z.array(z.enum(['Ingress', 'Egress'])),
+    ingress: z.array(z.unknown()).optional(),
+    egress: z.array(z.unknown()).optional(),
+  }),
+});
+
+const Selector = z.object({ matchLabels: StringMap });
+export const ClusterNetworkPolicyManifestSchema = z.object({
+  apiVersion: z.literal('networking.k8s.aws/v1alpha1'),
+  kind: z.literal('ClusterNetworkPolicy'),
+  metadata: Metadata,
+  spec: z.object({
+    tier: z.enum(['Admin', 'Baseline']),
+    priority: z.number(),
+    subject: z.object({ pods: z.object({ namespaceSelector: Selector, podSelector: Selector }) }),
+    ingress: z.array(z.object({ name: z.string(), action: z.literal('Deny'), from: z.array(z.record(z.string(), z.unknown())) })),
+    egress: z.array(z.object({ name: z.string(), action: z.literal('Deny'), to: z.array(z.record(z.string(), z.unknown())) })),
+  }),
+});
+
+const AccessScope = z.object({ type: z.enum(['cluster', 'namespace']), namespaces: z.array(z.string()).optional() });
+const Pod = { namespace: z.string().min(1), pod: z.string().min(1), uid: z.string().optional() };
+
+export const OperationSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('apply-policy'), policy: NetworkPolicyManifestSchema }),
+  z.object({ op: z.literal('quarantine-pod'), ...Pod, token: z.string().min(1), policy: NetworkPolicyManifestSchema, remove: StringMap.optional() }),
+  z.object({ op: z.literal('isolate-pod'), ...Pod, token: z.string().min(1), clusterPolicy: ClusterNetworkPolicyManifestSchema, policy: NetworkPolicyManifestSchema }),
+  z.object({ op: z.literal('delete-pod'), ...Pod, why: z.string() }),
+  z.object({ op: z.literal('evict-pod'), ...Pod, why: z.string() }),
+  z.object({ op: z.literal('delete-secret'), namespace: z.string().min(1), name: z.string().min(1), uid: z.string().optional() }),
+  z.object({ op: z.literal('put-role-policy'), roleName: z.string().min(1), policyName: z.string().min(1), document: z.string() }),
+  z.object({ op: z.literal('disassociate-access-policy'), clusterName: z.string(), principalArn: z.string(), policyArn: z.string(), accessScope: AccessScope }),
+]);
+
+export const UndoStepSchema = z.discriminatedUnion('undo', [
+  z.object({ undo: z.literal('restore-pod-labels'), ...Pod, token: z.string().min(1), labels: StringMap }),
+  z.object({ undo: z.literal('delete-policy'), namespace: z.string().min(1), name: z.string().min(1) }),
+  z.object({ undo: z.literal('delete-cluster-policy'), name: z.string().min(1) }),
+  z.object({ undo: z.literal('delete-role-policy'), roleName: z.string().min(1), policyName: z.string().min(1) }),
+  z.object({ undo: z.literal('associate-access-policy'), clusterName: z.string(), principalArn: z.string(), policyArn: z.string(), accessScope: AccessScope }),
+  z.object({ undo: z.literal('irreversible'), what: z.string(), reason: z.string() }),
+]);
+
+const Iso = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'not a date');
+
+export const ActionRecordSchema = z.object({
+  id: z.string().min(1),
+  anomalyId: z.string().min(1),
+  cluster: z.string().min(1),
+  kind: ActionKind,
+  mode: z.enum(['dry-run', 'apply']),
+  status: z.enum(['pending', 'planned', 'applied', 'partial', 'skipped', 'failed', 'reverted']),
+  action: EnforcementAction,
+  policies: z.array(NetworkPolicyManifestSchema),
+  operations: z.array(OperationSchema),
+  planned: z.boolean(),
+  undo: z.array(UndoStepSchema),
+  announced: z.string().optional(),
+  attempts: z.number().int().nonnegative(),
+  leaseUntil: z.number().optional(),
+  retryable: z.boolean().optional(),
+  rateCounted: z.boolean().optional(),
+  held: z.object({ reason: z.string(), since: Iso, retryAt: Iso, until: Iso }).optional(),
+  schedule: z.string().optional(),
+  createdAt: Iso,
+  updatedAt: Iso,
+  revertedAt: Iso.optional(),
+  revertTrigger: z.enum(['expiry', 'release']).optional(),
+  revertNotes: z.array(z.string()).optional(),
+  revertError: z.string().optional(),
+  version: z.number().int().nonnegative(),
+});
+
+// Both directions: every parsed value is a valid type, and every variant of the type is parsed.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sameOperation: Same<z.infer<typeof OperationSchema>['op'], Operation['op']> = true;
+const sameUndo: Same<z.infer<typeof UndoStepSchema>['undo'], UndoStep['undo']> = true;
+// Field by field (zod's optionals read `T | undefined`, which exactOptionalPropertyTypes keeps apart).
+type Keys<T> = keyof T & string;
+const sameRecordFields: Same<Keys<z.infer<typeof ActionRecordSchema>>, Keys<ActionRecord>> = true;
+const samePolicyFields: Same<Keys<z.infer<typeof NetworkPolicyManifestSchema>['spec']>, Keys<NetworkPolicyManifest['spec']>> = true;
+const clusterPolicyFits: z.infer<typeof ClusterNetworkPolicyManifestSchema> extends ClusterNetworkPolicyManifest ? true : false = true;
+void [sameOperation, sameUndo, sameRecordFields, samePolicyFields, clusterPolicyFits];
+
+/** A stored action record that does not read as one: never acted on, reported by id. */
+export class UnreadableRecordError extends Error {
+  constructor(readonly pk: string, readonly issues: string) {
+    super(`stored action record ${pk.slice(0, 200)} is unreadable (${issues}); it is not acted on — inspect the item in the table`);
+    this.name = 'UnreadableRecordError';
+  }
+}
+
+/** Parses a record's stored JSON body, or throws UnreadableRecordError. */
+export function parseActionRecord(pk: string, body: string | undefined): ActionRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body ?? '');
+  } catch {
+    throw new UnreadableRecordError(pk, 'body is not JSON');
+  }
+  const parsed = ActionRecordSchema.safeParse(raw);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))].slice(0, 5);
+    throw new UnreadableRecordError(pk, `invalid: ${fields.join(', ')}`);
+  }
+  // Checked above field by field; the cast only drops zod's explicit `| undefined` on optionals.
+  return parsed.data as ActionRecord;
+}
