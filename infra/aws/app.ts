@@ -7,16 +7,18 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '#shared/errors';
 import { BoundwatchStack } from './boundwatch-stack';
-import { loadConfig } from './config';
+import { loadConfig, targetRegion } from './config';
 import { findProjectRoot } from './paths';
 
 export const DEFAULT_STACK_NAME = 'Boundwatch';
 
 export function buildApp(app: App = new App()): { app: App; stack: BoundwatchStack } {
-  const config = loadConfig(app.node);
+  const region = targetRegion(app.node);
+  const config = loadConfig(app.node, process.cwd(), region);
   const stackName = (app.node.tryGetContext('stackName') as string | undefined) ?? DEFAULT_STACK_NAME;
   const stack = new BoundwatchStack(app, stackName, {
     config,
+    targetRegion: region,
     projectRoot: findProjectRoot(),
     description: stackDescription(config.clusters.map((c) => c.name)),
   });

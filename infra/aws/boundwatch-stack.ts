@@ -5,7 +5,7 @@
  * Environment-agnostic and lookup-free, so `cdk synth` runs offline and the same template
  * deploys to any account.
  */
-import { Aws, CfnCondition, CfnOutput, CfnResource, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnCondition, CfnOutput, CfnResource, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventschemas from 'aws-cdk-lib/aws-eventschemas';
@@ -16,7 +16,7 @@ import type { BoundwatchConfig } from '#shared/config';
 import { boundwatchRules, RuleTarget } from '#shared/events/rules';
 import { EVENT_SOURCE } from '#shared/events/schema';
 import { TableKeys } from '#shared/store/table';
-import { REGIONS_WITHOUT_SCHEMAS_AND_ARCHIVES } from '#shared/preflight/regions';
+import { REGIONS_WITHOUT_SCHEMAS_AND_ARCHIVES, regionSupport } from '#shared/preflight/regions';
 import { eventSchemas, SCHEMA_REGISTRY_NAME } from './event-schemas';
 import { Alerts } from './constructs/alerts';
 import type { ClusterPipeline } from './constructs/cluster-pipeline';
@@ -32,6 +32,8 @@ export const MAX_STACK_RESOURCES = 500;
 export interface BoundwatchStackProps extends StackProps {
   config: BoundwatchConfig;
   projectRoot: string;
+  /** The region `cdk deploy` targets, when known at synth (config.ts targetRegion): for warnings only. */
+  targetRegion?: string | undefined;
 }
 
 export class BoundwatchStack extends Stack {
@@ -71,6 +73,8 @@ export class BoundwatchStack extends Stack {
       'Description',
       Fn.conditionIf(inGovCloud.logicalId, Aws.NO_VALUE, 'boundwatch: Behavior Anomaly and Enforcement Action events'),
     );
+    const inChina = new CfnCondition(this, 'InChina', { expression: Fn.conditionEquals(Aws.PARTITION, 'aws-cn') });
+    if (props.targetRegion) this.warnAboutRegion(props.targetRegion);
     const hasSchemasAndArchives = new CfnCondition(this, 'HasSchemasAndArchives', {
       expression: Fn.conditionNot(Fn.conditionOr(...REGIONS_WITHOUT_SCHEMAS_AND_ARCHIVES.map((r) => Fn.conditionEquals(Aws.REGION, r)))),
     });
@@ -143,7 +147,12 @@ export class BoundwatchStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'EventBridge bus with Behavior Anomaly and Enforcement Action events' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'DynamoDB table with baselines, inventory and enforcement actions' });
     new CfnOutput(this, 'DashboardUrl', {
-      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
+      // The console has its own domain per partition.
+      value: Fn.join('', [
+        `https://${this.region}.`,
+        Fn.conditionIf(inGovCloud.logicalId, 'console.amazonaws-us-gov.com', Fn.conditionIf(inChina.logicalId, 'console.amazonaws.cn', 'console.aws.amazon.com')).toString(),
+        `/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
+      ]),
       description: 'CloudWatch dashboard',
     });
     // Releasing an action early on AWS: invoke the cluster's revert function (README "Deploy to AWS").
@@ -178,11 +187,13 @@ export class BoundwatchStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // CloudWatch Logs encrypts this account's log groups in this region with it.
+    // CloudWatch Logs encrypts this account's log groups in this region with it. Its principal is
+    // regional, so it takes the partition's domain (amazonaws.com.cn in China); global service
+    // principals (lambda.amazonaws.com...) are the same name in every partition.
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'CloudWatchLogs',
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.${Aws.URL_SUFFIX}`)],
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         resources: ['*'],
         conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*` } },
@@ -232,6 +243,19 @@ export class BoundwatchStack extends Stack {
           ArnNotEquals: { 'aws:PrincipalArn': writers.map((r) => r.roleArn) },
         },
       }),
+    );
+  }
+
+  /**
+   * The template handles every region itself (conditions); when synth knows the target region,
+   * it says what that region will not get, so a deploy there is not a surprise.
+   */
+  private warnAboutRegion(region: string): void {
+    const { missing, partition } = regionSupport(region);
+    if (missing.length === 0) return;
+    Annotations.of(this).addWarningV2(
+      'boundwatch:region-lacks-optional-resources',
+      `${region} (${partition}) has no ${missing.join(', ')}: the stack leaves ${missing.length > 1 ? 'them' : 'it'} out there; detection, enforcement and alerts are unaffected`,
     );
   }
 

@@ -115,7 +115,7 @@ function accountChecks(f: AccountFacts): Finding[] {
   return out;
 }
 
-const CONFIG_KEY: Record<LogGroupFact['role'], string> = { audit: 'auditLogGroup', flow: 'flowLogGroup', falco: 'runtime.falcoLogGroup' };
+export const CONFIG_KEY: Record<LogGroupFact['role'], string> = { audit: 'auditLogGroup', flow: 'flowLogGroup', falco: 'runtime.falcoLogGroup' };
 
 function filterCheck(cluster: string, g: LogGroupFact, required: boolean): Finding[] {
   const check = `${g.role} log group`;

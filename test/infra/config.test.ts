@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stackDescription } from '#infra/aws/app';
-import { loadConfig } from '#infra/aws/config';
+import { loadConfig, targetRegion } from '#infra/aws/config';
 import { ConfigError } from '#shared/errors';
 import { defaultConfig, EXAMPLES, minimal, synthConfig } from './support';
 
@@ -59,6 +59,61 @@ describe('loadConfig', () => {
     ['a malformed subnet id', minimal({}, { vpcId: 'vpc-0abc', subnetIds: ['subnet-XYZ'] }), /clusters\.0\.subnetIds\.0: /],
   ])('rejects %s, naming the field', (_, raw, message) => {
     expect(configError(() => loadConfig(context({ boundwatch: raw }))).message).toMatch(message);
+  });
+
+  describe('deploy-time guards (what CloudFormation would reject or roll back)', () => {
+    const two = (a: Record<string, unknown>, b: Record<string, unknown>) => ({
+      clusters: [
+        { name: 'prod-eks', auditLogGroup: '/aws/eks/prod-eks/cluster', ...a },
+        { name: 'staging-eks', auditLogGroup: '/aws/eks/staging-eks/cluster', ...b },
+      ],
+    });
+
+    it('rejects a flow log group shared by two clusters (a shared VPC), naming both fields and the fix', () => {
+      const message = configError(() => loadConfig(context({ boundwatch: two({ flowLogGroup: '/vpc/shared/flows' }, { flowLogGroup: '/vpc/shared/flows' }) }))).message;
+
+      expect(message).toMatch(/clusters\.1\.flowLogGroup: log group \/vpc\/shared\/flows is also clusters\.0\.flowLogGroup/);
+      expect(message).toMatch(/one filter per log group, so configure it on one cluster only .* or give each cluster its own group/);
+    });
+
+    it('rejects an audit log group given to two clusters, and one group used for audit and flows', () => {
+      expect(configError(() => loadConfig(context({ boundwatch: two({}, { auditLogGroup: '/aws/eks/prod-eks/cluster' }) }))).message).toMatch(
+        /clusters\.1\.auditLogGroup: log group \/aws\/eks\/prod-eks\/cluster is also clusters\.0\.auditLogGroup/,
+      );
+      expect(configError(() => loadConfig(context({ boundwatch: minimal({}, { flowLogGroup: '/aws/eks/prod-eks/cluster' }) }))).message).toMatch(
+        /clusters\.0\.flowLogGroup: log group \/aws\/eks\/prod-eks\/cluster is also clusters\.0\.auditLogGroup/,
+      );
+    });
+
+    it('accepts each cluster with its own flow log group', () => {
+      expect(loadConfig(context({ boundwatch: two({ flowLogGroup: '/vpc/a/flows' }, { flowLogGroup: '/vpc/b/flows' }) })).clusters).toHaveLength(2);
+    });
+
+    it.each([
+      ['prod-eks', 'prod_eks'],
+      ['prod-eks', 'Prod-EKS'],
+      ['a-b_c', 'ab-c'],
+    ])('rejects %s beside %s: the same once punctuation and case are dropped', (first, second) => {
+      const raw = { clusters: [{ name: first, auditLogGroup: `/aws/eks/${first}/cluster` }, { name: second, auditLogGroup: `/aws/eks/${second}/cluster` }] };
+
+      expect(configError(() => loadConfig(context({ boundwatch: raw }))).message).toMatch(
+        new RegExp(`clusters\\.1\\.name: "${second}" and clusters\\.0\\.name "${first}" are the same once punctuation and case are dropped`),
+      );
+      // The synth itself stops there, instead of crashing on duplicate construct ids.
+      expect(() => synthConfig(raw)).toThrow(ConfigError);
+    });
+
+    it('rejects a target region boundwatch does not support, from -c region or CDK_DEFAULT_REGION', () => {
+      expect(configError(() => loadConfig(context({ boundwatch: minimal(), region: 'xx-nowhere-1' }))).message).toMatch(/region xx-nowhere-1: not a region boundwatch supports \(us-east-1, /);
+      expect(targetRegion(context({}), { CDK_DEFAULT_REGION: 'eu-west-1' })).toBe('eu-west-1');
+      expect(targetRegion(context({ region: 'ca-west-1' }), { CDK_DEFAULT_REGION: 'eu-west-1' })).toBe('ca-west-1');
+      expect(targetRegion(context({}), {})).toBeUndefined();
+      expect(configError(() => loadConfig(context({ boundwatch: minimal() }), process.cwd(), targetRegion(context({}), { CDK_DEFAULT_REGION: 'moon-1' }))).message).toMatch(/region moon-1: not a region/);
+    });
+
+    it.each(['us-east-1', 'ca-west-1', 'us-gov-west-1', 'cn-north-1'])('accepts %s', (region) => {
+      expect(loadConfig(context({ boundwatch: minimal(), region })).clusters).toHaveLength(1);
+    });
   });
 
   it('says where to put the configuration when there is none', () => {

@@ -22,7 +22,7 @@ describe('encryption key', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Sid: 'CloudWatchLogs',
-            Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+            Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] } },
             Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
           }),
         ]),
