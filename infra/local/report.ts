@@ -1,38 +1,74 @@
 /** What a person reads after `replay` or `demo`: tables of anomalies and actions, and the counts. */
-import Table from 'cli-table3';
 import type { AttackSequence, BehaviorAnomaly, EnforcementAction } from '#shared/events/schema';
 import { inertLine } from '#shared/text';
 import type { Outputs } from './outputs';
 
-/** Colour only on a terminal: piped output and files stay plain text. */
-const style = () => (process.stdout.isTTY ? {} : { style: { head: [], border: [] } });
+/**
+ * The report's tables, drawn here rather than by cli-table3: its cells measure their whole text
+ * for a debug line on every line they draw, character by character for multi-line text, so
+ * seven actions with their API-call lines took 25 s of CPU to print. Cells are broken to the
+ * column's width first (words, then anything longer than the column), so nothing is cut.
+ */
+export function fitCell(text: string, colWidth: number): string[] {
+  const width = Math.max(1, colWidth - 2);
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    let cur = '';
+    for (const word of line.split(' ')) {
+      const next = cur === '' ? word : `${cur} ${word}`;
+      if (next.length <= width) {
+        cur = next;
+        continue;
+      }
+      if (cur !== '') out.push(cur);
+      cur = word;
+      while (cur.length > width) {
+        out.push(cur.slice(0, width));
+        cur = cur.slice(width);
+      }
+    }
+    out.push(cur);
+  }
+  return out;
+}
+
+/** A boxed table of fixed column widths (each width counts one space of padding on either side). */
+export function drawTable(head: string[], widths: number[], rows: Array<Array<string | number>>): string {
+  const rule = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w)).join(m) + r;
+  const body = (cells: Array<string | number>) => {
+    const lines = cells.map((c, i) => fitCell(String(c), widths[i]!));
+    const height = Math.max(...lines.map((l) => l.length));
+    return Array.from({ length: height }, (_, k) => '│' + lines.map((l, i) => ` ${(l[k] ?? '').padEnd(widths[i]! - 2)} `).join('│') + '│');
+  };
+  const out = [rule('┌', '┬', '┐'), ...body(head)];
+  for (const r of rows) out.push(rule('├', '┼', '┤'), ...body(r));
+  out.push(rule('└', '┴', '┘'));
+  return out.join('\n');
+}
 
 function anomaliesTable(anomalies: BehaviorAnomaly[]): string {
-  const t = new Table({ head: ['severity', 'score', 'category', 'principal', 'findings', 'when (UTC)'], wordWrap: true, colWidths: [10, 7, 9, 44, 40, 22], ...style() });
-  for (const a of anomalies) {
+  const rows = anomalies.map((a) =>
     // Names and titles carry request text: escaped, so they cannot move the cursor or forge rows.
-    t.push([a.severity, a.score, a.category, inertLine(a.principal.name), a.findings.map((f) => inertLine(f.title)).join('\n'), inertLine(a.window.start.slice(0, 19).replace('T', ' '))]);
-  }
-  return t.toString();
+    [a.severity, a.score, a.category, inertLine(a.principal.name), a.findings.map((f) => inertLine(f.title)).join('\n'), inertLine(a.window.start.slice(0, 19).replace('T', ' '))],
+  );
+  return drawTable(['severity', 'score', 'category', 'principal', 'findings', 'when (UTC)'], [10, 7, 9, 44, 40, 22], rows);
 }
 
 function actionsTable(actions: EnforcementAction[]): string {
-  const t = new Table({ head: ['action', 'target', 'mode', 'outcome', 'reason / changes'], wordWrap: true, colWidths: [14, 40, 9, 10, 60], ...style() });
-  for (const a of actions) {
+  const rows = actions.map((a) => {
     const target = `${a.target.kind} ${a.target.namespace ? `${a.target.namespace}/` : ''}${a.target.name}`;
-    t.push([a.action, inertLine(target), a.mode, a.outcome, a.reason !== undefined ? inertLine(a.reason) : a.changes.map((c) => inertLine(c)).join('\n')]);
-  }
-  return t.toString();
+    return [a.action, inertLine(target), a.mode, a.outcome, a.reason !== undefined ? inertLine(a.reason) : a.changes.map((c) => inertLine(c)).join('\n')];
+  });
+  return drawTable(['action', 'target', 'mode', 'outcome', 'reason / changes'], [14, 40, 9, 10, 60], rows);
 }
 
 /** One row per sequence; its signals in event-time order, each with its layer and tactics. */
 function sequencesTable(sequences: AttackSequence[]): string {
-  const t = new Table({ head: ['severity', 'attack sequence', 'signals (event time, layer: what)'], wordWrap: true, colWidths: [10, 44, 90], ...style() });
-  for (const q of sequences) {
+  const rows = sequences.map((q) => {
     const steps = q.signals.map((s) => inertLine(`${s.time.slice(0, 19).replace('T', ' ')} ${s.layer}: ${s.title}${s.tactics.length ? ` [${s.tactics.join(', ')}]` : ''}`));
-    t.push([q.severity, `${inertLine(q.title)}\n${inertLine(q.id)}`, steps.join('\n')]);
-  }
-  return t.toString();
+    return [q.severity, `${inertLine(q.title)}\n${inertLine(q.id)}`, steps.join('\n')];
+  });
+  return drawTable(['severity', 'attack sequence', 'signals (event time, layer: what)'], [10, 44, 90], rows);
 }
 
 export function renderReport(out: Outputs, outDir: string): string {
