@@ -77,7 +77,6 @@ export const RESPONSE_TABLE: Readonly<Record<string, ResponseEntry>> = {
   SensitiveHostPathMount: e('identity', 'revoke-credentials', 'signature'),
   HostPIDPod: e('identity', 'revoke-credentials', 'signature'),
   DangerousCapabilities: e('identity', 'revoke-credentials', 'signature'),
-  ExecInKubeSystemPod: e('identity', 'revoke-credentials', 'signature'),
   EphemeralContainerCreated: e('identity', 'revoke-credentials', 'baseline'),
   NodeProxyAccess: e('identity', 'revoke-credentials', 'baseline'),
   DaemonSetCreated: e('identity', 'revoke-credentials', 'signature'),
@@ -93,6 +92,9 @@ export const RESPONSE_TABLE: Readonly<Record<string, ResponseEntry>> = {
   WebhookToExternalURL: e('identity', 'revoke-credentials', 'signature'),
   NewPrincipalNodeAccess: e('identity', 'revoke-credentials', 'signature'),
   // Context: never a change on its own.
+  // A shell in a kube-system pod is how platform admins debug CoreDNS or aws-node: on its own it
+  // notifies; from someone who does not work there, or from a new network, it is the identity's (below).
+  ExecInKubeSystemPod: e('signal', 'notify', 'signature'),
   ExecInPod: e('signal', 'notify', 'baseline'),
   PortForward: e('signal', 'notify', 'baseline'),
   KubectlCopyFromPod: e('signal', 'notify', 'signature'),
@@ -155,6 +157,13 @@ export const COMBINATIONS: readonly ComboRule[] = [
     class: 'workload',
     rung: 'quarantine',
     why: 'someone got a shell in the workload and it then talked somewhere new',
+  },
+  {
+    id: 'kube-system-shell-by-outsider',
+    anyOf: [['ExecInKubeSystemPod'], ['CrossNamespaceAccess', 'NewPublicNetwork', 'NewUserAgentFamily']],
+    class: 'identity',
+    rung: 'revoke-credentials',
+    why: 'a shell in a kube-system pod by an identity that does not work in kube-system, or from a network or client it never used',
   },
   {
     id: 'discovery-then-harvest',

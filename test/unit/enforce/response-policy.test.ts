@@ -46,6 +46,17 @@ describe('the response table', () => {
     expect(mixed.classes.map((c) => `${c.class}:${c.rung}:${c.because.join('+')}`)).toEqual(['credential:revoke-credentials:CredentialFromPublicNetwork', 'signal:notify:NewUserAgentFamily+UnusualHour']);
   });
 
+  it('a platform admin debugging in kube-system only notifies; a shell there from an outsider or a new network revokes', () => {
+    const admin = { type: 'IAMRole' as const, name: 'arn:aws:iam::111122223333:role/AWSReservedSSO_PlatformAdmin_9f8e7d6c5b4a3210' };
+    // Frank's Tuesday morning: his own namespace, his own network, an hour the model had not seen.
+    const debugging = decide(anomaly({ principal: admin, workload: undefined, findings: [finding('ExecInKubeSystemPod'), finding('ExecInPod'), finding('UnusualHour')] }));
+    expect(debugging.classes.map((c) => c.rung)).toEqual(['notify']);
+    for (const other of ['CrossNamespaceAccess', 'NewPublicNetwork', 'NewUserAgentFamily']) {
+      const outsider = decide(anomaly({ principal: admin, workload: undefined, findings: [finding('ExecInKubeSystemPod'), finding(other)] }));
+      expect(outsider.classes.find((c) => c.class === 'identity')).toMatchObject({ rung: 'revoke-credentials', because: ['combination:kube-system-shell-by-outsider'] });
+    }
+  });
+
   it.each(COMBINATIONS.map((c) => [c.id, c] as const))('combination %s lifts only when every part is present', (_id, c) => {
     const all = c.anyOf.map((g) => finding(g[0]!));
     expect(decide(anomaly({ findings: all })).classes.find((x) => x.because.includes(`combination:${c.id}`))).toMatchObject({ class: c.class, rung: c.rung });
