@@ -8,6 +8,7 @@ import type { BenchSection } from './types';
 import * as ingest from './ingest';
 import * as netpol from './netpol';
 import * as flows from './flows';
+import * as replay from './replay';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -15,6 +16,7 @@ const SECTIONS: Array<{ name: string; bench: () => Promise<BenchSection> }> = [
   { name: 'ingest', bench: ingest.bench },
   { name: 'netpol', bench: netpol.bench },
   { name: 'flows', bench: flows.bench },
+  { name: 'replay', bench: replay.bench },
 ];
 
 async function main(): Promise<void> {
