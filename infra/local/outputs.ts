@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { safeSegment } from '#shared/text';
 import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
+import type { RuntimeIngestReport } from '#shared/runtime/ingest';
 import type { BusEvent } from './bus';
 
 export interface Summary {
@@ -31,16 +32,7 @@ export interface Summary {
     anomalies: number;
   };
   /** What ingest-runtime read: the `--runtime` files and the anomalies the bus routed to it. */
-  runtime: {
-    received: Record<string, number>;
-    signals: number;
-    rejected: Record<string, number>;
-    ignored: Record<string, number>;
-    joined: Record<string, number>;
-    /** Signals naming no workload the inventory knows: kept (they still join by principal) and listed. */
-    unjoined: number;
-    unjoinedSignals: Array<{ id: string; type: string; time: string; workload?: string }>;
-  };
+  runtime: Pick<RuntimeIngestReport, 'received' | 'signals' | 'rejected' | 'ignored' | 'joined' | 'unjoined' | 'unjoinedSignals'>;
   /** Attack sequences: distinct stories, and how often they were published (a story that grows is published again). */
   sequences: { total: number; published: number; redelivered: number; bySeverity: Record<string, number> };
   principals: number;
