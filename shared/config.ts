@@ -21,6 +21,8 @@ export const ClusterConfig = z
     vpcId: z.string().regex(/^vpc-[0-9a-f]+$/).optional(),
     subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/)).optional(),
     securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/)).optional(),
+    /** The cluster security group (EKS's, on the control plane ENIs): the stack lets the functions' groups in on 443. */
+    clusterSecurityGroupId: z.string().regex(/^sg-[0-9a-f]+$/).optional(),
     /** Runtime signals (Falco, GuardDuty) and attack sequences; see shared/runtime/config.ts. */
     runtime: RuntimeConfig.optional(),
   })

@@ -164,6 +164,15 @@ export class BoundwatchStack extends Stack {
       });
     }
 
+    // Without clusterSecurityGroupId, the group to allow on the cluster security group (README "Private clusters").
+    for (const c of this.clusters) {
+      if (!c.functionSecurityGroup) continue;
+      new CfnOutput(this, `FunctionSecurityGroup-${c.clusterName}`, {
+        value: c.functionSecurityGroup.attrGroupId,
+        description: `boundwatch ${c.clusterName}: security group of enforce, revert and inventory; the cluster security group must allow it on 443`,
+      });
+    }
+
     // Fail the synth, naming the stack, rather than the deploy halfway through.
     for (const s of [this, ...this.clusterStacks]) {
       s.node.addValidation({

@@ -79,6 +79,9 @@ function validate(raw: unknown, origin: string, region: string | undefined): Bou
     if (c.securityGroupIds !== undefined && c.securityGroupIds.length === 0) {
       problems.push(`${at}.securityGroupIds: must not be empty; leave it out to let boundwatch create one`);
     }
+    if (c.clusterSecurityGroupId !== undefined && !c.subnetIds?.length) {
+      problems.push(`${at}.clusterSecurityGroupId: needs subnetIds (and vpcId or securityGroupIds): the rule it adds lets in the functions' security group, which they have only inside the VPC`);
+    }
   });
   if (problems.length > 0) throw new ConfigError(`${origin}: ${problems.join('; ')}`);
   return config;

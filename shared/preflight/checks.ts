@@ -155,9 +155,9 @@ function clusterChecks(c: ClusterFacts, cfg: ClusterConfig | undefined): Finding
   const inVpc = !!cfg?.subnetIds?.length;
   const openToAll = k.publicAccessCidrs.length === 0 || k.publicAccessCidrs.includes('0.0.0.0/0');
   if (!k.endpointPublicAccess && !inVpc) {
-    out.push({ cluster, check: 'endpoint', status: 'blocker', detail: 'private API endpoint only, and the functions are not placed in the cluster VPC', fix: `set clusters[].vpcId, subnetIds and securityGroupIds (subnets that reach the endpoint); the stack then allows the functions' security group on the cluster security group` });
+    out.push({ cluster, check: 'endpoint', status: 'blocker', detail: 'private API endpoint only, and the functions are not placed in the cluster VPC', fix: `set clusters[].vpcId and subnetIds (subnets that reach the endpoint) and clusterSecurityGroupId (the cluster security group); the stack then allows the functions' security group on it, port 443` });
   } else if (k.endpointPublicAccess && !openToAll && !inVpc) {
-    out.push({ cluster, check: 'endpoint', status: 'blocker', detail: `public endpoint limited to ${k.publicAccessCidrs.join(', ')}: Lambda's addresses are not among them`, fix: 'place the functions in the cluster VPC (clusters[].vpcId, subnetIds, securityGroupIds) or enable the private endpoint and do so' });
+    out.push({ cluster, check: 'endpoint', status: 'blocker', detail: `public endpoint limited to ${k.publicAccessCidrs.join(', ')}: Lambda's addresses are not among them`, fix: 'enable the private endpoint and place the functions in the cluster VPC (clusters[].vpcId, subnetIds, clusterSecurityGroupId)' });
   } else if (inVpc && !k.endpointPrivateAccess && !openToAll) {
     // In the VPC without the private endpoint, calls leave through NAT to the public endpoint.
     out.push({ cluster, check: 'endpoint', status: 'warn', detail: `public endpoint limited to ${k.publicAccessCidrs.join(', ')}; the functions in the VPC reach it only through NAT`, fix: `enable the private endpoint (aws eks update-cluster-config --name ${cluster} --resources-vpc-config endpointPrivateAccess=true), or add the subnets' NAT addresses to publicAccessCidrs` });

@@ -308,6 +308,39 @@ describe('several clusters (infra/aws/examples/multi-cluster.json)', () => {
     expect(onlyResource(s.template, 'AWS::Lambda::Function', 'ClusterstagingeksEnforce').Properties.VpcConfig).toBeUndefined();
   });
 
+  it('lets the functions\' security group reach the private endpoint: one ingress on 443 to the cluster security group', () => {
+    const sg = onlyResource(s.template, 'AWS::EC2::SecurityGroup', 'Clusterprodeks');
+    const ingress = Object.values(resourcesOf(s.template, 'AWS::EC2::SecurityGroupIngress'));
+    expect(ingress.map((r) => r.Properties)).toEqual([
+      {
+        GroupId: 'sg-0c1d2e3f4a5b6c7d8',
+        IpProtocol: 'tcp',
+        FromPort: 443,
+        ToPort: 443,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [sg.id, 'GroupId'] },
+        Description: expect.stringContaining('prod-eks'),
+      },
+    ]);
+    // batch_eks gives no cluster security group: no rule, and its group is the user's to allow.
+    expect(JSON.stringify(ingress)).not.toContain('sg-0123456789abcdef0');
+    // The group boundwatch created is named in the core stack's outputs, for the manual rule.
+    expect(s.root.findOutputs('FunctionSecurityGroupprodeks')).toEqual({ FunctionSecurityGroupprodeks: expect.objectContaining({ Value: expect.anything() }) });
+    expect(Object.keys(s.root.findOutputs('FunctionSecurityGroupbatcheks'))).toEqual([]);
+  });
+
+  it('adds a rule from each given security group when the functions use the user\'s groups', () => {
+    const t = synthConfig(
+      minimal({}, { subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0aaa', 'sg-0bbb'], clusterSecurityGroupId: 'sg-0ccc' }),
+    ).template;
+    const ingress = Object.values(resourcesOf(t, 'AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
+    expect(ingress).toEqual([
+      expect.objectContaining({ GroupId: 'sg-0ccc', FromPort: 443, ToPort: 443, SourceSecurityGroupId: 'sg-0aaa' }),
+      expect.objectContaining({ GroupId: 'sg-0ccc', FromPort: 443, ToPort: 443, SourceSecurityGroupId: 'sg-0bbb' }),
+    ]);
+    expect(Object.keys(t.findResources('AWS::EC2::SecurityGroup'))).toEqual([]);
+    expect(onlyResource(t, 'AWS::Lambda::Function', 'Inventory').Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0abc'], SecurityGroupIds: ['sg-0aaa', 'sg-0bbb'] });
+  });
+
   it('limits ENI creation to the configured subnets and security groups', () => {
     const create = statementsOfRole(s.template, 'ClusterbatcheksEnforcerRole').find((st) => st.Action === 'ec2:CreateNetworkInterface')!;
     const text = JSON.stringify(create.Resource);

@@ -57,6 +57,8 @@ describe('loadConfig', () => {
     ['a vpcId without subnets', minimal({}, { vpcId: 'vpc-0abc' }), /clusters\.0\.subnetIds: required/],
     ['subnets without a vpcId or security groups', minimal({}, { subnetIds: ['subnet-0abc'] }), /clusters\.0\.vpcId: required to create a security group/],
     ['a malformed subnet id', minimal({}, { vpcId: 'vpc-0abc', subnetIds: ['subnet-XYZ'] }), /clusters\.0\.subnetIds\.0: /],
+    ['a cluster security group without subnets', minimal({}, { clusterSecurityGroupId: 'sg-0abc' }), /clusters\.0\.clusterSecurityGroupId: needs subnetIds/],
+    ['a malformed cluster security group id', minimal({}, { vpcId: 'vpc-0abc', subnetIds: ['subnet-0abc'], clusterSecurityGroupId: 'eks-cluster-sg' }), /clusters\.0\.clusterSecurityGroupId: /],
   ])('rejects %s, naming the field', (_, raw, message) => {
     expect(configError(() => loadConfig(context({ boundwatch: raw }))).message).toMatch(message);
   });

@@ -60,6 +60,8 @@ export class ClusterPipeline extends Construct {
   readonly deadLetterQueues: DeadLetterQueue[] = [];
   /** High-volume mode only. */
   readonly auditStream?: kinesis.Stream;
+  /** The group boundwatch created for the in-VPC functions (no `securityGroupIds` given). */
+  functionSecurityGroup?: ec2.CfnSecurityGroup;
 
   constructor(scope: Construct, id: string, props: ClusterPipelineProps) {
     super(scope, id);
@@ -394,16 +396,38 @@ export class ClusterPipeline extends Construct {
     );
   }
 
-  /** Private cluster endpoints: subnets, and the given security groups or one allowing HTTPS out. */
+  /**
+   * Private cluster endpoints: the functions that call the Kubernetes API (enforce, revert,
+   * inventory) run in the given subnets with the given security groups, or one allowing HTTPS out.
+   * The private endpoint's ENIs carry the cluster security group, which admits only itself by
+   * default: with `clusterSecurityGroupId`, the stack adds one ingress rule on 443 from each of the
+   * functions' groups (removed with the stack; the group itself stays EKS's).
+   */
   private vpcPlacement(cluster: ClusterConfig): VpcPlacement | undefined {
     if (!cluster.subnetIds?.length) return undefined;
-    if (cluster.securityGroupIds?.length) return { subnetIds: cluster.subnetIds, securityGroupIds: cluster.securityGroupIds };
-    const sg = new ec2.CfnSecurityGroup(this, 'FunctionSecurityGroup', {
-      groupDescription: `boundwatch ${cluster.name}: functions reaching the cluster endpoint`,
-      vpcId: cluster.vpcId as string,
-      securityGroupEgress: [{ ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIp: '0.0.0.0/0', description: 'HTTPS to the EKS API and AWS endpoints' }],
-    });
-    return { subnetIds: cluster.subnetIds, securityGroupIds: [sg.attrGroupId] };
+    let securityGroupIds = cluster.securityGroupIds ?? [];
+    if (securityGroupIds.length === 0) {
+      const sg = new ec2.CfnSecurityGroup(this, 'FunctionSecurityGroup', {
+        groupDescription: `boundwatch ${cluster.name}: functions reaching the cluster endpoint`,
+        vpcId: cluster.vpcId as string,
+        securityGroupEgress: [{ ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIp: '0.0.0.0/0', description: 'HTTPS to the EKS API and AWS endpoints' }],
+      });
+      this.functionSecurityGroup = sg;
+      securityGroupIds = [sg.attrGroupId];
+    }
+    if (cluster.clusterSecurityGroupId) {
+      securityGroupIds.forEach((source, i) => {
+        new ec2.CfnSecurityGroupIngress(this, `ClusterEndpointIngress${i}`, {
+          groupId: cluster.clusterSecurityGroupId!,
+          ipProtocol: 'tcp',
+          fromPort: 443,
+          toPort: 443,
+          sourceSecurityGroupId: source,
+          description: `boundwatch ${cluster.name}: enforce, revert and inventory to the Kubernetes API`,
+        });
+      });
+    }
+    return { subnetIds: cluster.subnetIds, securityGroupIds };
   }
 }
 
