@@ -147,10 +147,11 @@ export class BoundwatchStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'EventBridge bus with Behavior Anomaly and Enforcement Action events' });
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'DynamoDB table with baselines, inventory and enforcement actions' });
     new CfnOutput(this, 'DashboardUrl', {
-      // The console has its own domain per partition.
+      // The console has its own domain per partition; only the commercial one is addressed per
+      // region, the others take the region from the query string alone.
       value: Fn.join('', [
-        `https://${this.region}.`,
-        Fn.conditionIf(inGovCloud.logicalId, 'console.amazonaws-us-gov.com', Fn.conditionIf(inChina.logicalId, 'console.amazonaws.cn', 'console.aws.amazon.com')).toString(),
+        'https://',
+        Fn.conditionIf(inGovCloud.logicalId, 'console.amazonaws-us-gov.com', Fn.conditionIf(inChina.logicalId, 'console.amazonaws.cn', `${this.region}.console.aws.amazon.com`)).toString(),
         `/cloudwatch/home?region=${this.region}#dashboards:name=${this.operations.dashboard.dashboardName}`,
       ]),
       description: 'CloudWatch dashboard',

@@ -62,13 +62,13 @@ describe('partition-aware names', () => {
 
   it('links the dashboard on the console of the partition (GovCloud and China have their own)', () => {
     const url = JSON.stringify(json.Outputs.DashboardUrl!.Value);
-    expect(url).toContain('{"Fn::If":["InGovCloud","console.amazonaws-us-gov.com",{"Fn::If":["InChina","console.amazonaws.cn","console.aws.amazon.com"]}]}');
+    expect(url).toContain('{"Fn::If":["InGovCloud","console.amazonaws-us-gov.com",{"Fn::If":["InChina","console.amazonaws.cn",{"Fn::Join":["",[{"Ref":"AWS::Region"},".console.aws.amazon.com"]]}]}]}');
   });
 
   it('hard-codes no domain of the commercial partition outside the standardized global service principals', () => {
     const text = JSON.stringify(json);
     const domains = [...text.matchAll(/[a-z0-9.-]*amazonaws\.com[a-z.]*|[a-z0-9.-]*aws\.amazon\.com/g)].map((m) => m[0]);
     // lambda.amazonaws.com and the like are one name in every partition; anything regional is built from AWS::URLSuffix.
-    for (const d of new Set(domains)) expect([d, /^[a-z]+\.amazonaws\.com$/.test(d) || d === 'console.aws.amazon.com']).toEqual([d, true]);
+    for (const d of new Set(domains)) expect([d, /^[a-z]+\.amazonaws\.com$/.test(d) || d === '.console.aws.amazon.com']).toEqual([d, true]);
   });
 });
