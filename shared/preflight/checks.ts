@@ -106,7 +106,8 @@ function accountChecks(f: AccountFacts): Finding[] {
   }
   const r = regionSupport(f.region);
   if (!r.known) {
-    out.push({ check: 'region', status: 'warn', detail: `region ${f.region} is not one boundwatch knows`, fix: 'check that EKS, EventBridge Scheduler and the EventBridge schema registry exist there; optional resources may fail' });
+    // The synth refuses it too (infra/aws/config.ts): say so before anyone runs cdk deploy.
+    out.push({ check: 'region', status: 'blocker', detail: `region ${f.region} is not one boundwatch supports; cdk synth refuses it`, fix: 'deploy to a region listed in shared/preflight/regions.ts (AWS_REGION, or -c region=...)' });
   } else if (r.missing.length) {
     out.push({ check: 'region', status: 'warn', detail: `${f.region} (${r.partition}) lacks ${r.missing.join(', ')}: the stack skips them`, fix: 'nothing to do; event schemas and the replay archive are not deployed in this region' });
   } else {

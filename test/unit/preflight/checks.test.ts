@@ -33,6 +33,11 @@ describe('preflight rules', () => {
     expect(f).toMatchObject({ status: 'warn', detail: expect.stringContaining('schema registry') });
   });
 
+  it('blocks a region outside the supported list, as the synth does', () => {
+    const f = preflightFindings(config, facts({}, 'xx-nowhere-9')).find((x) => x.check === 'region')!;
+    expect(f).toMatchObject({ status: 'blocker', detail: expect.stringContaining('cdk synth refuses it') });
+  });
+
   it('counts only other consumers against the two-filter limit: a re-deploy finds its own filter', () => {
     const two = (names: string[]) => preflightFindings(config, facts({ logGroups: [{ role: 'audit', name: '/aws/eks/a/cluster', exists: true, filters: names.map((name) => ({ name, destinationArn: 'arn' })) }] })).find((x) => x.check === 'audit log group')!;
     expect(two(['datadog', 'splunk']).status).toBe('blocker');
