@@ -48,4 +48,15 @@ describe(`${CLUSTERS} clusters in one account and region`, () => {
       expect(Object.keys(json(template).Parameters ?? {}).length).toBeLessThan(200);
     }
   });
+
+  it('keeps the bus policy naming every writer role under EventBridge\'s 10 KB policy limit, at the longest role names', () => {
+    const [policy] = Object.values(core.findResources('AWS::Events::EventBusPolicy')) as Array<{ Properties: { Statement: { Condition: { ArnNotEquals: Record<string, unknown[]> } } } }>;
+    const writers = policy!.Properties.Statement.Condition.ArnNotEquals['aws:PrincipalArn']!;
+    // At least ingest-audit, ingest-flows and the enforcer role of every cluster.
+    expect(writers.length).toBeGreaterThanOrEqual(3 * CLUSTERS);
+    // Role names CloudFormation generates are at most 64 characters; the longest partition prefix is GovCloud's.
+    const longest = `arn:aws-us-gov:iam::111122223333:role/${'r'.repeat(64)}`;
+    const worst = JSON.stringify({ ...policy!.Properties.Statement, Condition: { ...policy!.Properties.Statement.Condition, ArnNotEquals: { 'aws:PrincipalArn': writers.map(() => longest) } }, Resource: longest });
+    expect(worst.length).toBeLessThan(10 * 1024);
+  });
 });
