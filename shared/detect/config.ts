@@ -6,6 +6,7 @@
  * function in its environment stays small.
  */
 import { z } from 'zod';
+import { DEFAULT_DNS_CONFIG, DnsConfig } from '../dns/config';
 import { DEFAULT_NETWORK_CONFIG, NetworkConfig } from '../flows/config';
 
 /** Every detector, by id. All are on by default except the allow-list policies (opt-in by giving their list). */
@@ -140,6 +141,8 @@ export const DetectionConfig = z
     allowedNamespaces: z.array(z.string().min(1)).optional(),
     /** Network (flow) baselines and detectors: see shared/flows/config.ts. */
     network: NetworkConfig.default(DEFAULT_NETWORK_CONFIG),
+    /** Per-workload DNS detectors over Route 53 Resolver query logs (shared/dns/config.ts). */
+    dns: DnsConfig.default(DEFAULT_DNS_CONFIG),
   })
   .strict();
 export type DetectionConfig = z.infer<typeof DetectionConfig>;

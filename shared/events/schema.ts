@@ -78,6 +78,8 @@ export const Evidence = z.object({
   baseline: z.string(),
   /** Objects the requests wrote, as `namespace/resource/name` (e.g. the pod a principal created). */
   objects: z.array(z.string()).optional(),
+  /** DNS query names that show the finding (category `network`), escaped and bounded. */
+  queryNames: z.array(z.string()).optional(),
 });
 export type Evidence = z.infer<typeof Evidence>;
 
