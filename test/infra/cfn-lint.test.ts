@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '#infra/aws/app';
 import { partitionOf, SUPPORTED_REGIONS } from '#shared/preflight/regions';
-import { defaultConfig, example, EXAMPLES, ROOT } from './support';
+import { defaultConfig, example, EXAMPLES, ROOT, testContext } from './support';
 
 // cfn-lint loads a resource spec per region: tens of seconds for all of them on a busy machine.
 jest.setTimeout(600_000);
@@ -36,7 +36,7 @@ function cfnLintVersion(): string | undefined {
 
 /** Synthesizes one configuration into its own cloud assembly; returns every template in it (nested ones included). */
 function synthTemplates(config: unknown, outdir: string): string[] {
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], boundwatch: config } });
+  const app = new App({ outdir, context: testContext({ boundwatch: config }) });
   buildApp(app);
   app.synth();
   return readdirSync(outdir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(outdir, f));

@@ -29,7 +29,7 @@ describe('loadConfig', () => {
   });
 
   it('accepts the configuration cdk.json ships', () => {
-    expect(loadConfig(context({ boundwatch: defaultConfig() })).clusters.map((c) => c.name)).toEqual(['prod-eks']);
+    expect(loadConfig(context({ boundwatch: defaultConfig() })).clusters.map((c) => c.name)).toEqual(['replace-me']);
   });
 
   it('takes -c boundwatch=<json> as a string', () => {

@@ -168,7 +168,7 @@ describe('alerts', () => {
     const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
     expect(env.ALERT_TOPIC_ARN).toEqual({ Ref: onlyResource(s.template, 'AWS::SNS::Topic').id });
-    expect(JSON.parse(env.AUDIT_LOG_GROUPS as string)).toEqual({ 'prod-eks': '/aws/eks/prod-eks/cluster' });
+    expect(JSON.parse(env.AUDIT_LOG_GROUPS as string)).toEqual({ 'replace-me': '/aws/eks/replace-me/cluster' });
     expect(env.TABLE_NAME).toBeUndefined();
     expect(allowedActions(s.template, 'Notify')).toEqual([
       'kms:Decrypt',
@@ -252,13 +252,13 @@ describe('outputs', () => {
       'AlertsTopicArn',
       'DashboardUrl',
       'EventBusName',
-      'RevertFunctionNameprodeks',
+      'RevertFunctionNamereplaceme',
       'TableName',
     ]);
     // On the core stack, where `cdk deploy` prints outputs (a nested stack's outputs are not printed).
-    expect(Object.keys(s.root.findOutputs('*'))).toContain('RevertFunctionNameprodeks');
-    expect(s.template.findOutputs('RevertFunctionNameprodeks')).toEqual({
-      RevertFunctionNameprodeks: expect.objectContaining({ Value: { Ref: onlyResource(s.template, 'AWS::Lambda::Function', 'Revert').id } }),
+    expect(Object.keys(s.root.findOutputs('*'))).toContain('RevertFunctionNamereplaceme');
+    expect(s.template.findOutputs('RevertFunctionNamereplaceme')).toEqual({
+      RevertFunctionNamereplaceme: expect.objectContaining({ Value: { Ref: onlyResource(s.template, 'AWS::Lambda::Function', 'Revert').id } }),
     });
   });
 });

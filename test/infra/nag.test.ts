@@ -3,10 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '#infra/aws/app';
-import { defaultConfig, example, minimal } from './support';
+import { defaultConfig, example, minimal, testContext } from './support';
 
 function build(config: unknown) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], boundwatch: config } });
+  const app = new App({ context: testContext({ boundwatch: config }) });
   return buildApp(app).stack;
 }
 

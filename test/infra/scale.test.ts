@@ -6,6 +6,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '#infra/aws/app';
 import { MAX_STACK_RESOURCES } from '#infra/aws/boundwatch-stack';
+import { testContext } from './support';
 
 const CLUSTERS = 20;
 const config = {
@@ -21,7 +22,7 @@ const config = {
 const count = (t: Template) => Object.keys((t.toJSON() as { Resources: object }).Resources).length;
 
 describe(`${CLUSTERS} clusters in one account and region`, () => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], boundwatch: config } });
+  const app = new App({ context: testContext({ boundwatch: config }) });
   const { stack } = buildApp(app);
   const core = Template.fromStack(stack);
   const nested = stack.clusterStacks.map((n) => ({ name: n.pipeline.clusterName, template: Template.fromStack(n) }));

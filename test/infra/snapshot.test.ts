@@ -28,10 +28,10 @@ describe('default template', () => {
   it('matches the snapshot (review changes: they are what a platform team deploys)', () => {
     const config = loadConfig({ tryGetContext: (k) => (k === 'boundwatch' ? defaultConfig() : undefined) });
     const { root, nested } = synthConfig(defaultConfig());
-    const expected = JSON.stringify(functionConfigFor(config, 'prod-eks'));
+    const expected = JSON.stringify(functionConfigFor(config, 'replace-me'));
 
     // As CloudFormation receives them: the core stack, and the cluster's nested stack.
     expect(mask(root.toJSON(), expected)).toMatchSnapshot('core stack');
-    expect(mask(nested['prod-eks']!.toJSON(), expected)).toMatchSnapshot('nested stack of cluster prod-eks');
+    expect(mask(nested['replace-me']!.toJSON(), expected)).toMatchSnapshot('nested stack of cluster replace-me');
   });
 });

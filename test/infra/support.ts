@@ -71,8 +71,22 @@ function replace(value: unknown, swap: (v: unknown) => unknown): unknown {
   return value;
 }
 
+/**
+ * cdk.json's context without the configuration: the CDK feature flags. Every synth in the tests
+ * sets them, so the templates tested are the ones `cdk synth` and `cdk deploy` produce.
+ */
+export function featureFlags(): Record<string, unknown> {
+  const { boundwatch: _config, ...flags } = (JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+  return flags;
+}
+
+/** The context of a test synth: feature flags, bundling off, then `context`. */
+export function testContext(context: Record<string, unknown>): Record<string, unknown> {
+  return { ...featureFlags(), 'aws:cdk:bundling-stacks': [], ...context };
+}
+
 export function synth(context: Record<string, unknown>): Synth {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ context: testContext(context) });
   const { stack } = buildApp(app);
   const root = Template.fromStack(stack);
   const nested = Object.fromEntries(stack.clusterStacks.map((n) => [n.pipeline.clusterName, Template.fromStack(n)]));
