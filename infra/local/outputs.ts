@@ -31,6 +31,8 @@ export interface Summary {
     workloads: number;
     anomalies: number;
   };
+  /** Present when Resolver query logs were replayed (`--dns`): what ingest-dns read and found. */
+  dns?: { queries: number; rejected: Record<string, number>; unattributed: number; workloads: number; redelivered: number; anomalies: number };
   /** What ingest-runtime read: the `--runtime` files and the anomalies the bus routed to it. */
   runtime: Pick<RuntimeIngestReport, 'received' | 'signals' | 'rejected' | 'ignored' | 'joined' | 'unjoined' | 'unjoinedSignals'>;
   /** Attack sequences: distinct stories, and how often they were published (a story that grows is published again). */

@@ -9,6 +9,7 @@ import type { AuditIngestReport } from '#shared/detect/ingest';
 import { mergeReports } from '#shared/detect/ingest-report';
 import { emptyFlowReport, mergeFlowReports, type FlowIngestReport } from '#shared/flows/ingest';
 import { flowPayloadsFromLines } from '#shared/flows/replay';
+import { emptyDnsReport, mergeDnsReports, type DnsIngestReport } from '#shared/dns/ingest';
 import { readInventoryFile } from './input/netpol';
 import { auditPayloadsFromFile } from './input/audit-input';
 import { runtimeDeliveriesFromFile } from './input/runtime-input';
@@ -23,6 +24,8 @@ export interface PipelineInput {
   flowFiles: string[];
   /** Falco alerts and GuardDuty findings (`--runtime`). */
   runtimeFiles?: string[];
+  /** Route 53 Resolver query logs (`--dns`): judged per workload by ingest-dns. */
+  dnsFiles?: string[];
   clusterFile?: string | undefined;
 }
 
@@ -41,12 +44,13 @@ export async function runPipeline(input: PipelineInput, opts: PipelineOptions): 
   const auditFiles = input.auditFiles.length ? expandPaths(input.auditFiles, 'audit') : [];
   const flowFiles = input.flowFiles.length ? expandPaths(input.flowFiles, 'flow') : [];
   const runtimeFiles = input.runtimeFiles?.length ? expandPaths(input.runtimeFiles, 'runtime') : [];
+  const dnsFiles = input.dnsFiles?.length ? expandPaths(input.dnsFiles, 'dns') : [];
   // Read before anything starts, so that a bad inventory exits 2 at once.
   const inventory = input.clusterFile ? await readInventoryFile(input.clusterFile) : undefined;
   if (flowFiles.length && !inventory) {
     process.stderr.write('boundwatch: no --cluster inventory: flows resolve to networks only, not to workloads\n');
   }
-  const totalBytes = [...auditFiles, ...flowFiles, ...runtimeFiles].reduce((n, f) => n + fileSize(f), 0);
+  const totalBytes = [...auditFiles, ...flowFiles, ...runtimeFiles, ...dnsFiles].reduce((n, f) => n + fileSize(f), 0);
   const bar = opts.progress && process.stderr.isTTY ? new SingleBar({ format: 'replay |{bar}| {percentage}% {value}/{total} bytes {payloads} payloads', stream: process.stderr }, Presets.shades_classic) : undefined;
   const runtime: LocalRuntime = await startLocalRuntime({
     config: opts.config,
@@ -58,6 +62,7 @@ export async function runPipeline(input: PipelineInput, opts: PipelineOptions): 
   const reports: AuditIngestReport[] = [];
   let flows = emptyFlowReport();
   let runtimeReport = emptyRuntimeReport();
+  let dns = emptyDnsReport();
   try {
     // Actions that expired since the last run (--state) are reverted first, and again at the end.
     await runtime.revertDue();
@@ -86,11 +91,15 @@ export async function runPipeline(input: PipelineInput, opts: PipelineOptions): 
       flows = mergeFlowReports(flows, await ingestFlowFile(runtime, file, onBytes));
       payloads += 1;
     }
+    for (const file of dnsFiles) {
+      dns = mergeDnsReports(dns, await ingestDnsFile(runtime, file, onBytes));
+      payloads += 1;
+    }
     bar?.stop();
     await runtime.drain();
     if ((await runtime.revertDue()) > 0) await runtime.drain();
     for (const r of runtime.routedRuntimeReports) runtimeReport = mergeRuntimeReports(runtimeReport, r);
-    return collectOutputs(runtime, reports, flowFiles.length ? flows : undefined, runtimeReport, Date.now() - started);
+    return collectOutputs(runtime, reports, flowFiles.length ? flows : undefined, runtimeReport, Date.now() - started, dnsFiles.length ? dns : undefined);
   } finally {
     bar?.stop();
     await runtime.stop();
@@ -111,6 +120,22 @@ async function ingestFlowFile(runtime: LocalRuntime, file: string, onBytes: (n: 
 }
 
 /**
+ * One query log file through the ingest-dns handler, in CloudWatch Logs payloads; event ids are
+ * `<file>:<line>`, so a replay with --state recognises the same file as a redelivery.
+ */
+async function ingestDnsFile(runtime: LocalRuntime, file: string, onBytes: (n: number) => void): Promise<DnsIngestReport> {
+  let report = emptyDnsReport();
+  async function* lines(): AsyncGenerator<string> {
+    for await (const { line } of readLines(file, onBytes)) yield line;
+  }
+  for await (const item of flowPayloadsFromLines(lines(), { source: file, timestamp: 0, logGroup: 'boundwatch-replay-dns' })) {
+    if (item.kind === 'payload') report = mergeDnsReports(report, await runtime.ingestDns(item.data));
+    else report.rejected[item.reason] = (report.rejected[item.reason] ?? 0) + 1;
+  }
+  return report;
+}
+
+/**
  * Each attack sequence once, as last published: a sequence that grew was published again under
  * the same id, and its latest publication holds every signal.
  */
@@ -120,7 +145,7 @@ function latestSequences(events: readonly BusEvent[]): BusEvent[] {
   return [...byId.values()].sort((a, b) => ((a.detail as { window: { start: string } }).window.start < (b.detail as { window: { start: string } }).window.start ? -1 : 1));
 }
 
-function collectOutputs(runtime: LocalRuntime, reports: AuditIngestReport[], flows: FlowIngestReport | undefined, rt: RuntimeIngestReport, wallTimeMs: number): Outputs {
+function collectOutputs(runtime: LocalRuntime, reports: AuditIngestReport[], flows: FlowIngestReport | undefined, rt: RuntimeIngestReport, wallTimeMs: number, dns?: DnsIngestReport): Outputs {
   const merged = mergeReports(reports);
   const anomalies = runtime.bus.events.filter((e) => e['detail-type'] === DetailType.anomaly);
   const enforcement = runtime.bus.events.filter((e) => e['detail-type'] === DetailType.enforcement);
@@ -166,6 +191,7 @@ function collectOutputs(runtime: LocalRuntime, reports: AuditIngestReport[], flo
           },
         }
       : {}),
+    ...(dns ? { dns: { queries: dns.queries, rejected: dns.rejected, unattributed: dns.unattributed, workloads: dns.workloads, redelivered: dns.redelivered, anomalies: dns.anomalies.length } } : {}),
     runtime: {
       received: rt.received,
       signals: rt.signals,

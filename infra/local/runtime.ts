@@ -11,6 +11,7 @@
  * runtime runs the due ones with `revertDue()`. There are no AWS credentials locally: IAM and
  * EKS revocations are skipped with a reason unless `awsEndpoints` names local endpoints.
  */
+import type { DnsIngestReport } from '#shared/dns/ingest';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -37,6 +38,7 @@ import type { ClusterInventory } from '#shared/inventory/cluster';
 import { putInventorySnapshot } from '#shared/inventory/snapshot-store';
 import * as ingestAudit from '#functions/ingest-audit/handler';
 import { flushAll } from '#shared/detect/ingest';
+import * as ingestDns from '#functions/ingest-dns/handler';
 import * as ingestFlows from '#functions/ingest-flows/handler';
 import * as ingestRuntime from '#functions/ingest-runtime/handler';
 import type { RuntimeIngestReport } from '#shared/runtime/ingest';
@@ -74,6 +76,8 @@ export interface LocalRuntime {
   ingestAudit(event: unknown): Promise<AuditIngestReport>;
   /** Invokes the ingest-flows handler with one CloudWatch Logs payload of flow records. */
   ingestFlows(event: unknown): Promise<FlowIngestReport>;
+  /** Invokes the ingest-dns handler with one CloudWatch Logs payload of Resolver query log records. */
+  ingestDns(event: unknown): Promise<DnsIngestReport>;
   /** Invokes the ingest-runtime handler with one delivery (an SQS batch of Falco alerts, a GuardDuty Finding event...). */
   ingestRuntime(event: unknown): Promise<RuntimeIngestReport>;
   /** What ingest-runtime did with the anomalies the bus routed to it (AnomalyToSequences). */
@@ -145,6 +149,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
 
     const flowsDeps = ingestFlows.depsFromEnv(env, { dynamo: dataDdb });
     const flowsHandler = ingestFlows.makeHandler(flowsDeps, quietObservability('ingest-flows', clusterName));
+
+    const dnsHandler = ingestDns.makeHandler(ingestDns.depsFromEnv(env, { dynamo: dataDdb }), quietObservability('ingest-dns', clusterName));
 
     const runtimeDeps = ingestRuntime.depsFromEnv(env, { dynamo: dataDdb });
     const runtimeHandler = ingestRuntime.makeHandler(runtimeDeps, quietObservability('ingest-runtime', clusterName));
@@ -239,6 +245,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
         return result;
       },
       ingestFlows: (event) => flowsHandler(event),
+      ingestDns: (event) => dnsHandler(event),
       ingestRuntime: (event) => runtimeHandler(event),
       routedRuntimeReports,
       putInventory: async (inventory, takenAt) => {

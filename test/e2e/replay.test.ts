@@ -174,3 +174,66 @@ describe('replay with --flows and --cluster', () => {
     expect(r.stderr).toMatch(/not-inventory\.json: not a cluster inventory/);
   });
 });
+
+describe('replay with --dns: per-workload DNS findings', () => {
+  const { inventory } = demoFlows();
+  const pod = (prefix: string) => inventory.pods.find((p) => p.namespace === 'shop' && p.name.startsWith(prefix))!;
+  const checkout = pod('checkout-');
+  const cart = pod('cart-');
+  const t0 = Date.parse('2026-03-01T00:00:00Z');
+  const query = (srcaddr: string, name: string, at: number) =>
+    JSON.stringify({ version: '1.100000', query_timestamp: new Date(at).toISOString(), query_name: `${name}.`, query_type: 'A', query_class: 'IN', rcode: 'NOERROR', answers: [], srcaddr, srcport: '40000', transport: 'UDP' });
+  const out = join(dir, 'out-dns');
+  let result: Awaited<ReturnType<typeof runCli>>;
+  beforeAll(async () => {
+    const learn: string[] = [];
+    for (let t = t0; t < t0 + 2 * 86_400_000; t += 600_000) {
+      learn.push(query(checkout.ip, 'api.payments.example.net', t), query(cart.ip, 'd3c33hcgiwev3.cloudfront.net', t), query(cart.ip, 'sts.us-east-1.amazonaws.com', t + 1));
+    }
+    const attackAt = t0 + 2 * 86_400_000 + 3_600_000;
+    // The compromised pod exfiltrates base32 chunks; cart keeps its usual CDN and AWS lookups.
+    const attack = Array.from({ length: 40 }, (_, i) => query(checkout.ip, `${Buffer.from(`card-${i}-4111111111111111-${i * 7919}`).toString('hex').slice(0, 12)}${'mzxw6ytboi2dkmjrgeytcmjrgeytcmjr'.slice(i % 8)}${i}.x${i % 5}.exfil-c2.net`, attackAt + i * 1000));
+    attack.push(query(cart.ip, 'd3c33hcgiwev3.cloudfront.net', attackAt), query(cart.ip, 'abcdef0123456789abcdef0123456789.gr7.us-east-1.eks.amazonaws.com', attackAt + 5), 'not json at all');
+    writeFileSync(join(dir, 'dns-learn.jsonl'), learn.join('\n') + '\n');
+    writeFileSync(join(dir, 'dns-attack.jsonl'), attack.join('\n') + '\n');
+    writeFileSync(join(dir, 'dns-cluster.json'), JSON.stringify(inventory));
+    writeFileSync(join(dir, 'no-flows.log'), '\n');
+    result = await runCli([
+      'replay', '--flows', join(dir, 'no-flows.log'), '--cluster', join(dir, 'dns-cluster.json'),
+      '--dns', join(dir, 'dns-learn.jsonl'), join(dir, 'dns-attack.jsonl'), '--out', out, '--config', join(dir, 'config.json'),
+    ]);
+  }, 120_000);
+
+  it('reports a DNS tunnelling finding for the attacking workload and none for benign lookups', () => {
+    expect(result.code).toBe(0);
+    const dnsAnomalies = readJsonl(join(out, 'anomalies.jsonl')).map((e) => BehaviorAnomaly.parse(e.detail)).filter((a) => a.findings.some((f) => f.type.startsWith('Dns')));
+    expect(dnsAnomalies).toHaveLength(1);
+    const a = dnsAnomalies[0]!;
+    expect(a.category).toBe('network');
+    expect(a.workload).toMatchObject({ namespace: 'shop', pod: checkout.name });
+    expect(a.findings.map((f) => f.type).sort()).toEqual(['DnsNewDomain', 'DnsTunneling']);
+    const tunnel = a.findings.find((f) => f.type === 'DnsTunneling')!;
+    expect(tunnel.mitre).toEqual(['T1071.004', 'T1048']);
+    expect(tunnel.evidence.queryNames!.every((n) => n.endsWith('.exfil-c2.net'))).toBe(true);
+    expect(tunnel.evidence.baseline).toMatch(/looked up 1 domain\(s\): example\.net/);
+  });
+
+  it('counts queries, the bad line and the workloads in summary.json', () => {
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    // Workloads are counted per delivery (2 in each file), as flows count theirs.
+    expect(s.dns).toMatchObject({ queries: 3 * 288 + 42, rejected: { 'not-json': 1 }, workloads: 4, redelivered: 0, anomalies: 1 });
+  });
+
+  it('a second replay of the same query logs with --state is a redelivery: nothing judged or published twice', async () => {
+    const state = join(dir, 'dns-state');
+    const args = (o: string) => [
+      'replay', '--flows', join(dir, 'no-flows.log'), '--cluster', join(dir, 'dns-cluster.json'), '--dns', join(dir, 'dns-learn.jsonl'), join(dir, 'dns-attack.jsonl'),
+      '--state', state, '--out', join(dir, o), '--config', join(dir, 'config.json'),
+    ];
+    expect((await runCli(args('out-dns-1'))).code).toBe(0);
+    expect((await runCli(args('out-dns-2'))).code).toBe(0);
+    const second = JSON.parse(readFileSync(join(dir, 'out-dns-2', 'summary.json'), 'utf8'));
+    expect(second.dns).toMatchObject({ redelivered: 4, anomalies: 0 });
+    expect(readFileSync(join(dir, 'out-dns-2', 'anomalies.jsonl'), 'utf8')).not.toContain('DnsTunneling');
+  }, 120_000);
+});

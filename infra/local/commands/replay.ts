@@ -28,7 +28,7 @@ export function registerReplay(program: Command): void {
     .command('replay')
     .description('run the full pipeline over recorded audit logs, flows and runtime signals (Falco, GuardDuty)')
     .option('--audit <path...>', 'audit input: files or folders (JSON lines, EventList, CloudWatch payloads, gzip)')
-    .option('--dns <path...>', 'Route 53 Resolver query logs (JSON lines): external destinations shown by name in the report')
+    .option('--dns <path...>', 'Route 53 Resolver query logs (JSON lines): external destinations shown by name, and per-workload DNS findings')
     .option('--flows <path...>', 'flow input: JSON lines or VPC Flow Logs records')
     .option('--runtime <path...>', 'runtime input: Falco (Falcosidekick) JSON lines, GuardDuty findings (events, or the API\'s findings)')
     .option('--cluster <file>', 'cluster inventory JSON (namespaces, pods, services, nodes)')
@@ -45,7 +45,7 @@ export function registerReplay(program: Command): void {
       const config = loadConfig(opts.config);
       const dnsNames = await dnsNamesOf(opts.dns);
       const out = await runPipeline(
-        { auditFiles: opts.audit ?? [], flowFiles: opts.flows ?? [], runtimeFiles: opts.runtime ?? [], clusterFile: opts.cluster },
+        { auditFiles: opts.audit ?? [], flowFiles: opts.flows ?? [], runtimeFiles: opts.runtime ?? [], dnsFiles: opts.dns ?? [], clusterFile: opts.cluster },
         { config, enforce: opts.enforce, statePath: opts.state, kubeconfig: opts.kubeconfig, progress: true },
       );
       writeOutputs(opts.out, out);
