@@ -134,15 +134,24 @@ export async function publishAnomaliesOnce(
   const already = await store.record(anomalies, now);
   const fresh = anomalies.filter((a) => !already.has(a.id));
   if (fresh.length === 0) return { published: 0, alreadyPublished: already.size };
+  // The note is best effort: failing the payload for it would republish what is on the bus.
+  // Without it, the payload record written later is what keeps a redelivery from publishing.
+  const note = async (published: readonly BehaviorAnomaly[]) => {
+    try {
+      await store.markPublished(published, now);
+    } catch {
+      // counted as not noted: at worst one duplicate if this payload is also redelivered
+    }
+  };
   try {
     await publish(fresh.map((a) => ({ detailType: DetailType.anomaly, detail: a, time: a.window.end })));
   } catch (err) {
     if (err instanceof PublishEventsError) {
       const failed = new Set(err.failures.map((f) => f.index));
-      await store.markPublished(fresh.filter((_, i) => !failed.has(i)), now);
+      await note(fresh.filter((_, i) => !failed.has(i)));
     }
     throw err;
   }
-  await store.markPublished(fresh, now);
+  await note(fresh);
   return { published: fresh.length, alreadyPublished: already.size };
 }

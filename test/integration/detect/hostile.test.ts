@@ -3,7 +3,8 @@
  * present): each case is something an attacker can write into the audit log.
  */
 import fc from 'fast-check';
-import { GetItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, QueryCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { decodeProfile } from '#shared/detect/baseline-codec';
 import { loadProfiles, principalPk } from '#shared/detect/baseline-store';
 import { PROFILE_BUDGET_BYTES } from '#shared/detect/baseline-codec';
 import { DEFAULT_DETECTORS } from '#shared/detect/engine';
@@ -266,6 +267,67 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
     expect((await profileOf(d, CART))?.events).toBe(5);
     expect(await deadLetters(d)).toEqual([]);
   });
+
+  it('a 5xx on any one of the DynamoDB calls of a payload fails it (but the best-effort publication note), and redelivery ends where a fault-free run does: profiles, peer groups and the anomaly counted once', async () => {
+    // The payload: routine requests of two workloads and a secrets dump (an anomaly: provenance,
+    // publication, profile, peer-group and payload-record writes all happen).
+    const payload = subscriptionEvent([...routine(checkout, 9), ...routine(cart, 9), auditEvent({ user: checkout, at: new Date(T0 + 9 * DAY_MS + 3_600_000), verb: 'list', objectRef: { resource: 'secrets' }, requestURI: '/api/v1/secrets', sourceIPs: ['203.0.113.9'] })]);
+    const cluster = `c-${Math.random().toString(36).slice(2, 8)}`;
+    const prepared = async () => {
+      const d = { ...(await deps()), cluster, cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }) };
+      await learned(d);
+      return d;
+    };
+    /** Every stored profile (principals and peer groups) with its event count. */
+    const state = async (d: AuditIngestDeps) => {
+      const out = await d.ddb.send(new ScanCommand({ TableName: d.tableName, FilterExpression: 'sk = :sk', ExpressionAttributeValues: { ':sk': { S: 'PROFILE' } } }));
+      return Object.fromEntries((out.Items ?? []).map((i) => [i.pk!.S!, decodeProfile(i.doc!.S!).events])) as Record<string, number>;
+    };
+    const anomaliesOn = async (since: number) => {
+      await servers.eb.bus.drain();
+      return servers.eb.bus.events.slice(since).filter((e) => e['detail-type'] === 'Behavior Anomaly' && (e.detail as { cluster: string }).cluster === cluster).length;
+    };
+
+    const control = await prepared();
+    const before = servers.eb.bus.events.length;
+    const controlReport = await ingestAuditEvent(control, payload);
+    expect(controlReport.anomalies).toHaveLength(1);
+    const expected = await state(control);
+    expect(await anomaliesOn(before)).toBe(1);
+
+    // Which calls a delivery makes, in order (after the learning days, on a fresh table).
+    const probe = await prepared();
+    const calls: string[] = [];
+    probe.ddb.middlewareStack.add((next, context) => async (args) => {
+      calls.push(context.commandName ?? '');
+      return next(args);
+    }, { step: 'initialize', name: 'record-calls' });
+    await ingestAuditEvent(probe, payload);
+    expect(calls.length).toBeGreaterThan(3);
+
+    const serverError = () => Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } });
+    for (let n = 0; n < calls.length; n++) {
+      const d = await prepared();
+      const since = servers.eb.bus.events.length;
+      let seen = 0;
+      let failed: Record<string, unknown> = {};
+      const restore = failing(d.ddb, (_cmd, input) => {
+        if (seen++ !== n) return undefined;
+        failed = input;
+        return serverError();
+      });
+      const first = await ingestAuditEvent(d, payload).then(() => 'absorbed', (err: Error) => err.message);
+      restore();
+      // Every call fails the payload for a retry, but the best-effort note that an anomaly reached
+      // the bus: failing the payload for it would publish the anomaly again.
+      const note = failed.UpdateExpression === 'SET publishedAt = :t';
+      expect({ call: `${n}:${calls[n]}`, first }).toEqual({ call: `${n}:${calls[n]}`, first: note ? 'absorbed' : expect.stringMatching(/internal error/) });
+      await ingestAuditEvent(d, payload);
+      await ingestAuditEvent(d, payload); // a late duplicate changes nothing
+      expect({ call: `${n}:${calls[n]}`, state: await state(d) }).toEqual({ call: `${n}:${calls[n]}`, state: expected });
+      expect({ call: `${n}:${calls[n]}`, anomalies: await anomaliesOn(since) }).toEqual({ call: `${n}:${calls[n]}`, anomalies: 1 });
+    }
+  }, 180_000);
 
   it('loses no good event and counts none twice, whatever one hostile principal writes beside them (generated cases, redelivered)', async () => {
     const hostileString = fc.oneof(
