@@ -69,6 +69,8 @@ export function normalizePrincipal(user: AuditUser): Principal {
   const canonicalArn = first(user.extra, 'canonicalArn');
   const sessionArn = first(user.extra, 'arn');
   const sessionName = first(user.extra, 'sessionName');
+  const principalId = first(user.extra, 'principalId');
+  const accessKeyId = first(user.extra, 'accessKeyId');
 
   if (username.startsWith(SA_PREFIX)) {
     const [namespace = '', name = ''] = username.slice(SA_PREFIX.length).split(':');
@@ -104,6 +106,9 @@ export function normalizePrincipal(user: AuditUser): Principal {
         name: canonicalArn,
         ...(sessionArn ? { arn: sessionArn } : { arn: canonicalArn }),
         ...(sessionName ? { sessionName } : {}),
+        // The session, for a response scoped to it (the key stays the canonical ARN).
+        ...(principalId ? { principalId } : {}),
+        ...(accessKeyId ? { accessKeyId } : {}),
         groups,
       },
     };

@@ -7,6 +7,7 @@
  */
 import {
   DeleteRolePolicyCommand,
+  GetRoleCommand,
   PutRolePolicyCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
@@ -49,13 +50,39 @@ function isNotFound(err: unknown): boolean {
 
 // ---- IAM ---------------------------------------------------------------------------------
 
+/** What IAM says about a role: its ARN with its path (EKS access entries are keyed by it). */
+export interface RoleInfo {
+  arn: string;
+  path: string;
+  /** MaxSessionDuration, seconds (1 h to 12 h). */
+  maxSessionDurationS: number;
+}
+
+/** Roles IAM Identity Center creates for permission sets: IAM refuses to modify them (UnmodifiableEntity). */
+export const SSO_ROLE_PATH_PREFIX = '/aws-reserved/sso.amazonaws.com/';
+/** The name Identity Center gives those roles (`AWSReservedSSO_<permission set>_<hash>`): a hint only, used where the path cannot be read. */
+export const SSO_ROLE_NAME_PREFIX = 'AWSReservedSSO_';
+
 export interface IamPort {
+  /** null when the role does not exist in this account. */
+  getRole(roleName: string): Promise<RoleInfo | null>;
   putRolePolicy(roleName: string, policyName: string, document: string): Promise<void>;
   deleteRolePolicy(roleName: string, policyName: string): Promise<'deleted' | 'not-found'>;
 }
 
 export function iamPort(client: Pick<IAMClient, 'send'>): IamPort {
   return {
+    async getRole(roleName) {
+      try {
+        const out = await client.send(new GetRoleCommand({ RoleName: roleName }));
+        const r = out.Role;
+        if (!r?.Arn) return null;
+        return { arn: r.Arn, path: r.Path ?? '/', maxSessionDurationS: r.MaxSessionDuration ?? 3600 };
+      } catch (err) {
+        if (isNotFound(err)) return null;
+        throw awsError(`iam:GetRole ${roleName}`, err);
+      }
+    },
     async putRolePolicy(roleName, policyName, document) {
       try {
         await client.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: document }));
@@ -76,22 +103,31 @@ export function iamPort(client: Pick<IAMClient, 'send'>): IamPort {
 }
 
 /**
- * The AWS "revoke active sessions" pattern: deny everything to sessions issued before `at`.
- * New sessions (issued after `at`) are unaffected, so workloads that re-assume the role recover.
+ * Deny one session of a role: `aws:userid` is `<role id>:<session name>` for an assumed-role
+ * session, and only sessions issued before `before` (the anomaly) are denied, so the same
+ * person or job re-authenticating gets a working session, and every other session of a shared
+ * role keeps working.
  */
-export function revokeSessionsPolicy(at: Date): string {
+export function revokeSessionPolicy(userId: string, before: Date): string {
   return JSON.stringify({
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'BoundwatchRevokeOlderSessions',
+        Sid: 'BoundwatchRevokeSession',
         Effect: 'Deny',
         Action: ['*'],
         Resource: ['*'],
-        Condition: { DateLessThan: { 'aws:TokenIssueTime': at.toISOString().replace(/\.\d{3}Z$/, 'Z') } },
+        Condition: { StringEquals: { 'aws:userid': userId }, DateLessThan: { 'aws:TokenIssueTime': before.toISOString().replace(/\.\d{3}Z$/, 'Z') } },
       },
     ],
   });
+}
+
+/** The `aws:userid` of a role session: `principalId` as the audit log has it (role id, or `id:session`) plus the session name. */
+export function sessionUserId(principalId: string | undefined, sessionName: string | undefined): string | undefined {
+  if (!principalId) return undefined;
+  if (principalId.includes(':')) return principalId;
+  return sessionName ? `${principalId}:${sessionName}` : undefined;
 }
 
 /** `arn:aws:iam::123456789012:role/path/name` → `name` (IAM APIs take the name without its path). */

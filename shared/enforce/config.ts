@@ -173,6 +173,12 @@ export const EnforcementConfig = z
     quarantineWith: QuarantineMechanismSetting.default('auto'),
     rails: RailsConfig.prefault({}),
     budgets: BudgetsConfig.prefault({}),
+    /**
+     * Also disassociate the EKS access policies of a revoked IAM role's access entry. Off by
+     * default: the entry is shared by every session of the role (all platform admins), so this
+     * is a separate, deliberate choice; the session deny is the default response.
+     */
+    revokeAccessPolicies: z.boolean().default(false),
   })
   .strict();
 export type EnforcementConfig = z.infer<typeof EnforcementConfig>;

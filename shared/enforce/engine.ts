@@ -29,7 +29,7 @@ import { workloadKey } from '../inventory/workload';
 import type { ClusterClient } from '../k8s/client';
 import { inventoryFromCluster, podOwner } from '../inventory/from-cluster';
 import { parseNetworkPolicy } from '../netpol/validate';
-import { AwsCallError, type AccessPolicyPort, type IamPort, type RevertScheduler } from './aws';
+import { AwsCallError, roleNameFromArn, type AccessPolicyPort, type IamPort, type RevertScheduler } from './aws';
 import type { BaselineSource } from './baseline';
 import type { EnforcementConfig } from './config';
 import type { LearningConfig } from './gates';
@@ -337,6 +337,8 @@ async function run(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{
       if (allowed) return await finish(ctx, rec, 'skipped', head, allowed);
       const plan = await planFor(ctx, intent);
       if (plan.skip) return await finish(ctx, rec, 'skipped', [...head, ...plan.changes], plan.skip);
+      // An action that must outlast something (a role's maximum session duration) keeps its own, later expiry.
+      if (plan.expiresAt && rec.action.expiresAt && plan.expiresAt > rec.action.expiresAt) rec.action = { ...rec.action, expiresAt: plan.expiresAt };
       plan.changes = [...head, ...plan.changes];
       rec.action = { ...rec.action, changes: plan.changes };
       if (intent.kind !== 'notify') {
@@ -431,7 +433,12 @@ async function planFor(ctx: Ctx, intent: ActionIntent): Promise<ActionPlan> {
       if (kube && podName) pod = await kube.getPod(sa!.namespace, podName);
       const quarantine = podName ? ctx.outcomes.get(outcomeKey('quarantine', sa!.namespace, podName)) : undefined;
       const arn = intent.target.arn;
-      const accessPolicies = arn && deps.access ? await deps.access.listAssociated(deps.eksClusterName ?? deps.cluster, arn) : undefined;
+      // The role as IAM has it: its path (SSO permission-set roles, EKS access entries are keyed by the path-bearing ARN) and its maximum session duration.
+      const roleName = intent.target.kind === 'IAMRole' && arn ? roleNameFromArn(arn) : undefined;
+      const sameAccount = !deps.account || /^arn:aws[\w-]*:iam::(\d{12}):/.exec(arn ?? '')?.[1] === deps.account;
+      const role = roleName && deps.iam && sameAccount ? await deps.iam.getRole(roleName) : undefined;
+      const entryArn = role?.arn ?? arn;
+      const accessPolicies = entryArn && deps.access ? await deps.access.listAssociated(deps.eksClusterName ?? deps.cluster, entryArn) : undefined;
       return planRevoke(intent, anomaly, {
         cluster: !!kube,
         ...(pod !== undefined ? { pod } : {}),
@@ -444,6 +451,8 @@ async function planFor(ctx: Ctx, intent: ActionIntent): Promise<ActionPlan> {
         eksClusterName: deps.eksClusterName ?? deps.cluster,
         ...(deps.account ? { account: deps.account } : {}),
         ...(accessPolicies !== undefined ? { accessPolicies } : {}),
+        ...(role !== undefined ? { role } : {}),
+        revokeAccessPolicies: deps.config.revokeAccessPolicies,
         now: deps.now(),
       });
     }

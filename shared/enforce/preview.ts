@@ -38,7 +38,7 @@ export function apiCalls(op: Operation): string[] {
     case 'delete-secret':
       return [`API call: DELETE ${core(op.namespace, `secrets/${op.name}`)}${op.uid ? `: preconditions.uid ${op.uid}` : ''}`];
     case 'put-role-policy':
-      return [`API call: iam:PutRolePolicy RoleName=${op.roleName} PolicyName=${op.policyName}: deny * to sessions with aws:TokenIssueTime before ${issuedBefore(op.document) ?? 'the decision'}`];
+      return [`API call: iam:PutRolePolicy RoleName=${op.roleName} PolicyName=${op.policyName}: deny * to ${sessionOf(op.document) ? `session aws:userid ${sessionOf(op.document)}` : 'sessions'} with aws:TokenIssueTime before ${issuedBefore(op.document) ?? 'the decision'}`];
     case 'disassociate-access-policy':
       return [`API call: eks:DisassociateAccessPolicy clusterName=${op.clusterName} principalArn=${op.principalArn} policyArn=${op.policyArn}`];
   }
@@ -46,6 +46,10 @@ export function apiCalls(op: Operation): string[] {
 
 function policyTypes(t: readonly string[]): string {
   return `(${t.join(' and ')})`;
+}
+
+function sessionOf(document: string): string | undefined {
+  return /"aws:userid"\s*:\s*"([^"]+)"/.exec(document)?.[1];
 }
 
 function issuedBefore(document: string): string | undefined {

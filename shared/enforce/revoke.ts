@@ -10,17 +10,25 @@
  * name only. Neither can be restored: a revert would restore the stolen credential, so the
  * revert of these steps is a no-op that says so.
  *
- * IAM role. An inline deny of everything for sessions issued before now (aws:TokenIssueTime),
- * the AWS "revoke active sessions" pattern, reverted by deleting the inline policy; and the
- * EKS access policies associated with the role's access entry are disassociated, reverted by
- * associating them again with the recorded scope. IAM users: access keys have no issue time,
- * so only the EKS associations are removed.
+ * IAM role. The session seen in the anomaly, not the role: an inline deny of everything for
+ * `aws:userid` = `<role id>:<session name>` (the audit log's `user.extra.principalId` and
+ * `sessionName`) issued before the anomaly ended (`aws:TokenIssueTime`), so every other session
+ * of a shared role keeps working and the owner re-authenticating gets a fresh one. It stays at
+ * least the role's maximum session duration (iam:GetRole), so the stolen session has expired
+ * before the revert deletes the deny. Without the session's id nothing is put on the role
+ * (a role-wide deny would lock out every admin); the action says why and gives the command.
+ * Roles of IAM Identity Center permission sets (path `/aws-reserved/sso.amazonaws.com/`, read
+ * with iam:GetRole, never guessed from the name) cannot be modified in IAM: the action gives
+ * the permission-set commands AWS documents instead. Disassociating the role's EKS access
+ * policies is a separate response (`enforcement.revokeAccessPolicies`), looked up by the
+ * role's path-bearing ARN. IAM users: access keys have no issue time, so only the EKS
+ * associations can be removed (when configured).
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { BehaviorAnomaly } from '../events/schema';
 import type { SecretMetadata } from '../k8s/client';
-import type { AssociatedAccessPolicy } from './aws';
-import { revokeSessionsPolicy, roleNameFromArn } from './aws';
+import type { AssociatedAccessPolicy, RoleInfo } from './aws';
+import { revokeSessionPolicy, roleNameFromArn, sessionUserId, SSO_ROLE_NAME_PREFIX, SSO_ROLE_PATH_PREFIX } from './aws';
 import type { BoundTokenRevocation } from './config';
 import { quarantineToken } from './quarantine';
 import type { ActionIntent, ActionPlan, Operation } from './types';
@@ -53,6 +61,10 @@ export interface RevokeFacts {
   account?: string;
   /** Associated EKS access policies of the IAM principal; null: no access entry; undefined: not read. */
   accessPolicies?: AssociatedAccessPolicy[] | null;
+  /** The role as IAM has it; null: not in this account; undefined: not read (no IAM access). */
+  role?: RoleInfo | null;
+  /** Disassociate the principal's EKS access policies too (config; off by default). */
+  revokeAccessPolicies?: boolean;
   now: Date;
 }
 
@@ -130,49 +142,82 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
   const ops: Operation[] = [];
   const changes: string[] = [];
   const notes: string[] = [];
+  let expiresAt: string | undefined;
+  /** The session can only be revoked by hand (an IAM Identity Center role): the reason gives the commands. */
+  let manual = false;
   const arnAccount = /^arn:aws[\w-]*:iam::(\d{12}):/.exec(arn)?.[1];
   // Without IAM access (a preview) the account boundwatch runs in is unknown: checked when applied.
   const foreign = f.account !== undefined && arnAccount !== f.account && !(f.preview && !f.iam);
+  const entryArn = f.role?.arn ?? arn;
   if (anomaly.principal.type === 'IAMRole') {
     const roleName = roleNameFromArn(arn);
+    const userId = sessionUserId(anomaly.principal.principalId, anomaly.principal.sessionName);
+    const before = new Date(anomaly.window.end);
+    const session = `${anomaly.principal.sessionName ?? 'unknown session'}${userId ? ` (aws:userid ${userId})` : ''}`;
     if (foreign) {
-      notes.push(`${arn} belongs to account ${arnAccount ?? 'unknown'}, not ${f.account} where boundwatch runs: sessions not revoked (a role of the same name here is another role); revoke them in that account`);
+      notes.push(`${arn} belongs to account ${arnAccount ?? 'unknown'}, not ${f.account} where boundwatch runs: session not revoked (a role of the same name here is another role); revoke it in that account`);
     } else if (!roleName) {
-      notes.push(`${arn} is not an IAM role ARN: sessions not revoked`);
+      notes.push(`${arn} is not an IAM role ARN: session not revoked`);
     } else if (!f.iam && !f.preview) {
-      notes.push(`sessions of role ${roleName} not revoked: this runtime has no IAM access (local runs have no AWS credentials)`);
+      notes.push(`session ${session} of role ${roleName} not revoked: this runtime has no IAM access (local runs have no AWS credentials)`);
+    } else if (f.role === null) {
+      notes.push(`role ${roleName} does not exist in account ${f.account ?? arnAccount ?? ''} (iam:GetRole): nothing to revoke`);
+    } else if ((f.role && f.role.path.startsWith(SSO_ROLE_PATH_PREFIX)) || (f.role === undefined && roleName.startsWith(SSO_ROLE_NAME_PREFIX))) {
+      // IAM refuses to modify these roles (UnmodifiableEntity): the permission set is where a deny goes.
+      // Applied, the path read with iam:GetRole decides; a preview without IAM goes by the name Identity Center gives them.
+      const id = userId ?? '<role id>:<session name>';
+      manual = true;
+      notes.push(
+        `role ${roleName} (${f.role ? f.role.arn : 'path not read: no IAM access in this run; the name is an IAM Identity Center one'}) belongs to an IAM Identity Center permission set: IAM cannot modify it, so boundwatch does not. Revoke session ${session} by adding to the permission set's inline policy an explicit Deny of "*" on "*" with condition StringEquals aws:userid "${id}" and DateLessThan aws:TokenIssueTime "${before.toISOString().replace(/\.\d{3}Z$/, 'Z')}", then provision it: ` +
+          `aws sso-admin put-inline-policy-to-permission-set --instance-arn <instance> --permission-set-arn <permission set of ${roleName}> --inline-policy file://deny.json; ` +
+          `aws sso-admin provision-permission-set --instance-arn <instance> --permission-set-arn <permission set> --target-type AWS_ACCOUNT --target-id ${arnAccount ?? '<account>'} (merge with the existing inline policy; remove the statement after ${f.role ? `${Math.ceil(f.role.maxSessionDurationS / 3600)} h, the role's maximum session duration` : "the permission set's session duration (12 h at most)"})`,
+      );
+    } else if (!userId) {
+      notes.push(
+        `session of role ${roleName} not revoked: the audit event carries no principalId for it, and a deny on every session of the role would lock out everyone using it (for a shared role, all of them). To revoke every session issued before the anomaly anyway: aws iam put-role-policy --role-name ${roleName} --policy-name boundwatch-revoke-all --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":"${before.toISOString().replace(/\.\d{3}Z$/, 'Z')}"}}}]}'`,
+      );
     } else {
       const policyName = `boundwatch-revoke-${quarantineToken(intent.id)}`;
-      ops.push({ op: 'put-role-policy', roleName, policyName, document: revokeSessionsPolicy(f.now) });
+      ops.push({ op: 'put-role-policy', roleName, policyName, document: revokeSessionPolicy(userId, before) });
+      // Outlast the stolen session: it cannot be valid longer than the role's maximum session duration after the anomaly.
+      const maxS = f.role?.maxSessionDurationS ?? 12 * 3600;
+      const until = new Date(before.getTime() + maxS * 1000 + 5 * 60_000).toISOString();
+      if (until > intent.expiresAt) expiresAt = until;
       changes.push(
-        `put inline policy ${policyName} on role ${roleName}: deny everything to sessions issued before ${f.now.toISOString()} (aws:TokenIssueTime); new sessions work`,
-        `revert deletes the inline policy: sessions issued before then that have not expired work again, so keep the action longer than the role's maximum session duration if a session was stolen`,
+        `mechanism: IAM inline deny scoped to one session (aws:userid and aws:TokenIssueTime)`,
+        `put inline policy ${policyName} on role ${roleName}: deny everything to session ${session} issued before ${before.toISOString()} (the anomaly); every other session of the role keeps working, and a session issued after it works`,
+        `kept until ${expiresAt ?? intent.expiresAt}: at least the role's maximum session duration (${Math.round(maxS / 60)} min${f.role ? '' : ', assumed 12 h: not read'}) after the anomaly, so the stolen session has expired before the deny is deleted`,
       );
     }
   } else {
-    notes.push('IAM user access keys are long-lived and carry no aws:TokenIssueTime: deactivate them in IAM (boundwatch does not)');
+    notes.push(`IAM user access keys are long-lived and carry no aws:TokenIssueTime: deactivate key ${anomaly.principal.accessKeyId ?? '(see the audit events)'} in IAM (boundwatch does not)`);
   }
   let unread = false;
-  if (!f.eks && f.preview) {
+  if (!f.revokeAccessPolicies && (f.eks || f.preview)) {
+    // The default: the access entry is the role's, shared by every session (for SSO roles, every admin).
+    const held = !f.eks ? ' (not checked: no EKS access in this run, so which are associated is read when applied)' : f.accessPolicies?.length ? ` (${f.accessPolicies.map((p) => p.policyArn.split('/').pop()).join(', ')})` : '';
+    if (f.accessPolicies !== null) notes.push(`EKS access policies of ${entryArn} left in place${held}: its access entry is shared by every session of the ${anomaly.principal.type === 'IAMRole' ? 'role' : 'user'}; set enforcement.revokeAccessPolicies to remove them too`);
+    else notes.push(`${entryArn} has no EKS access entry in cluster ${f.eksClusterName} (it may be mapped through the aws-auth ConfigMap, which boundwatch does not change)`);
+  } else if (!f.eks && f.preview) {
     unread = true;
     changes.push(
-      `API call: eks:ListAssociatedAccessPolicies clusterName=${f.eksClusterName} principalArn=${arn}, then eks:DisassociateAccessPolicy for each policy found; revert associates each again with the same scope`,
+      `API call: eks:ListAssociatedAccessPolicies clusterName=${f.eksClusterName} principalArn=${entryArn}, then eks:DisassociateAccessPolicy for each policy found; revert associates each again with the same scope`,
       'not checked: no EKS access in this run, so which access policies are associated is read when applied',
     );
   } else if (!f.eks) {
-    notes.push(`EKS access policies of ${arn} not changed: this runtime has no EKS access`);
+    notes.push(`EKS access policies of ${entryArn} not changed: this runtime has no EKS access`);
   } else if (f.accessPolicies === null) {
-    notes.push(`${arn} has no EKS access entry in cluster ${f.eksClusterName} (it may be mapped through the aws-auth ConfigMap, which boundwatch does not change)`);
+    notes.push(`${entryArn} has no EKS access entry in cluster ${f.eksClusterName} (it may be mapped through the aws-auth ConfigMap, which boundwatch does not change)`);
   } else if (f.accessPolicies) {
     for (const p of f.accessPolicies) {
-      ops.push({ op: 'disassociate-access-policy', clusterName: f.eksClusterName, principalArn: arn, policyArn: p.policyArn, accessScope: p.accessScope });
-      changes.push(`disassociate EKS access policy ${p.policyArn} (${p.accessScope.type}${p.accessScope.namespaces?.length ? ` ${p.accessScope.namespaces.join(',')}` : ''}) from ${arn}; revert associates it again with the same scope`);
+      ops.push({ op: 'disassociate-access-policy', clusterName: f.eksClusterName, principalArn: entryArn, policyArn: p.policyArn, accessScope: p.accessScope });
+      changes.push(`disassociate EKS access policy ${p.policyArn} (${p.accessScope.type}${p.accessScope.namespaces?.length ? ` ${p.accessScope.namespaces.join(',')}` : ''}) from ${entryArn} (enforcement.revokeAccessPolicies: every session of the principal loses it); revert associates it again with the same scope`);
     }
-    if (!f.accessPolicies.length) notes.push(`no EKS access policies are associated with ${arn}`);
+    if (!f.accessPolicies.length) notes.push(`no EKS access policies are associated with ${entryArn}`);
   }
-  if (ops.length === 0 && !unread) return { skip: `nothing to revoke: ${notes.join('; ')}`, operations: [], changes: [], policies: [] };
+  if (ops.length === 0 && !unread) return { skip: `${manual ? 'not revoked automatically' : 'nothing to revoke'}: ${notes.join('; ')}`, operations: [], changes: [], policies: [] };
   if (f.preview && !f.iam && arnAccount && f.account && arnAccount !== f.account) notes.push(`applied only where boundwatch runs in account ${arnAccount}: a role of another account is never changed`);
-  return { operations: ops, changes: [...changes, ...notes, `revert at ${intent.expiresAt}`], policies: [] };
+  return { operations: ops, changes: [...changes, ...notes, `revert at ${expiresAt ?? intent.expiresAt}`], policies: [], ...(expiresAt ? { expiresAt } : {}) };
 }
 
 export function planRevoke(intent: ActionIntent, anomaly: BehaviorAnomaly, facts: RevokeFacts): ActionPlan {

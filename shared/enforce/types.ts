@@ -127,6 +127,8 @@ export interface ActionPlan {
   changes: string[];
   /** NetworkPolicies the action applies (or would apply), for `policies/` in the outputs. */
   policies: NetworkPolicyManifest[];
+  /** A later expiry than the configured TTL, when the action must outlast something (a role's maximum session duration). */
+  expiresAt?: string;
 }
 
 export interface ActionIntent {

@@ -35,6 +35,13 @@ export const PrincipalRef = z.object({
   namespace: z.string().optional(),
   arn: z.string().optional(),
   sessionName: z.string().optional(),
+  /**
+   * IAM principals: `user.extra.principalId` of the session (for a role, `<role id>:<session
+   * name>`, the value of `aws:userid`) and its `accessKeyId`, so a response can name this
+   * session and not every session of a shared role.
+   */
+  principalId: z.string().optional(),
+  accessKeyId: z.string().optional(),
   groups: z.array(z.string()).optional(),
 });
 export type PrincipalRef = z.infer<typeof PrincipalRef>;

@@ -91,12 +91,15 @@ describe('one cluster, defaults (dry-run)', () => {
     expect(envOf(s, 'Revert')).toMatchObject({ CLUSTER_NAME: 'prod-eks', ENFORCEMENT_MODE: 'dry-run', SCHEDULER_GROUP_NAME: 'boundwatch-prod-eks' });
   });
 
-  it('runs enforce and revert as one role, which in dry-run can only read the cluster', () => {
+  it('runs enforce and revert as one role, which in dry-run can only read the cluster and the roles it names', () => {
     const enforce = onlyResource(s.template, 'AWS::Lambda::Function', 'Enforce').Properties.Role;
     expect(onlyResource(s.template, 'AWS::Lambda::Function', 'Revert').Properties.Role).toEqual(enforce);
     const actions = allowedActions(s.template, 'EnforcerRole');
 
-    expect(actions.filter((a) => /^(eks|iam|scheduler):/.test(a))).toEqual(['eks:DescribeCluster', 'eks:ListAssociatedAccessPolicies']);
+    expect(actions.filter((a) => /^(eks|iam|scheduler):/.test(a))).toEqual(['eks:DescribeCluster', 'eks:ListAssociatedAccessPolicies', 'iam:GetRole']);
+    const getRole = statementsOfRole(s.template, 'EnforcerRole').find((st) => JSON.stringify(st.Action).includes('iam:GetRole'))!;
+    // Read-only, roles of this account only (the role an anomaly names is unknown at deploy time).
+    expect(getRole).toEqual({ Action: 'iam:GetRole', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/*']] } });
     const describe = statementsOfRole(s.template, 'EnforcerRole').find((st) => JSON.stringify(st.Action).includes('eks:DescribeCluster'))!;
     expect(describe.Resource).toEqual(clusterArn('prod-eks'));
   });
@@ -188,7 +191,8 @@ describe('enforcement: apply', () => {
 
     expect(find('eks:AssociateAccessPolicy').Resource).toEqual({ 'Fn::Join': ['', expect.arrayContaining([':access-entry/prod-eks/*'])] });
     // Sorted: @aws-cdk/aws-iam:minimizePolicies (cdk.json) orders a merged statement's actions.
-    expect([...(find('iam:PutRolePolicy').Action as string[])].sort()).toEqual(['iam:DeleteRolePolicy', 'iam:PutRolePolicy']);
+    // iam:GetRole (read the named role in every mode) shares the resource, so it is merged in here.
+    expect([...(find('iam:PutRolePolicy').Action as string[])].sort()).toEqual(['iam:DeleteRolePolicy', 'iam:GetRole', 'iam:PutRolePolicy']);
     expect([...(find('scheduler:CreateSchedule').Action as string[])].sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
     expect(allowedActions(s.template, 'EnforcerRole').filter((a) => /^(eks|iam|scheduler):/.test(a))).toEqual([
       'eks:AssociateAccessPolicy',
@@ -196,12 +200,15 @@ describe('enforcement: apply', () => {
       'eks:DisassociateAccessPolicy',
       'eks:ListAssociatedAccessPolicies',
       'iam:DeleteRolePolicy',
+      'iam:GetRole',
       'iam:PassRole',
       'iam:PutRolePolicy',
       'scheduler:CreateSchedule',
       'scheduler:DeleteSchedule',
     ]);
     expect(find('iam:PutRolePolicy').Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/*']] });
+    // Reading the named role (its path, its maximum session duration): read-only, this account's roles, nothing else.
+    expect(find('iam:GetRole').Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/*']] });
     expect(find('scheduler:CreateSchedule').Resource).toEqual({ 'Fn::Join': ['', expect.arrayContaining([':schedule/boundwatch-prod-eks/*'])] });
     expect(find('iam:PassRole')).toEqual({
       Action: 'iam:PassRole',

@@ -312,7 +312,8 @@ export class ClusterPipeline extends Construct {
 
   /**
    * What enforce and revert may do (exactly the calls of shared/enforce/aws.ts and the EKS
-   * token source). Always: describe the cluster, list a principal's access policies. With
+   * token source). Always: describe the cluster, list a principal's access policies, read a role
+   * (iam:GetRole: its path and maximum session duration). With
    * `enforcement: apply` only: change access policy associations, put and delete the inline
    * deny policy that revokes an IAM role's sessions, create and delete revert schedules. Explicit
    * denies keep boundwatch's own roles, the CDK deployment roles, roles tagged
@@ -328,19 +329,25 @@ export class ClusterPipeline extends Construct {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:access-entry/${cluster.name}/*]`,
       reason: 'Access entry ARNs end in an id EKS assigns; the statement is limited to this cluster\'s entries, and the entries of boundwatch\'s own roles are denied for writes.',
     });
+    // Planning a revocation reads the role the anomaly names (dry-run too, so the preview is what
+    // apply would do): its path (IAM Identity Center roles cannot be changed in IAM; EKS access
+    // entries are keyed by the path-bearing ARN) and its maximum session duration (how long a
+    // session deny must stay). Read-only, and only roles of this account.
+    const roles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['iam:GetRole'], resources: [roles] }));
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
+      reason:
+        'The role an anomaly names is unknown at deploy time, so both statements name every role of this account: iam:GetRole (read-only) in every mode; with apply, the inline session deny (PutRolePolicy/DeleteRolePolicy, no attach), where explicit denies exclude boundwatch\'s roles, CDK roles, protected-tagged roles and protectedPrincipals.',
+    });
     if (cluster.enforcement !== 'apply') return;
 
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['eks:AssociateAccessPolicy', 'eks:DisassociateAccessPolicy'], resources: [accessEntries] }),
     );
-    const roles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'], resources: [roles] }),
     );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
-      reason: 'Revoking a role\'s sessions means attaching an inline deny policy to whichever role an anomaly names, unknown at deploy time. Inline policies only (no attach), and explicit denies exclude boundwatch\'s roles, CDK roles, protected-tagged roles and protectedPrincipals.',
-    });
     const schedules = stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.scheduleGroup.name}/*` });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], resources: [schedules] }),

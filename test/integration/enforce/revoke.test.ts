@@ -33,7 +33,7 @@ function seedLegacyToken(h: Harness): void {
 const iamAnomaly = (overrides = {}) =>
   stolenTokenAnomaly({
     id: 'd0000000-0000-4000-8000-000000000001',
-    principal: { type: 'IAMRole', name: ROLE_ARN, arn: 'arn:aws:sts::111122223333:assumed-role/ci-deployer/gha-run', sessionName: 'gha-run' },
+    principal: { type: 'IAMRole', name: ROLE_ARN, arn: 'arn:aws:sts::111122223333:assumed-role/ci-deployer/gha-run', sessionName: 'gha-run', principalId: 'AROAEXAMPLECIDEPLOY01', accessKeyId: 'ASIAEXAMPLEKEY000001' },
     workload: undefined,
     recommendedActions: ['revoke-credentials', 'notify'],
     ...overrides,
@@ -77,8 +77,60 @@ describe('revoke credentials', () => {
     expect(await h.client.getPod('shop', CHECKOUT)).toBeNull();
   });
 
-  it('IAM role: an inline deny on aws:TokenIssueTime and the EKS access policies disassociated; the revert undoes both', async () => {
+  it('IAM role: a deny naming the session (aws:userid, issued before the anomaly), other sessions untouched; access policies stay by default', async () => {
     h = await startHarness({ aws: true });
+    h.iam!.addRole('ci-deployer', { maxSessionDuration: 4 * 3600 });
+    h.eks!.addAccessEntry(CLUSTER, ROLE_ARN, [{ policyArn: ADMIN, accessScope: { type: 'cluster' } }]);
+    const { planned } = await h.enforce(iamAnomaly());
+    const a = planned[0]!.action;
+    expect(a).toMatchObject({ outcome: 'applied', target: { kind: 'IAMRole', name: 'ci-deployer', arn: ROLE_ARN } });
+    const name = `boundwatch-revoke-${quarantineToken(a.id)}`;
+    const doc = JSON.parse(h.iam!.inlinePolicies('ci-deployer').get(name)!) as { Statement: Array<{ Condition: Record<string, Record<string, string>> }> };
+    expect(doc.Statement).toEqual([
+      { Sid: 'BoundwatchRevokeSession', Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { StringEquals: { 'aws:userid': 'AROAEXAMPLECIDEPLOY01:gha-run' }, DateLessThan: { 'aws:TokenIssueTime': '2026-03-01T11:55:00Z' } } },
+    ]);
+    // Another session of the shared role (another aws:userid) matches no condition of the deny.
+    const cond = doc.Statement[0]!.Condition;
+    expect(cond.StringEquals!['aws:userid']).not.toBe('AROAEXAMPLECIDEPLOY01:alice');
+    expect(Object.keys(cond).sort()).toEqual(['DateLessThan', 'StringEquals']);
+    // Kept for the role's maximum session duration after the anomaly (4 h), not the 1 h TTL.
+    expect(a.expiresAt).toBe('2026-03-01T16:00:00.000Z');
+    expect((await h.localScheduler.due(new Date('2026-03-01T13:30:00Z'))).map((d) => d.actionId)).toEqual([]);
+    expect(a.changes.join('\n')).toMatch(/mechanism: IAM inline deny scoped to one session/);
+    expect(a.changes.join('\n')).toMatch(/EKS access policies of arn:aws:iam::111122223333:role\/ci-deployer left in place \(AmazonEKSClusterAdminPolicy\)/);
+    expect(h.eks!.associated(CLUSTER, ROLE_ARN)).toEqual([{ policyArn: ADMIN, accessScope: { type: 'cluster' } }]);
+  });
+
+  it('IAM role without the session id in the audit event: nothing put on the shared role; the reason says why and gives the command', async () => {
+    h = await startHarness({ aws: true });
+    h.iam!.addRole('ci-deployer');
+    const { planned } = await h.enforce(iamAnomaly({ principal: { type: 'IAMRole', name: ROLE_ARN, sessionName: 'gha-run' } }));
+    expect(planned[0]!.action).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/carries no principalId .*lock out everyone using it.*aws iam put-role-policy --role-name ci-deployer/) });
+    expect(h.iam!.inlinePolicies('ci-deployer').size).toBe(0);
+  });
+
+  it('IAM Identity Center role: the path is read with iam:GetRole; IAM is not modified; the permission-set commands are given; the access entry is found by the path-bearing ARN', async () => {
+    h = await startHarness({ aws: true, config: { revokeAccessPolicies: true } });
+    const role = 'AWSReservedSSO_AdministratorAccess_0123456789abcdef';
+    const path = '/aws-reserved/sso.amazonaws.com/eu-west-1/';
+    h.iam!.addRole(role, { path, maxSessionDuration: 8 * 3600 });
+    // The audit log's canonical ARN has no path; the access entry is keyed by the ARN with it.
+    const canonical = `arn:aws:iam::111122223333:role/${role}`;
+    const withPath = `arn:aws:iam::111122223333:role${path}${role}`;
+    h.eks!.addAccessEntry(CLUSTER, withPath, [{ policyArn: ADMIN, accessScope: { type: 'cluster' } }]);
+    const { planned } = await h.enforce(
+      iamAnomaly({ principal: { type: 'IAMRole', name: canonical, arn: `arn:aws:sts::111122223333:assumed-role/${role}/alice@example.com`, sessionName: 'alice@example.com', principalId: 'AROAEXAMPLESSOADMIN1' } }),
+    );
+    const a = planned[0]!.action;
+    const text = a.changes.join('\n');
+    expect(text).toMatch(/belongs to an IAM Identity Center permission set: IAM cannot modify it.*aws:userid "AROAEXAMPLESSOADMIN1:alice@example.com".*aws sso-admin put-inline-policy-to-permission-set.*aws sso-admin provision-permission-set/);
+    expect(h.iam!.requests.map((r) => r.operation)).toEqual(['GetRole']);
+    expect(text).toMatch(new RegExp(`disassociate EKS access policy ${ADMIN} \\(cluster\\) from ${withPath.replace(/[/.]/g, '\\$&')}`));
+    expect(h.eks!.associated(CLUSTER, withPath)).toEqual([]);
+  });
+
+  it('IAM role with enforcement.revokeAccessPolicies: the session deny and the EKS access policies disassociated; the revert undoes both', async () => {
+    h = await startHarness({ aws: true, config: { revokeAccessPolicies: true } });
     h.iam!.addRole('ci-deployer');
     h.eks!.addAccessEntry(CLUSTER, ROLE_ARN, [
       { policyArn: ADMIN, accessScope: { type: 'cluster' } },
@@ -90,15 +142,12 @@ describe('revoke credentials', () => {
     const inline = h.iam!.inlinePolicies('ci-deployer');
     const name = `boundwatch-revoke-${quarantineToken(a.id)}`;
     expect([...inline.keys()]).toEqual([name]);
-    expect(JSON.parse(inline.get(name)!)).toEqual({
-      Version: '2012-10-17',
-      Statement: [{ Sid: 'BoundwatchRevokeOlderSessions', Effect: 'Deny', Action: ['*'], Resource: ['*'], Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-03-01T12:00:00Z' } } }],
-    });
+    expect(JSON.parse(inline.get(name)!)).toMatchObject({ Statement: [{ Sid: 'BoundwatchRevokeSession', Condition: { StringEquals: { 'aws:userid': 'AROAEXAMPLECIDEPLOY01:gha-run' } } }] });
     expect(h.eks!.associated(CLUSTER, ROLE_ARN)).toEqual([]);
     expect(new Set(h.iam!.requests.map((r) => r.signedFor))).toEqual(new Set(['iam']));
     expect(new Set(h.eks!.requests.map((r) => r.signedFor))).toEqual(new Set(['eks']));
 
-    h.clock.advance(61);
+    h.clock.advance(60 + 61);
     const r = await h.revert(a.id);
     expect(r.status).toBe('reverted');
     expect(h.iam!.inlinePolicies('ci-deployer').size).toBe(0);
@@ -116,15 +165,16 @@ describe('revoke credentials', () => {
     expect(planned[0]!.action).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/no IAM access .*local runs have no AWS credentials.*no EKS access/) });
   });
 
-  it('the same in dry-run: planned with the IAM and EKS calls apply would make, and what could not be checked', async () => {
+  it('the same in dry-run: planned with the IAM call apply would make (the session deny), and what could not be checked', async () => {
     h = await startHarness({ mode: 'dry-run' });
     const { planned } = await h.enforce(iamAnomaly());
     expect(planned[0]!.action).toMatchObject({ action: 'revoke-credentials', outcome: 'planned', mode: 'dry-run' });
     const text = planned[0]!.action.changes.join('\n');
-    expect(text).toMatch(/API call: iam:PutRolePolicy RoleName=ci-deployer PolicyName=boundwatch-revoke-\w+: deny \* to sessions with aws:TokenIssueTime before 20/);
-    expect(text).toMatch(/API call: eks:ListAssociatedAccessPolicies .*then eks:DisassociateAccessPolicy for each/);
+    expect(text).toMatch(/API call: iam:PutRolePolicy RoleName=ci-deployer PolicyName=boundwatch-revoke-\w+: deny \* to session aws:userid AROA\w+:gha-run with aws:TokenIssueTime before 20/);
+    // The role's access entry is shared by all its sessions: left alone unless configured.
+    expect(text).not.toMatch(/eks:DisassociateAccessPolicy/);
+    expect(text).toMatch(/EKS access policies of .* left in place \(not checked: no EKS access in this run/);
     expect(text).toMatch(/not checked: no IAM access in this run/);
-    expect(text).toMatch(/not checked: no EKS access in this run/);
     expect(text).toMatch(/would schedule its revert at /);
     expect(planned[0]!.action.expiresAt).toBeDefined();
   });

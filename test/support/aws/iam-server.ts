@@ -1,5 +1,5 @@
 /**
- * A local IAM endpoint speaking the AWS Query protocol subset boundwatch uses: PutRolePolicy,
+ * A local IAM endpoint speaking the AWS Query protocol subset boundwatch uses: GetRole, PutRolePolicy,
  * GetRolePolicy, DeleteRolePolicy and ListRolePolicies (form-encoded POST, `Version=2010-05-08`,
  * XML answers and `ErrorResponse` errors such as NoSuchEntity 404), so @aws-sdk/client-iam
  * runs over real HTTP. Roles must be created by the test (`addRole`), as in an account.
@@ -10,7 +10,8 @@ import { EndpointError, startAwsEndpoint, type AwsEndpoint, type AwsFault, type 
 const NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 
 export interface LocalIam extends AwsEndpoint {
-  addRole(name: string): void;
+  /** A role with an optional path (e.g. `/aws-reserved/sso.amazonaws.com/`) and MaxSessionDuration (seconds, default 3600). */
+  addRole(name: string, opts?: { path?: string; maxSessionDuration?: number; account?: string }): void;
   /** Inline policies of a role: name → document (decoded JSON text). */
   inlinePolicies(role: string): Map<string, string>;
 }
@@ -30,6 +31,7 @@ function fault(f: AwsFault): Reply {
 
 export async function startLocalIam(): Promise<LocalIam> {
   const roles = new Map<string, Map<string, string>>();
+  const meta = new Map<string, { path: string; maxSessionDuration: number; account: string }>();
   const role = (p: URLSearchParams): Map<string, string> => {
     const name = p.get('RoleName') ?? '';
     const r = roles.get(name);
@@ -45,6 +47,13 @@ export async function startLocalIam(): Promise<LocalIam> {
         if (method !== 'POST') throw new EndpointError({ status: 400, code: 'InvalidAction', message: 'IAM takes POST' });
         if (p.get('Version') !== '2010-05-08') throw new EndpointError({ status: 400, code: 'InvalidParameterValue', message: 'Version must be 2010-05-08' });
         switch (action) {
+          case 'GetRole': {
+            const name = p.get('RoleName') ?? '';
+            role(p);
+            const m = meta.get(name)!;
+            // IAM refuses to modify Identity Center roles; GetRole still answers with the path.
+            return ok('GetRole', `<Role><Path>${xmlEscape(m.path)}</Path><RoleName>${xmlEscape(name)}</RoleName><RoleId>AROA${name.length}EXAMPLE</RoleId><Arn>arn:aws:iam::${m.account}:role${xmlEscape(m.path)}${xmlEscape(name)}</Arn><CreateDate>2025-01-01T00:00:00Z</CreateDate><MaxSessionDuration>${m.maxSessionDuration}</MaxSessionDuration></Role>`);
+          }
           case 'PutRolePolicy': {
             const doc = p.get('PolicyDocument') ?? '';
             const name = p.get('PolicyName') ?? '';
@@ -54,7 +63,11 @@ export async function startLocalIam(): Promise<LocalIam> {
               throw new EndpointError({ status: 400, code: 'MalformedPolicyDocument', message: 'Syntax errors in policy.' });
             }
             if (!/^[\w+=,.@-]{1,128}$/.test(name)) throw new EndpointError({ status: 400, code: 'ValidationError', message: 'PolicyName is invalid' });
-            role(p).set(name, doc);
+            const r = role(p);
+            if (meta.get(p.get('RoleName') ?? '')?.path.startsWith('/aws-reserved/')) {
+              throw new EndpointError({ status: 400, code: 'UnmodifiableEntity', message: `Cannot perform the operation on the protected role '${p.get('RoleName')}' - this role is only modifiable by AWS` });
+            }
+            r.set(name, doc);
             return ok('PutRolePolicy');
           }
           case 'GetRolePolicy': {
@@ -79,7 +92,10 @@ export async function startLocalIam(): Promise<LocalIam> {
   }, fault);
   return {
     ...endpoint,
-    addRole: (name) => void roles.set(name, roles.get(name) ?? new Map<string, string>()),
+    addRole: (name, opts = {}) => {
+      roles.set(name, roles.get(name) ?? new Map<string, string>());
+      meta.set(name, { path: opts.path ?? '/', maxSessionDuration: opts.maxSessionDuration ?? 3600, account: opts.account ?? '111122223333' });
+    },
     inlinePolicies: (name) => roles.get(name) ?? new Map(),
   };
 }

@@ -22,6 +22,15 @@ describe('normalizePrincipal', () => {
     expect(f).toMatchObject({ sessionName: 'alice@example.com', accessKeyId: 'ASIAAAAAAAAAAAAAAAAA' });
   });
 
+  it('carries the session (principalId, accessKeyId) on the ref, so a response can name it; the key stays the role', () => {
+    const user = iamRoleUser('sso_admin', 'alice@example.com', 'ASIAAAAAAAAAAAAAAAAA');
+    const p = normalizePrincipal({ ...user, extra: { ...user.extra, principalId: ['AROAEXAMPLEROLEID0001'] } });
+    expect(p.key).toBe('arn:aws:iam::111122223333:role/sso_admin');
+    expect(p.ref).toMatchObject({ principalId: 'AROAEXAMPLEROLEID0001', accessKeyId: 'ASIAAAAAAAAAAAAAAAAA', sessionName: 'alice@example.com' });
+    // Absent in the event: absent on the ref (never empty strings).
+    expect(normalizePrincipal({ username: 'arn:aws:iam::111122223333:role/x', extra: { canonicalArn: ['arn:aws:iam::111122223333:role/x'] } }).ref).not.toHaveProperty('principalId');
+  });
+
   it('recognises IAM users', () => {
     const p = normalizePrincipal({
       username: 'arn:aws:iam::111122223333:user/ci-deployer',

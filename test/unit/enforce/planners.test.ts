@@ -1,5 +1,5 @@
 /** The per-action planners (anomaly + cluster facts → operations and changes) and the undo bookkeeping. */
-import { atExpression, revokeSessionsPolicy, roleNameFromArn, scheduleName } from '#shared/enforce/aws';
+import { atExpression, revokeSessionPolicy, roleNameFromArn, scheduleName, sessionUserId } from '#shared/enforce/aws';
 import { evidenceDestinations, planTightenEgress } from '#shared/enforce/egress';
 import { mergeUndo } from '#shared/enforce/execute';
 import { apiCalls } from '#shared/enforce/preview';
@@ -102,33 +102,66 @@ describe('planRevoke', () => {
     expect(plan.skip).toMatch(/used from 10.1.0.7, outside the pod, which the quarantine does not stop/);
   });
 
-  it('IAM role: an inline deny for older sessions, and EKS access policies disassociated with their scope', () => {
+  const SESSION = { sessionName: 'gha-run', principalId: 'AROAEXAMPLEDEPLOY001' };
+  it('IAM role: an inline deny naming the session, issued before the anomaly; access policies only when configured', () => {
     const role = intent('revoke-credentials', { kind: 'IAMRole', name: 'deployer', arn: 'arn:aws:iam::111122223333:role/deployer' });
-    const a = anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/deployer' }, workload: undefined });
-    const plan = planRevoke(role, a, facts({ iam: true, eks: true, accessPolicies: [{ policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy', accessScope: { type: 'namespace', namespaces: ['shop'] } }] }));
+    const a = anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/deployer', ...SESSION }, workload: undefined });
+    const edit = { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy', accessScope: { type: 'namespace' as const, namespaces: ['shop'] } };
+    const plan = planRevoke(role, a, facts({ iam: true, eks: true, revokeAccessPolicies: true, accessPolicies: [edit] }));
     expect(plan.operations).toEqual([
-      { op: 'put-role-policy', roleName: 'deployer', policyName: 'boundwatch-revoke-f000000000004000', document: revokeSessionsPolicy(NOW) },
-      { op: 'disassociate-access-policy', clusterName: 'prod-eks', principalArn: 'arn:aws:iam::111122223333:role/deployer', policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy', accessScope: { type: 'namespace', namespaces: ['shop'] } },
+      { op: 'put-role-policy', roleName: 'deployer', policyName: 'boundwatch-revoke-f000000000004000', document: revokeSessionPolicy('AROAEXAMPLEDEPLOY001:gha-run', new Date(a.window.end)) },
+      { op: 'disassociate-access-policy', clusterName: 'prod-eks', principalArn: 'arn:aws:iam::111122223333:role/deployer', ...edit },
     ]);
-    expect(plan.changes.join('\n')).toMatch(/keep the action longer than the role's maximum session duration/);
+    // Not read: the role's maximum session duration is taken as 12 h, and the action outlasts it.
+    expect(plan.expiresAt).toBe(new Date(new Date(a.window.end).getTime() + 12 * 3600_000 + 5 * 60_000).toISOString());
+    expect(plan.changes.join('\n')).toMatch(/every other session of the role keeps working/);
+    const byDefault = planRevoke(role, a, facts({ iam: true, eks: true, accessPolicies: [edit] }));
+    expect(byDefault.operations.map((o) => o.op)).toEqual(['put-role-policy']);
+    expect(byDefault.changes.join('\n')).toMatch(/left in place \(AmazonEKSEditPolicy\): its access entry is shared/);
     expect(planRevoke(role, a, facts({ iam: true, eks: true, accessPolicies: null })).changes.join('\n')).toMatch(/no EKS access entry .*aws-auth ConfigMap/);
   });
 
   it('IAM role of another account: never acts on the same-named role of this account', () => {
     const role = intent('revoke-credentials', { kind: 'IAMRole', name: 'deployer', arn: 'arn:aws:iam::999988887777:role/deployer' });
-    const a = anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::999988887777:role/deployer' }, workload: undefined });
+    const a = anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::999988887777:role/deployer', ...SESSION }, workload: undefined });
     const plan = planRevoke(role, a, facts({ iam: true, eks: false, account: '111122223333' }));
     expect(plan.operations.filter((o) => o.op === 'put-role-policy')).toEqual([]);
     expect([plan.skip ?? '', ...plan.changes].join('\n')).toMatch(/belongs to account 999988887777, not 111122223333/);
     // The same role in this account is revoked as usual.
-    const here = planRevoke(role, anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/deployer' }, workload: undefined }), facts({ iam: true, eks: false, account: '111122223333' }));
+    const here = planRevoke(role, anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/deployer', ...SESSION }, workload: undefined }), facts({ iam: true, eks: false, account: '111122223333' }));
     expect(here.operations.map((o) => o.op)).toEqual(['put-role-policy']);
   });
 
-  it('IAM user: access keys have no issue time, only EKS associations go', () => {
+  it('IAM role with a role-id-only principalId and no session name: cannot name the session, so nothing is done', () => {
+    const role = intent('revoke-credentials', { kind: 'IAMRole', name: 'deployer', arn: 'arn:aws:iam::111122223333:role/deployer' });
+    const a = anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/deployer', principalId: 'AROAEXAMPLEDEPLOY001' }, workload: undefined });
+    expect(planRevoke(role, a, facts({ iam: true, eks: false })).skip).toMatch(/carries no principalId .*lock out everyone/);
+  });
+
+  it('IAM Identity Center role: never changed in IAM; the exact permission-set commands instead (path read, or by name in a preview)', () => {
+    const arn = 'arn:aws:iam::111122223333:role/AWSReservedSSO_PlatformAdmin_9f8e7d6c5b4a3210';
+    const sso = intent('revoke-credentials', { kind: 'IAMRole', name: 'AWSReservedSSO_PlatformAdmin_9f8e7d6c5b4a3210', arn });
+    const a = anomaly({ principal: { type: 'IAMRole', name: arn, sessionName: 'frank@example.com', principalId: 'AROASSOADMIN0000001:frank@example.com' }, workload: undefined });
+    const role = { arn: 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformAdmin_9f8e7d6c5b4a3210', path: '/aws-reserved/sso.amazonaws.com/eu-west-1/', maxSessionDurationS: 3600 };
+    const applied = planRevoke(sso, a, facts({ iam: true, eks: true, role, accessPolicies: [] }));
+    expect(applied.operations).toEqual([]);
+    expect(applied.skip).toMatch(/^not revoked automatically: role AWSReservedSSO_PlatformAdmin_\w+ \(arn:aws:iam::111122223333:role\/aws-reserved\/sso.amazonaws.com\/eu-west-1\//);
+    expect(applied.skip).toContain('aws:userid "AROASSOADMIN0000001:frank@example.com"');
+    expect(applied.skip).toMatch(/aws sso-admin put-inline-policy-to-permission-set .*aws sso-admin provision-permission-set .*--target-id 111122223333 .*after 1 h/);
+    // A preview without IAM goes by the name Identity Center gives its roles, as apply would find by the path.
+    const preview = planRevoke(sso, a, facts({ iam: false, eks: false, preview: true }));
+    expect(preview.operations).toEqual([]);
+    expect(preview.skip).toMatch(/^not revoked automatically: .*path not read.*IAM Identity Center permission set/);
+    // Quiet case: an ordinary role in the same preview gets its session deny planned, the duration assumed.
+    const plain = planRevoke(intent('revoke-credentials', { kind: 'IAMRole', name: 'deployer', arn: 'arn:aws:iam::111122223333:role/deployer' }), anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/deployer', ...SESSION }, workload: undefined }), facts({ iam: false, eks: false, preview: true }));
+    expect(plain.operations.map((o) => o.op)).toEqual(['put-role-policy']);
+    expect(plain.changes.join('\n')).toMatch(/assumed 12 h: not read/);
+  });
+
+  it('IAM user: access keys have no issue time; EKS associations only when configured', () => {
     const user = intent('revoke-credentials', { kind: 'IAMUser', name: 'bob', arn: 'arn:aws:iam::111122223333:user/bob' });
     const a = anomaly({ principal: { type: 'IAMUser', name: 'arn:aws:iam::111122223333:user/bob' }, workload: undefined });
-    const plan = planRevoke(user, a, facts({ iam: true, eks: true, accessPolicies: [] }));
+    const plan = planRevoke(user, a, facts({ iam: true, eks: true, revokeAccessPolicies: true, accessPolicies: [] }));
     expect(plan.skip).toMatch(/access keys are long-lived .*no EKS access policies are associated/);
   });
 });
@@ -175,8 +208,9 @@ describe('planTightenEgress (no cluster access)', () => {
 });
 
 describe('AWS request shapes', () => {
-  it('revoke-sessions policy denies sessions issued before the time', () => {
-    expect(JSON.parse(revokeSessionsPolicy(new Date('2026-03-01T12:00:00.456Z'))).Statement[0].Condition).toEqual({ DateLessThan: { 'aws:TokenIssueTime': '2026-03-01T12:00:00Z' } });
+  it('revoke-session policy denies one aws:userid, for sessions issued before the time', () => {
+    expect(JSON.parse(revokeSessionPolicy('AROAX:alice', new Date('2026-03-01T12:00:00.456Z'))).Statement[0].Condition).toEqual({ StringEquals: { 'aws:userid': 'AROAX:alice' }, DateLessThan: { 'aws:TokenIssueTime': '2026-03-01T12:00:00Z' } });
+    expect([sessionUserId('AROAX', 'alice'), sessionUserId('AROAX:bob', 'alice'), sessionUserId('AROAX', undefined), sessionUserId(undefined, 'alice')]).toEqual(['AROAX:alice', 'AROAX:bob', undefined, undefined]);
   });
 
   it.each([
