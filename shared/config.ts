@@ -15,6 +15,8 @@ export const ClusterConfig = z
     name: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name (letters, digits, - and _; up to 100)'),
     auditLogGroup: z.string().min(1).max(512),
     flowLogGroup: z.string().min(1).max(512).optional(),
+    /** Route 53 Resolver query log group of the cluster's VPC: the stack subscribes ingest-dns to it. */
+    resolverLogGroup: z.string().min(1).max(512).optional(),
     /** Field list of a custom VPC Flow Logs format, e.g. "${version} ${pkt-srcaddr} ..." or space-separated names. */
     flowLogFormat: z.string().optional(),
     enforcement: EnforcementMode.default('dry-run'),

@@ -120,6 +120,7 @@ export class BoundwatchStack extends Stack {
         ...this.clusterStacks.flatMap(({ pipeline: c, alarmScope }): MonitoredFunction[] => [
           { fn: c.ingestAudit, label: `${c.clusterName}/ingest-audit`, async: !c.auditStream, stream: !!c.auditStream, alarmScope },
           ...(c.ingestFlows ? [{ fn: c.ingestFlows, label: `${c.clusterName}/ingest-flows`, async: true, alarmScope }] : []),
+          ...(c.ingestDns ? [{ fn: c.ingestDns, label: `${c.clusterName}/ingest-dns`, async: true, alarmScope }] : []),
           { fn: c.enforce, label: `${c.clusterName}/enforce`, async: true, alarmScope },
           { fn: c.revert, label: `${c.clusterName}/revert`, async: true, alarmScope },
           { fn: c.inventory, label: `${c.clusterName}/inventory`, async: true, alarmScope },
@@ -140,7 +141,7 @@ export class BoundwatchStack extends Stack {
           })),
         ),
       ],
-      anomalyLogGroupNames: this.clusters.flatMap((c) => [c.ingestAudit, ...(c.ingestFlows ? [c.ingestFlows] : [])].map((f) => f.logGroup.logGroupName)),
+      anomalyLogGroupNames: this.clusters.flatMap((c) => [c.ingestAudit, ...(c.ingestFlows ? [c.ingestFlows] : []), ...(c.ingestDns ? [c.ingestDns] : [])].map((f) => f.logGroup.logGroupName)),
     });
 
     new CfnOutput(this, 'AlertsTopicArn', { value: this.alerts.topic.topicArn, description: 'SNS topic for alerts and alarms: subscribe pagers here' });
@@ -240,7 +241,7 @@ export class BoundwatchStack extends Stack {
    * (shared/events/provenance.ts). Other sources stay open for users' own events.
    */
   private restrictBoundwatchSource(): void {
-    const writers = [...new Set(this.clusters.flatMap((c) => [c.ingestAudit.role, ...(c.ingestFlows ? [c.ingestFlows.role] : []), c.enforcerRole]))];
+    const writers = [...new Set(this.clusters.flatMap((c) => [c.ingestAudit.role, ...(c.ingestFlows ? [c.ingestFlows.role] : []), ...(c.ingestDns ? [c.ingestDns.role] : []), c.enforcerRole]))];
     this.bus.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'OnlyBoundwatchPutsBoundwatchEvents',

@@ -38,7 +38,7 @@ export interface SubscriptionFilterFact {
 
 export interface LogGroupFact {
   /** Which configured log group: `auditLogGroup`, `flowLogGroup` or `runtime.falcoLogGroup`. */
-  role: 'audit' | 'flow' | 'falco';
+  role: 'audit' | 'flow' | 'falco' | 'resolver';
   name: string;
   exists: boolean;
   filters: SubscriptionFilterFact[];
@@ -116,7 +116,7 @@ function accountChecks(f: AccountFacts): Finding[] {
   return out;
 }
 
-export const CONFIG_KEY: Record<LogGroupFact['role'], string> = { audit: 'auditLogGroup', flow: 'flowLogGroup', falco: 'runtime.falcoLogGroup' };
+export const CONFIG_KEY: Record<LogGroupFact['role'], string> = { audit: 'auditLogGroup', flow: 'flowLogGroup', falco: 'runtime.falcoLogGroup', resolver: 'resolverLogGroup' };
 
 function filterCheck(cluster: string, g: LogGroupFact, required: boolean): Finding[] {
   const check = `${g.role} log group`;
@@ -208,6 +208,7 @@ export function logGroupsOf(cfg: ClusterConfig): Array<[LogGroupFact['role'], st
   const out: Array<[LogGroupFact['role'], string]> = [['audit', cfg.auditLogGroup]];
   if (cfg.flowLogGroup) out.push(['flow', cfg.flowLogGroup]);
   if (cfg.runtime?.falcoLogGroup) out.push(['falco', cfg.runtime.falcoLogGroup]);
+  if (cfg.resolverLogGroup) out.push(['resolver', cfg.resolverLogGroup]);
   return out;
 }
 

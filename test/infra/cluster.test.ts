@@ -372,3 +372,18 @@ describe('names', () => {
     s.template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: name });
   });
 });
+
+describe('Resolver query log ingestion (resolverLogGroup)', () => {
+  it('is absent unless configured', () => {
+    expect(Object.keys(resourcesOf(synthConfig(minimal()).template, 'AWS::Lambda::Function', 'IngestDns'))).toEqual([]);
+  });
+
+  it('subscribes ingest-dns to the configured group, with the rights of flow ingestion and no more', () => {
+    const s = synthConfig(minimal({}, { resolverLogGroup: '/aws/route53/resolver/prod', flowLogGroup: '/vpc/prod/flows' }));
+    expect(Object.keys(resourcesOf(s.template, 'AWS::Lambda::Function', 'IngestDns'))).toHaveLength(1);
+    s.template.hasResourceProperties('AWS::Logs::SubscriptionFilter', { LogGroupName: '/aws/route53/resolver/prod', FilterName: 'boundwatch-dns', FilterPattern: '' });
+    const dns = allowedActions(s.template, 'IngestDnsRole');
+    expect(dns).toEqual(allowedActions(s.template, 'IngestFlowsRole'));
+    expect(dns.filter((a) => /^(iam|eks|scheduler|sns):/.test(a))).toEqual([]);
+  });
+});

@@ -50,6 +50,7 @@ export class ClusterPipeline extends Construct {
   readonly clusterArn: string;
   readonly ingestAudit: BoundwatchFunction;
   readonly ingestFlows?: BoundwatchFunction;
+  readonly ingestDns?: BoundwatchFunction;
   readonly enforce: BoundwatchFunction;
   readonly revert: BoundwatchFunction;
   readonly inventory: BoundwatchFunction;
@@ -125,6 +126,27 @@ export class ClusterPipeline extends Construct {
         destination: new logDestinations.LambdaDestination(this.ingestFlows.fn),
         filterPattern: logs.FilterPattern.allEvents(),
         filterName: 'boundwatch-flows',
+      });
+    }
+
+    // --- Resolver query log ingestion (optional) -------------------------------------------
+    if (cluster.resolverLogGroup) {
+      this.ingestDns = new BoundwatchFunction(this, 'IngestDns', {
+        ...common,
+        name: 'ingest-dns',
+        description: `boundwatch ${cluster.name}: Resolver query logs to per-workload DNS anomalies`,
+        memorySize: 512,
+        timeout: Duration.minutes(2),
+        environment: clusterEnv,
+      })
+        .bindTable(table)
+        .bindBus(bus);
+      this.deadLetterQueues.push(this.ingestDns.withAsyncFailureQueue(key));
+      new logs.SubscriptionFilter(this, 'ResolverSubscription', {
+        logGroup: logs.LogGroup.fromLogGroupName(this, 'ResolverLogGroup', cluster.resolverLogGroup),
+        destination: new logDestinations.LambdaDestination(this.ingestDns.fn),
+        filterPattern: logs.FilterPattern.allEvents(),
+        filterName: 'boundwatch-dns',
       });
     }
 
@@ -250,11 +272,12 @@ export class ClusterPipeline extends Construct {
       Tags.of(role).add(PROTECTED_TAG.key, PROTECTED_TAG.value);
     }
     if (this.ingestFlows) Tags.of(this.ingestFlows.role).add(PROTECTED_TAG.key, PROTECTED_TAG.value);
+    if (this.ingestDns) Tags.of(this.ingestDns.role).add(PROTECTED_TAG.key, PROTECTED_TAG.value);
   }
 
   /** Every function of the cluster, for alarms and the dashboard. */
   get functions(): BoundwatchFunction[] {
-    return [this.ingestAudit, ...(this.ingestFlows ? [this.ingestFlows] : []), this.enforce, this.revert, this.inventory];
+    return [this.ingestAudit, ...(this.ingestFlows ? [this.ingestFlows] : []), ...(this.ingestDns ? [this.ingestDns] : []), this.enforce, this.revert, this.inventory];
   }
 
   /**
@@ -371,6 +394,7 @@ export class ClusterPipeline extends Construct {
       this.inventory.role.roleArn,
       this.ingestAudit.role.roleArn,
       ...(this.ingestFlows ? [this.ingestFlows.role.roleArn] : []),
+      ...(this.ingestDns ? [this.ingestDns.role.roleArn] : []),
       stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'cdk-*' }),
       ...protectedRoleArns(protectedPrincipals),
     ];
