@@ -4,9 +4,10 @@
  * GuardDuty findings from the default bus, and boundwatch's own Behavior Anomaly events from
  * the boundwatch bus. Thin: configuration and clients at cold start, then shared/runtime/
  * ingest.ts does the work. Bad records are counted and logged, never thrown; a DynamoDB or
- * EventBridge failure throws so that the delivery is retried (every write is idempotent).
+ * EventBridge failure throws so that the delivery is retried (every write is idempotent). An SQS
+ * batch answers with a partial batch response instead (ingestRuntimeSqsBatch).
  */
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse } from 'aws-lambda';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { functionEnv, lazyHandler, type FunctionEnv } from '#shared/lambda/bootstrap';
 import { publishEvents } from '#shared/events/publish';
@@ -15,7 +16,8 @@ import { createObservability, withObservability, type Observability } from '#sha
 import { MetricName } from '#shared/observability/metrics';
 import { countMetric } from '#shared/observability/powertools';
 import { DEFAULT_RUNTIME_CONFIG } from '#shared/runtime/config';
-import { ingestRuntimeDelivery, type RuntimeIngestDeps, type RuntimeIngestReport } from '#shared/runtime/ingest';
+import { isSqsEvent } from '#shared/runtime/delivery';
+import { ingestRuntimeDelivery, ingestRuntimeSqsBatch, type RuntimeIngestDeps, type RuntimeIngestReport } from '#shared/runtime/ingest';
 
 const SERVICE = 'ingest-runtime';
 
@@ -62,16 +64,31 @@ function record(obs: Observability, report: RuntimeIngestReport): void {
   });
 }
 
+/** The report, and for an SQS batch the partial batch response Lambda expects. */
+export type RuntimeIngestResult = RuntimeIngestReport & Partial<SQSBatchResponse>;
+
 export function makeHandler(deps: RuntimeIngestDeps, obs: Observability) {
-  return (event: unknown, context?: Context): Promise<RuntimeIngestReport> =>
+  return (event: unknown, context?: Context): Promise<RuntimeIngestResult> =>
     withObservability(obs, context, { failureMessage: 'delivery failed; it will be retried' }, async () => {
+      if (isSqsEvent(event)) {
+        const { report, failedMessageIds } = await ingestRuntimeSqsBatch(deps, event, (err, messageId) =>
+          obs.logger.error(messageId ? 'queue message failed; it will be redelivered' : 'queue batch failed; trying its messages one by one', { messageId, error: err as Error }),
+        );
+        record(obs, report);
+        return { ...report, batchItemFailures: failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })) };
+      }
       const report = await ingestRuntimeDelivery(deps, event);
       record(obs, report);
       return report;
     });
 }
 
-export const handler = lazyHandler((): ((event: unknown, context: Context) => Promise<RuntimeIngestReport>) => {
+export const handler = lazyHandler((): ((event: unknown, context: Context) => Promise<RuntimeIngestReport | SQSBatchResponse>) => {
   const deps = depsFromEnv(process.env);
-  return makeHandler(deps, createObservability(SERVICE, deps.cluster));
+  const run = makeHandler(deps, createObservability(SERVICE, deps.cluster));
+  return async (event, context) => {
+    const out = await run(event, context);
+    // To the SQS event source mapping, exactly its response (the report went to the logs).
+    return out.batchItemFailures ? { batchItemFailures: out.batchItemFailures } : out;
+  };
 });

@@ -13,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct, IConstruct } from 'constructs';
 import type { BoundwatchConfig } from '#shared/config';
-import { boundwatchRules, RuleTarget } from '#shared/events/rules';
+import { boundwatchRules, RuleTarget, type RuleDefinition } from '#shared/events/rules';
 import { EVENT_SOURCE } from '#shared/events/schema';
 import { TableKeys } from '#shared/store/table';
 import { REGIONS_WITHOUT_SCHEMAS_AND_ARCHIVES, regionSupport } from '#shared/preflight/regions';
@@ -28,6 +28,16 @@ export const EVENT_BUS_NAME = 'boundwatch';
 export const KEY_ALIAS = 'alias/boundwatch';
 /** CloudFormation's limit of resources per template (the core and each nested stack alike). */
 export const MAX_STACK_RESOURCES = 500;
+
+/**
+ * Which construct deploys the rules of each target: a Record over RuleTarget, so a target added
+ * to shared/events/rules.ts does not compile until it is deployed somewhere.
+ */
+const DEPLOYED_BY: Record<RuleTarget, 'Alerts' | 'ClusterPipeline'> = {
+  [RuleTarget.alerts]: 'Alerts',
+  [RuleTarget.enforce]: 'ClusterPipeline',
+  [RuleTarget.runtime]: 'ClusterPipeline',
+};
 
 export interface BoundwatchStackProps extends StackProps {
   config: BoundwatchConfig;
@@ -91,10 +101,9 @@ export class BoundwatchStack extends Stack {
       enforcementMinSeverity: config.enforcement.minSeverity,
       alertMinSeverity: config.alerts.minSeverity,
     });
-    const enforceRule = rules.find((r) => r.target === RuleTarget.enforce);
-    if (!enforceRule) throw new Error('shared/events/rules.ts defines no enforce rule');
+    const deployedBy = (by: 'Alerts' | 'ClusterPipeline'): RuleDefinition[] => rules.filter((r) => DEPLOYED_BY[r.target] === by);
 
-    this.alerts = new Alerts(this, 'Alerts', { config, projectRoot: props.projectRoot, key: this.key, bus: this.bus, rules });
+    this.alerts = new Alerts(this, 'Alerts', { config, projectRoot: props.projectRoot, key: this.key, bus: this.bus, rules: deployedBy('Alerts') });
 
     this.clusterStacks = config.clusters.map(
       (cluster) =>
@@ -105,7 +114,7 @@ export class BoundwatchStack extends Stack {
           key: this.key,
           table: this.table,
           bus: this.bus,
-          enforceRule,
+          rules: deployedBy('ClusterPipeline'),
         }),
     );
     this.clusters = this.clusterStacks.map((s) => s.pipeline);
@@ -124,6 +133,7 @@ export class BoundwatchStack extends Stack {
           { fn: c.enforce, label: `${c.clusterName}/enforce`, async: true, alarmScope },
           { fn: c.revert, label: `${c.clusterName}/revert`, async: true, alarmScope },
           { fn: c.inventory, label: `${c.clusterName}/inventory`, async: true, alarmScope },
+          { fn: c.runtime.ingestRuntime, label: `${c.clusterName}/ingest-runtime`, async: true, alarmScope },
         ]),
       ],
       queues: [
@@ -136,11 +146,15 @@ export class BoundwatchStack extends Stack {
           c.rules.map((rule) => ({
             rule,
             label: `${c.clusterName}/${rule.node.id}`,
-            eventBusName: rule.node.id === enforceRule.id ? EVENT_BUS_NAME : undefined,
+            eventBusName: c.boundwatchBusRules.has(rule) ? EVENT_BUS_NAME : undefined,
             alarmScope,
           })),
         ),
       ],
+      inputQueues: this.clusterStacks.flatMap(({ pipeline: c, alarmScope }) =>
+        c.runtime.falcoQueue ? [{ queue: c.runtime.falcoQueue, label: `${c.clusterName}/falco-queue`, alarmScope }] : [],
+      ),
+      runtimeClusters: this.clusterStacks.map(({ pipeline: c, alarmScope }) => ({ cluster: c.clusterName, alarmScope })),
       anomalyLogGroupNames: this.clusters.flatMap((c) => [c.ingestAudit, ...(c.ingestFlows ? [c.ingestFlows] : []), ...(c.ingestDns ? [c.ingestDns] : [])].map((f) => f.logGroup.logGroupName)),
     });
 
@@ -163,6 +177,16 @@ export class BoundwatchStack extends Stack {
       new CfnOutput(this, `RevertFunctionName-${c.clusterName}`, {
         value: c.revert.fn.functionName,
         description: `boundwatch ${c.clusterName}: invoke with {"actionId":"<id>","trigger":"release"} to release an enforcement action early`,
+      });
+    }
+    // Falcosidekick's SQS output: where to send, and the policy its role needs (README "Sending Falco ...").
+    for (const c of this.clusters) {
+      const { falcoQueue, falcoSenderPolicy } = c.runtime;
+      if (!falcoQueue || !falcoSenderPolicy) continue;
+      new CfnOutput(this, `FalcoQueueUrl-${c.clusterName}`, { value: falcoQueue.queueUrl, description: `boundwatch ${c.clusterName}: Falcosidekick config.aws.sqs.url` });
+      new CfnOutput(this, `FalcoSenderPolicyArn-${c.clusterName}`, {
+        value: falcoSenderPolicy.managedPolicyArn,
+        description: `boundwatch ${c.clusterName}: attach to Falcosidekick's IAM role`,
       });
     }
 
@@ -241,7 +265,11 @@ export class BoundwatchStack extends Stack {
    * (shared/events/provenance.ts). Other sources stay open for users' own events.
    */
   private restrictBoundwatchSource(): void {
-    const writers = [...new Set(this.clusters.flatMap((c) => [c.ingestAudit.role, ...(c.ingestFlows ? [c.ingestFlows.role] : []), ...(c.ingestDns ? [c.ingestDns.role] : []), c.enforcerRole]))];
+    const writers = [
+      ...new Set(
+        this.clusters.flatMap((c) => [c.ingestAudit.role, ...(c.ingestFlows ? [c.ingestFlows.role] : []), ...(c.ingestDns ? [c.ingestDns.role] : []), c.runtime.ingestRuntime.role, c.enforcerRole]),
+      ),
+    ];
     this.bus.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'OnlyBoundwatchPutsBoundwatchEvents',

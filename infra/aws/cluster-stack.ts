@@ -24,7 +24,8 @@ export interface ClusterStackProps {
   key: kms.IKey;
   table: dynamodb.Table;
   bus: events.EventBus;
-  enforceRule: RuleDefinition;
+  /** The shared rules the cluster deploys (targets enforce and runtime). */
+  rules: readonly RuleDefinition[];
 }
 
 /** Construct id of a cluster's nested stack and of its pipeline inside it. */

@@ -49,7 +49,11 @@ export function parseRuntimeRecord(text: string): ParsedRecord {
   return parseFalcoRecord(raw);
 }
 
-function isSqsEvent(event: unknown): event is { Records: Array<{ eventSource?: string; body?: unknown }> } {
+export interface SqsBatch {
+  Records: Array<{ eventSource?: string; messageId?: string; body?: unknown }>;
+}
+
+export function isSqsEvent(event: unknown): event is SqsBatch {
   const records = (event as { Records?: Array<{ eventSource?: string }> } | null)?.Records;
   return Array.isArray(records) && records.length > 0 && records[0]?.eventSource === 'aws:sqs';
 }

@@ -14,7 +14,7 @@ import type { OutgoingEvent } from '../events/publish';
 import { DetailType, type AttackSequence, type SequenceSignal } from '../events/schema';
 import type { InventoryProvider } from '../inventory/snapshot-store';
 import { guardDutyCluster, isGuardDutyEvent } from './guardduty';
-import { decodeRuntimeDelivery, type DecodedDelivery } from './delivery';
+import { decodeRuntimeDelivery, type DecodedDelivery, type SqsBatch } from './delivery';
 import { joinSignal, podLookup } from './join';
 import { sequenceAsAnomaly } from './respond';
 import { buildSequences, correlationKeys, DEFAULT_SEQUENCE_WINDOW_MS } from './sequence';
@@ -177,4 +177,43 @@ export async function ingestRuntimeDelivery(deps: RuntimeIngestDeps, event: unkn
   }
   report.sequences = fresh;
   return report;
+}
+
+export interface SqsBatchResult {
+  report: RuntimeIngestReport;
+  /** Messages to redeliver (SQS partial batch response). */
+  failedMessageIds: string[];
+}
+
+/**
+ * A batch from Falcosidekick's queue, as one delivery first (its signals join and tell their
+ * story together). When that throws, each message is tried on its own and only those that fail
+ * again are returned for redelivery: every write is idempotent, so messages processed twice
+ * change nothing, and one message that cannot be processed no longer takes its whole batch
+ * back to the queue (and, after the last receive, to the failure queue).
+ */
+export async function ingestRuntimeSqsBatch(
+  deps: RuntimeIngestDeps,
+  batch: SqsBatch,
+  /** Told of each failure: the batch's (no message id), then each message's. */
+  onError: (err: unknown, messageId?: string) => void = () => {},
+): Promise<SqsBatchResult> {
+  try {
+    return { report: await ingestRuntimeDelivery(deps, batch), failedMessageIds: [] };
+  } catch (err) {
+    onError(err);
+  }
+  let report = emptyRuntimeReport();
+  const failedMessageIds: string[] = [];
+  for (const record of batch.Records) {
+    try {
+      report = mergeRuntimeReports(report, await ingestRuntimeDelivery(deps, { Records: [record] }));
+    } catch (err) {
+      // A message without an id cannot be named for redelivery: fail the batch as a whole.
+      if (!record.messageId) throw err;
+      failedMessageIds.push(record.messageId);
+      onError(err, record.messageId);
+    }
+  }
+  return { report, failedMessageIds };
 }

@@ -34,7 +34,7 @@ describe('cdk.json app (infra/aws/bundle-and-run.mjs)', () => {
     const resources = Object.values(assemblyResources(run.outdir));
     // One nested stack per cluster beside the core.
     expect(resources.filter((r) => r.Type === 'AWS::CloudFormation::Stack')).toHaveLength(3);
-    expect(resources.filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(14);
+    expect(resources.filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(17);
     expect(resources.filter((r) => r.Type === 'AWS::EKS::AccessEntry')).toHaveLength(6);
     expect(existsSync(path.join(run.outdir, 'manifest.json'))).toBe(true);
   });

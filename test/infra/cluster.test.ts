@@ -263,13 +263,14 @@ describe('several clusters (infra/aws/examples/multi-cluster.json)', () => {
 
   it('deploys one pipeline per cluster, with flows only where configured', () => {
     const fns = Object.keys(resourcesOf(s.template, 'AWS::Lambda::Function'));
-    expect(fns.length).toBe(1 + 5 + 4 + 4);
+    expect(fns.length).toBe(1 + 6 + 5 + 5);
     for (const c of ['Clusterprodeks', 'Clusterstagingeks', 'Clusterbatcheks']) {
-      for (const f of ['IngestAudit', 'Enforce', 'Revert', 'Inventory']) expect(fns.filter((id) => id.startsWith(`${c}${f}Function`))).toHaveLength(1);
+      for (const f of ['IngestAudit', 'Enforce', 'Revert', 'Inventory', 'RuntimeIngestRuntime']) expect(fns.filter((id) => id.startsWith(`${c}${f}Function`))).toHaveLength(1);
     }
     expect(fns.filter((id) => id.includes('IngestFlows'))).toHaveLength(1);
     s.template.hasResourceProperties('AWS::Logs::SubscriptionFilter', { LogGroupName: '/vpc/prod/flows', FilterName: 'boundwatch-flows' });
-    s.template.resourceCountIs('AWS::Logs::SubscriptionFilter', 4);
+    // Audit ×3, flows on prod-eks, Falco's log group on staging-eks.
+    s.template.resourceCountIs('AWS::Logs::SubscriptionFilter', 5);
     s.template.resourceCountIs('AWS::EKS::AccessEntry', 6);
     s.template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 3);
   });

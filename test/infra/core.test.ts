@@ -87,7 +87,7 @@ describe('event bus, archive and schema registry', () => {
     expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 'events:PutEvents', Condition: { StringEquals: { 'events:source': 'boundwatch' } } });
     const writers = (deny!.Condition.ArnNotEquals['aws:PrincipalArn'] as Array<{ 'Fn::GetAtt': [string, string] }>).map((r) => r['Fn::GetAtt'][0]).sort();
     const cluster = s.stack.clusters[0]!;
-    const expected = [cluster.ingestAudit.role, ...(cluster.ingestFlows ? [cluster.ingestFlows.role] : []), cluster.enforcerRole].map((r) => s.stack.getLogicalId(r.node.defaultChild as never)).sort();
+    const expected = [cluster.ingestAudit.role, ...(cluster.ingestFlows ? [cluster.ingestFlows.role] : []), cluster.runtime.ingestRuntime.role, cluster.enforcerRole].map((r) => s.stack.getLogicalId(r.node.defaultChild as never)).sort();
     expect(writers).toEqual(expected);
     // The alert formatter, the inventory function and the scheduler only read or invoke: not writers.
     expect(writers).not.toContain(s.stack.getLogicalId(cluster.inventory.role.node.defaultChild as never));
@@ -189,14 +189,14 @@ describe('every function', () => {
   const functions = () => Object.entries(resourcesOf(s.template, 'AWS::Lambda::Function'));
 
   it('runs nodejs22.x on arm64 with source maps and Powertools settings', () => {
-    expect(functions().length).toBe(5);
+    expect(functions().length).toBe(6);
     for (const [id, fn] of functions()) {
       const p = fn.Properties as { Runtime: string; Architectures: string[]; Environment: { Variables: Record<string, string> }; Handler: string };
       expect([id, p.Runtime, p.Architectures, p.Handler]).toEqual([id, 'nodejs22.x', ['arm64'], 'index.handler']);
       expect(p.Environment.Variables).toMatchObject({
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_METRICS_NAMESPACE: 'boundwatch',
-        POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^(notify|ingest-audit|enforce|revert|inventory)$/),
+        POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^(notify|ingest-audit|ingest-runtime|enforce|revert|inventory)$/),
       });
     }
   });
@@ -221,7 +221,7 @@ describe('every function', () => {
 
   it('sends asynchronous invocations that still fail after their retries (at most 2) to an encrypted queue', () => {
     const configs = Object.values(resourcesOf(s.template, 'AWS::Lambda::EventInvokeConfig'));
-    expect(configs.length).toBe(5);
+    expect(configs.length).toBe(6);
     for (const c of configs) {
       expect(c.Properties).toMatchObject({
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/FailedInvocationsQueue/), 'Arn'] } } },
@@ -234,7 +234,7 @@ describe('every function', () => {
 describe('dead-letter queues', () => {
   it('are encrypted with the key, TLS only, keep messages 14 days and survive stack updates', () => {
     const queues = Object.entries(resourcesOf(s.template, 'AWS::SQS::Queue'));
-    expect(queues.length).toBe(5);
+    expect(queues.length).toBe(6);
     for (const [id, q] of queues) {
       expect([id, q.Properties]).toEqual([id, expect.objectContaining({ KmsMasterKeyId: keyRef(), MessageRetentionPeriod: 1209600 })]);
       expect(q.DeletionPolicy).toBe('Retain');

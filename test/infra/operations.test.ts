@@ -26,8 +26,13 @@ describe('alarms and dashboard', () => {
     }
   });
 
-  it('watches the depth of every dead-letter queue', () => {
-    const queues = Object.keys(resourcesOf(s.template, 'AWS::SQS::Queue'));
+  it('watches the depth of every dead-letter queue, and the age of the input queue', () => {
+    const all = Object.keys(resourcesOf(s.template, 'AWS::SQS::Queue'));
+    const input = all.filter((id) => id.includes('RuntimeFalcoQueue'));
+    expect(input).toHaveLength(1);
+    const age = alarms.filter((a) => a.MetricName === 'ApproximateAgeOfOldestMessage');
+    expect(age.map((a) => (a.Dimensions![0]!.Value as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0])).toEqual(input);
+    const queues = all.filter((id) => !input.includes(id));
     const depth = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
     expect(depth.map((a) => (a.Dimensions![0]!.Value as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]).sort()).toEqual(queues.sort());
   });

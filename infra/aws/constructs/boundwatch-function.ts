@@ -22,6 +22,7 @@ import { acknowledgeKeyGrants } from '../nag';
 import { functionEntry } from '../paths';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { shellQuote, type PackagedFile } from '../detection-files';
+import type { TableAccess } from '../table-access';
 
 /** The runtime boundwatch is built and tested for; see the AwsSolutions-L1 acknowledgment. */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -137,6 +138,32 @@ export class BoundwatchFunction extends Construct {
   /** Table read/write and TABLE_NAME. */
   bindTable(table: dynamodb.Table): this {
     table.grantReadWriteData(this.fn);
+    this.fn.addEnvironment(EnvNames.tableName, table.tableName);
+    return this;
+  }
+
+  /**
+   * Only `access.actions`, only on items whose partition key matches `access.leadingKeys`, and
+   * TABLE_NAME. The table key may be used only through DynamoDB (kms:ViaService).
+   */
+  bindTableItems(table: dynamodb.Table, access: TableAccess): this {
+    const stack = Stack.of(this);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: access.actions,
+        resources: [table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': access.leadingKeys } },
+      }),
+    );
+    if (table.encryptionKey) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+          resources: [table.encryptionKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
+        }),
+      );
+    }
     this.fn.addEnvironment(EnvNames.tableName, table.tableName);
     return this;
   }

@@ -23,12 +23,13 @@ import { Construct } from 'constructs';
 import { functionConfigFor, type BoundwatchConfig, type ClusterConfig } from '#shared/config';
 import { EnvNames } from '#shared/env';
 import { ConfigError } from '#shared/errors';
-import type { RuleDefinition } from '#shared/events/rules';
+import { RuleTarget, type RuleDefinition } from '#shared/events/rules';
 import { forCluster, toCdkEventPattern } from '../event-patterns';
 import { EKS_GROUPS, PROTECTED_TAG, scheduleGroupName } from '../names';
 import { acknowledgeKeyGrants } from '../nag';
 import { BoundwatchFunction, type VpcPlacement } from './boundwatch-function';
 import { DeadLetterQueue } from './dead-letter-queue';
+import { RuntimeIngestion } from './runtime-ingestion';
 import { packageDetectionFiles } from '../detection-files';
 
 /** Lambda caps all environment variables of a function at 4 KB together. */
@@ -41,8 +42,11 @@ export interface ClusterPipelineProps {
   key: kms.IKey;
   table: dynamodb.Table;
   bus: events.EventBus;
-  /** The shared AnomalyToEnforce definition; this construct narrows it to the cluster. */
-  enforceRule: RuleDefinition;
+  /**
+   * The shared rule definitions (shared/events/rules.ts). Those with target `enforce` and
+   * `runtime` are deployed here, narrowed to the cluster; `alerts` ones by the Alerts construct.
+   */
+  rules: readonly RuleDefinition[];
 }
 
 export class ClusterPipeline extends Construct {
@@ -54,10 +58,13 @@ export class ClusterPipeline extends Construct {
   readonly enforce: BoundwatchFunction;
   readonly revert: BoundwatchFunction;
   readonly inventory: BoundwatchFunction;
+  readonly runtime: RuntimeIngestion;
   readonly enforcerRole: iam.Role;
   readonly schedulerRole: iam.Role;
   readonly scheduleGroup: scheduler.CfnScheduleGroup;
   readonly rules: events.Rule[] = [];
+  /** The rules of `rules` that are on the boundwatch bus (the others are on the default bus). */
+  readonly boundwatchBusRules = new Set<events.Rule>();
   readonly deadLetterQueues: DeadLetterQueue[] = [];
   /** High-volume mode only. */
   readonly auditStream?: kinesis.Stream;
@@ -207,15 +214,19 @@ export class ClusterPipeline extends Construct {
       .bindBus(bus);
     const enforceDlq = this.enforce.withAsyncFailureQueue(key);
     this.deadLetterQueues.push(enforceDlq);
-    const enforceRule = new events.Rule(this, props.enforceRule.id, {
-      eventBus: bus,
-      description: `${props.enforceRule.description} (cluster ${cluster.name})`,
-      eventPattern: toCdkEventPattern(forCluster(props.enforceRule.pattern, cluster.name)),
-    });
-    enforceRule.addTarget(
-      new targets.LambdaFunction(this.enforce.fn, { deadLetterQueue: enforceDlq.queue, retryAttempts: 8, maxEventAge: Duration.hours(2) }),
-    );
-    this.rules.push(enforceRule);
+    // Anomalies and attack sequences (answered as the anomaly of the compromised workload).
+    for (const def of props.rules.filter((r) => r.target === RuleTarget.enforce)) {
+      const rule = new events.Rule(this, def.id, {
+        eventBus: bus,
+        description: `${def.description} (cluster ${cluster.name})`,
+        eventPattern: toCdkEventPattern(forCluster(def.pattern, cluster.name)),
+      });
+      rule.addTarget(
+        new targets.LambdaFunction(this.enforce.fn, { deadLetterQueue: enforceDlq.queue, retryAttempts: 8, maxEventAge: Duration.hours(2) }),
+      );
+      this.rules.push(rule);
+      this.boundwatchBusRules.add(rule);
+    }
     // Held actions (over a budget, below a replica floor) are re-evaluated even when no anomaly comes.
     const sweepSchedule = new events.Rule(this, 'EnforceSweepSchedule', {
       description: `boundwatch ${cluster.name}: re-evaluate held enforcement actions every 5 minutes`,
@@ -249,6 +260,20 @@ export class ClusterPipeline extends Construct {
     );
     this.rules.push(inventorySchedule);
 
+    // --- Runtime signals and attack sequences ----------------------------------------------
+    this.runtime = new RuntimeIngestion(this, 'Runtime', {
+      cluster,
+      projectRoot: props.projectRoot,
+      key,
+      table,
+      bus,
+      environment: clusterEnv,
+      rules: props.rules,
+    });
+    this.deadLetterQueues.push(...this.runtime.deadLetterQueues);
+    this.rules.push(...this.runtime.busRules, ...this.runtime.defaultBusRules);
+    for (const rule of this.runtime.busRules) this.boundwatchBusRules.add(rule);
+
     // --- Cluster access --------------------------------------------------------------------
     // Requires the cluster's authentication mode to be API or API_AND_CONFIG_MAP.
     new eks.CfnAccessEntry(this, 'EnforcerAccessEntry', {
@@ -268,7 +293,7 @@ export class ClusterPipeline extends Construct {
     this.grantEnforcement(cluster, props.config.enforcement.protectedPrincipals);
 
     // boundwatch's own roles are never targets of credential revocation (see grantEnforcement).
-    for (const role of [this.enforcerRole, this.schedulerRole, this.inventory.role, this.ingestAudit.role]) {
+    for (const role of [this.enforcerRole, this.schedulerRole, this.inventory.role, this.ingestAudit.role, this.runtime.ingestRuntime.role]) {
       Tags.of(role).add(PROTECTED_TAG.key, PROTECTED_TAG.value);
     }
     if (this.ingestFlows) Tags.of(this.ingestFlows.role).add(PROTECTED_TAG.key, PROTECTED_TAG.value);
@@ -277,7 +302,7 @@ export class ClusterPipeline extends Construct {
 
   /** Every function of the cluster, for alarms and the dashboard. */
   get functions(): BoundwatchFunction[] {
-    return [this.ingestAudit, ...(this.ingestFlows ? [this.ingestFlows] : []), ...(this.ingestDns ? [this.ingestDns] : []), this.enforce, this.revert, this.inventory];
+    return [this.ingestAudit, ...(this.ingestFlows ? [this.ingestFlows] : []), ...(this.ingestDns ? [this.ingestDns] : []), this.enforce, this.revert, this.inventory, this.runtime.ingestRuntime];
   }
 
   /**
@@ -395,6 +420,7 @@ export class ClusterPipeline extends Construct {
       this.ingestAudit.role.roleArn,
       ...(this.ingestFlows ? [this.ingestFlows.role.roleArn] : []),
       ...(this.ingestDns ? [this.ingestDns.role.roleArn] : []),
+      this.runtime.ingestRuntime.role.roleArn,
       stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'cdk-*' }),
       ...protectedRoleArns(protectedPrincipals),
     ];

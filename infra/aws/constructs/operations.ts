@@ -9,8 +9,9 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LogMessage, METRICS_NAMESPACE, MetricName } from '#shared/observability/metrics';
+import { LogMessage, METRICS_NAMESPACE, MetricDimension, MetricName } from '#shared/observability/metrics';
 import type { BoundwatchFunction } from './boundwatch-function';
 import type { DeadLetterQueue } from './dead-letter-queue';
 
@@ -38,6 +39,10 @@ export interface OperationsProps {
   topic: sns.ITopic;
   functions: MonitoredFunction[];
   queues: Array<{ dlq: DeadLetterQueue; label: string; alarmScope?: Construct }>;
+  /** Queues boundwatch reads its input from (Falcosidekick's): alarmed when they fall behind. */
+  inputQueues?: Array<{ queue: sqs.IQueue; label: string; alarmScope?: Construct }>;
+  /** Clusters with an ingest-runtime function: alarmed on rejected and unjoinable signals. */
+  runtimeClusters?: Array<{ cluster: string; alarmScope?: Construct }>;
   rules: MonitoredRule[];
   /** Log groups of the functions that log `Anomaly detected` (the ingest functions). */
   anomalyLogGroupNames: string[];
@@ -46,6 +51,13 @@ export interface OperationsProps {
 
 /** Kinesis records older than this mean ingestion is falling behind the audit log. */
 export const ITERATOR_AGE_ALARM_MS = 5 * 60 * 1000;
+/** A Falco alert waiting this long in its queue means ingest-runtime is failing or falling behind. */
+export const INPUT_QUEUE_AGE_ALARM_S = 15 * 60;
+/**
+ * Runtime signals that name a workload no inventory snapshot knows, per hour. A few are normal
+ * (a pod gone between snapshots); many mean the inventory function is not running.
+ */
+export const UNJOINED_SIGNALS_ALARM_PER_HOUR = 25;
 
 export class Operations extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -93,6 +105,48 @@ export class Operations extends Construct {
         dlq.queue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
         1,
         `${dlq.purpose}. Inspect the messages, fix the cause, then redrive them.`,
+      );
+    }
+    for (const { queue, label, alarmScope } of props.inputQueues ?? []) {
+      alarm(
+        alarmScope,
+        `${idOf(label)}Age`,
+        `${label}/OldestMessageAge`,
+        queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+        INPUT_QUEUE_AGE_ALARM_S,
+        `${label}: a message has waited 15 minutes or more; ingest-runtime is failing or falling behind (its Errors alarm and logs say which).`,
+      );
+    }
+    for (const { cluster, alarmScope } of props.runtimeClusters ?? []) {
+      const label = `${cluster}/ingest-runtime`;
+      const base = idOf(label);
+      // Rejected records carry a `reason` dimension: a Metrics Insights query sums them all.
+      alarm(
+        alarmScope,
+        `${base}Rejected`,
+        `${label}/${MetricName.runtimeRecordsRejected}`,
+        new cloudwatch.MathExpression({
+          expression: `SELECT SUM(${MetricName.runtimeRecordsRejected}) FROM "${METRICS_NAMESPACE}" WHERE ${MetricDimension.cluster} = '${cluster}'`,
+          label: 'rejected',
+          period,
+          usingMetrics: {},
+        }),
+        1,
+        `${label} received Falco or GuardDuty records it cannot read (by reason in the dashboard and its logs): a Falcosidekick output misconfigured, a changed format, or someone writing to its inputs.`,
+      );
+      alarm(
+        alarmScope,
+        `${base}Unjoined`,
+        `${label}/${MetricName.runtimeSignalsUnjoined}`,
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: MetricName.runtimeSignalsUnjoined,
+          dimensionsMap: { [MetricDimension.service]: 'ingest-runtime', [MetricDimension.cluster]: cluster },
+          period: Duration.hours(1),
+          statistic: 'Sum',
+        }),
+        UNJOINED_SIGNALS_ALARM_PER_HOUR,
+        `${label}: ${UNJOINED_SIGNALS_ALARM_PER_HOUR} or more runtime signals in an hour named a pod no inventory snapshot knows; they are kept, but cannot join a story by workload. Check the ${cluster}/inventory function.`,
       );
     }
     for (const { rule, label, eventBusName, alarmScope } of props.rules) {
@@ -156,6 +210,14 @@ export class Operations extends Construct {
         insights('rejected', sum(MetricName.flowRecordsRejected, 'reason')),
       ]),
       graph('Alerts published, by kind', [insights('alerts', sum(MetricName.alertsPublished, 'kind'))]),
+    );
+    dashboard.addWidgets(
+      graph('Runtime signals, by delivery kind; rejected; unjoined', [
+        insights('signals', sum(MetricName.runtimeSignalsIngested, 'kind')),
+        insights('rejected', sum(MetricName.runtimeRecordsRejected, 'reason')),
+        insights('unjoined', sum(MetricName.runtimeSignalsUnjoined, 'cluster')),
+      ]),
+      graph('Attack sequences, by severity', [insights('sequences', sum(MetricName.attackSequences, 'severity'))], { stacked: true }),
     );
     if (props.anomalyLogGroupNames.length > 0) {
       dashboard.addWidgets(
