@@ -1,9 +1,10 @@
 /**
  * One nested stack per cluster beside the shared core (key, table, bus, alerts, dashboard):
- * a cluster costs 55-70 resources, so one stack would hit CloudFormation's 500-resource limit
- * at 7-8 clusters. The cluster's pipeline and its alarms live here; the core passes the key,
- * table, bus and topic in as parameters, and reads back what the dashboard and the bus policy
- * name (function names, role ARNs, alarm ARNs) as outputs, well inside the 200 of each.
+ * a cluster costs 80-105 resources (ingest-runtime and its inputs included), so one stack
+ * would hit CloudFormation's 500-resource limit at 5-6 clusters. The cluster's pipeline and
+ * its alarms live here; the core passes the key, table, bus and topic in as parameters, and
+ * reads back what the dashboard and the bus policy name (function names, role ARNs, alarm
+ * ARNs) as outputs, well inside the 200 of each.
  *
  * The pipeline keeps the construct id it had before nested stacks (`Cluster-<name>`), so the
  * logical ids of its resources are unchanged.

@@ -8,29 +8,38 @@
 import { anomalyKey } from '#shared/events/provenance';
 import { KeyPrefix } from '#shared/store/table';
 
-export interface TableAccess {
-  /** DynamoDB actions, e.g. `dynamodb:PutItem`. */
+/** Some DynamoDB actions, on items whose partition key matches one of `leadingKeys` (StringLike). */
+export interface TableGrant {
+  /** e.g. `dynamodb:PutItem`. */
   actions: string[];
-  /** StringLike patterns every partition key of a request must match. */
   leadingKeys: string[];
 }
 
+/** One IAM statement per grant: each action only on the item types it is used for. */
+export type TableAccess = TableGrant[];
+
 /**
- * ingest-runtime (shared/runtime/ingest.ts, store.ts): signals under their correlation keys,
- * emitted sequences and their members, the provenance record of each sequence (which enforce
- * checks), and read-only queries of the cluster's inventory snapshots.
+ * ingest-runtime (shared/runtime/ingest.ts, store.ts): it writes signals under their correlation
+ * keys, emitted sequences and their members; records each sequence's provenance (which enforce
+ * checks) with an update that tells whether it was already published; reads sequences, members,
+ * signals, and the cluster's inventory snapshots.
  */
 export function runtimeTableAccess(cluster: string): TableAccess {
-  return {
-    actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
-    leadingKeys: [
-      `${KeyPrefix.signal}#${cluster}#*`,
-      `${KeyPrefix.sequence}#${cluster}#*`,
-      `${KeyPrefix.sequenceMember}#${cluster}#*`,
-      anomalyKey(cluster, '*').pk.S,
-      `${KeyPrefix.inventory}#${cluster}`,
-    ],
-  };
+  const signal = `${KeyPrefix.signal}#${cluster}#*`;
+  const sequence = `${KeyPrefix.sequence}#${cluster}#*`;
+  const member = `${KeyPrefix.sequenceMember}#${cluster}#*`;
+  return [
+    { actions: ['dynamodb:PutItem'], leadingKeys: [signal, sequence, member] },
+    { actions: ['dynamodb:UpdateItem'], leadingKeys: [anomalyKey(cluster, '*').pk.S] },
+    { actions: ['dynamodb:GetItem'], leadingKeys: [sequence] },
+    { actions: ['dynamodb:BatchGetItem'], leadingKeys: [member] },
+    { actions: ['dynamodb:Query'], leadingKeys: [signal, `${KeyPrefix.inventory}#${cluster}`] },
+  ];
+}
+
+/** Every action of the access. */
+export function actionsOf(access: TableAccess): string[] {
+  return [...new Set(access.flatMap((g) => g.actions))];
 }
 
 /** IAM StringLike: `*` any run of characters, `?` one character. */
@@ -39,7 +48,7 @@ export function stringLike(pattern: string, value: string): boolean {
   return new RegExp(`^${re}$`, 's').test(value);
 }
 
-/** Whether one request (action and the partition keys it names) is within the access. */
+/** Whether one request (its action and the partition keys it names) is within one grant of the access. */
 export function allows(access: TableAccess, action: string, partitionKeys: readonly string[]): boolean {
-  return access.actions.includes(action) && partitionKeys.every((pk) => access.leadingKeys.some((p) => stringLike(p, pk)));
+  return access.some((g) => g.actions.includes(action) && partitionKeys.every((pk) => g.leadingKeys.some((p) => stringLike(p, pk))));
 }

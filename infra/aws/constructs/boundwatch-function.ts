@@ -143,18 +143,20 @@ export class BoundwatchFunction extends Construct {
   }
 
   /**
-   * Only `access.actions`, only on items whose partition key matches `access.leadingKeys`, and
+   * Per grant, its actions only on items whose partition key matches its leading keys; and
    * TABLE_NAME. The table key may be used only through DynamoDB (kms:ViaService).
    */
   bindTableItems(table: dynamodb.Table, access: TableAccess): this {
     const stack = Stack.of(this);
-    this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: access.actions,
-        resources: [table.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': access.leadingKeys } },
-      }),
-    );
+    for (const grant of access) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: grant.actions,
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': grant.leadingKeys } },
+        }),
+      );
+    }
     if (table.encryptionKey) {
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({

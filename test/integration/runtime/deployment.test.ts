@@ -16,7 +16,7 @@ import { DetailType } from '#shared/events/schema';
 import { putInventorySnapshot, StoredInventory } from '#shared/inventory/snapshot-store';
 import { createMetrics } from '#shared/observability/powertools';
 import type { RuntimeIngestDeps } from '#shared/runtime/ingest';
-import { allows, runtimeTableAccess } from '#infra/aws/table-access';
+import { actionsOf, allows, runtimeTableAccess, stringLike } from '#infra/aws/table-access';
 import { dynamoBackends, freshTable, useBackendAndBus } from '#test/support/dynamo';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(__dirname, '../../fixtures/runtime', name), 'utf8')) as Record<string, unknown>;
@@ -114,11 +114,17 @@ describe.each(dynamoBackends())('ingest-runtime as deployed, on $name', (backend
     const access = runtimeTableAccess(CLUSTER);
     const outside = requests.filter((r) => !allows(access, r.action, r.partitionKeys));
     expect(outside).toEqual([]);
-    expect([...new Set(requests.map((r) => r.action))].sort()).toEqual([...access.actions].sort());
-    // The check is live: another cluster's items, or an action not granted, are refused.
+    // Nothing granted goes unused: each action on each item type of the policy was needed.
+    const unused = access.flatMap((g) =>
+      g.actions.flatMap((action) => g.leadingKeys.filter((p) => !requests.some((r) => r.action === action && r.partitionKeys.some((pk) => stringLike(p, pk)))).map((p) => `${action} ${p}`)),
+    );
+    expect(unused).toEqual([]);
+    expect([...new Set(requests.map((r) => r.action))].sort()).toEqual(actionsOf(access).sort());
+    // The check is live: another cluster's items, an item type not granted for the action, or an action not granted, are refused.
     expect(allows(access, 'dynamodb:PutItem', [`SIGNAL#other-eks#k`])).toBe(false);
     expect(allows(access, 'dynamodb:PutItem', [`PRINCIPAL#${CLUSTER}#x`])).toBe(false);
     expect(allows(access, 'dynamodb:UpdateItem', [`SIGNAL#${CLUSTER}#k`])).toBe(false);
+    expect(allows(access, 'dynamodb:DeleteItem', [`SIGNAL#${CLUSTER}#k`])).toBe(false);
   }, 90_000);
 
   it('retries a failed batch message by message and returns only the message that fails again', async () => {
