@@ -53,7 +53,7 @@ describe(`${CLUSTERS} clusters in one account and region`, () => {
   it('keeps the bus policy naming every writer role under EventBridge\'s 10 KB policy limit, at the longest role names', () => {
     const [policy] = Object.values(core.findResources('AWS::Events::EventBusPolicy')) as Array<{ Properties: { Statement: { Condition: { ArnNotEquals: Record<string, unknown[]> } } } }>;
     const writers = policy!.Properties.Statement.Condition.ArnNotEquals['aws:PrincipalArn']!;
-    // At least ingest-audit, ingest-flows and the enforcer role of every cluster.
+    // At least ingest-audit, ingest-runtime and the enforcer role of every cluster (and ingest-flows where configured).
     expect(writers.length).toBeGreaterThanOrEqual(3 * CLUSTERS);
     // Role names CloudFormation generates are at most 64 characters; the longest partition prefix is GovCloud's.
     const longest = `arn:aws-us-gov:iam::111122223333:role/${'r'.repeat(64)}`;
