@@ -8,7 +8,7 @@
  * Least privilege: the function reads and writes only the table items of its cluster it uses
  * (infra/aws/table-access.ts) and puts events on the boundwatch bus only.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -148,7 +148,7 @@ export class RuntimeIngestion extends Construct {
         new iam.PolicyStatement({
           actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
           resources: [key.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `sqs.${stack.region}.${stack.urlSuffix}` } },
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${stack.region}.${Aws.URL_SUFFIX}` } },
         }),
       ],
     });
