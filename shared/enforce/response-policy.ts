@@ -39,6 +39,9 @@ export interface ResponseEntry {
 
 const e = (cls: FindingClass, rung: ResponseRung, basis: Basis): ResponseEntry => ({ class: cls, rung, basis });
 
+/** Runtime finding types of a reverse shell, as GuardDuty and Falco name them (attack sequences carry them). */
+export const REVERSE_SHELL_TYPES = ['Execution:Runtime/ReverseShell', 'Redirect STDOUT/STDIN to Network Connection in Container'] as const;
+
 /** The registry: finding type → class, rung and basis. Types of the IP-list rules end in a suffix (below). */
 export const RESPONSE_TABLE: Readonly<Record<string, ResponseEntry>> = {
   // Credential misuse: act on the credential.
@@ -91,6 +94,9 @@ export const RESPONSE_TABLE: Readonly<Record<string, ResponseEntry>> = {
   KubeletCommandExecution: e('identity', 'revoke-credentials', 'signature'),
   WebhookToExternalURL: e('identity', 'revoke-credentials', 'signature'),
   NewPrincipalNodeAccess: e('identity', 'revoke-credentials', 'signature'),
+  // Runtime: a shell wired to a remote host (GuardDuty's finding type, Falco's rule) holds the
+  // pod; the pod is isolated, and its token revoked (combination reverse-shell below).
+  ...Object.fromEntries(REVERSE_SHELL_TYPES.map((t) => [t, e('workload', 'quarantine', 'signature')])),
   // Context: never a change on its own.
   // A shell in a kube-system pod is how platform admins debug CoreDNS or aws-node: on its own it
   // notifies; from someone who does not work there, or from a new network, it is the identity's (below).
@@ -166,6 +172,13 @@ export const COMBINATIONS: readonly ComboRule[] = [
     why: 'a shell in a kube-system pod by an identity that does not work in kube-system, or from a network or client it never used',
   },
   {
+    id: 'reverse-shell',
+    anyOf: [REVERSE_SHELL_TYPES],
+    class: 'credential',
+    rung: 'revoke-credentials',
+    why: 'whoever holds a reverse shell in the pod holds its service-account token too',
+  },
+  {
     id: 'discovery-then-harvest',
     anyOf: [['ClusterWideListing', 'CrossNamespaceAccess', 'PermissionChecked'], ['SecretsAccessed', 'BulkSecretRead', 'ClusterWideSecretList']],
     class: 'identity',
@@ -215,6 +228,11 @@ export const HIGH_CONFIDENCE: readonly HighConfidence[] = [
     id: 'bound-token-from-internet',
     description: "a pod-bound service-account token used from a public address outside its pod: the token left the pod and reached the internet",
     matches: (a) => !!has(a, 'CredentialFromOtherIP') && !!has(a, 'CredentialFromPublicNetwork'),
+  },
+  {
+    id: 'reverse-shell',
+    description: 'a shell in a container wired to a remote host (GuardDuty Execution:Runtime/ReverseShell, Falco Redirect STDOUT/STDIN to Network Connection in Container)',
+    matches: (a, ctx) => !ctx.platform && REVERSE_SHELL_TYPES.some((t) => !!has(a, t)),
   },
   {
     id: 'listed-address',

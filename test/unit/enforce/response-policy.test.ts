@@ -19,6 +19,26 @@ function gateOf(a: ReturnType<typeof anomaly>, over: Partial<GateInput> = {}) {
   return gate({ anomaly: a, decision: d, config: config(), learning: LEARNING, maturity: MATURE, now: NOW, ...over });
 }
 
+describe('runtime findings of attack sequences', () => {
+  it.each(['Execution:Runtime/ReverseShell', 'Redirect STDOUT/STDIN to Network Connection in Container'])(
+    'a reverse shell (%s) isolates the pod and revokes its token, without waiting for a baseline',
+    (type) => {
+      const a = anomaly({ findings: [finding(type)] });
+      const d = decide(a);
+      expect(d.classes.map((c) => [c.class, c.rung])).toEqual([['credential', 'revoke-credentials'], ['workload', 'quarantine']]);
+      expect(d.unknown).toEqual([]);
+      // A principal first seen an hour ago: signatures would only notify, a reverse shell does not wait.
+      const g = gateOf(a, { maturity: { clusterFirstSeen: T - 30 * DAY, principalFirstSeen: T - 3_600_000 } });
+      expect(g).toMatchObject({ pass: true, gate: 'high-confidence:reverse-shell' });
+    },
+  );
+
+  it('a shell that is not wired to the network (Falco Terminal shell in container) only notifies', () => {
+    const d = decide(anomaly({ findings: [finding('Terminal shell in container')] }));
+    expect(d).toEqual({ classes: [], unknown: ['Terminal shell in container'] });
+  });
+});
+
 describe('the response table', () => {
   it('has an entry for every finding type a detector can raise (an unknown type only notifies)', () => {
     // The types are string literals in the detectors' sources: read them from there, so a new detector fails this test until it is in the table.
@@ -60,7 +80,8 @@ describe('the response table', () => {
   it.each(COMBINATIONS.map((c) => [c.id, c] as const))('combination %s lifts only when every part is present', (_id, c) => {
     const all = c.anyOf.map((g) => finding(g[0]!));
     expect(decide(anomaly({ findings: all })).classes.find((x) => x.because.includes(`combination:${c.id}`))).toMatchObject({ class: c.class, rung: c.rung });
-    const partial = decide(anomaly({ findings: all.slice(1) }));
+    // Without its first part (a one-part combination: with an unrelated finding instead).
+    const partial = decide(anomaly({ findings: all.length > 1 ? all.slice(1) : [finding('UnusualHour')] }));
     expect(partial.classes.some((x) => x.because.includes(`combination:${c.id}`))).toBe(false);
   });
 });
@@ -114,6 +135,7 @@ describe('the gates', () => {
       ],
       'bound-token-from-internet': [anomaly({ findings: [finding('CredentialFromOtherIP'), finding('CredentialFromPublicNetwork')] }), anomaly({ findings: [finding('CredentialFromPublicNetwork')] })],
       'listed-address': [anomaly({ findings: [finding('Discovery:TorIPCaller')] }), anomaly({ findings: [finding('Discovery')] })],
+      'reverse-shell': [anomaly({ findings: [finding('Execution:Runtime/ReverseShell')] }), anomaly({ findings: [finding('Terminal shell in container')] })],
     };
     const [yes, no] = cases[id]!;
     const h = HIGH_CONFIDENCE.find((x) => x.id === id)!;
