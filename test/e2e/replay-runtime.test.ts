@@ -84,6 +84,9 @@ describe('boundwatch replay --runtime', () => {
     // Enforcement answered the sequences (recorded by ingest-runtime, so not refused as forged).
     const actions = readJsonl(join(out, 'enforcement.jsonl')).map((e) => EnforcementAction.parse(e.detail));
     expect(actions.filter((a) => a.anomalyId === checkout.id).length).toBeGreaterThan(0);
+    // The reverse shell calls for revoking the credential behind it (GuardDuty names the DaemonSet, no pod to isolate).
+    const plantedActions = actions.filter((a) => a.anomalyId === planted.id);
+    expect(plantedActions.map((a) => a.action)).toContain('revoke-credentials');
     expect(r.stdout).toContain('2 attack sequences');
 
     // Delivered again (same state): every sequence is re-derived, none is published again.
