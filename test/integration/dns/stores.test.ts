@@ -7,7 +7,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { applyDnsBatch } from '#shared/dns/baseline';
 import { DNSPROFILE_SK, loadDnsBaselines, saveDnsBaseline } from '#shared/dns/baseline-store';
 import { DEFAULT_DNS_CONFIG } from '#shared/dns/config';
-import { workloadPk } from '#shared/flows/baseline-store';
+import { workloadPk } from '#shared/flows/workload-items';
 import { dynamoBackends, freshTable } from '#test/support/dynamo';
 
 const T0 = Date.parse('2024-05-01T00:00:00Z');
