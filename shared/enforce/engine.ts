@@ -32,7 +32,7 @@ import { parseNetworkPolicy } from '../netpol/validate';
 import { AwsCallError, roleNameFromArn, type AccessPolicyPort, type IamPort, type RevertScheduler } from './aws';
 import type { BaselineSource } from './baseline';
 import type { EnforcementConfig } from './config';
-import type { LearningConfig } from './gates';
+import { anomalyTime, type LearningConfig } from './gates';
 import type { MaturitySource } from './maturity';
 import { anomalyWorkload, planTightenEgress, verifyTightening } from './egress';
 import { mergeUndo, runOperation, runUndo, type ExecDeps } from './execute';
@@ -325,6 +325,19 @@ async function finish(ctx: Ctx, rec: ActionRecord, status: Exclude<EnforcementAc
   return { result: result(rec) };
 }
 
+/**
+ * The time budgets are counted at: the anomaly's own time (its window's end), so a backlog of
+ * late deliveries counts in the hours it happened, not all in the hour it arrives; never later
+ * than the decision (a future-dated window cannot book budget ahead). A held action being
+ * re-evaluated counts at the decision, or it would meet again the window that held it.
+ */
+export function budgetClock(ctx: Pick<Ctx, 'deps' | 'anomaly'>, rec: Pick<ActionRecord, 'held'>): Date {
+  const now = ctx.deps.now();
+  if (rec.held) return now;
+  const t = anomalyTime(ctx.anomaly);
+  return Number.isFinite(t) && t < now.getTime() ? new Date(t) : now;
+}
+
 async function run(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{ result: PlannedAction; retry?: string }> {
   const { deps } = ctx;
   try {
@@ -355,11 +368,11 @@ async function run(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{
           config: deps.config.budgets,
           cluster: deps.cluster,
           mode: ctx.mode,
-          now: deps.now(),
+          now: budgetClock(ctx, rec),
           target: intent.target,
           principal: ctx.anomaly.principal,
           hourly: async () => {
-            const rate = await deps.store.consumeRate(deps.cluster, deps.now(), deps.config.maxActionsPerHour, ctx.mode);
+            const rate = await deps.store.consumeRate(deps.cluster, budgetClock(ctx, rec), deps.config.maxActionsPerHour, ctx.mode);
             return { allowed: rate.allowed, reason: `rate limit: ${deps.config.maxActionsPerHour} actions per hour on cluster ${deps.cluster} reached (enforcement.maxActionsPerHour)` };
           },
         });

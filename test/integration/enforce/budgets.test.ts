@@ -94,6 +94,21 @@ describe('budgets through the enforce function', () => {
     expect((await h.client.getPod('shop', 'frontend-7f8d9c6b5a-klmno'))?.metadata?.labels?.app).toBeUndefined();
   });
 
+  it("budgets count at the anomaly's own time: a late delivery books the window it happened in, a future-dated one the decision's", async () => {
+    h = await startHarness({ config: { rails: { replicaFloor: { minHealthyPercent: 0 } }, budgets: { breaker: { max: 1, windowMinutes: 15 } } } });
+    h.clock.advance(1); // 12:01; the breaker's windows are 11:45-12:00 and 12:00-12:15
+    // Delivered late: its window ended at 11:55, so it books the 11:45 window.
+    const late = (await h.enforce(quarantine('c0000000-0000-4000-8000-000000000011', CHECKOUT))).planned[0]!.action;
+    expect(late.outcome).toBe('applied');
+    const now = { start: '2026-03-01T11:58:00.000Z', end: '2026-03-01T12:00:30.000Z' };
+    const current = (await h.enforce({ ...quarantine('c0000000-0000-4000-8000-000000000012', 'checkout-6d9f8b7c5d-fghij'), window: now })).planned[0]!.action;
+    expect(current.outcome).toBe('applied');
+    // Dated 12:20 but decided at 12:01: it books the decision's window, which is spent.
+    const future = { start: '2026-03-01T12:19:00.000Z', end: '2026-03-01T12:20:00.000Z' };
+    const ahead = (await h.enforce({ ...quarantine('c0000000-0000-4000-8000-000000000013', 'frontend-7f8d9c6b5a-klmno', 'frontend'), window: future })).planned[0]!.action;
+    expect(ahead.reason).toMatch(/^held: circuit breaker tripped/);
+  });
+
   it('a held action whose queue time ends is announced as not acted on, and leaves the queue', async () => {
     h = await startHarness({ config: { maxActionsPerHour: 0, budgets: { queueHours: 1, retryMinutes: 30 } } });
     const first = (await h.enforce(quarantine('c0000000-0000-4000-8000-000000000004', CHECKOUT))).planned[0]!.action;

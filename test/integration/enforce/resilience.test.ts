@@ -193,8 +193,10 @@ describe('enforcement resilience', () => {
   it('rate limit: over maxActionsPerHour an action is held, queued and announced, then acted on when the next hour has budget', async () => {
     // The floor is off here: this is about the hourly budget alone.
     h = await startHarness({ config: { maxActionsPerHour: 1, rails: { replicaFloor: { minHealthyPercent: 0 } } } });
-    const first = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-000000000006'));
-    const second = await h.enforce(quarantineOnly('b0000000-0000-4000-8000-000000000007', 'checkout-6d9f8b7c5d-fghij'));
+    // Both happened in the 12:00 hour (budgets count at the anomaly's time), decided at 12:00.
+    const inHour12 = { window: { start: '2026-03-01T11:58:00.000Z', end: '2026-03-01T12:00:00.000Z' } };
+    const first = await h.enforce({ ...quarantineOnly('b0000000-0000-4000-8000-000000000006'), ...inHour12 });
+    const second = await h.enforce({ ...quarantineOnly('b0000000-0000-4000-8000-000000000007', 'checkout-6d9f8b7c5d-fghij'), ...inHour12 });
     expect(first.planned[0]!.action.outcome).toBe('applied');
     expect(second.planned[0]!.action).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/^held: rate limit: 1 actions per hour.*; queued, re-evaluated from 2026-03-01T12:15:00.000Z/) });
     expect((await h.client.getPod('shop', 'checkout-6d9f8b7c5d-fghij'))?.metadata?.labels?.app).toBe('checkout');
