@@ -80,5 +80,23 @@ export type FunctionConfig = z.infer<typeof FunctionConfig>;
 export function functionConfigFor(config: BoundwatchConfig, clusterName: string): FunctionConfig {
   const cluster = config.clusters.find((c) => c.name === clusterName);
   if (!cluster) throw new ConfigError(`no cluster named "${clusterName}" in the configuration`);
-  return { cluster, detection: config.detection, enforcement: config.enforcement };
+  return compactFunctionConfig({ cluster, detection: config.detection, enforcement: config.enforcement });
+}
+
+/**
+ * The same settings without the top-level detection and enforcement keys that equal their
+ * defaults: FunctionConfig's parse restores them, and Lambda allows 4 KB of environment in all.
+ */
+export function compactFunctionConfig(fc: FunctionConfig): FunctionConfig {
+  return {
+    cluster: fc.cluster,
+    detection: withoutDefaults(fc.detection, DetectionConfig.parse({})),
+    enforcement: withoutDefaults(fc.enforcement, EnforcementConfig.parse({})),
+  };
+}
+
+function withoutDefaults<T extends object>(value: T, defaults: T): T {
+  const same = (k: string) => JSON.stringify((value as Record<string, unknown>)[k]) === JSON.stringify((defaults as Record<string, unknown>)[k]);
+  // Typed as the full settings: the dropped keys come back from their defaults when parsed.
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !same(k))) as T;
 }

@@ -3,6 +3,7 @@
  * allow fewer, so long ones are shortened with a hash that keeps them unique and stable.
  */
 import { createHash } from 'node:crypto';
+import { PROTECTED_ROLE_TAG } from '#shared/enforce/iam-scope';
 import { ENFORCER_GROUP, INVENTORY_GROUP } from '#shared/k8s/rbac';
 
 export function boundedName(name: string, max: number): string {
@@ -25,5 +26,5 @@ export const EKS_GROUPS = {
   inventory: INVENTORY_GROUP,
 } as const;
 
-/** Tag that puts an IAM role out of reach of credential revocation (an explicit Deny matches it). */
-export const PROTECTED_TAG = { key: 'boundwatch:protected', value: 'true' } as const;
+/** Tag that puts an IAM role out of reach of credential revocation (an explicit Deny matches it; the planner reads it too). */
+export const PROTECTED_TAG = PROTECTED_ROLE_TAG;

@@ -56,6 +56,8 @@ export interface RoleInfo {
   path: string;
   /** MaxSessionDuration, seconds (1 h to 12 h). */
   maxSessionDurationS: number;
+  /** The role's tags (GetRole returns them): `enforcement.revocableRoles.tag` is checked against these. */
+  tags: Record<string, string>;
 }
 
 /** Roles IAM Identity Center creates for permission sets: IAM refuses to modify them (UnmodifiableEntity). */
@@ -77,7 +79,8 @@ export function iamPort(client: Pick<IAMClient, 'send'>): IamPort {
         const out = await client.send(new GetRoleCommand({ RoleName: roleName }));
         const r = out.Role;
         if (!r?.Arn) return null;
-        return { arn: r.Arn, path: r.Path ?? '/', maxSessionDurationS: r.MaxSessionDuration ?? 3600 };
+        const tags = Object.fromEntries((r.Tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key!, t.Value ?? '']));
+        return { arn: r.Arn, path: r.Path ?? '/', maxSessionDurationS: r.MaxSessionDuration ?? 3600, tags };
       } catch (err) {
         if (isNotFound(err)) return null;
         throw awsError(`iam:GetRole ${roleName}`, err);

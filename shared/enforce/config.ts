@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ACTIONS, ActionKind, Severity, type BehaviorAnomaly } from '../events/schema';
+import { DEFAULT_REVOCABLE_ACCESS_POLICIES, RevocableAccessPolicies, RevocableRoles } from './iam-scope';
 
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -179,6 +180,14 @@ export const EnforcementConfig = z
      * is a separate, deliberate choice; the session deny is the default response.
      */
     revokeAccessPolicies: z.boolean().default(false),
+    /**
+     * The roles whose sessions may be revoked with an inline deny (iam-scope.ts): path prefixes
+     * and/or a tag; the enforcer's IAM policy grants exactly these. Default: roles tagged
+     * `boundwatch:revocable=true`, none until an operator tags one.
+     */
+    revocableRoles: RevocableRoles.prefault({}),
+    /** The EKS access policies `revokeAccessPolicies` may remove (and the revert restore), by name. */
+    revocableAccessPolicies: RevocableAccessPolicies.default([...DEFAULT_REVOCABLE_ACCESS_POLICIES]),
   })
   .strict();
 export type EnforcementConfig = z.infer<typeof EnforcementConfig>;

@@ -466,6 +466,8 @@ async function planFor(ctx: Ctx, intent: ActionIntent): Promise<ActionPlan> {
         ...(accessPolicies !== undefined ? { accessPolicies } : {}),
         ...(role !== undefined ? { role } : {}),
         revokeAccessPolicies: deps.config.revokeAccessPolicies,
+        revocableRoles: deps.config.revocableRoles,
+        revocableAccessPolicies: deps.config.revocableAccessPolicies,
         now: deps.now(),
       });
     }

@@ -30,6 +30,7 @@ import type { SecretMetadata } from '../k8s/client';
 import type { AssociatedAccessPolicy, RoleInfo } from './aws';
 import { revokeSessionPolicy, roleNameFromArn, sessionUserId, SSO_ROLE_NAME_PREFIX, SSO_ROLE_PATH_PREFIX } from './aws';
 import type { BoundTokenRevocation } from './config';
+import { accessPolicyRevocable, DEFAULT_REVOCABLE_ACCESS_POLICIES, DEFAULT_REVOCABLE_TAG, describeScope, PROTECTED_ROLE_TAG, roleRevocable, type RevocableRoles } from './iam-scope';
 import { quarantineToken } from './quarantine';
 import type { ActionIntent, ActionPlan, Operation } from './types';
 import { expectedPodUid, replacedPodReason } from './identity';
@@ -65,8 +66,14 @@ export interface RevokeFacts {
   role?: RoleInfo | null;
   /** Disassociate the principal's EKS access policies too (config; off by default). */
   revokeAccessPolicies?: boolean;
+  /** The roles IAM lets boundwatch change (enforcement.revocableRoles; default: tagged boundwatch:revocable=true). */
+  revocableRoles?: RevocableRoles;
+  /** The EKS access policies (names) IAM lets boundwatch disassociate and associate again. */
+  revocableAccessPolicies?: readonly string[];
   now: Date;
 }
+
+const DEFAULT_SCOPE: RevocableRoles = { paths: [], tag: { ...DEFAULT_REVOCABLE_TAG } };
 
 const IRREVERSIBLE = 'not restored at expiry or release: a deleted pod or token secret cannot be brought back (restoring a token would restore the stolen credential)';
 
@@ -143,6 +150,7 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
   const changes: string[] = [];
   const notes: string[] = [];
   let expiresAt: string | undefined;
+  const scope = f.revocableRoles ?? DEFAULT_SCOPE;
   /** The session can only be revoked by hand (an IAM Identity Center role): the reason gives the commands. */
   let manual = false;
   const arnAccount = /^arn:aws[\w-]*:iam::(\d{12}):/.exec(arn)?.[1];
@@ -172,6 +180,19 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
           `aws sso-admin put-inline-policy-to-permission-set --instance-arn <instance> --permission-set-arn <permission set of ${roleName}> --inline-policy file://deny.json; ` +
           `aws sso-admin provision-permission-set --instance-arn <instance> --permission-set-arn <permission set> --target-type AWS_ACCOUNT --target-id ${arnAccount ?? '<account>'} (merge with the existing inline policy; remove the statement after ${f.role ? `${Math.ceil(f.role.maxSessionDurationS / 3600)} h, the role's maximum session duration` : "the permission set's session duration (12 h at most)"})`,
       );
+    } else if (userId && f.role && !roleRevocable(scope, f.role).revocable) {
+      // IAM would refuse the write (the enforcer's policy is built from the same scope): say so, with the commands.
+      manual = true;
+      const policyName = `boundwatch-revoke-${quarantineToken(intent.id)}`;
+      const until = new Date(before.getTime() + f.role.maxSessionDurationS * 1000 + 5 * 60_000).toISOString();
+      notes.push(
+        `session ${session} of role ${roleName}: ${roleRevocable(scope, f.role).why}. To revoke it by hand: ` +
+          `aws iam put-role-policy --role-name ${roleName} --policy-name ${policyName} --policy-document '${revokeSessionPolicy(userId, before)}'; ` +
+          `after ${until} (the role's maximum session duration after the anomaly): aws iam delete-role-policy --role-name ${roleName} --policy-name ${policyName}. ` +
+          (f.role.tags[PROTECTED_ROLE_TAG.key] === PROTECTED_ROLE_TAG.value
+            ? 'boundwatch never changes a protected role'
+            : `To let boundwatch do it: ${scope.tag ? `aws iam tag-role --role-name ${roleName} --tags Key=${scope.tag.key},Value=${scope.tag.value}, or ` : ''}add the role's path to enforcement.revocableRoles.paths`),
+      );
     } else if (!userId) {
       notes.push(
         `session of role ${roleName} not revoked: the audit event carries no principalId for it, and a deny on every session of the role would lock out everyone using it (for a shared role, all of them). To revoke every session issued before the anomaly anyway: aws iam put-role-policy --role-name ${roleName} --policy-name boundwatch-revoke-all --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"DateLessThan":{"aws:TokenIssueTime":"${before.toISOString().replace(/\.\d{3}Z$/, 'Z')}"}}}]}'`,
@@ -185,6 +206,9 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
       if (until > intent.expiresAt) expiresAt = until;
       changes.push(
         `mechanism: IAM inline deny scoped to one session (aws:userid and aws:TokenIssueTime)`,
+        f.role
+          ? `role ${roleName} may be changed: ${roleRevocable(scope, f.role).why}`
+          : `not checked: whether role ${roleName} is within enforcement.revocableRoles (${describeScope(scope)}) is read with iam:GetRole when applied; outside it the session is not revoked and the commands are given instead`,
         `put inline policy ${policyName} on role ${roleName}: deny everything to session ${session} issued before ${before.toISOString()} (the anomaly); every other session of the role keeps working, and a session issued after it works`,
         `kept until ${expiresAt ?? intent.expiresAt}: at least the role's maximum session duration (${Math.round(maxS / 60)} min${f.role ? '' : ', assumed 12 h: not read'}) after the anomaly, so the stolen session has expired before the deny is deleted`,
       );
@@ -193,6 +217,7 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
     notes.push(`IAM user access keys are long-lived and carry no aws:TokenIssueTime: deactivate key ${anomaly.principal.accessKeyId ?? '(see the audit events)'} in IAM (boundwatch does not)`);
   }
   let unread = false;
+  const revocablePolicies = f.revocableAccessPolicies ?? DEFAULT_REVOCABLE_ACCESS_POLICIES;
   if (!f.revokeAccessPolicies && (f.eks || f.preview)) {
     // The default: the access entry is the role's, shared by every session (for SSO roles, every admin).
     const held = !f.eks ? ' (not checked: no EKS access in this run, so which are associated is read when applied)' : f.accessPolicies?.length ? ` (${f.accessPolicies.map((p) => p.policyArn.split('/').pop()).join(', ')})` : '';
@@ -201,7 +226,7 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
   } else if (!f.eks && f.preview) {
     unread = true;
     changes.push(
-      `API call: eks:ListAssociatedAccessPolicies clusterName=${f.eksClusterName} principalArn=${entryArn}, then eks:DisassociateAccessPolicy for each policy found; revert associates each again with the same scope`,
+      `API call: eks:ListAssociatedAccessPolicies clusterName=${f.eksClusterName} principalArn=${entryArn}, then eks:DisassociateAccessPolicy for each policy found among enforcement.revocableAccessPolicies (${revocablePolicies.join(', ')}; others are left in place and named); revert associates each again with the same scope`,
       'not checked: no EKS access in this run, so which access policies are associated is read when applied',
     );
   } else if (!f.eks) {
@@ -209,7 +234,13 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
   } else if (f.accessPolicies === null) {
     notes.push(`${entryArn} has no EKS access entry in cluster ${f.eksClusterName} (it may be mapped through the aws-auth ConfigMap, which boundwatch does not change)`);
   } else if (f.accessPolicies) {
-    for (const p of f.accessPolicies) {
+    for (const p of f.accessPolicies.filter((x) => !accessPolicyRevocable(revocablePolicies, x.policyArn))) {
+      // IAM conditions both calls on eks:policyArn (the same list): another policy cannot be removed, nor restored at revert.
+      notes.push(
+        `EKS access policy ${p.policyArn} of ${entryArn} left in place: not in enforcement.revocableAccessPolicies (${revocablePolicies.join(', ')}), which is all boundwatch's IAM policy lets it change; to remove it by hand: aws eks disassociate-access-policy --cluster-name ${f.eksClusterName} --principal-arn ${entryArn} --policy-arn ${p.policyArn}`,
+      );
+    }
+    for (const p of f.accessPolicies.filter((x) => accessPolicyRevocable(revocablePolicies, x.policyArn))) {
       ops.push({ op: 'disassociate-access-policy', clusterName: f.eksClusterName, principalArn: entryArn, policyArn: p.policyArn, accessScope: p.accessScope });
       changes.push(`disassociate EKS access policy ${p.policyArn} (${p.accessScope.type}${p.accessScope.namespaces?.length ? ` ${p.accessScope.namespaces.join(',')}` : ''}) from ${entryArn} (enforcement.revokeAccessPolicies: every session of the principal loses it); revert associates it again with the same scope`);
     }

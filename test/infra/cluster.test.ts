@@ -185,19 +185,16 @@ describe('enforcement: apply', () => {
     );
   });
 
-  it('adds the write permissions enforcement needs, scoped to the cluster, its schedule group and the scheduler role', () => {
+  it('adds the write permissions enforcement needs, scoped to the cluster, its schedule group, the scheduler role and the roles tagged revocable', () => {
     const st = statementsOfRole(s.template, 'EnforcerRole').filter((x) => x.Effect === 'Allow');
     const find = (action: string) => st.find((x) => JSON.stringify(x.Action).includes(action))!;
+    const roles = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/*']] };
 
-    expect(find('eks:AssociateAccessPolicy').Resource).toEqual({ 'Fn::Join': ['', expect.arrayContaining([':access-entry/prod-eks/*'])] });
     // Sorted: @aws-cdk/aws-iam:minimizePolicies (cdk.json) orders a merged statement's actions.
-    // iam:GetRole (read the named role in every mode) shares the resource, so it is merged in here.
-    expect([...(find('iam:PutRolePolicy').Action as string[])].sort()).toEqual(['iam:DeleteRolePolicy', 'iam:GetRole', 'iam:PutRolePolicy']);
     expect([...(find('scheduler:CreateSchedule').Action as string[])].sort()).toEqual(['scheduler:CreateSchedule', 'scheduler:DeleteSchedule']);
+    // Access policies are not changed unless enforcement.revokeAccessPolicies: no permission for it either.
     expect(allowedActions(s.template, 'EnforcerRole').filter((a) => /^(eks|iam|scheduler):/.test(a))).toEqual([
-      'eks:AssociateAccessPolicy',
       'eks:DescribeCluster',
-      'eks:DisassociateAccessPolicy',
       'eks:ListAssociatedAccessPolicies',
       'iam:DeleteRolePolicy',
       'iam:GetRole',
@@ -206,9 +203,15 @@ describe('enforcement: apply', () => {
       'scheduler:CreateSchedule',
       'scheduler:DeleteSchedule',
     ]);
-    expect(find('iam:PutRolePolicy').Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/*']] });
-    // Reading the named role (its path, its maximum session duration): read-only, this account's roles, nothing else.
-    expect(find('iam:GetRole').Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/*']] });
+    // The session deny: only on roles tagged boundwatch:revocable=true (the default enforcement.revocableRoles).
+    expect(find('iam:PutRolePolicy')).toEqual({
+      Action: ['iam:DeleteRolePolicy', 'iam:PutRolePolicy'],
+      Effect: 'Allow',
+      Resource: roles,
+      Condition: { StringEquals: { 'aws:ResourceTag/boundwatch:revocable': 'true' } },
+    });
+    // Reading the named role (its path, tags, maximum session duration): read-only, this account's roles, nothing else.
+    expect(find('iam:GetRole')).toEqual({ Action: 'iam:GetRole', Effect: 'Allow', Resource: roles });
     expect(find('scheduler:CreateSchedule').Resource).toEqual({ 'Fn::Join': ['', expect.arrayContaining([':schedule/boundwatch-prod-eks/*'])] });
     expect(find('iam:PassRole')).toEqual({
       Action: 'iam:PassRole',
@@ -239,6 +242,51 @@ describe('enforcement: apply', () => {
     const eksDeny = denies.find((d) => JSON.stringify(d.Action).includes('eks:AssociateAccessPolicy'))!;
     expect(JSON.stringify(eksDeny.Resource)).toMatch(/access-entry\/prod-eks\/role\/.*EnforcerRole/);
     expect(JSON.stringify(eksDeny.Resource)).toMatch(/InventoryRole/);
+  });
+});
+
+describe('enforcement: apply, with revocableRoles.paths and revokeAccessPolicies', () => {
+  let s: Synth;
+  beforeAll(() => {
+    s = synthConfig(minimal({ enforcement: { revocableRoles: { paths: ['/ci/', '/teams/platform/'], tag: null }, revokeAccessPolicies: true, revocableAccessPolicies: ['AmazonEKSEditPolicy', 'AmazonEKSViewPolicy'] } }, { enforcement: 'apply' }));
+  });
+
+  it('grants the session deny on the configured path prefixes only, and no tag-based grant', () => {
+    const writes = statementsOfRole(s.template, 'EnforcerRole').filter((x) => x.Effect === 'Allow' && JSON.stringify(x.Action).includes('iam:PutRolePolicy'));
+    expect(writes).toEqual([
+      {
+        Action: ['iam:DeleteRolePolicy', 'iam:PutRolePolicy'],
+        Effect: 'Allow',
+        Resource: [
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/ci/*']] },
+          { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/teams/platform/*']] },
+        ],
+      },
+    ]);
+  });
+
+  it('conditions access-policy changes on eks:policyArn: only the configured access policies, on this cluster\'s entries', () => {
+    const eks = statementsOfRole(s.template, 'EnforcerRole').filter((x) => x.Effect === 'Allow' && JSON.stringify(x.Action).includes('eks:AssociateAccessPolicy'));
+    expect(eks).toEqual([
+      {
+        Action: ['eks:AssociateAccessPolicy', 'eks:DisassociateAccessPolicy'],
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', expect.arrayContaining([':access-entry/prod-eks/*'])] },
+        Condition: {
+          ArnEquals: {
+            'eks:policyArn': [
+              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSEditPolicy']] },
+              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSViewPolicy']] },
+            ],
+          },
+        },
+      },
+    ]);
+  });
+
+  it('grants no IAM write at all when neither paths nor a tag is configured', () => {
+    const none = synthConfig(minimal({ enforcement: { revocableRoles: { tag: null } } }, { enforcement: 'apply' }));
+    expect(allowedActions(none.template, 'EnforcerRole').filter((a) => a.startsWith('iam:'))).toEqual(['iam:GetRole', 'iam:PassRole']);
   });
 });
 

@@ -20,7 +20,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as logDestinations from 'aws-cdk-lib/aws-logs-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { functionConfigFor, type BoundwatchConfig, type ClusterConfig } from '#shared/config';
+import { compactFunctionConfig, functionConfigFor, type BoundwatchConfig, type ClusterConfig, type EnforcementConfig } from '#shared/config';
 import { EnvNames } from '#shared/env';
 import { ConfigError } from '#shared/errors';
 import { RuleTarget, type RuleDefinition } from '#shared/events/rules';
@@ -80,7 +80,7 @@ export class ClusterPipeline extends Construct {
 
     // Detection list files go into the ingest-audit package; the config points at them there.
     const packaged = packageDetectionFiles(props.config.detection, process.cwd());
-    const functionConfig = JSON.stringify({ ...functionConfigFor(props.config, cluster.name), detection: packaged.detection });
+    const functionConfig = JSON.stringify(compactFunctionConfig({ ...functionConfigFor(props.config, cluster.name), detection: packaged.detection }));
     if (Buffer.byteLength(functionConfig) > MAX_CONFIG_ENV_BYTES) {
       throw new ConfigError(
         `clusters (${cluster.name}): the detection and enforcement settings take ${Buffer.byteLength(functionConfig)} bytes as JSON; Lambda environment variables allow ${MAX_CONFIG_ENV_BYTES} here`,
@@ -290,7 +290,7 @@ export class ClusterPipeline extends Construct {
     });
 
     // After every role exists: the enforcer's denies name them all.
-    this.grantEnforcement(cluster, props.config.enforcement.protectedPrincipals);
+    this.grantEnforcement(cluster, props.config.enforcement);
 
     // boundwatch's own roles are never targets of credential revocation (see grantEnforcement).
     for (const role of [this.enforcerRole, this.schedulerRole, this.inventory.role, this.ingestAudit.role, this.runtime.ingestRuntime.role]) {
@@ -361,13 +361,17 @@ export class ClusterPipeline extends Construct {
   /**
    * What enforce and revert may do (exactly the calls of shared/enforce/aws.ts and the EKS
    * token source). Always: describe the cluster, list a principal's access policies, read a role
-   * (iam:GetRole: its path and maximum session duration). With
-   * `enforcement: apply` only: change access policy associations, put and delete the inline
-   * deny policy that revokes an IAM role's sessions, create and delete revert schedules. Explicit
-   * denies keep boundwatch's own roles, the CDK deployment roles, roles tagged
-   * `boundwatch:protected=true` and protectedPrincipals out of reach.
+   * (iam:GetRole: its path, tags and maximum session duration). With `enforcement: apply` only:
+   * put and delete the inline deny that revokes a session, on the roles of
+   * `enforcement.revocableRoles` alone (path prefixes; the tag as an `aws:ResourceTag`
+   * condition; nothing when neither is configured); with `revokeAccessPolicies` only, disassociate
+   * and re-associate the access policies of `revocableAccessPolicies` (an `eks:policyArn`
+   * condition); create and delete revert schedules. The planner reads the same settings
+   * (shared/enforce/iam-scope.ts), so it never plans a write this policy refuses. Explicit denies
+   * keep boundwatch's own roles, the CDK deployment roles, roles tagged
+   * `boundwatch:protected=true` and protectedPrincipals out of reach whatever the scope says.
    */
-  private grantEnforcement(cluster: ClusterConfig, protectedPrincipals: readonly string[]): void {
+  private grantEnforcement(cluster: ClusterConfig, enforcement: EnforcementConfig): void {
     const stack = Stack.of(this);
     const role = this.enforcerRole;
     const accessEntries = stack.formatArn({ service: 'eks', resource: 'access-entry', resourceName: `${cluster.name}/*` });
@@ -375,27 +379,51 @@ export class ClusterPipeline extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['eks:ListAssociatedAccessPolicies'], resources: [accessEntries] }));
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:<AWS::Region>:<AWS::AccountId>:access-entry/${cluster.name}/*]`,
-      reason: 'Access entry ARNs end in an id EKS assigns; the statement is limited to this cluster\'s entries, and the entries of boundwatch\'s own roles are denied for writes.',
+      reason: 'Access entry ARNs end in an id EKS assigns; the statements are limited to this cluster\'s entries: listing (read-only), and changing only the access policies of enforcement.revocableAccessPolicies (eks:policyArn condition), with boundwatch\'s own entries denied.',
     });
     // Planning a revocation reads the role the anomaly names (dry-run too, so the preview is what
     // apply would do): its path (IAM Identity Center roles cannot be changed in IAM; EKS access
-    // entries are keyed by the path-bearing ARN) and its maximum session duration (how long a
-    // session deny must stay). Read-only, and only roles of this account.
+    // entries are keyed by the path-bearing ARN; revocableRoles.paths), its tags
+    // (revocableRoles.tag) and its maximum session duration (how long a session deny must stay).
+    // Read-only, and only roles of this account.
     const roles = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['iam:GetRole'], resources: [roles] }));
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*]',
       reason:
-        'The role an anomaly names is unknown at deploy time, so both statements name every role of this account: iam:GetRole (read-only) in every mode; with apply, the inline session deny (PutRolePolicy/DeleteRolePolicy, no attach), where explicit denies exclude boundwatch\'s roles, CDK roles, protected-tagged roles and protectedPrincipals.',
+        'The role an anomaly names is unknown at deploy time: iam:GetRole (read-only) on this account\'s roles in every mode; with apply, the inline session deny (PutRolePolicy/DeleteRolePolicy, no attach) only with the condition aws:ResourceTag of enforcement.revocableRoles.tag, and explicit denies on boundwatch\'s roles, CDK roles, protected-tagged roles and protectedPrincipals.',
     });
     if (cluster.enforcement !== 'apply') return;
 
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['eks:AssociateAccessPolicy', 'eks:DisassociateAccessPolicy'], resources: [accessEntries] }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'], resources: [roles] }),
-    );
+    const scope = enforcement.revocableRoles;
+    const sessionDeny = ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'];
+    for (const path of scope.paths) {
+      const under = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: `${path.slice(1)}*` });
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: sessionDeny, resources: [under] }));
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role${path}*]`,
+        reason: `enforcement.revocableRoles.paths names ${path}: the operator's choice of roles whose sessions may be revoked (inline deny only; boundwatch's own, CDK, protected and protectedPrincipals roles are denied).`,
+      });
+    }
+    if (scope.tag) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: sessionDeny,
+          resources: [roles],
+          conditions: { StringEquals: { [`aws:ResourceTag/${scope.tag.key}`]: scope.tag.value } },
+        }),
+      );
+    }
+    if (enforcement.revokeAccessPolicies) {
+      // Only the policies boundwatch may remove, and restore at revert: never e.g. cluster admin on an entry that had none.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['eks:AssociateAccessPolicy', 'eks:DisassociateAccessPolicy'],
+          resources: [accessEntries],
+          conditions: { ArnEquals: { 'eks:policyArn': enforcement.revocableAccessPolicies.map((n) => `arn:${stack.partition}:eks::aws:cluster-access-policy/${n}`) } },
+        }),
+      );
+    }
     const schedules = stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.scheduleGroup.name}/*` });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'], resources: [schedules] }),
@@ -422,7 +450,7 @@ export class ClusterPipeline extends Construct {
       ...(this.ingestDns ? [this.ingestDns.role.roleArn] : []),
       this.runtime.ingestRuntime.role.roleArn,
       stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: 'cdk-*' }),
-      ...protectedRoleArns(protectedPrincipals),
+      ...protectedRoleArns(enforcement.protectedPrincipals),
     ];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({

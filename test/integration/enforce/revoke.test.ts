@@ -17,6 +17,8 @@ const ROLE_ARN = 'arn:aws:iam::111122223333:role/ci-deployer';
 const ADMIN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
 const EDIT = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSEditPolicy';
 const TOKEN_VALUE = 'SECRET-TOKEN-VALUE-never-leaves';
+/** The tag that puts a role within the default enforcement.revocableRoles. */
+const REVOCABLE = { 'boundwatch:revocable': 'true' };
 
 function seedLegacyToken(h: Harness): void {
   h.kube.api.put({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'checkout', namespace: 'shop' }, secrets: [{ name: 'checkout-token-x7k2p' }] });
@@ -79,7 +81,7 @@ describe('revoke credentials', () => {
 
   it('IAM role: a deny naming the session (aws:userid, issued before the anomaly), other sessions untouched; access policies stay by default', async () => {
     h = await startHarness({ aws: true });
-    h.iam!.addRole('ci-deployer', { maxSessionDuration: 4 * 3600 });
+    h.iam!.addRole('ci-deployer', { maxSessionDuration: 4 * 3600, tags: REVOCABLE });
     h.eks!.addAccessEntry(CLUSTER, ROLE_ARN, [{ policyArn: ADMIN, accessScope: { type: 'cluster' } }]);
     const { planned } = await h.enforce(iamAnomaly());
     const a = planned[0]!.action;
@@ -99,6 +101,30 @@ describe('revoke credentials', () => {
     expect(a.changes.join('\n')).toMatch(/mechanism: IAM inline deny scoped to one session/);
     expect(a.changes.join('\n')).toMatch(/EKS access policies of arn:aws:iam::111122223333:role\/ci-deployer left in place \(AmazonEKSClusterAdminPolicy\)/);
     expect(h.eks!.associated(CLUSTER, ROLE_ARN)).toEqual([{ policyArn: ADMIN, accessScope: { type: 'cluster' } }]);
+  });
+
+  it('a role outside enforcement.revocableRoles is not changed: IAM would refuse, so the plan says so, in dry-run as in apply, with the commands', async () => {
+    const outside = /^not revoked automatically: session gha-run \(aws:userid AROAEXAMPLECIDEPLOY01:gha-run\) of role ci-deployer: it is outside enforcement.revocableRoles \(paths \/ci\/ or tag boundwatch:revocable=true\).*aws iam put-role-policy --role-name ci-deployer --policy-name boundwatch-revoke-\w+ --policy-document '\{"Version":"2012-10-17".*aws iam delete-role-policy --role-name ci-deployer/;
+    for (const mode of ['dry-run', 'apply'] as const) {
+      h = await startHarness({ aws: true, mode, config: { revocableRoles: { paths: ['/ci/'] } } });
+      // The local IAM answers as the enforcer's policy would: writes only on roles under /ci/ or tagged.
+      h.iam!.limitWrites((r) => r.path.startsWith('/ci/') || r.tags['boundwatch:revocable'] === 'true');
+      h.iam!.addRole('ci-deployer', { path: '/cicd/', tags: { team: 'platform' } });
+      const { planned } = await h.enforce(iamAnomaly());
+      expect(planned[0]!.action).toMatchObject({ action: 'revoke-credentials', mode, outcome: 'skipped', reason: expect.stringMatching(outside) });
+      expect(h.iam!.requests.map((r) => r.operation)).toEqual(['GetRole']);
+      expect(h.iam!.inlinePolicies('ci-deployer').size).toBe(0);
+      await h.stop();
+      h = undefined;
+    }
+    // The same role under the configured path is revoked, and IAM accepts the write.
+    h = await startHarness({ aws: true, config: { revocableRoles: { paths: ['/ci/'] } } });
+    h.iam!.limitWrites((r) => r.path.startsWith('/ci/') || r.tags['boundwatch:revocable'] === 'true');
+    h.iam!.addRole('ci-deployer', { path: '/ci/deployers/' });
+    const { planned } = await h.enforce(iamAnomaly({ principal: { type: 'IAMRole', name: ROLE_ARN, sessionName: 'gha-run', principalId: 'AROAEXAMPLECIDEPLOY01' } }));
+    expect(planned[0]!.action).toMatchObject({ outcome: 'applied' });
+    expect(planned[0]!.action.changes.join('\n')).toMatch(/role ci-deployer may be changed: its path \/ci\/deployers\/ is under \/ci\//);
+    expect(h.iam!.inlinePolicies('ci-deployer').size).toBe(1);
   });
 
   it('IAM role without the session id in the audit event: nothing put on the shared role; the reason says why and gives the command', async () => {
@@ -131,7 +157,7 @@ describe('revoke credentials', () => {
 
   it('IAM role with enforcement.revokeAccessPolicies: the session deny and the EKS access policies disassociated; the revert undoes both', async () => {
     h = await startHarness({ aws: true, config: { revokeAccessPolicies: true } });
-    h.iam!.addRole('ci-deployer');
+    h.iam!.addRole('ci-deployer', { tags: REVOCABLE });
     h.eks!.addAccessEntry(CLUSTER, ROLE_ARN, [
       { policyArn: ADMIN, accessScope: { type: 'cluster' } },
       { policyArn: EDIT, accessScope: { type: 'namespace', namespaces: ['shop', 'ci'] } },

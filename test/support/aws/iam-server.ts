@@ -11,12 +11,22 @@ const NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 
 export interface LocalIam extends AwsEndpoint {
   /** A role with an optional path (e.g. `/aws-reserved/sso.amazonaws.com/`) and MaxSessionDuration (seconds, default 3600). */
-  addRole(name: string, opts?: { path?: string; maxSessionDuration?: number; account?: string }): void;
+  addRole(name: string, opts?: { path?: string; maxSessionDuration?: number; account?: string; tags?: Record<string, string> }): void;
+  /**
+   * What the caller's IAM policy allows: PutRolePolicy/DeleteRolePolicy on a role for which
+   * `allowed` is false answer AccessDenied, as IAM does for a role outside the enforcer's grant.
+   */
+  limitWrites(allowed: (role: { name: string; path: string; tags: Record<string, string> }) => boolean): void;
   /** Inline policies of a role: name → document (decoded JSON text). */
   inlinePolicies(role: string): Map<string, string>;
 }
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function tagsXml(tags: Record<string, string>): string {
+  const entries = Object.entries(tags);
+  return entries.length ? `<Tags>${entries.map(([k, v]) => `<member><Key>${xmlEscape(k)}</Key><Value>${xmlEscape(v)}</Value></member>`).join('')}</Tags>` : '';
+}
 
 function ok(action: string, result = ''): Reply {
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${NS}">${result ? `<${action}Result>${result}</${action}Result>` : ''}<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`;
@@ -31,7 +41,15 @@ function fault(f: AwsFault): Reply {
 
 export async function startLocalIam(): Promise<LocalIam> {
   const roles = new Map<string, Map<string, string>>();
-  const meta = new Map<string, { path: string; maxSessionDuration: number; account: string }>();
+  const meta = new Map<string, { path: string; maxSessionDuration: number; account: string; tags: Record<string, string> }>();
+  let writable: (role: { name: string; path: string; tags: Record<string, string> }) => boolean = () => true;
+  const mayWrite = (p: URLSearchParams, action: string) => {
+    const name = p.get('RoleName') ?? '';
+    const m = meta.get(name);
+    if (m && !writable({ name, ...m })) {
+      throw new EndpointError({ status: 403, code: 'AccessDenied', message: `User is not authorized to perform: iam:${action} on resource: role ${name}` });
+    }
+  };
   const role = (p: URLSearchParams): Map<string, string> => {
     const name = p.get('RoleName') ?? '';
     const r = roles.get(name);
@@ -52,7 +70,7 @@ export async function startLocalIam(): Promise<LocalIam> {
             role(p);
             const m = meta.get(name)!;
             // IAM refuses to modify Identity Center roles; GetRole still answers with the path.
-            return ok('GetRole', `<Role><Path>${xmlEscape(m.path)}</Path><RoleName>${xmlEscape(name)}</RoleName><RoleId>AROA${name.length}EXAMPLE</RoleId><Arn>arn:aws:iam::${m.account}:role${xmlEscape(m.path)}${xmlEscape(name)}</Arn><CreateDate>2025-01-01T00:00:00Z</CreateDate><MaxSessionDuration>${m.maxSessionDuration}</MaxSessionDuration></Role>`);
+            return ok('GetRole', `<Role><Path>${xmlEscape(m.path)}</Path><RoleName>${xmlEscape(name)}</RoleName><RoleId>AROA${name.length}EXAMPLE</RoleId><Arn>arn:aws:iam::${m.account}:role${xmlEscape(m.path)}${xmlEscape(name)}</Arn><CreateDate>2025-01-01T00:00:00Z</CreateDate><MaxSessionDuration>${m.maxSessionDuration}</MaxSessionDuration>${tagsXml(m.tags)}</Role>`);
           }
           case 'PutRolePolicy': {
             const doc = p.get('PolicyDocument') ?? '';
@@ -64,6 +82,7 @@ export async function startLocalIam(): Promise<LocalIam> {
             }
             if (!/^[\w+=,.@-]{1,128}$/.test(name)) throw new EndpointError({ status: 400, code: 'ValidationError', message: 'PolicyName is invalid' });
             const r = role(p);
+            mayWrite(p, 'PutRolePolicy');
             if (meta.get(p.get('RoleName') ?? '')?.path.startsWith('/aws-reserved/')) {
               throw new EndpointError({ status: 400, code: 'UnmodifiableEntity', message: `Cannot perform the operation on the protected role '${p.get('RoleName')}' - this role is only modifiable by AWS` });
             }
@@ -77,6 +96,7 @@ export async function startLocalIam(): Promise<LocalIam> {
           }
           case 'DeleteRolePolicy': {
             const r = role(p);
+            mayWrite(p, 'DeleteRolePolicy');
             if (!r.delete(p.get('PolicyName') ?? '')) throw new EndpointError({ status: 404, code: 'NoSuchEntity', message: `The role policy with name ${p.get('PolicyName')} cannot be found.` });
             return ok('DeleteRolePolicy');
           }
@@ -94,7 +114,10 @@ export async function startLocalIam(): Promise<LocalIam> {
     ...endpoint,
     addRole: (name, opts = {}) => {
       roles.set(name, roles.get(name) ?? new Map<string, string>());
-      meta.set(name, { path: opts.path ?? '/', maxSessionDuration: opts.maxSessionDuration ?? 3600, account: opts.account ?? '111122223333' });
+      meta.set(name, { path: opts.path ?? '/', maxSessionDuration: opts.maxSessionDuration ?? 3600, account: opts.account ?? '111122223333', tags: opts.tags ?? {} });
+    },
+    limitWrites: (allowed) => {
+      writable = allowed;
     },
     inlinePolicies: (name) => roles.get(name) ?? new Map(),
   };

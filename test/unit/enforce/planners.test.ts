@@ -142,7 +142,7 @@ describe('planRevoke', () => {
     const arn = 'arn:aws:iam::111122223333:role/AWSReservedSSO_PlatformAdmin_9f8e7d6c5b4a3210';
     const sso = intent('revoke-credentials', { kind: 'IAMRole', name: 'AWSReservedSSO_PlatformAdmin_9f8e7d6c5b4a3210', arn });
     const a = anomaly({ principal: { type: 'IAMRole', name: arn, sessionName: 'frank@example.com', principalId: 'AROASSOADMIN0000001:frank@example.com' }, workload: undefined });
-    const role = { arn: 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformAdmin_9f8e7d6c5b4a3210', path: '/aws-reserved/sso.amazonaws.com/eu-west-1/', maxSessionDurationS: 3600 };
+    const role = { arn: 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformAdmin_9f8e7d6c5b4a3210', path: '/aws-reserved/sso.amazonaws.com/eu-west-1/', maxSessionDurationS: 3600, tags: {} };
     const applied = planRevoke(sso, a, facts({ iam: true, eks: true, role, accessPolicies: [] }));
     expect(applied.operations).toEqual([]);
     expect(applied.skip).toMatch(/^not revoked automatically: role AWSReservedSSO_PlatformAdmin_\w+ \(arn:aws:iam::111122223333:role\/aws-reserved\/sso.amazonaws.com\/eu-west-1\//);
@@ -156,6 +156,51 @@ describe('planRevoke', () => {
     const plain = planRevoke(intent('revoke-credentials', { kind: 'IAMRole', name: 'deployer', arn: 'arn:aws:iam::111122223333:role/deployer' }), anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/deployer', ...SESSION }, workload: undefined }), facts({ iam: false, eks: false, preview: true }));
     expect(plain.operations.map((o) => o.op)).toEqual(['put-role-policy']);
     expect(plain.changes.join('\n')).toMatch(/assumed 12 h: not read/);
+  });
+
+  describe('only roles within enforcement.revocableRoles are changed (what the enforcer\'s IAM policy grants)', () => {
+    const roleIntent = intent('revoke-credentials', { kind: 'IAMRole', name: 'deployer', arn: 'arn:aws:iam::111122223333:role/deployer' });
+    const a = anomaly({ principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/deployer', ...SESSION }, workload: undefined });
+    const read = (path: string, tags: Record<string, string> = {}) => ({ arn: `arn:aws:iam::111122223333:role${path}deployer`, path, maxSessionDurationS: 2 * 3600, tags });
+
+    it('by default only a role tagged boundwatch:revocable=true; an untagged one is skipped with the exact commands', () => {
+      const untagged = planRevoke(roleIntent, a, facts({ iam: true, eks: false, role: read('/') }));
+      expect(untagged.operations).toEqual([]);
+      expect(untagged.skip).toMatch(/^not revoked automatically: session gha-run .* of role deployer: it is outside enforcement.revocableRoles \(tag boundwatch:revocable=true\)/);
+      // The exact deny apply would have put, and when to delete it (the role's 2 h after the anomaly, plus 5 min).
+      expect(untagged.skip).toContain(`aws iam put-role-policy --role-name deployer --policy-name boundwatch-revoke-f000000000004000 --policy-document '${revokeSessionPolicy('AROAEXAMPLEDEPLOY001:gha-run', new Date(a.window.end))}'`);
+      expect(untagged.skip).toContain(`after ${new Date(new Date(a.window.end).getTime() + 2 * 3600_000 + 5 * 60_000).toISOString()}`);
+      expect(untagged.skip).toMatch(/aws iam tag-role --role-name deployer --tags Key=boundwatch:revocable,Value=true/);
+      const tagged = planRevoke(roleIntent, a, facts({ iam: true, eks: false, role: read('/', { 'boundwatch:revocable': 'true' }) }));
+      expect(tagged.operations.map((o) => o.op)).toEqual(['put-role-policy']);
+      expect(tagged.changes.join('\n')).toMatch(/role deployer may be changed: it is tagged boundwatch:revocable=true/);
+      // Another value of the tag is not the tag.
+      expect(planRevoke(roleIntent, a, facts({ iam: true, eks: false, role: read('/', { 'boundwatch:revocable': 'false' }) })).skip).toMatch(/boundwatch:revocable = false/);
+    });
+
+    it('configured path prefixes; the tag can be switched off', () => {
+      const scope = { paths: ['/ci/'], tag: null };
+      expect(planRevoke(roleIntent, a, facts({ iam: true, eks: false, revocableRoles: scope, role: read('/ci/deployers/') })).operations.map((o) => o.op)).toEqual(['put-role-policy']);
+      const outside = planRevoke(roleIntent, a, facts({ iam: true, eks: false, revocableRoles: scope, role: read('/cicd/', { 'boundwatch:revocable': 'true' }) }));
+      expect(outside.operations).toEqual([]);
+      expect(outside.skip).toMatch(/outside enforcement.revocableRoles \(paths \/ci\/\)/);
+      expect(outside.skip).not.toMatch(/tag-role/);
+    });
+
+    it('a preview without IAM access says the scope is checked when applied', () => {
+      const preview = planRevoke(roleIntent, a, facts({ iam: false, eks: false, preview: true }));
+      expect(preview.operations.map((o) => o.op)).toEqual(['put-role-policy']);
+      expect(preview.changes.join('\n')).toMatch(/not checked: whether role deployer is within enforcement.revocableRoles \(tag boundwatch:revocable=true\) is read with iam:GetRole when applied/);
+    });
+
+    it('access policies: only those in enforcement.revocableAccessPolicies are removed; the others are named with the command', () => {
+      const admin = { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy', accessScope: { type: 'cluster' as const } };
+      const custom = { policyArn: 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSLoadBalancingPolicy', accessScope: { type: 'cluster' as const } };
+      const plan = planRevoke(roleIntent, a, facts({ iam: true, eks: true, role: read('/', { 'boundwatch:revocable': 'true' }), revokeAccessPolicies: true, accessPolicies: [admin, custom] }));
+      expect(plan.operations.filter((o) => o.op === 'disassociate-access-policy').map((o) => (o as { policyArn: string }).policyArn)).toEqual([admin.policyArn]);
+      expect(plan.changes.join('\n')).toContain(`EKS access policy ${custom.policyArn} of arn:aws:iam::111122223333:role/deployer left in place: not in enforcement.revocableAccessPolicies`);
+      expect(plan.changes.join('\n')).toContain(`aws eks disassociate-access-policy --cluster-name prod-eks --principal-arn arn:aws:iam::111122223333:role/deployer --policy-arn ${custom.policyArn}`);
+    });
   });
 
   it('IAM user: access keys have no issue time; EKS associations only when configured', () => {
