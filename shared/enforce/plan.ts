@@ -152,7 +152,10 @@ function railReason(anomaly: BehaviorAnomaly, kind: ActionKind, target: Target, 
   if (kind === 'notify') return undefined;
   const protectedNs = protectedNamespaces(config);
   const namespaces = [target.namespace, anomaly.workload?.namespace, anomaly.principal.type === 'ServiceAccount' ? anomaly.principal.namespace : undefined].filter((n): n is string => !!n);
-  const ns = namespaces.find((n) => protectedNs.has(n));
+  // A session of an IAM identity lives outside the cluster: revoking it touches nothing in the
+  // namespace where it was used (protectedPrincipals guards the identities never to touch).
+  const outsideCluster = kind === 'revoke-credentials' && (target.kind === 'IAMRole' || target.kind === 'IAMUser');
+  const ns = outsideCluster ? undefined : namespaces.find((n) => protectedNs.has(n));
   if (ns) return `namespace ${ns} is protected`;
   const p = anomaly.principal;
   const hit = [p.name, p.arn].find((x) => x !== undefined && config.protectedPrincipals.includes(x));

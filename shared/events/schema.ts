@@ -204,6 +204,8 @@ export const SequenceSignal = z.object({
   workload: WorkloadRef.optional(),
   /** The principal acting (`system:serviceaccount:ns:sa`, an IAM ARN, a user name). */
   principal: z.string().optional(),
+  /** The same principal with its session (IAM `principalId`, session name), when the source names it (boundwatch's own anomalies). */
+  actor: PrincipalRef.omit({ groups: true }).optional(),
   process: z.object({ name: z.string().optional(), executable: z.string().optional(), commandLine: z.string().optional(), parent: z.string().optional() }).optional(),
   /** Network endpoints (IP addresses, domains) and objects (`namespace/resource/name`) involved. */
   endpoints: z.array(z.string()),
@@ -227,7 +229,8 @@ export const AttackSequence = z.object({
   title: z.string(),
   /** Distinct tactics, in the order the story reached them. */
   tactics: z.array(z.string()),
-  actors: z.array(PrincipalRef.pick({ type: true, name: true, namespace: true })),
+  /** Who acted, with the session of each where a signal named it (so a response can revoke that session only). */
+  actors: z.array(PrincipalRef.omit({ groups: true })),
   workloads: z.array(WorkloadRef),
   resources: z.array(z.string()),
   endpoints: z.array(z.string()),

@@ -16,6 +16,10 @@ function layerOf(category: string): SignalLayer {
   return category === 'network' ? 'network' : category === 'dns' ? 'dns' : 'api';
 }
 
+function withoutGroups({ groups: _groups, ...ref }: BehaviorAnomaly['principal']): NonNullable<SequenceSignal['actor']> {
+  return ref;
+}
+
 export function anomalySignal(a: BehaviorAnomaly): SequenceSignal {
   const techniques = uniqList(a.findings.flatMap((f) => f.mitre));
   const endpoints =
@@ -35,6 +39,7 @@ export function anomalySignal(a: BehaviorAnomaly): SequenceSignal {
     baseline: safeText(uniqList(a.findings.map((f) => f.evidence.baseline)).join(' '), 600) ?? '',
     ...(a.workload ? { workload: a.workload } : {}),
     principal: a.principal.name,
+    actor: withoutGroups(a.principal),
     endpoints: uniqList(endpoints),
     resources: uniqList(a.findings.flatMap((f) => f.evidence.objects ?? [])),
     join: 'anomaly',

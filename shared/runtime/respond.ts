@@ -3,6 +3,8 @@
  * response policy (shared/enforce) then decides exactly as it does for anomalies; the sequence
  * only says which pod and principal, and which actions it recommends. A reverse shell in a pod
  * always recommends isolating the pod and revoking its token: whoever holds the shell holds it.
+ * A workload planted in the same story by another identity is answered on the planter's
+ * credential instead (see planterOf).
  */
 import { SCHEMA_VERSION, type ActionKind, type AttackSequence, type BehaviorAnomaly, type PrincipalRef, type SequenceSignal } from '../events/schema';
 
@@ -15,12 +17,30 @@ export function isReverseShell(s: SequenceSignal): boolean {
   return s.layer === 'runtime' && REVERSE_SHELL.test(s.type);
 }
 
+/**
+ * The identity that planted the compromised workload: an API-layer signal in the story, by
+ * someone other than the workload's own service account, that touched the workload's pod or
+ * owner. Its credential is the attacker's way in, so the response revokes that session; the
+ * pod's token is the planter's creation (and a pod in a protected namespace is never touched).
+ */
+function planterOf(seq: AttackSequence, workload: AttackSequence['workloads'][number] | undefined, saName: string | undefined): PrincipalRef | undefined {
+  if (!workload) return undefined;
+  const names = [workload.pod, workload.owner?.name].filter((n): n is string => !!n);
+  if (!names.length) return undefined;
+  const touches = (object: string) => {
+    const parts = object.split('/');
+    return parts.length === 3 && parts[0] === workload.namespace && names.includes(parts[2]!);
+  };
+  const planted = seq.signals.find((s) => s.layer === 'api' && s.principal && s.principal !== saName && s.resources.some(touches));
+  return planted ? (seq.actors.find((a) => a.name === planted.principal) ?? planted.actor) : undefined;
+}
+
 export function sequenceAsAnomaly(seq: AttackSequence): BehaviorAnomaly {
   // The workload the runtime layer saw is the compromised one; else the first with a pod.
   const runtimePods = seq.signals.filter((s) => s.layer === 'runtime' && s.workload?.pod).map((s) => s.workload!);
   const workload = seq.workloads.find((w) => runtimePods.some((r) => r.namespace === w.namespace && r.pod === w.pod)) ?? seq.workloads.find((w) => w.pod) ?? seq.workloads[0];
   const saName = workload?.serviceAccount ? `system:serviceaccount:${workload.namespace}:${workload.serviceAccount}` : undefined;
-  const actor = seq.actors.find((a) => a.name === saName) ?? seq.actors[0];
+  const actor = (seq.signals.some((s) => s.layer === 'runtime') ? planterOf(seq, workload, saName) : undefined) ?? seq.actors.find((a) => a.name === saName) ?? seq.actors[0];
   const principal: PrincipalRef = actor ? { ...actor } : { type: 'ServiceAccount', name: saName ?? 'unknown', ...(workload ? { namespace: workload.namespace } : {}) };
   const actions = new Set<ActionKind>(seq.recommendedActions);
   if (seq.signals.some(isReverseShell)) {

@@ -157,6 +157,10 @@ export function toSequence(cluster: string, group: readonly SequenceSignal[]): A
   const worst = signals.reduce<Severity>((m, s) => (severityRank(s.severity) > severityRank(m) ? s.severity : m), 'LOW');
   const principals = [...new Set(signals.map((s) => s.principal).filter((p): p is string => !!p))].sort();
   const actors = principals.slice(0, 10).map((name) => {
+    // The richest description a signal gave of this principal (its session), else one from the name.
+    const named = signals.map((s) => s.actor).filter((a) => a?.name === name);
+    const richest = named.reduce<(typeof named)[number]>((best, a) => (a && (!best || Object.keys(a).length > Object.keys(best).length) ? a : best), undefined);
+    if (richest) return richest;
     const type = principalType(name);
     const namespace = type === 'ServiceAccount' ? name.split(':')[2] : undefined;
     return { type, name, ...(namespace ? { namespace } : {}) };

@@ -84,9 +84,13 @@ describe('boundwatch replay --runtime', () => {
     // Enforcement answered the sequences (recorded by ingest-runtime, so not refused as forged).
     const actions = readJsonl(join(out, 'enforcement.jsonl')).map((e) => EnforcementAction.parse(e.detail));
     expect(actions.filter((a) => a.anomalyId === checkout.id).length).toBeGreaterThan(0);
-    // The reverse shell calls for revoking the credential behind it (GuardDuty names the DaemonSet, no pod to isolate).
+    // The reverse shell is answered on the credential that planted the DaemonSet: the CI role's
+    // session, not kube-system (protected) and not every session of the role.
     const plantedActions = actions.filter((a) => a.anomalyId === planted.id);
-    expect(plantedActions.map((a) => a.action)).toContain('revoke-credentials');
+    expect(plantedActions).toEqual([
+      expect.objectContaining({ action: 'revoke-credentials', outcome: 'planned', target: expect.objectContaining({ kind: 'IAMRole', name: 'github-actions-deployer' }), expiresAt: expect.any(String) }),
+    ]);
+    expect(plantedActions[0]!.changes.join('\n')).toMatch(/deny \* to session aws:userid AROAGITHUBACTIONSDEP:gha-run/);
     expect(r.stdout).toContain('2 attack sequences');
 
     // Delivered again (same state): every sequence is re-derived, none is published again.

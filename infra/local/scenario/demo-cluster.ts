@@ -51,14 +51,17 @@ function saUser(ns: string, name: string, pod?: string, node?: string) {
 }
 
 function roleUser(role: string, session: string) {
+  const roleId = `AROA${role.toUpperCase().replace(/[^A-Z]/g, '').padEnd(16, 'X').slice(0, 16)}`;
   return {
     username: `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${session.replace('@', '-')}`,
-    uid: `aws-iam-authenticator:${ACCOUNT}:AROA${role.toUpperCase().replace(/[^A-Z]/g, '').padEnd(16, 'X').slice(0, 16)}`,
+    uid: `aws-iam-authenticator:${ACCOUNT}:${roleId}`,
     groups: ['system:authenticated'],
     extra: {
       accessKeyId: ['ASIAEXAMPLE' + role.toUpperCase().replace(/[^A-Z]/g, '').padEnd(9, 'X').slice(0, 9)],
       arn: [`arn:aws:sts::${ACCOUNT}:assumed-role/${role}/${session}`],
       canonicalArn: [`arn:aws:iam::${ACCOUNT}:role/${role}`],
+      // As EKS writes it: the session's aws:userid, what a session-scoped revocation names.
+      principalId: [`${roleId}:${session}`],
       sessionName: [session],
     },
   };

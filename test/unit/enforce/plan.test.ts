@@ -66,6 +66,21 @@ describe('planIntents', () => {
     for (const i of intents) expect(i.skip).toBe(reason);
   });
 
+  it('a session of an IAM role used in a protected namespace is still revoked (it lives outside the cluster); the namespace\'s service accounts are not', () => {
+    const a = anomaly({
+      principal: { type: 'IAMRole', name: 'arn:aws:iam::111122223333:role/ci/deployer', principalId: 'AROAEXAMPLE:run' },
+      workload: { namespace: 'kube-system', pod: 'node-debugger-1', serviceAccount: 'default', owner: { kind: 'DaemonSet', name: 'node-debugger' } },
+      findings: [finding('RBACModified')],
+    });
+    const intents = planIntents({ anomaly: a, mode: 'apply', config: config(), now: NOW });
+    expect(intents.find((i) => i.kind === 'revoke-credentials')).toMatchObject({ target: { kind: 'IAMRole', name: 'deployer' } });
+    expect(intents.find((i) => i.kind === 'revoke-credentials')!.skip).toBeUndefined();
+    for (const i of intents.filter((x) => x.target.kind !== 'IAMRole')) expect(i.skip).toBe('namespace kube-system is protected');
+    // A protected principal stays protected wherever it acts.
+    const guarded = planIntents({ anomaly: a, mode: 'apply', config: config({ protectedPrincipals: ['arn:aws:iam::111122223333:role/ci/deployer'] }), now: NOW });
+    for (const i of guarded) expect(i.skip).toMatch(/is protected$/);
+  });
+
   it('never revokes node credentials', () => {
     const a = anomaly({
       principal: { type: 'Node', name: 'system:node:ip-10-20-1-5.ec2.internal', arn: 'arn:aws:iam::111122223333:role/demo-eks-node-role' },

@@ -1,4 +1,5 @@
 import { AttackSequence } from '#shared/events/schema';
+import { sequenceAsAnomaly } from '#shared/runtime/respond';
 import { buildSequences, correlationKeys, groupSignals, sequenceSeverity } from '#shared/runtime/sequence';
 import { CHECKOUT_SA, checkoutPod, HOUR, MIN, signal, stolenTokenStory, T0 } from './signals';
 
@@ -32,6 +33,28 @@ describe('attack sequences', () => {
     expect(seq!.actors.map((a) => a.type)).toEqual(['IAMRole', 'ServiceAccount']);
     // The default service account ties nothing: it is shared by unrelated workloads.
     expect(correlationKeys(signals[1]!)).not.toContain('principal:system:serviceaccount:kube-system:default');
+  });
+
+  it('answers a workload planted by another identity on the planter\'s session, and an own-token story on the pod\'s token', () => {
+    const creator = 'arn:aws:iam::111122223333:role/github-actions-deployer';
+    const session = { type: 'IAMRole' as const, name: creator, arn: creator, sessionName: 'gha-run', principalId: 'AROAEXAMPLE:gha-run' };
+    const debuggerPod = { namespace: 'kube-system', pod: 'node-debugger-7xk2p', owner: { kind: 'DaemonSet', name: 'node-debugger' }, serviceAccount: 'default' };
+    const planted = [
+      signal({ id: 'anomaly:create', at: T0, layer: 'api', source: 'boundwatch', type: 'DaemonSetCreated+PrivilegedContainer', severity: 'HIGH', tactics: ['PrivilegeEscalation', 'Execution'], principal: creator, resources: ['kube-system/daemonsets/node-debugger'], join: 'anomaly' }),
+      signal({ id: 'guardduty:rs', at: T0 + 4 * MIN, source: 'guardduty', type: 'Execution:Runtime/ReverseShell', severity: 'HIGH', tactics: ['Execution'], workload: debuggerPod, principal: 'system:serviceaccount:kube-system:default', join: 'guardduty' }),
+    ];
+    planted[0] = { ...planted[0]!, actor: session };
+    const [seq] = buildSequences(planted, { cluster });
+    // The session a signal named is kept on the sequence's actor.
+    expect(seq!.actors.find((a) => a.name === creator)).toEqual(session);
+    const answer = sequenceAsAnomaly(seq!);
+    expect(answer.principal).toEqual(session);
+    expect(answer.recommendedActions).toEqual(expect.arrayContaining(['quarantine', 'revoke-credentials']));
+    // The same shell where the creator touched another object: the pod's own token is the credential.
+    const elsewhere = { ...seq!, signals: seq!.signals.map((x) => (x.id === 'anomaly:create' ? { ...x, resources: ['kube-system/daemonsets/other'] } : x)) };
+    expect(sequenceAsAnomaly(elsewhere).principal.name).toBe('system:serviceaccount:kube-system:default');
+    // A shell in the checkout pod after its own token was used: the checkout service account.
+    expect(sequenceAsAnomaly(buildSequences(stolenTokenStory(), { cluster })[0]!).principal.name).toBe(CHECKOUT_SA);
   });
 
   it('includes a signal exactly one window after the first, and not one millisecond later', () => {
