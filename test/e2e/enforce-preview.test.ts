@@ -1,5 +1,5 @@
 /**
- * `boundwatch replay --enforce dry-run` over a compact ten-day cluster with attacks spread over
+ * `boundwatch replay --enforce dry-run` over a ten-day cluster (every event) with attacks spread over
  * the days after learning, through the bundled CLI, without a cluster or AWS credentials: the
  * preview an operator reads before turning enforcement on. It must plan a changing action for
  * every attack that reached HIGH, none for a benign principal (the platform's controllers are
@@ -38,27 +38,15 @@ describe('replay --enforce dry-run over ten days with attacks', () => {
     expect(techniques.every((t) => typeof t.day === 'number')).toBe(true);
     const { hours } = scenario({ days: 10, scale: 0.01, techniques, lookalikes: false, seed: 7 });
     attackIds = new Set();
-    // Compact: benign traffic keeps the first request of each kind (principal, verb, resource,
-    // namespace, subresource) per day, which keeps who does what, and on which days, for the
-    // baselines at a few thousand events; the attacks are kept whole. The nodes' kubelets count
-    // as one (node credentials are never acted on), which halves the file.
-    // Delivered as CloudWatch does, one payload per hour of events at most: a payload spanning a
-    // day would hand enforcement an anomaly hours after a later one and the age gate would
-    // (rightly) refuse it.
-    const seen = new Set<string>();
+    // The whole ten days (about 50,000 events, 97 principals), delivered as CloudWatch does, one
+    // payload per hour of events at most: a payload spanning a day would hand enforcement an
+    // anomaly hours after a later one and the age gate would (rightly) refuse it.
     const payloads: string[] = [];
     let n = 0;
     for (const h of hours) {
       const logEvents: Array<{ id: string; timestamp: number; message: string }> = [];
       for (const { e, label } of h) {
         const at = Date.parse(e.requestReceivedTimestamp ?? e.stageTimestamp ?? '');
-        if (!label?.startsWith('attack:')) {
-          const o = e.objectRef;
-          const who = e.user.username?.startsWith('system:node:') ? 'system:node:*' : e.user.username;
-          const key = `${who}|${e.verb}|${o?.resource ?? e.requestURI}|${o?.namespace ?? ''}|${o?.subresource ?? ''}|${Math.floor(at / 86_400_000)}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-        }
         logEvents.push({ id: String(++n).padStart(56, '0'), timestamp: at, message: JSON.stringify(e) });
         if (label?.startsWith('attack:')) attackIds.add(e.auditID);
       }
