@@ -44,7 +44,11 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The one way a zod failure becomes text: `path: message` per issue (`(root)` for the value itself), joined by `; `. */
-export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
-  return issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+/**
+ * The one way a zod failure becomes text: `path: message` per issue (`(root)` for the value
+ * itself), joined by `; `; past `max` issues, how many more there are.
+ */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, max = Infinity): string {
+  const shown = issues.slice(0, max).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+  return issues.length > max ? `${shown.join('; ')} (and ${issues.length - max} more)` : shown.join('; ');
 }

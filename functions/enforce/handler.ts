@@ -123,7 +123,8 @@ export function announcer(deps: Pick<EnforceDeps, 'eventBridge' | 'busName'>): (
 
 export function makeHandler(deps: EnforceDeps, obs: Observability = createObservability('enforce', deps.cluster)) {
   const store = dynamoActionStore(deps.ddb, deps.tableName);
-  const budgets = dynamoBudgets(deps.ddb, deps.tableName);
+  // A damaged held record costs only its own action, by name; the others are still re-evaluated.
+  const budgets = dynamoBudgets(deps.ddb, deps.tableName, { onUnreadable: (err) => obs.logger.error(err.message, { actionId: err.actionId }) });
   const announce = announcer(deps);
   const provenance = deps.provenance ?? dynamoProvenance(deps.ddb, deps.tableName);
   const record = (planned: PlannedAction[], anomalyId: string) => {

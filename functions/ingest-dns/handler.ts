@@ -10,10 +10,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_DNS_CONFIG } from '#shared/dns/config';
 import { ingestDnsPayload, type DnsIngestDeps, type DnsIngestReport } from '#shared/dns/ingest';
 import { EnvNames } from '#shared/env';
-import { publishEvents } from '#shared/events/publish';
 import { DEFAULT_NETWORK_CONFIG } from '#shared/flows/config';
-import { StoredInventory } from '#shared/inventory/snapshot-store';
 import { functionEnv, lazyHandler } from '#shared/lambda/bootstrap';
+import { networkIngestBase } from '#shared/lambda/network-ingest';
 import { createObservability, logAnomalies, withObservability, type Observability } from '#shared/observability/invocation';
 
 const SERVICE = 'ingest-dns';
@@ -23,23 +22,9 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { dynamo?: Dynamo
   const fe = functionEnv(env);
   const config = fe.optional(EnvNames.config) ? fe.config() : undefined;
   const cluster = config?.cluster.name ?? fe.require(EnvNames.clusterName);
+  // Pod addresses resolve exactly as flows do, so both name the same workload.
   const network = config?.detection.network ?? DEFAULT_NETWORK_CONFIG;
-  const dynamo = overrides.dynamo ?? fe.dynamo();
-  const tableName = fe.tableName();
-  const eventBridge = fe.eventBridge();
-  const busName = fe.busName();
-  return {
-    dynamo,
-    tableName,
-    cluster,
-    dns: config?.detection.dns ?? DEFAULT_DNS_CONFIG,
-    // Pod addresses resolve exactly as flows do, so both name the same workload.
-    inventory: new StoredInventory(
-      { client: dynamo, tableName, cluster },
-      { vpcCidrs: network.vpcCidrs, externalPrefixV4: network.externalPrefixV4, externalPrefixV6: network.externalPrefixV6 },
-    ),
-    publish: (events) => publishEvents(eventBridge, busName, events),
-  };
+  return { ...networkIngestBase(fe, cluster, network, overrides), dns: config?.detection.dns ?? DEFAULT_DNS_CONFIG };
 }
 
 function record(obs: Observability, report: DnsIngestReport): void {

@@ -8,11 +8,10 @@
 import type { Context } from 'aws-lambda';
 import { functionEnv, lazyHandler, type FunctionEnv } from '#shared/lambda/bootstrap';
 import { EnvNames } from '#shared/env';
-import { publishEvents } from '#shared/events/publish';
 import { DEFAULT_NETWORK_CONFIG, type NetworkConfig } from '#shared/flows/config';
 import { ingestFlowPayload, type FlowIngestDeps, type FlowIngestReport } from '#shared/flows/ingest';
 import { vpcFlowFormat } from '#shared/flows/parse';
-import { StoredInventory } from '#shared/inventory/snapshot-store';
+import { networkIngestBase } from '#shared/lambda/network-ingest';
 import { createObservability, logAnomalies, withObservability, type Observability } from '#shared/observability/invocation';
 import { MetricName } from '#shared/observability/metrics';
 import { countMetric } from '#shared/observability/powertools';
@@ -34,21 +33,7 @@ function networkSettings(fe: FunctionEnv): { cluster: string; network: NetworkCo
 export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { dynamo?: DynamoDBClient } = {}): FlowIngestDeps {
   const fe = functionEnv(env);
   const { cluster, network } = networkSettings(fe);
-  const dynamo = overrides.dynamo ?? fe.dynamo();
-  const tableName = fe.tableName();
-  const eventBridge = fe.eventBridge();
-  const busName = fe.busName();
-  return {
-    dynamo,
-    tableName,
-    cluster,
-    network,
-    inventory: new StoredInventory(
-      { client: dynamo, tableName, cluster },
-      { vpcCidrs: network.vpcCidrs, externalPrefixV4: network.externalPrefixV4, externalPrefixV6: network.externalPrefixV6 },
-    ),
-    publish: (events) => publishEvents(eventBridge, busName, events),
-  };
+  return { ...networkIngestBase(fe, cluster, network, overrides), network };
 }
 
 function record(obs: Observability, report: FlowIngestReport): void {

@@ -10,24 +10,11 @@
  * logical ids of its resources are unchanged.
  */
 import { NestedStack } from 'aws-cdk-lib';
-import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as events from 'aws-cdk-lib/aws-events';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { BoundwatchConfig, ClusterConfig } from '#shared/config';
-import type { RuleDefinition } from '#shared/events/rules';
-import { ClusterPipeline } from './constructs/cluster-pipeline';
+import { ClusterPipeline, type ClusterPipelineProps } from './constructs/cluster-pipeline';
 
-export interface ClusterStackProps {
-  cluster: ClusterConfig;
-  config: BoundwatchConfig;
-  projectRoot: string;
-  key: kms.IKey;
-  table: dynamodb.Table;
-  bus: events.EventBus;
-  /** The shared rules the cluster deploys (targets enforce and runtime). */
-  rules: readonly RuleDefinition[];
-}
+/** The stack holds the cluster's pipeline alone: it takes exactly what the pipeline takes. */
+export type ClusterStackProps = ClusterPipelineProps;
 
 /** Construct id of a cluster's nested stack and of its pipeline inside it. */
 export const clusterScopeId = (name: string) => `Cluster-${name}`;

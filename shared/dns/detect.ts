@@ -17,9 +17,9 @@
  * batch re-detects the same anomaly under the same id.
  */
 import { stableId } from '../events/ids';
-import { SCHEMA_VERSION, type ActionKind, type BehaviorAnomaly, type Finding, type Severity } from '../events/schema';
+import { type ActionKind, type BehaviorAnomaly, type Finding, type Severity } from '../events/schema';
 import type { PodEndpoint } from '../inventory/resolve';
-import { stableLabels } from '../inventory/workload';
+import { podAnomaly } from '../flows/pod-anomaly';
 import { inertLine, utf8Prefix } from '../text';
 import { alertKey, type DnsAlertMark, type DnsBaseline, type Lookup } from './baseline';
 import type { DnsConfig } from './config';
@@ -251,7 +251,6 @@ function buildAnomaly(
   cluster: string, workload: string, pod: PodEndpoint, lookups: readonly Lookup[], cands: readonly DnsCandidate[], forwarder: boolean, cfg: DnsConfig,
 ): BehaviorAnomaly {
   const { severity, score } = severityOf(cands);
-  const sa = pod.serviceAccount ?? 'default';
   const at = Math.min(...cands.map((c) => c.at));
   const hour = Math.floor(at / HOUR_MS);
   const sourceIPs = [...new Set(lookups.map((l) => l.source))].sort().slice(0, 10);
@@ -263,23 +262,13 @@ function buildAnomaly(
     evidence: { count: c.count, sourceIPs, userAgents: [], baseline: c.baseline, queryNames: c.names.slice(0, cfg.maxEvidenceNames).map(evidenceName) },
   }));
   const times = lookups.map((l) => l.time);
-  return {
-    schemaVersion: SCHEMA_VERSION,
+  return podAnomaly(pod, {
     id: stableId('dns', cluster, workload, hour, ...cands.map((c) => `${c.type}:${c.key}`).sort()),
     cluster,
-    category: 'network',
     severity,
     score,
-    principal: { type: 'ServiceAccount', name: `system:serviceaccount:${pod.namespace}:${sa}`, namespace: pod.namespace },
-    workload: {
-      namespace: pod.namespace,
-      pod: pod.pod,
-      serviceAccount: sa,
-      owner: { kind: pod.workload.kind, name: pod.workload.name },
-      labels: stableLabels(pod.labels),
-    },
     findings,
-    window: { start: iso(Math.min(...times)), end: iso(Math.max(...times)) },
+    window: { start: Math.min(...times), end: Math.max(...times) },
     recommendedActions: actionsFor(severity, forwarder),
-  };
+  });
 }

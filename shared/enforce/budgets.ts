@@ -25,10 +25,13 @@ import {
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type UpdateItemCommandInput,
+  type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { BehaviorAnomaly, type ActionKind } from '../events/schema';
+import type { ActionKind, BehaviorAnomaly } from '../events/schema';
 import { KeyPrefix } from '../store/table';
 import type { BudgetsConfig } from './config';
+import { encodeHeldAction, parseHeldAction, UnreadableHeldActionError } from './record-schema';
 import type { RecordMode } from './store';
 import type { Target } from './types';
 
@@ -74,69 +77,49 @@ function budgetPk(cluster: string, mode: RecordMode, scope: string, start: numbe
   return `${KeyPrefix.budget}#${cluster}#${mode}#${scope}#${new Date(start).toISOString()}`;
 }
 
-export function dynamoBudgets(client: DynamoDBClient, tableName: string): BudgetStore {
+export interface DynamoBudgetsOptions {
+  /** Told of each held record that does not parse: it is not re-evaluated (see `due`). */
+  onUnreadable?: (err: UnreadableHeldActionError) => void;
+}
+
+export function dynamoBudgets(client: DynamoDBClient, tableName: string, opts: DynamoBudgetsOptions = {}): BudgetStore {
+  /** A conditional update of a counter item; undefined when its condition refused it. */
+  const update = async (pk: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>): Promise<UpdateItemCommandOutput | undefined> => {
+    try {
+      return await client.send(new UpdateItemCommand({ TableName: tableName, Key: { pk: s(pk), sk: s(BUDGET_SK) }, ...input }));
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  };
   return {
     async giveBack(cluster, mode, scope, now, windowMinutes) {
       const pk = budgetPk(cluster, mode, scope, windowStart(now, windowMinutes));
-      try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: { pk: s(pk), sk: s(BUDGET_SK) },
-            UpdateExpression: 'ADD #c :minus',
-            ConditionExpression: '#c > :zero',
-            ExpressionAttributeNames: { '#c': 'count' },
-            ExpressionAttributeValues: { ':minus': n(-1), ':zero': n(0) },
-          }),
-        );
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      }
+      // Nothing to give back when the counter is already at zero (its window was reset).
+      await update(pk, { UpdateExpression: 'ADD #c :minus', ConditionExpression: '#c > :zero', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':minus': n(-1), ':zero': n(0) } });
     },
     async take(cluster, mode, scope, now, windowMinutes, max) {
       if (max <= 0) return { allowed: false, count: 0, first: false };
       const start = windowStart(now, windowMinutes);
       const pk = budgetPk(cluster, mode, scope, start);
       const ttl = Math.floor((start + windowMinutes * 60_000) / 1000) + 24 * 3600;
-      try {
-        const out = await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: { pk: s(pk), sk: s(BUDGET_SK) },
-            UpdateExpression: 'ADD #c :one SET #ttl = :ttl',
-            ConditionExpression: 'attribute_not_exists(#c) OR #c < :max',
-            ExpressionAttributeNames: { '#c': 'count', '#ttl': 'ttl' },
-            ExpressionAttributeValues: { ':one': n(1), ':max': n(max), ':ttl': n(ttl) },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        );
-        return { allowed: true, count: Number(out.Attributes?.count?.N ?? 1), first: false };
-      } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      }
+      const out = await update(pk, {
+        UpdateExpression: 'ADD #c :one SET #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(#c) OR #c < :max',
+        ExpressionAttributeNames: { '#c': 'count', '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':one': n(1), ':max': n(max), ':ttl': n(ttl) },
+        ReturnValues: 'UPDATED_NEW',
+      });
+      if (out) return { allowed: true, count: Number(out.Attributes?.count?.N ?? 1), first: false };
       // Spent. The first refusal in the window marks it (the breaker pages once per trip).
-      try {
-        await client.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: { pk: s(pk), sk: s(BUDGET_SK) },
-            UpdateExpression: 'SET #r = :t',
-            ConditionExpression: 'attribute_not_exists(#r)',
-            ExpressionAttributeNames: { '#r': 'refusedAt' },
-            ExpressionAttributeValues: { ':t': s(now.toISOString()) },
-          }),
-        );
-        return { allowed: false, count: max, first: true };
-      } catch (err) {
-        if (err instanceof ConditionalCheckFailedException) return { allowed: false, count: max, first: false };
-        throw err;
-      }
+      const marked = await update(pk, { UpdateExpression: 'SET #r = :t', ConditionExpression: 'attribute_not_exists(#r)', ExpressionAttributeNames: { '#r': 'refusedAt' }, ExpressionAttributeValues: { ':t': s(now.toISOString()) } });
+      return { allowed: false, count: max, first: marked !== undefined };
     },
     async enqueue(h) {
       await client.send(
         new PutItemCommand({
           TableName: tableName,
-          Item: { pk: s(heldPk(h.cluster, h.mode)), sk: s(h.actionId), retryAt: s(h.retryAt), body: s(JSON.stringify(h)), ttl: n(Math.floor(Date.parse(h.until) / 1000) + 7 * 24 * 3600) },
+          Item: { pk: s(heldPk(h.cluster, h.mode)), sk: s(h.actionId), retryAt: s(h.retryAt), body: s(encodeHeldAction(h)), ttl: n(Math.floor(Date.parse(h.until) / 1000) + 7 * 24 * 3600) },
         }),
       );
     },
@@ -155,10 +138,14 @@ export function dynamoBudgets(client: DynamoDBClient, tableName: string): Budget
           }),
         );
         for (const item of page.Items ?? []) {
-          const raw = JSON.parse(item.body?.S ?? '{}') as HeldAction;
-          const anomaly = BehaviorAnomaly.safeParse(raw.anomaly);
-          // A record that no longer parses is announced by nobody: it is left for its TTL, and skipped here.
-          if (anomaly.success) out.push({ ...raw, anomaly: anomaly.data });
+          // A record that does not parse is reported by its action id and skipped: the others
+          // are still re-evaluated. It stays for inspection until its TTL.
+          try {
+            out.push(parseHeldAction(item.sk?.S ?? '?', item.body?.S));
+          } catch (err) {
+            if (!(err instanceof UnreadableHeldActionError)) throw err;
+            opts.onUnreadable?.(err);
+          }
         }
         start = page.LastEvaluatedKey;
       } while (start);

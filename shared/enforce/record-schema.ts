@@ -2,12 +2,14 @@
  * Schemas of what enforcement reads back from the table. An action record drives reverts and
  * resumed actions: acting on a record that was damaged (by hand, by a bug, by an older version)
  * could delete the wrong policy or restore the wrong labels, so a record that does not parse is
- * refused with a named error instead of being cast. The compile-time checks at the end keep
- * these schemas and the types in types.ts/store.ts the same concept: adding an operation or
+ * refused with a named error instead of being cast. The compile-time checks keep these schemas
+ * and the types in types.ts/store.ts/budgets.ts the same concept: adding an operation or
  * undo step to one without the other fails `tsc`.
  */
 import { z } from 'zod';
-import { ActionKind, EnforcementAction } from '../events/schema';
+import { ActionKind, BehaviorAnomaly, EnforcementAction } from '../events/schema';
+import { parseStoredJson } from '../store/stored-json';
+import type { HeldAction } from './budgets';
 import type { ActionRecord } from './store';
 import type { ClusterNetworkPolicyManifest, NetworkPolicyManifest, Operation, UndoStep } from './types';
 
@@ -114,17 +116,49 @@ export class UnreadableRecordError extends Error {
 
 /** Parses a record's stored JSON body, or throws UnreadableRecordError. */
 export function parseActionRecord(pk: string, body: string | undefined): ActionRecord {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body ?? '');
-  } catch {
-    throw new UnreadableRecordError(pk, 'body is not JSON');
-  }
-  const parsed = ActionRecordSchema.safeParse(raw);
-  if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))].slice(0, 5);
-    throw new UnreadableRecordError(pk, `invalid: ${fields.join(', ')}`);
-  }
+  const parsed = parseStoredJson(ActionRecordSchema, body);
+  if (!parsed.success) throw new UnreadableRecordError(pk, parsed.reason === 'not JSON' ? 'body is not JSON' : `invalid: ${parsed.reason}`);
   // Checked above field by field; the cast only drops zod's explicit `| undefined` on optionals.
   return parsed.data as ActionRecord;
+}
+
+/**
+ * A held action as queued (`HELD#` items, budgets.ts). Re-evaluating one enforces its anomaly
+ * again, so the anomaly is read through the public event's schema. `schema` is the format's
+ * version; items written before it was stored are of version 1.
+ */
+export const HeldActionSchema = z.object({
+  schema: z.literal(1).optional(),
+  cluster: z.string().min(1),
+  mode: z.enum(['dry-run', 'apply']),
+  actionId: z.string().min(1),
+  kind: ActionKind,
+  anomaly: BehaviorAnomaly,
+  reason: z.string(),
+  retryAt: Iso,
+  until: Iso,
+});
+const sameHeldFields: Same<Exclude<Keys<z.infer<typeof HeldActionSchema>>, 'schema'>, Keys<HeldAction>> = true;
+const heldFits: Omit<z.infer<typeof HeldActionSchema>, 'schema'> extends HeldAction ? true : false = true;
+void [sameHeldFields, heldFits];
+
+/** A queued held action that does not read as one: not re-evaluated, reported by its action id. */
+export class UnreadableHeldActionError extends Error {
+  constructor(readonly actionId: string, readonly issues: string) {
+    super(`held action ${actionId.slice(0, 200)} is unreadable (${issues}); it is not re-evaluated and leaves the queue with its TTL — inspect the item in the table`);
+    this.name = 'UnreadableHeldActionError';
+  }
+}
+
+export function encodeHeldAction(h: HeldAction): string {
+  return JSON.stringify({ schema: 1, ...h });
+}
+
+/** Parses a held action's stored body, or throws UnreadableHeldActionError. */
+export function parseHeldAction(actionId: string, body: string | undefined): HeldAction {
+  const parsed = parseStoredJson(HeldActionSchema, body);
+  if (!parsed.success) throw new UnreadableHeldActionError(actionId, parsed.reason);
+  if (parsed.data.actionId !== actionId) throw new UnreadableHeldActionError(actionId, `stored for ${JSON.stringify(parsed.data.actionId.slice(0, 100))}`);
+  const { schema: _version, ...held } = parsed.data;
+  return held;
 }

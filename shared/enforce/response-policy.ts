@@ -27,6 +27,7 @@
  */
 import type { ActionKind, BehaviorAnomaly, Finding } from '../events/schema';
 import type { ResponseRung } from './config';
+import { REVERSE_SHELL_TYPES } from '../runtime/respond';
 
 export type FindingClass = 'credential' | 'workload' | 'identity' | 'signal';
 export type Basis = 'signature' | 'baseline';
@@ -39,8 +40,6 @@ export interface ResponseEntry {
 
 const e = (cls: FindingClass, rung: ResponseRung, basis: Basis): ResponseEntry => ({ class: cls, rung, basis });
 
-/** Runtime finding types of a reverse shell, as GuardDuty and Falco name them (attack sequences carry them). */
-export const REVERSE_SHELL_TYPES = ['Execution:Runtime/ReverseShell', 'Redirect STDOUT/STDIN to Network Connection in Container'] as const;
 
 /** The registry: finding type → class, rung and basis. Types of the IP-list rules end in a suffix (below). */
 export const RESPONSE_TABLE: Readonly<Record<string, ResponseEntry>> = {

@@ -15,9 +15,9 @@
  * batch re-detects the same anomaly under the same id.
  */
 import { stableId } from '../events/ids';
-import { SCHEMA_VERSION, type ActionKind, type BehaviorAnomaly, type Finding, type Severity } from '../events/schema';
+import { type ActionKind, type BehaviorAnomaly, type Finding, type Severity } from '../events/schema';
 import type { PodEndpoint } from '../inventory/resolve';
-import { stableLabels } from '../inventory/workload';
+import { podAnomaly } from './pod-anomaly';
 import { bytesSoFar, destinationKey, typicalHourlyBytes, type AlertMark, type NetworkBaseline } from './baseline';
 import type { NetworkConfig } from './config';
 import { edgeEvidence, HOUR_MS, type Edge } from './graph';
@@ -208,7 +208,6 @@ export function detectNetworkAnomalies(
 
 function buildAnomaly(cluster: string, workload: string, e: Edge, cands: readonly Candidate[], cfg: DetectConfig): BehaviorAnomaly {
   const pod = e.srcEndpoint as PodEndpoint;
-  const sa = pod.serviceAccount ?? 'default';
   const { severity, score } = severityOf(cands, e);
   const types = cands.map((c) => c.type).sort();
   const hour = Math.floor(Math.min(...cands.map((c) => c.at)) / HOUR_MS);
@@ -221,23 +220,13 @@ function buildAnomaly(cluster: string, workload: string, e: Edge, cands: readonl
     mitre: c.mitre,
     evidence: { flows, count: e.records, sourceIPs, userAgents: [], baseline: c.baseline },
   }));
-  return {
-    schemaVersion: SCHEMA_VERSION,
+  return podAnomaly(pod, {
     id: stableId('network', cluster, workload, e.dst, e.port, e.protocol, hour, ...types),
     cluster,
-    category: 'network',
     severity,
     score,
-    principal: { type: 'ServiceAccount', name: `system:serviceaccount:${pod.namespace}:${sa}`, namespace: pod.namespace },
-    workload: {
-      namespace: pod.namespace,
-      pod: pod.pod,
-      serviceAccount: sa,
-      owner: { kind: pod.workload.kind, name: pod.workload.name },
-      labels: stableLabels(pod.labels),
-    },
     findings,
-    window: { start: iso(e.first), end: iso(e.last) },
+    window: { start: e.first, end: e.last },
     recommendedActions: actionsFor(severity),
-  };
+  });
 }

@@ -8,7 +8,7 @@
 import { ConditionalCheckFailedException, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { z } from 'zod';
 import { batchGetAll } from '../clients/dynamo';
-import { describeIssues } from '../errors';
+import { parseStoredJson } from '../store/stored-json';
 import { KeyPrefix } from '../store/table';
 
 export interface WorkloadItemDeps {
@@ -43,22 +43,11 @@ export async function loadWorkloadItems<T extends { workload: string }>(
   for (const item of await batchGetAll(deps.client, deps.tableName, keys, { maxAttempts: 8, what })) {
     const version = Number(item.version?.N ?? 0);
     const workload = item.workload?.S ?? item.pk?.S?.slice(workloadPk(deps.cluster, '').length) ?? '';
-    const parsed = parseBody(schema, item.body?.S);
+    const parsed = parseStoredJson(schema, item.body?.S);
     if (parsed.success && parsed.data.workload === workload) out.set(workload, { baseline: parsed.data, version });
     else out.set(workload, { version, damaged: parsed.success ? `stored for ${JSON.stringify(parsed.data.workload)}` : parsed.reason });
   }
   return out;
-}
-
-function parseBody<T>(schema: z.ZodType<T>, body: string | undefined): { success: true; data: T } | { success: false; reason: string } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body ?? '');
-  } catch {
-    return { success: false, reason: 'not JSON' };
-  }
-  const r = schema.safeParse(raw);
-  return r.success ? { success: true, data: r.data } : { success: false, reason: describeIssues(r.error.issues) };
 }
 
 /**

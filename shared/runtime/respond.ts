@@ -10,11 +10,14 @@ import { SCHEMA_VERSION, type ActionKind, type AttackSequence, type BehaviorAnom
 
 const SCORE = { LOW: 30, MEDIUM: 50, HIGH: 75, CRITICAL: 95 } as const;
 
-/** Falco's and GuardDuty's names for a shell wired to a network connection. */
-const REVERSE_SHELL = /ReverseShell|Redirect STDOUT\/STDIN to Network Connection/i;
+/**
+ * GuardDuty's and Falco's names for a shell wired to a network connection: the one list both
+ * this module and the response policy (shared/enforce/response-policy.ts) answer.
+ */
+export const REVERSE_SHELL_TYPES = ['Execution:Runtime/ReverseShell', 'Redirect STDOUT/STDIN to Network Connection in Container'] as const;
 
 export function isReverseShell(s: SequenceSignal): boolean {
-  return s.layer === 'runtime' && REVERSE_SHELL.test(s.type);
+  return s.layer === 'runtime' && (REVERSE_SHELL_TYPES as readonly string[]).includes(s.type);
 }
 
 /**

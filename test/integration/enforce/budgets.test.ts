@@ -4,7 +4,9 @@
  * against the test API server: an action over a budget is held, queued, announced and acted
  * on later, never dropped.
  */
-import { dynamoBudgets, takeBudgets, type HeldAction } from '#shared/enforce/budgets';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { dynamoBudgets, heldPk, takeBudgets, type HeldAction } from '#shared/enforce/budgets';
+import { encodeHeldAction, type UnreadableHeldActionError } from '#shared/enforce/record-schema';
 import { BudgetsConfig } from '#shared/enforce/config';
 import { dynamoBackends, freshTable } from '#test/support/dynamo';
 import { anomalyDetail } from '#test/unit/events/sample-events';
@@ -64,6 +66,31 @@ describe.each(dynamoBackends())('budgets on $name', (backend) => {
     await store.remove('prod-eks', 'apply', '1');
     expect(await store.due('prod-eks', 'apply', at(20), 10)).toEqual([]);
     expect((await store.due('prod-eks', 'dry-run', at(20), 10)).map((h) => h.actionId)).toEqual(['3']);
+  });
+
+  it('refuses a damaged held record by its action id and still hands back the others', async () => {
+    const { client, tableName } = await freshTable(server.endpoint);
+    const refused: UnreadableHeldActionError[] = [];
+    const store = dynamoBudgets(client, tableName, { onUnreadable: (e) => refused.push(e) });
+    const held = (id: string): HeldAction => ({
+      cluster: 'prod-eks', mode: 'apply', actionId: id, kind: 'quarantine', anomaly: anomalyDetail({ id: `e0000000-0000-4000-8000-00000000000${id}` }),
+      reason: 'budget', retryAt: at(5).toISOString(), until: at(24 * 60).toISOString(),
+    });
+    for (const id of ['1', '2', '3', '4']) await store.enqueue(held(id));
+    const damage = (id: string, body: string) =>
+      client.send(new UpdateItemCommand({ TableName: tableName, Key: { pk: { S: heldPk('prod-eks', 'apply') }, sk: { S: id } }, UpdateExpression: 'SET body = :b', ExpressionAttributeValues: { ':b': { S: body } } }));
+    await damage('1', '{not json');
+    await damage('2', JSON.stringify({ ...held('2'), anomaly: { ...held('2').anomaly, severity: 'APOCALYPTIC' } }));
+    await damage('3', JSON.stringify(held('9')));
+    expect((await store.due('prod-eks', 'apply', at(20), 10)).map((h) => h.actionId)).toEqual(['4']);
+    expect(refused.map((e) => [e.name, e.actionId])).toEqual([['UnreadableHeldActionError', '1'], ['UnreadableHeldActionError', '2'], ['UnreadableHeldActionError', '3']]);
+    expect(refused[0]!.message).toMatch(/not JSON/);
+    expect(refused[1]!.message).toMatch(/anomaly\.severity/);
+    expect(refused[2]!.message).toMatch(/stored for "9"/);
+    // A record written before the format carried its version still reads.
+    const { schema: _v, ...unversioned } = JSON.parse(encodeHeldAction(held('4'))) as Record<string, unknown>;
+    await damage('4', JSON.stringify(unversioned));
+    expect(await store.due('prod-eks', 'apply', at(20), 10)).toEqual([held('4')]);
   });
 });
 
