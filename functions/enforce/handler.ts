@@ -9,7 +9,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { functionEnv, lazyHandler } from '#shared/lambda/bootstrap';
 import type { EnforcementConfig } from '#shared/config';
-import { accessPolicyPort, awsRevertScheduler, iamPort, type AccessPolicyPort, type IamPort, type RevertScheduler } from '#shared/enforce/aws';
+import { accessPolicyPort, awsRevertScheduler, iamPort, ssoAdminPort, type AccessPolicyPort, type IamPort, type RevertScheduler, type SsoAdminPort } from '#shared/enforce/aws';
 import { flowGraphBaseline, type BaselineSource } from '#shared/enforce/baseline';
 import { dynamoBudgets } from '#shared/enforce/budgets';
 import { enforceAnomaly, RetryLaterError, sweepHeld, type EngineDeps } from '#shared/enforce/engine';
@@ -40,6 +40,8 @@ export interface EnforceDeps {
   kube?: ClusterClient | undefined;
   iam?: IamPort | undefined;
   access?: AccessPolicyPort | undefined;
+  /** IAM Identity Center; built only when enforcement.identityCenter is configured. */
+  sso?: SsoAdminPort | undefined;
   scheduler?: RevertScheduler | undefined;
   baselines?: BaselineSource;
   maturity?: MaturitySource;
@@ -85,6 +87,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<EnforceDe
       deps.access = accessPolicyPort(fe.eks());
     }
     if (!('iam' in overrides)) deps.iam = iamPort(fe.iam());
+    if (!('sso' in overrides) && config.enforcement.identityCenter) deps.sso = ssoAdminPort(fe.ssoAdmin());
     if (!('scheduler' in overrides) && mode.data === 'apply') {
       deps.scheduler = awsRevertScheduler(fe.scheduler(), {
         groupName: fe.require(EnvNames.schedulerGroupName),
@@ -144,6 +147,7 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
     ...(deps.kube ? { kube: deps.kube } : {}),
     ...(deps.iam ? { iam: deps.iam } : {}),
     ...(deps.access ? { access: deps.access } : {}),
+    ...(deps.sso ? { sso: deps.sso } : {}),
     ...(typeof account === 'string' && /^\d{12}$/.test(account) ? { account } : {}),
     ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
     ...(deps.baselines ? { baselines: deps.baselines } : {}),

@@ -11,7 +11,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { accessPolicyPort, awsRevertScheduler, iamPort, type AccessPolicyPort, type IamPort, type RevertScheduler } from '#shared/enforce/aws';
+import { accessPolicyPort, awsRevertScheduler, iamPort, ssoAdminPort, type AccessPolicyPort, type IamPort, type RevertScheduler, type SsoAdminPort } from '#shared/enforce/aws';
 import { revertAction, type RevertResult } from '#shared/enforce/revert';
 import { dynamoActionStore } from '#shared/enforce/store';
 import { EnvNames } from '#shared/env';
@@ -39,6 +39,8 @@ export interface RevertDepsEnv {
   kube?: ClusterClient | undefined;
   iam?: IamPort | undefined;
   access?: AccessPolicyPort | undefined;
+  /** IAM Identity Center; built only when enforcement.identityCenter is configured. */
+  sso?: SsoAdminPort | undefined;
   scheduler?: RevertScheduler | undefined;
   now?: () => Date;
 }
@@ -59,6 +61,8 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<RevertDep
     deps.access = accessPolicyPort(fe.eks());
   }
   if (!('iam' in overrides)) deps.iam = iamPort(fe.iam());
+  // A revert removes what an action put in a permission set, whatever the configuration says now.
+  if (!('sso' in overrides) && fe.config().enforcement.identityCenter) deps.sso = ssoAdminPort(fe.ssoAdmin());
   if (!('scheduler' in overrides)) {
     const group = fe.optional(EnvNames.schedulerGroupName);
     // Only cancel() is used here (release); the schedule of an expiry deletes itself.
@@ -84,6 +88,7 @@ export function makeHandler(deps: RevertDepsEnv, obs: Observability = createObse
           ...(deps.kube ? { kube: deps.kube } : {}),
           ...(deps.iam ? { iam: deps.iam } : {}),
           ...(deps.access ? { access: deps.access } : {}),
+          ...(deps.sso ? { sso: deps.sso } : {}),
           ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
         },
         actionId,

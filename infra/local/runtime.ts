@@ -8,13 +8,15 @@
  * Enforcement: with `kubeconfig`, the enforce handler works against that cluster (apply, or a
  * dry run planned against the live cluster with server-side dry run); without one it plans
  * from the anomalies alone. Reverts are scheduled in the table (./scheduler.ts) and the
- * runtime runs the due ones with `revertDue()`. There are no AWS credentials locally: IAM and
- * EKS revocations are skipped with a reason unless `awsEndpoints` names local endpoints.
+ * runtime runs the due ones with `revertDue()`. There are no AWS credentials locally: IAM, EKS
+ * and IAM Identity Center revocations are skipped with a reason unless `awsEndpoints` names
+ * local endpoints.
  */
 import type { DnsIngestReport } from '#shared/dns/ingest';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { createDynamoClient, ensureTable, type RequestCounter } from '#shared/clients/dynamo';
 import { functionConfigFor, type BoundwatchConfig } from '#shared/config';
 import { EnvNames } from '#shared/env';
@@ -22,7 +24,7 @@ import { stableId } from '#shared/events/ids';
 import { boundwatchRules, RuleTarget } from '#shared/events/rules';
 import { DetailType, type EnforcementMode } from '#shared/events/schema';
 import { formatAlert, type FormattedAlert } from '#shared/alerts/format';
-import { accessPolicyPort, iamPort } from '#shared/enforce/aws';
+import { accessPolicyPort, iamPort, ssoAdminPort } from '#shared/enforce/aws';
 import { RetryLaterError } from '#shared/enforce/engine';
 import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
 import { revertAction } from '#shared/enforce/revert';
@@ -63,7 +65,7 @@ export interface LocalRuntimeOptions {
   /** Clock for enforcement decisions (expiry times, due reverts); the wall clock by default. */
   now?: (() => Date) | undefined;
   /** Tests only: IAM and EKS endpoints speaking the AWS protocols, for credential revocation. */
-  awsEndpoints?: { iam?: string; eks?: string };
+  awsEndpoints?: { iam?: string; eks?: string; sso?: string };
   /** Cluster client options (e.g. fast retries in tests). */
   clusterClientOptions?: Parameters<typeof createClusterClient>[1];
 }
@@ -162,12 +164,14 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     const awsCreds = { region: LOCAL_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
     const iam = opts.awsEndpoints?.iam ? iamPort(new IAMClient({ ...awsCreds, endpoint: opts.awsEndpoints.iam })) : undefined;
     const access = opts.awsEndpoints?.eks ? accessPolicyPort(new EKSClient({ ...awsCreds, endpoint: opts.awsEndpoints.eks })) : undefined;
+    // Never the real Identity Center from a local run (no AWS credentials): only a given local endpoint.
+    const sso = opts.awsEndpoints?.sso ? ssoAdminPort(new SSOAdminClient({ ...awsCreds, endpoint: opts.awsEndpoints.sso }), { pollMs: 20 }) : undefined;
     // Event time: the clock of a replay is the latest anomaly it has delivered, so expiry, the
     // budgets, the age gate and due reverts run as the replayed days did. Before the first
     // anomaly (a run that only reverts what expired since the last one) it is the wall clock.
     let eventClock = 0;
     const now = opts.now ?? (() => new Date(eventClock > 0 ? eventClock : Date.now()));
-    const enforceDeps = enforce.depsFromEnv(env, { ddb: dataDdb, kube, iam, access, scheduler, now });
+    const enforceDeps = enforce.depsFromEnv(env, { ddb: dataDdb, kube, iam, access, sso, scheduler, now });
     const enforceHandler = enforce.makeHandler(enforceDeps, quietObservability('enforce', clusterName));
     const store = dynamoActionStore(dataDdb, LOCAL_TABLE);
     const announce = enforce.announcer(enforceDeps);
@@ -195,7 +199,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       }
       for (const due of dueNow) {
         try {
-          const r = await revertAction({ store, now, announce, scheduler, ...(kube ? { kube } : {}), ...(iam ? { iam } : {}), ...(access ? { access } : {}) }, due.actionId, 'expiry');
+          const r = await revertAction({ store, now, announce, scheduler, ...(kube ? { kube } : {}), ...(iam ? { iam } : {}), ...(access ? { access } : {}), ...(sso ? { sso } : {}) }, due.actionId, 'expiry');
           if (r.status === 'reverted') reverted += 1;
           await scheduler.cancel(due.name);
         } catch (err) {

@@ -1,7 +1,8 @@
 /**
  * The AWS side of enforcement, as small ports over the real SDK clients (passed in, created
  * once per container): IAM inline policies that revoke a role's active sessions, EKS access
- * policy associations, and the EventBridge Scheduler one-time schedules that revert actions.
+ * policy associations, IAM Identity Center permission sets' inline policies (and their
+ * provisioning), and the EventBridge Scheduler one-time schedules that revert actions.
  * Errors come back named and classified: retryable (throttling, 5xx after the SDK's own
  * retries) or not (access denied, validation), never with request bodies.
  */
@@ -18,6 +19,16 @@ import {
   type EKSClient,
 } from '@aws-sdk/client-eks';
 import { CreateScheduleCommand, DeleteScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import {
+  DeleteInlinePolicyFromPermissionSetCommand,
+  DescribePermissionSetCommand,
+  DescribePermissionSetProvisioningStatusCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  ListPermissionSetsCommand,
+  ProvisionPermissionSetCommand,
+  PutInlinePolicyToPermissionSetCommand,
+  type SSOAdminClient,
+} from '@aws-sdk/client-sso-admin';
 import { BoundwatchError, ConfigError, DownstreamError } from '../errors';
 import type { AccessScope } from './types';
 
@@ -196,6 +207,113 @@ export function accessPolicyPort(client: Pick<EKSClient, 'send'>): AccessPolicyP
       } catch (err) {
         throw awsError(`eks:AssociateAccessPolicy ${clusterName} ${principalArn} ${policyArn}`, err);
       }
+    },
+  };
+}
+
+// ---- IAM Identity Center permission sets --------------------------------------------------
+
+export interface Provisioned {
+  requestId: string;
+  status: 'SUCCEEDED';
+}
+
+export interface SsoAdminPort {
+  /** The ARN of the instance's permission set named `name`; null when there is none. */
+  findPermissionSet(instanceArn: string, name: string): Promise<string | null>;
+  /** The inline policy's text; '' when the permission set has none. */
+  getInlinePolicy(instanceArn: string, permissionSetArn: string): Promise<string>;
+  putInlinePolicy(instanceArn: string, permissionSetArn: string, document: string): Promise<void>;
+  deleteInlinePolicy(instanceArn: string, permissionSetArn: string): Promise<void>;
+  /**
+   * Provisions the permission set to one account and waits until Identity Center reports the
+   * result: resolves on SUCCEEDED, throws (retryable) on FAILED or when it is still in
+   * progress after the wait.
+   */
+  provision(instanceArn: string, permissionSetArn: string, accountId: string): Promise<Provisioned>;
+}
+
+export interface SsoAdminOptions {
+  /** Between two reads of the provisioning status. Default 2 s. */
+  pollMs?: number;
+  /** How long to wait for provisioning. Default 60 s. */
+  timeoutMs?: number;
+}
+
+/** Identity Center updates one role of an account at a time: a concurrent change answers ConflictException, which clears. */
+function ssoError(operation: string, err: unknown): AwsCallError | DownstreamError {
+  if ((err as { name?: string })?.name === 'ConflictException') return new DownstreamError(`${operation}: ConflictException: ${(err as Error).message ?? ''}`, { cause: err });
+  return awsError(operation, err);
+}
+
+export function ssoAdminPort(client: Pick<SSOAdminClient, 'send'>, opts: SsoAdminOptions = {}): SsoAdminPort {
+  const pollMs = opts.pollMs ?? 2000;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  return {
+    async findPermissionSet(instanceArn, name) {
+      let nextToken: string | undefined;
+      try {
+        do {
+          const page = await client.send(new ListPermissionSetsCommand({ InstanceArn: instanceArn, ...(nextToken ? { NextToken: nextToken } : {}) }));
+          for (const arn of page.PermissionSets ?? []) {
+            const d = await client.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn }));
+            if (d.PermissionSet?.Name === name) return arn;
+          }
+          nextToken = page.NextToken;
+        } while (nextToken);
+      } catch (err) {
+        throw ssoError(`sso:ListPermissionSets/DescribePermissionSet ${instanceArn}`, err);
+      }
+      return null;
+    },
+    async getInlinePolicy(instanceArn, permissionSetArn) {
+      try {
+        const out = await client.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: permissionSetArn }));
+        return out.InlinePolicy ?? '';
+      } catch (err) {
+        throw ssoError(`sso:GetInlinePolicyForPermissionSet ${permissionSetArn}`, err);
+      }
+    },
+    async putInlinePolicy(instanceArn, permissionSetArn, document) {
+      try {
+        await client.send(new PutInlinePolicyToPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, InlinePolicy: document }));
+      } catch (err) {
+        throw ssoError(`sso:PutInlinePolicyToPermissionSet ${permissionSetArn}`, err);
+      }
+    },
+    async deleteInlinePolicy(instanceArn, permissionSetArn) {
+      try {
+        await client.send(new DeleteInlinePolicyFromPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: permissionSetArn }));
+      } catch (err) {
+        if (isNotFound(err)) return;
+        throw ssoError(`sso:DeleteInlinePolicyFromPermissionSet ${permissionSetArn}`, err);
+      }
+    },
+    async provision(instanceArn, permissionSetArn, accountId) {
+      const what = `sso:ProvisionPermissionSet ${permissionSetArn} to account ${accountId}`;
+      let status: { Status?: string | undefined; RequestId?: string | undefined; FailureReason?: string | undefined } | undefined;
+      try {
+        const out = await client.send(new ProvisionPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, TargetType: 'AWS_ACCOUNT', TargetId: accountId }));
+        status = out.PermissionSetProvisioningStatus;
+      } catch (err) {
+        throw ssoError(what, err);
+      }
+      const requestId = status?.RequestId;
+      if (!requestId) throw new DownstreamError(`${what}: no request id in the answer`);
+      const deadline = Date.now() + timeoutMs;
+      while (status?.Status === 'IN_PROGRESS' || status?.Status === undefined) {
+        if (Date.now() > deadline) throw new DownstreamError(`${what}: still in progress after ${Math.round(timeoutMs / 1000)} s (request ${requestId})`);
+        await new Promise((r) => setTimeout(r, pollMs));
+        try {
+          const out = await client.send(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: instanceArn, ProvisionPermissionSetRequestId: requestId }));
+          status = out.PermissionSetProvisioningStatus;
+        } catch (err) {
+          throw ssoError(`sso:DescribePermissionSetProvisioningStatus ${requestId}`, err);
+        }
+      }
+      // A failed provisioning leaves the role as it was; trying again is what the console offers too.
+      if (status.Status !== 'SUCCEEDED') throw new DownstreamError(`${what}: ${status.Status}${status.FailureReason ? `: ${status.FailureReason}` : ''} (request ${requestId})`);
+      return { requestId, status: 'SUCCEEDED' };
     },
   };
 }

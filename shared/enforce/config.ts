@@ -148,6 +148,39 @@ export const BudgetsConfig = z
   .strict();
 export type BudgetsConfig = z.infer<typeof BudgetsConfig>;
 
+/** `arn:aws:sso:::instance/ssoins-…` and `arn:aws:sso:::permissionSet/ssoins-…/ps-…`, as Identity Center's API validates them. */
+export const SSO_INSTANCE_ARN = /^arn:aws[\w-]*:sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/;
+export const SSO_PERMISSION_SET_ARN = /^arn:aws[\w-]*:sso:::permissionSet\/(sso)?ins-[a-zA-Z0-9-.]{16}\/ps-[a-zA-Z0-9-./]{16}$/;
+
+/**
+ * Revoking sessions of IAM Identity Center roles through their permission set (permission-set.ts).
+ * Absent: such a revocation is skipped with the exact commands, for a human. boundwatch must run
+ * where the instance is administered (the organization's management account, a delegated
+ * administrator account, or an account instance), since only there the sso-admin API answers.
+ */
+export const IdentityCenterConfig = z
+  .object({
+    instanceArn: z.string().regex(SSO_INSTANCE_ARN, 'must be an IAM Identity Center instance ARN (arn:aws:sso:::instance/ssoins-…)'),
+    /** The instance's region (its sso-admin endpoint); the stack's region when absent. */
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/).optional(),
+    /**
+     * Permission sets boundwatch may add a session deny to: name (the `<name>` of the role
+     * `AWSReservedSSO_<name>_<hash>`) → permission set ARN. The deployed role may write only these.
+     */
+    permissionSets: z.record(z.string().regex(/^[\w+=,.@-]{1,32}$/, 'must be a permission set name'), z.string().regex(SSO_PERMISSION_SET_ARN, 'must be a permission set ARN')).default({}),
+    /**
+     * Resolve a name missing from `permissionSets` with sso:ListPermissionSets and
+     * sso:DescribePermissionSet. The deployed role may then write any permission set of the
+     * instance tagged `boundwatch:revocable=true`, and only those.
+     */
+    lookup: z.boolean().default(false),
+  })
+  .strict();
+export type IdentityCenterConfig = z.infer<typeof IdentityCenterConfig>;
+
+/** The tag a permission set needs for boundwatch to change it when resolved by lookup. */
+export const REVOCABLE_TAG = { key: 'boundwatch:revocable', value: 'true' } as const;
+
 export const EnforcementConfig = z
   .object({
     minSeverity: Severity.default('HIGH'),
@@ -188,6 +221,8 @@ export const EnforcementConfig = z
     revocableRoles: RevocableRoles.prefault({}),
     /** The EKS access policies `revokeAccessPolicies` may remove (and the revert restore), by name. */
     revocableAccessPolicies: RevocableAccessPolicies.default([...DEFAULT_REVOCABLE_ACCESS_POLICIES]),
+    /** IAM Identity Center: revoke sessions of permission-set roles through the permission set's inline policy. */
+    identityCenter: IdentityCenterConfig.optional(),
   })
   .strict();
 export type EnforcementConfig = z.infer<typeof EnforcementConfig>;

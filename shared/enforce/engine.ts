@@ -29,7 +29,8 @@ import { workloadKey } from '../inventory/workload';
 import type { ClusterClient } from '../k8s/client';
 import { inventoryFromCluster, podOwner } from '../inventory/from-cluster';
 import { parseNetworkPolicy } from '../netpol/validate';
-import { AwsCallError, roleNameFromArn, type AccessPolicyPort, type IamPort, type RevertScheduler } from './aws';
+import { AwsCallError, roleNameFromArn, SSO_ROLE_NAME_PREFIX, SSO_ROLE_PATH_PREFIX, type AccessPolicyPort, type IamPort, type RevertScheduler, type RoleInfo, type SsoAdminPort } from './aws';
+import { hasStatement, permissionSetNameOf, type PolicyStatement } from './permission-set';
 import type { BaselineSource } from './baseline';
 import type { EnforcementConfig } from './config';
 import { anomalyTime, type LearningConfig } from './gates';
@@ -61,6 +62,8 @@ export interface EngineDeps {
   kube?: ClusterClient;
   iam?: IamPort;
   access?: AccessPolicyPort;
+  /** IAM Identity Center (sso-admin), used when enforcement.identityCenter is configured. */
+  sso?: SsoAdminPort;
   /** The EKS cluster name for access-policy calls; `cluster` when absent. */
   eksClusterName?: string;
   /** The AWS account boundwatch runs in; IAM changes are refused for principals of other accounts. */
@@ -158,7 +161,7 @@ export async function enforceAnomaly(deps: EngineDeps, anomaly: BehaviorAnomaly)
     deps,
     anomaly,
     mode: deps.mode,
-    exec: { ...(deps.kube ? { kube: deps.kube } : {}), ...(deps.iam ? { iam: deps.iam } : {}), ...(deps.access ? { access: deps.access } : {}), dryRun: deps.mode !== 'apply' },
+    exec: { ...(deps.kube ? { kube: deps.kube } : {}), ...(deps.iam ? { iam: deps.iam } : {}), ...(deps.access ? { access: deps.access } : {}), ...(deps.sso ? { sso: deps.sso } : {}), dryRun: deps.mode !== 'apply' },
     outcomes: new Map(),
     facts: new Map(),
   };
@@ -468,12 +471,35 @@ async function planFor(ctx: Ctx, intent: ActionIntent): Promise<ActionPlan> {
         revokeAccessPolicies: deps.config.revokeAccessPolicies,
         revocableRoles: deps.config.revocableRoles,
         revocableAccessPolicies: deps.config.revocableAccessPolicies,
+        ...(roleName ? await identityCenterFacts(ctx, roleName, role) : {}),
         now: deps.now(),
       });
     }
     case 'notify':
       return { operations: [], changes: ['no change to the cluster or to credentials: the anomaly is announced on the alert topic only'], policies: [] };
   }
+}
+
+/** enforcement.identityCenter's view of an IAM Identity Center role: its permission set and the inline policy it has now. */
+async function identityCenterFacts(ctx: Ctx, roleName: string, role: RoleInfo | null | undefined): Promise<{ identityCenter?: NonNullable<Parameters<typeof planRevoke>[2]['identityCenter']> }> {
+  const ic = ctx.deps.config.identityCenter;
+  const sso = ctx.deps.sso;
+  const isSso = role ? role.path.startsWith(SSO_ROLE_PATH_PREFIX) : role === undefined && roleName.startsWith(SSO_ROLE_NAME_PREFIX);
+  if (!ic || !isSso) return {};
+  const name = permissionSetNameOf(roleName);
+  const mapped = name ? ic.permissionSets[name] : undefined;
+  const arn = mapped ?? (name && sso && ic.lookup ? await sso.findPermissionSet(ic.instanceArn, name) : undefined);
+  const currentPolicy = arn && sso ? await sso.getInlinePolicy(ic.instanceArn, arn) : undefined;
+  return {
+    identityCenter: {
+      instanceArn: ic.instanceArn,
+      ...(name ? { permissionSetName: name } : {}),
+      ...(arn !== undefined ? { permissionSetArn: arn } : {}),
+      lookup: ic.lookup,
+      access: !!sso,
+      ...(currentPolicy !== undefined ? { currentPolicy } : {}),
+    },
+  };
 }
 
 function outcomeKey(kind: string, namespace: string | undefined, name: string): string {
@@ -484,7 +510,7 @@ function outcomeKey(kind: string, namespace: string | undefined, name: string): 
 
 async function dryRun(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise<{ result: PlannedAction; retry?: string }> {
   const changes = [...rec.action.changes, ...rec.operations.flatMap(apiCalls)];
-  changes.push(...uncheckedLines(rec.operations, { cluster: !!ctx.deps.kube, iam: !!ctx.deps.iam, eks: !!ctx.deps.access }));
+  changes.push(...uncheckedLines(rec.operations, { cluster: !!ctx.deps.kube, iam: !!ctx.deps.iam, eks: !!ctx.deps.access, sso: !!ctx.deps.sso }));
   if (rec.operations.length && intent.kind !== 'notify') changes.push(`would schedule its revert at ${rec.action.expiresAt ?? intent.expiresAt} before changing anything`);
   let reason: string | undefined;
   if (ctx.deps.kube) {
@@ -567,12 +593,17 @@ async function apply(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise
     mergeUndo(rec.undo, steps);
     if (JSON.stringify(rec.undo) !== before) await deps.store.save(rec);
   };
+  const notes: string[] = [];
   for (const op of rec.operations) {
     const r = await runOperation(ctx.exec, op, ctx.anomaly.id, recordUndo);
     await recordUndo(r.undo);
+    if (op.op === 'deny-session-in-permission-set') notes.push(r.note);
   }
-  const changes = [...rec.action.changes];
+  const changes = [...rec.action.changes, ...notes];
   let reason: string | undefined;
+  const ssoCheck = await verifyPermissionSets(ctx, rec);
+  changes.push(...ssoCheck.lines);
+  if (ssoCheck.unverified) reason = ssoCheck.unverified;
   if (deps.kube && (intent.kind === 'quarantine' || intent.kind === 'tighten-egress')) {
     const read = await verificationRead(deps.kube, deps.verifyAttempts ?? VERIFY_ATTEMPTS);
     if ('error' in read) {
@@ -592,6 +623,32 @@ async function apply(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise
   }
   delete rec.retryable;
   return finish(ctx, rec, 'applied', changes, reason);
+}
+
+/**
+ * Reads each permission set back after its deny was provisioned: the statement must be in its
+ * inline policy. Missing (someone overwrote the policy in between): the action fails and is
+ * rolled back and retried. The read itself failing leaves the change in place, unverified.
+ */
+async function verifyPermissionSets(ctx: Ctx, rec: ActionRecord): Promise<{ lines: string[]; unverified?: string }> {
+  const lines: string[] = [];
+  let unverified: string | undefined;
+  for (const step of rec.undo) {
+    if (step.undo !== 'remove-permission-set-statement' || !ctx.deps.sso) continue;
+    const op = rec.operations.find((o) => o.op === 'deny-session-in-permission-set' && o.sid === step.sid);
+    if (!op || op.op !== 'deny-session-in-permission-set') continue;
+    let text: string;
+    try {
+      text = await ctx.deps.sso.getInlinePolicy(step.instanceArn, step.permissionSetArn);
+    } catch (err) {
+      lines.push(`${UNVERIFIED}: reading permission set ${step.permissionSetArn} back failed (${errorMessage(err)}); the deny is in place and was not rolled back`);
+      unverified = `${UNVERIFIED}: the verification read of the permission set failed (${errorMessage(err)})`;
+      continue;
+    }
+    if (!hasStatement(text, JSON.parse(op.statement) as PolicyStatement)) throw new DownstreamError(`statement ${step.sid} is not in the inline policy of permission set ${step.permissionSetArn} when read back (changed concurrently?)`);
+    lines.push(`verified: the inline policy of permission set ${step.permissionSetArn} carries statement ${step.sid} (read back with sso:GetInlinePolicyForPermissionSet), provisioned to account ${step.accountId}`);
+  }
+  return { lines, ...(unverified ? { unverified } : {}) };
 }
 
 /** Marks an applied action whose result could not be read back. */

@@ -9,7 +9,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { ConfigError, DownstreamError, PolicyApplyError } from '../errors';
 import type { ClusterClient } from '../k8s/client';
 import { KubeConflictError } from '../k8s/errors';
-import type { AccessPolicyPort, IamPort } from './aws';
+import type { AccessPolicyPort, IamPort, SsoAdminPort } from './aws';
+import { mergeStatement, removeStatement, type PolicyStatement } from './permission-set';
 import { labelsToRemove, quarantinePolicy, QUARANTINE_LABEL, sortKeys } from './quarantine';
 import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ClusterNetworkPolicyManifest, type NetworkPolicyManifest, type Operation, type UndoStep } from './types';
 
@@ -17,6 +18,8 @@ export interface ExecDeps {
   kube?: ClusterClient;
   iam?: IamPort;
   access?: AccessPolicyPort;
+  /** IAM Identity Center (sso-admin), for permission-set session denies. */
+  sso?: SsoAdminPort;
   /** Server-side dry run for cluster writes; IAM and EKS calls are not made at all. */
   dryRun: boolean;
 }
@@ -205,6 +208,8 @@ export async function runOperation(deps: ExecDeps, op: Operation, anomalyId: str
       if (!deps.dryRun) await deps.iam.putRolePolicy(op.roleName, op.policyName, op.document);
       return { undo, note: `put inline policy ${op.policyName} on role ${op.roleName}` };
     }
+    case 'deny-session-in-permission-set':
+      return denyInPermissionSet(deps, op, recordUndo);
     case 'disassociate-access-policy': {
       if (!deps.access) throw new ConfigError('changing EKS access policies needs EKS access, which this runtime does not have');
       const r = deps.dryRun ? 'deleted' : await deps.access.disassociate(op.clusterName, op.principalArn, op.policyArn);
@@ -237,9 +242,59 @@ export async function runUndo(deps: Omit<ExecDeps, 'dryRun'>, step: UndoStep): P
       await deps.access.associate(step.clusterName, step.principalArn, step.policyArn, step.accessScope);
       return `associated ${step.policyArn} with ${step.principalArn} again (${step.accessScope.type}${step.accessScope.namespaces?.length ? ` ${step.accessScope.namespaces.join(',')}` : ''})`;
     }
+    case 'remove-permission-set-statement':
+      return removeFromPermissionSet(deps, step);
     case 'irreversible':
       return `${step.what}: not restored (${step.reason})`;
   }
+}
+
+function needSso(deps: Pick<ExecDeps, 'sso'>, what: string): SsoAdminPort {
+  if (!deps.sso) throw new ConfigError(`${what} needs IAM Identity Center access (enforcement.identityCenter), which this runtime does not have`);
+  return deps.sso;
+}
+
+/**
+ * The session deny through a permission set: read its inline policy, record the undo (with the
+ * text as it was) before changing it, add the statement (never touching the others; a resumed
+ * attempt finds it there), put it, provision it to the account and wait for the result. A
+ * provisioning that fails throws: the engine rolls the statement back out (and provisions again).
+ */
+async function denyInPermissionSet(deps: ExecDeps, op: Extract<Operation, { op: 'deny-session-in-permission-set' }>, recordUndo?: RecordUndo): Promise<OpResult> {
+  const sso = needSso(deps, 'revoking an IAM Identity Center session');
+  if (deps.dryRun) return { undo: [], note: `would add statement ${op.sid} to permission set ${op.permissionSetArn ?? op.permissionSetName} and provision it to account ${op.accountId}` };
+  const arn = op.permissionSetArn ?? (await sso.findPermissionSet(op.instanceArn, op.permissionSetName));
+  if (!arn) throw new PolicyApplyError(`no permission set named ${op.permissionSetName} in ${op.instanceArn}: session not revoked`);
+  const current = await sso.getInlinePolicy(op.instanceArn, arn);
+  const statement = JSON.parse(op.statement) as PolicyStatement;
+  const merged = mergeStatement(current, statement);
+  const undo: UndoStep[] = [{ undo: 'remove-permission-set-statement', instanceArn: op.instanceArn, permissionSetArn: arn, accountId: op.accountId, sid: op.sid, ...(merged.text !== undefined ? { original: current } : {}) }];
+  // A resumed attempt finds the statement in place: the undo recorded by the first attempt (with the original text) stays.
+  if (merged.text !== undefined) {
+    await recordUndo?.(undo);
+    await sso.putInlinePolicy(op.instanceArn, arn, merged.text);
+  }
+  const p = await sso.provision(op.instanceArn, arn, op.accountId);
+  return {
+    undo: merged.text !== undefined ? undo : [],
+    note: `added statement ${op.sid} to the inline policy of permission set ${arn} and provisioned it to account ${op.accountId} (request ${p.requestId}: ${p.status})`,
+  };
+}
+
+async function removeFromPermissionSet(deps: Pick<ExecDeps, 'sso'>, step: Extract<UndoStep, { undo: 'remove-permission-set-statement' }>): Promise<string> {
+  const sso = needSso(deps, `removing statement ${step.sid} from permission set ${step.permissionSetArn}`);
+  const current = await sso.getInlinePolicy(step.instanceArn, step.permissionSetArn);
+  const r = removeStatement(current, step.sid, step.original);
+  if (r.text === '') await sso.deleteInlinePolicy(step.instanceArn, step.permissionSetArn);
+  else if (r.text !== undefined) await sso.putInlinePolicy(step.instanceArn, step.permissionSetArn, r.text);
+  // Provisioned every time: an earlier attempt may have changed the policy and failed to provision it.
+  const p = await sso.provision(step.instanceArn, step.permissionSetArn, step.accountId);
+  const what = !r.found
+    ? `statement ${step.sid} was not in permission set ${step.permissionSetArn} any more`
+    : r.restoredExactly
+      ? `removed statement ${step.sid} from permission set ${step.permissionSetArn}: its inline policy is back as it was${r.text === '' ? ' (none)' : ''}`
+      : `removed statement ${step.sid} from permission set ${step.permissionSetArn} (its other statements changed meanwhile and are kept)`;
+  return `${what}; provisioned to account ${step.accountId} (request ${p.requestId}): the session works again`;
 }
 
 async function restorePodLabels(kube: ClusterClient, step: Extract<UndoStep, { undo: 'restore-pod-labels' }>): Promise<string> {

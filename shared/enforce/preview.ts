@@ -6,6 +6,7 @@
  * what makes `planned` mean "would act" rather than "looked fine from here".
  */
 import type { Operation } from './types';
+import { INLINE_POLICY_MAX_CHARS } from './permission-set';
 import { CNP_GROUP, CNP_PLURAL, CNP_VERSION, FIELD_MANAGER } from '../k8s/client';
 
 const core = (ns: string, rest: string) => `/api/v1/namespaces/${ns}/${rest}`;
@@ -41,6 +42,17 @@ export function apiCalls(op: Operation): string[] {
       return [`API call: iam:PutRolePolicy RoleName=${op.roleName} PolicyName=${op.policyName}: deny * to ${sessionOf(op.document) ? `session aws:userid ${sessionOf(op.document)}` : 'sessions'} with aws:TokenIssueTime before ${issuedBefore(op.document) ?? 'the decision'}`];
     case 'disassociate-access-policy':
       return [`API call: eks:DisassociateAccessPolicy clusterName=${op.clusterName} principalArn=${op.principalArn} policyArn=${op.policyArn}`];
+    case 'deny-session-in-permission-set': {
+      const ps = op.permissionSetArn ?? '<the ARN found>';
+      return [
+        ...(op.permissionSetArn ? [] : [`API call: sso:ListPermissionSets InstanceArn=${op.instanceArn}, then sso:DescribePermissionSet for each until Name=${op.permissionSetName}`]),
+        `API call: sso:GetInlinePolicyForPermissionSet InstanceArn=${op.instanceArn} PermissionSetArn=${ps}: the inline policy as it is (kept with the action, to restore it exactly)`,
+        `API call: sso:PutInlinePolicyToPermissionSet InstanceArn=${op.instanceArn} PermissionSetArn=${ps}: the same policy plus statement ${op.sid} (deny * to ${sessionOf(op.statement) ? `session aws:userid ${sessionOf(op.statement)}` : 'the session'} with aws:TokenIssueTime before ${issuedBefore(op.statement) ?? 'the decision'}), within ${INLINE_POLICY_MAX_CHARS} non-whitespace characters`,
+        `API call: sso:ProvisionPermissionSet InstanceArn=${op.instanceArn} PermissionSetArn=${ps} TargetType=AWS_ACCOUNT TargetId=${op.accountId}`,
+        `API call: sso:DescribePermissionSetProvisioningStatus InstanceArn=${op.instanceArn} ProvisionPermissionSetRequestId=<from ProvisionPermissionSet>, until SUCCEEDED`,
+        `API call: sso:GetInlinePolicyForPermissionSet InstanceArn=${op.instanceArn} PermissionSetArn=${ps}: verify statement ${op.sid} is there; revert removes it (PutInlinePolicyToPermissionSet with the original text, or DeleteInlinePolicyFromPermissionSet when there was none) and provisions again`,
+      ];
+    }
   }
 }
 
@@ -60,13 +72,19 @@ export interface PreviewAccess {
   cluster: boolean;
   iam: boolean;
   eks: boolean;
+  sso?: boolean;
 }
+
+const AWS_OPS = new Set<Operation['op']>(['put-role-policy', 'disassociate-access-policy', 'deny-session-in-permission-set']);
 
 /** What a dry run without some access could not check, for the operations it plans. */
 export function uncheckedLines(ops: readonly Operation[], access: PreviewAccess): string[] {
   const lines: string[] = [];
-  const k8s = ops.some((o) => o.op !== 'put-role-policy' && o.op !== 'disassociate-access-policy');
+  const k8s = ops.some((o) => !AWS_OPS.has(o.op));
   if (k8s && !access.cluster) lines.push('not checked: no cluster access in this run, so no server-side dry run; the pod, its uid and the policies are read and checked when applied');
   if (ops.some((o) => o.op === 'put-role-policy') && !access.iam) lines.push('not checked: no IAM access in this run (no AWS credentials), so the role, its account and its permission to be changed are checked when applied');
+  if (ops.some((o) => o.op === 'deny-session-in-permission-set') && !access.sso) {
+    lines.push("not checked: no IAM Identity Center access in this run, so the role's path, the permission set, its inline policy's room for the statement and the permission to change it are checked when applied");
+  }
   return lines;
 }

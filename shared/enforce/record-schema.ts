@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ActionKind, BehaviorAnomaly, EnforcementAction } from '../events/schema';
 import { parseStoredJson } from '../store/stored-json';
 import type { HeldAction } from './budgets';
+import { SSO_INSTANCE_ARN, SSO_PERMISSION_SET_ARN } from './config';
 import type { ActionRecord } from './store';
 import type { ClusterNetworkPolicyManifest, NetworkPolicyManifest, Operation, UndoStep } from './types';
 
@@ -54,6 +55,15 @@ export const OperationSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('delete-secret'), namespace: z.string().min(1), name: z.string().min(1), uid: z.string().optional() }),
   z.object({ op: z.literal('put-role-policy'), roleName: z.string().min(1), policyName: z.string().min(1), document: z.string() }),
   z.object({ op: z.literal('disassociate-access-policy'), clusterName: z.string(), principalArn: z.string(), policyArn: z.string(), accessScope: AccessScope }),
+  z.object({
+    op: z.literal('deny-session-in-permission-set'),
+    instanceArn: z.string().regex(SSO_INSTANCE_ARN),
+    permissionSetName: z.string().min(1),
+    permissionSetArn: z.string().regex(SSO_PERMISSION_SET_ARN).optional(),
+    accountId: z.string().regex(/^\d{12}$/),
+    sid: z.string().regex(/^[A-Za-z0-9]+$/),
+    statement: z.string(),
+  }),
 ]);
 
 export const UndoStepSchema = z.discriminatedUnion('undo', [
@@ -62,6 +72,14 @@ export const UndoStepSchema = z.discriminatedUnion('undo', [
   z.object({ undo: z.literal('delete-cluster-policy'), name: z.string().min(1) }),
   z.object({ undo: z.literal('delete-role-policy'), roleName: z.string().min(1), policyName: z.string().min(1) }),
   z.object({ undo: z.literal('associate-access-policy'), clusterName: z.string(), principalArn: z.string(), policyArn: z.string(), accessScope: AccessScope }),
+  z.object({
+    undo: z.literal('remove-permission-set-statement'),
+    instanceArn: z.string().regex(SSO_INSTANCE_ARN),
+    permissionSetArn: z.string().regex(SSO_PERMISSION_SET_ARN),
+    accountId: z.string().regex(/^\d{12}$/),
+    sid: z.string().regex(/^[A-Za-z0-9]+$/),
+    original: z.string().optional(),
+  }),
   z.object({ undo: z.literal('irreversible'), what: z.string(), reason: z.string() }),
 ]);
 

@@ -1,7 +1,8 @@
 /**
  * Reverting an action: at expiry (the revert schedule invokes functions/revert) or early
  * (`boundwatch release ID`). The record's undo steps, recorded as each operation succeeded,
- * run in reverse order: labels back, policies deleted, the inline IAM policy deleted, EKS
+ * run in reverse order: labels back, policies deleted, the inline IAM policy deleted, the
+ * boundwatch statement taken out of an IAM Identity Center permission set (and provisioned), EKS
  * access policies associated again. Deleted pods and token secrets stay deleted, and the
  * reverted action says so. Idempotent: a second revert finds the record reverted; a revert
  * that failed halfway keeps the steps left and is retried.
@@ -13,7 +14,7 @@
 import { DownstreamError, errorMessage } from '../errors';
 import type { EnforcementAction } from '../events/schema';
 import type { ClusterClient } from '../k8s/client';
-import type { AccessPolicyPort, IamPort, RevertScheduler } from './aws';
+import type { AccessPolicyPort, IamPort, RevertScheduler, SsoAdminPort } from './aws';
 import { runUndo } from './execute';
 import { quarantineToken, QUARANTINE_LABEL } from './quarantine';
 import { RecordConflictError, type ActionStore } from './store';
@@ -24,6 +25,7 @@ export interface RevertDeps {
   kube?: ClusterClient;
   iam?: IamPort;
   access?: AccessPolicyPort;
+  sso?: SsoAdminPort;
   scheduler?: RevertScheduler;
   announce?: (actions: EnforcementAction[]) => Promise<void>;
   now: () => Date;

@@ -32,6 +32,8 @@ import { revokeSessionPolicy, roleNameFromArn, sessionUserId, SSO_ROLE_NAME_PREF
 import type { BoundTokenRevocation } from './config';
 import { accessPolicyRevocable, DEFAULT_REVOCABLE_ACCESS_POLICIES, DEFAULT_REVOCABLE_TAG, describeScope, PROTECTED_ROLE_TAG, roleRevocable, type RevocableRoles } from './iam-scope';
 import { quarantineToken } from './quarantine';
+import { mergeStatement, sessionDenyStatement, statementSid } from './permission-set';
+import { errorMessage } from '../errors';
 import type { ActionIntent, ActionPlan, Operation } from './types';
 import { expectedPodUid, replacedPodReason } from './identity';
 
@@ -70,6 +72,19 @@ export interface RevokeFacts {
   revocableRoles?: RevocableRoles;
   /** The EKS access policies (names) IAM lets boundwatch disassociate and associate again. */
   revocableAccessPolicies?: readonly string[];
+  /** enforcement.identityCenter and what was read for the role's permission set; absent: not configured. */
+  identityCenter?: {
+    instanceArn: string;
+    /** From the role name; undefined when it does not name one. */
+    permissionSetName?: string;
+    /** From the configured map or looked up; null: looked up and not found; undefined: not known in this run. */
+    permissionSetArn?: string | null;
+    lookup: boolean;
+    /** Whether this run can call sso-admin. */
+    access: boolean;
+    /** Its inline policy as read now ('' none); undefined: not read. */
+    currentPolicy?: string;
+  };
   now: Date;
 }
 
@@ -174,12 +189,19 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
       // IAM refuses to modify these roles (UnmodifiableEntity): the permission set is where a deny goes.
       // Applied, the path read with iam:GetRole decides; a preview without IAM goes by the name Identity Center gives them.
       const id = userId ?? '<role id>:<session name>';
-      manual = true;
-      notes.push(
-        `role ${roleName} (${f.role ? f.role.arn : 'path not read: no IAM access in this run; the name is an IAM Identity Center one'}) belongs to an IAM Identity Center permission set: IAM cannot modify it, so boundwatch does not. Revoke session ${session} by adding to the permission set's inline policy an explicit Deny of "*" on "*" with condition StringEquals aws:userid "${id}" and DateLessThan aws:TokenIssueTime "${before.toISOString().replace(/\.\d{3}Z$/, 'Z')}", then provision it: ` +
-          `aws sso-admin put-inline-policy-to-permission-set --instance-arn <instance> --permission-set-arn <permission set of ${roleName}> --inline-policy file://deny.json; ` +
-          `aws sso-admin provision-permission-set --instance-arn <instance> --permission-set-arn <permission set> --target-type AWS_ACCOUNT --target-id ${arnAccount ?? '<account>'} (merge with the existing inline policy; remove the statement after ${f.role ? `${Math.ceil(f.role.maxSessionDurationS / 3600)} h, the role's maximum session duration` : "the permission set's session duration (12 h at most)"})`,
-      );
+      const sso = planPermissionSet(intent, f, { roleName, userId, before, session, arnAccount });
+      if ('op' in sso) {
+        ops.push(sso.op);
+        expiresAt = sso.expiresAt;
+        changes.push(...sso.changes);
+      } else {
+        manual = true;
+        notes.push(
+          `role ${roleName} (${f.role ? f.role.arn : 'path not read: no IAM access in this run; the name is an IAM Identity Center one'}) belongs to an IAM Identity Center permission set: IAM cannot modify it${sso.why ? `, and ${sso.why}` : ', and enforcement.identityCenter is not configured'}, so boundwatch does not. Revoke session ${session} by adding to the permission set's inline policy an explicit Deny of "*" on "*" with condition StringEquals aws:userid "${id}" and DateLessThan aws:TokenIssueTime "${before.toISOString().replace(/\.\d{3}Z$/, 'Z')}", then provision it: ` +
+            `aws sso-admin put-inline-policy-to-permission-set --instance-arn ${f.identityCenter?.instanceArn ?? '<instance>'} --permission-set-arn ${f.identityCenter?.permissionSetArn ?? `<permission set of ${roleName}>`} --inline-policy file://deny.json; ` +
+            `aws sso-admin provision-permission-set --instance-arn ${f.identityCenter?.instanceArn ?? '<instance>'} --permission-set-arn ${f.identityCenter?.permissionSetArn ?? '<permission set>'} --target-type AWS_ACCOUNT --target-id ${arnAccount ?? '<account>'} (merge with the existing inline policy; remove the statement after ${f.role ? `${Math.ceil(f.role.maxSessionDurationS / 3600)} h, the role's maximum session duration` : "the permission set's session duration (12 h at most)"})`,
+        );
+      }
     } else if (userId && f.role && !roleRevocable(scope, f.role).revocable) {
       // IAM would refuse the write (the enforcer's policy is built from the same scope): say so, with the commands.
       manual = true;
@@ -249,6 +271,60 @@ function planIam(intent: ActionIntent, anomaly: BehaviorAnomaly, f: RevokeFacts)
   if (ops.length === 0 && !unread) return { skip: `${manual ? 'not revoked automatically' : 'nothing to revoke'}: ${notes.join('; ')}`, operations: [], changes: [], policies: [] };
   if (f.preview && !f.iam && arnAccount && f.account && arnAccount !== f.account) notes.push(`applied only where boundwatch runs in account ${arnAccount}: a role of another account is never changed`);
   return { operations: ops, changes: [...changes, ...notes, `revert at ${expiresAt ?? intent.expiresAt}`], policies: [], ...(expiresAt ? { expiresAt } : {}) };
+}
+
+interface SessionFacts {
+  roleName: string;
+  userId: string | undefined;
+  before: Date;
+  session: string;
+  arnAccount: string | undefined;
+}
+
+/**
+ * The session deny through the role's permission set, when enforcement.identityCenter is
+ * configured and everything it needs is known; otherwise why not (the caller gives the commands).
+ */
+function planPermissionSet(intent: ActionIntent, f: RevokeFacts, s: SessionFacts): { op: Operation; expiresAt?: string; changes: string[] } | { why?: string } {
+  const ic = f.identityCenter;
+  if (!ic) return {};
+  if (!ic.access && !f.preview) return { why: 'this runtime has no IAM Identity Center access' };
+  if (!ic.permissionSetName) return { why: `the role name does not name a permission set (AWSReservedSSO_<name>_<hash>)` };
+  if (ic.permissionSetArn === null) return { why: `instance ${ic.instanceArn} has no permission set named ${ic.permissionSetName} (sso:ListPermissionSets)` };
+  if (ic.permissionSetArn === undefined && !ic.lookup) return { why: `permission set ${ic.permissionSetName} is not in enforcement.identityCenter.permissionSets (and lookup is off)` };
+  if (!s.userId) return { why: 'the audit event carries no principalId for the session (a deny without it would cut every user of the permission set)' };
+  if (!s.arnAccount) return { why: 'the role ARN names no account to provision to' };
+  const sid = statementSid(quarantineToken(intent.id));
+  const statement = sessionDenyStatement(sid, s.userId, s.before);
+  if (ic.currentPolicy !== undefined) {
+    try {
+      mergeStatement(ic.currentPolicy, statement);
+    } catch (err) {
+      return { why: errorMessage(err) };
+    }
+  }
+  const op: Operation = {
+    op: 'deny-session-in-permission-set',
+    instanceArn: ic.instanceArn,
+    permissionSetName: ic.permissionSetName,
+    ...(ic.permissionSetArn ? { permissionSetArn: ic.permissionSetArn } : {}),
+    accountId: s.arnAccount,
+    sid,
+    statement: JSON.stringify(statement),
+  };
+  const maxS = f.role?.maxSessionDurationS ?? 12 * 3600;
+  const until = new Date(s.before.getTime() + maxS * 1000 + 5 * 60_000).toISOString();
+  const ps = ic.permissionSetArn ?? `the permission set named ${ic.permissionSetName} (looked up when applied)`;
+  return {
+    op,
+    ...(until > intent.expiresAt ? { expiresAt: until } : {}),
+    changes: [
+      'mechanism: IAM Identity Center permission-set inline deny scoped to one session (aws:userid and aws:TokenIssueTime), provisioned to the account',
+      `add statement ${sid} to the inline policy of ${ps}: deny everything to session ${s.session} of role ${s.roleName} issued before ${s.before.toISOString()} (the anomaly); the policy's other statements are kept, every other session of the permission set keeps working, and a session issued after it works`,
+      `provision the permission set to account ${s.arnAccount} and wait until Identity Center reports SUCCEEDED; then read the inline policy back to verify`,
+      `kept until ${until > intent.expiresAt ? until : intent.expiresAt}: at least the role's maximum session duration (${Math.round(maxS / 60)} min${f.role ? '' : ', assumed 12 h: not read'}) after the anomaly; revert removes exactly statement ${sid} (the inline policy comes back as it was) and provisions again`,
+    ],
+  };
 }
 
 export function planRevoke(intent: ActionIntent, anomaly: BehaviorAnomaly, facts: RevokeFacts): ActionPlan {

@@ -79,7 +79,21 @@ export type Operation =
   | { op: 'evict-pod'; namespace: string; pod: string; uid?: string; why: string }
   | { op: 'delete-secret'; namespace: string; name: string; uid?: string }
   | { op: 'put-role-policy'; roleName: string; policyName: string; document: string }
-  | { op: 'disassociate-access-policy'; clusterName: string; principalArn: string; policyArn: string; accessScope: AccessScope };
+  | { op: 'disassociate-access-policy'; clusterName: string; principalArn: string; policyArn: string; accessScope: AccessScope }
+  | {
+      /**
+       * IAM Identity Center: add `statement` (JSON, Sid `sid`) to the permission set's inline
+       * policy, then provision it to `accountId`. `permissionSetArn` is absent only in a preview
+       * that could not look it up: then it is resolved by `permissionSetName` when applied.
+       */
+      op: 'deny-session-in-permission-set';
+      instanceArn: string;
+      permissionSetName: string;
+      permissionSetArn?: string;
+      accountId: string;
+      sid: string;
+      statement: string;
+    };
 
 /** How to undo one operation that ran. */
 export type UndoStep =
@@ -88,6 +102,8 @@ export type UndoStep =
   | { undo: 'delete-cluster-policy'; name: string }
   | { undo: 'delete-role-policy'; roleName: string; policyName: string }
   | { undo: 'associate-access-policy'; clusterName: string; principalArn: string; policyArn: string; accessScope: AccessScope }
+  /** Take statement `sid` out of the permission set's inline policy (the text it had before, `original`, back exactly when nothing else changed), then provision. */
+  | { undo: 'remove-permission-set-statement'; instanceArn: string; permissionSetArn: string; accountId: string; sid: string; original?: string }
   /** Nothing can restore it (a deleted pod or token secret); the reason says why and what to do. */
   | { undo: 'irreversible'; what: string; reason: string };
 

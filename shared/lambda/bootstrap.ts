@@ -11,6 +11,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FunctionConfig } from '../config';
@@ -40,6 +41,8 @@ export interface FunctionEnv {
   iam(): IAMClient;
   scheduler(): SchedulerClient;
   sns(): SNSClient;
+  /** sso-admin in the IAM Identity Center instance's region (enforcement.identityCenter.region), else the function's. */
+  ssoAdmin(): SSOAdminClient;
   /** The cluster's API through its EKS access entry (token from the function's role). */
   clusterClient(): ClusterClient;
   /** Logs and metrics of a per-cluster function (metrics carry the cluster dimension). */
@@ -81,6 +84,10 @@ export function functionEnv(vars: NodeJS.ProcessEnv = process.env): FunctionEnv 
     iam: once(() => new IAMClient(withRegion)),
     scheduler: once(() => new SchedulerClient(withRegion)),
     sns: once(() => new SNSClient(withRegion)),
+    ssoAdmin: once(() => {
+      const icRegion = config().enforcement.identityCenter?.region;
+      return new SSOAdminClient(icRegion ? { region: icRegion } : withRegion);
+    }),
     clusterClient: once(() =>
       createClusterClient(new EksKubeConfigSource({ clusterName: cluster(), region: region ?? 'us-east-1', eks: eks(), credentials: defaultProvider() })),
     ),

@@ -8,10 +8,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EnforcementConfig } from '#shared/config';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
-import { accessPolicyPort, awsRevertScheduler, iamPort, type RevertScheduler } from '#shared/enforce/aws';
+import { accessPolicyPort, awsRevertScheduler, iamPort, ssoAdminPort, type RevertScheduler } from '#shared/enforce/aws';
 import { staticBaseline, type BaselineDestination } from '#shared/enforce/baseline';
 import { dynamoActionStore, type ActionStore } from '#shared/enforce/store';
 import { dynamoProvenance } from '#shared/events/provenance';
@@ -31,6 +32,7 @@ import { startKubeFixture, type KubeFixture } from '#test/support/kube-apiserver
 import { startLocalEks, type LocalEks } from '#test/support/aws/eks-server';
 import { startLocalIam, type LocalIam } from '#test/support/aws/iam-server';
 import { startLocalScheduler, type LocalScheduler } from '#test/support/aws/scheduler-server';
+import { startLocalSsoAdmin, type LocalSsoAdmin } from '#test/support/aws/sso-admin-server';
 import type { z } from 'zod';
 import { ACCOUNT } from '#test/support/audit-factory';
 
@@ -127,6 +129,8 @@ export interface HarnessOptions {
   baseline?: Record<string, BaselineDestination[]>;
   /** Start local IAM and EKS endpoints and give the engine access to them. */
   aws?: boolean;
+  /** Start the local IAM Identity Center (sso-admin) endpoint too and give the engine and revert access to it. */
+  sso?: boolean;
   /** Use the AWS Scheduler (local endpoint) instead of the local table-backed queue. */
   awsScheduler?: boolean;
   /** Whether the test API server serves EKS's ClusterNetworkPolicy CRD. Default false: an older cluster, relabel + deny-all. */
@@ -149,6 +153,7 @@ export interface Harness {
   scheduler: RevertScheduler;
   iam?: LocalIam;
   eks?: LocalEks;
+  sso?: LocalSsoAdmin;
   awsScheduler?: LocalScheduler;
   deps: enforce.EnforceDeps;
   /** Records the anomaly as an ingest function would, then delivers it to enforce. */
@@ -180,6 +185,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const iam = opts.aws ? await startLocalIam() : undefined;
   const eks = opts.aws ? await startLocalEks() : undefined;
   const awsScheduler = opts.awsScheduler ? await startLocalScheduler() : undefined;
+  const ssoEndpoint = opts.sso ? await startLocalSsoAdmin() : undefined;
+  const ssoAccess = ssoEndpoint ? ssoAdminPort(new SSOAdminClient({ ...creds, endpoint: ssoEndpoint.url, maxAttempts: 1 }), { pollMs: 5, timeoutMs: 5000 }) : undefined;
   const localScheduler = localRevertScheduler(ddb, tableName, CLUSTER);
   const scheduler = awsScheduler
     ? awsRevertScheduler(new SchedulerClient({ ...creds, endpoint: awsScheduler.url, maxAttempts: 1 }), {
@@ -203,13 +210,14 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...(client ? { kube: client } : {}),
     ...(iamAccess ? { iam: iamAccess } : {}),
     ...(access ? { access } : {}),
+    ...(ssoAccess ? { sso: ssoAccess } : {}),
     scheduler,
     ...(opts.baseline ? { baselines: staticBaseline(opts.baseline) } : {}),
     now: clock.now,
   };
   const enforceHandler = enforce.makeHandler(deps, quiet());
   const revertHandler = revert.makeHandler(
-    { eventBridge: deps.eventBridge, busName: bus.name, cluster: CLUSTER, ddb, tableName, ...(client ? { kube: client } : {}), ...(iamAccess ? { iam: iamAccess } : {}), ...(access ? { access } : {}), scheduler, now: clock.now },
+    { eventBridge: deps.eventBridge, busName: bus.name, cluster: CLUSTER, ddb, tableName, ...(client ? { kube: client } : {}), ...(iamAccess ? { iam: iamAccess } : {}), ...(access ? { access } : {}), ...(ssoAccess ? { sso: ssoAccess } : {}), scheduler, now: clock.now },
     quiet(),
   );
   return {
@@ -226,6 +234,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     scheduler,
     ...(iam ? { iam } : {}),
     ...(eks ? { eks } : {}),
+    ...(ssoEndpoint ? { sso: ssoEndpoint } : {}),
     ...(awsScheduler ? { awsScheduler } : {}),
     deps,
     enforce: async (anomaly) => {
@@ -253,7 +262,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     stop: async () => {
       deps.eventBridge.destroy();
       ddb.destroy();
-      await Promise.all([kube.stop(), eb.stop(), dynamo.stop(), iam?.stop(), eks?.stop(), awsScheduler?.stop()]);
+      await Promise.all([kube.stop(), eb.stop(), dynamo.stop(), iam?.stop(), eks?.stop(), ssoEndpoint?.stop(), awsScheduler?.stop()]);
     },
   };
 }
