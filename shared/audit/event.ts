@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { RejectReason, type Rejected } from './cloudwatch';
+import { fastAuditEvent, fastRfc3339 } from './fast-event';
 
 const StringList = z.array(z.string());
 
@@ -70,6 +71,9 @@ const TRUNCATED_SUFFIX = '[Truncated...]';
  */
 export function parseAuditTime(value: string | undefined): number {
   if (!value) return Number.NaN;
+  // The form the API server writes, without regular expressions (fast-event.ts).
+  const fast = fastRfc3339(value);
+  if (fast !== undefined) return fast;
   let v = value.trim();
   if (/^\d{4}-\d{2}-\d{2} \d/.test(v)) v = v.replace(' ', 'T');
   if (/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(v)) v += 'Z';
@@ -112,23 +116,41 @@ export function parseAuditMessage(message: string): ParsedAuditEvent | Rejected 
   } catch {
     return { ok: false, reason: RejectReason.notJson, detail: 'log message is not JSON' };
   }
-  return parseAuditObject(raw);
+  return parseAuditValue(raw, true);
 }
 
 export function parseAuditObject(raw: unknown): ParsedAuditEvent | Rejected {
+  return parseAuditValue(raw, false);
+}
+
+/** String(v), except for values String() throws on (JSON such as `{"toString":0}`): a record must be rejected, not crash its payload. */
+function printable(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return typeof v;
+  }
+}
+
+/** `fromJson`: `raw` is what JSON.parse returned, which the schema's fast path is made for. */
+function parseAuditValue(raw: unknown, fromJson: boolean): ParsedAuditEvent | Rejected {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { ok: false, reason: RejectReason.notAuditEvent, detail: 'not a JSON object' };
   }
   const obj = raw as Record<string, unknown>;
   if ((obj.kind !== undefined && obj.kind !== 'Event') || (typeof obj.apiVersion === 'string' && !obj.apiVersion.startsWith('audit.k8s.io/'))) {
-    return { ok: false, reason: RejectReason.notAuditEvent, detail: `kind ${String(obj.kind)} / apiVersion ${String(obj.apiVersion)} is not an audit Event` };
+    return { ok: false, reason: RejectReason.notAuditEvent, detail: `kind ${printable(obj.kind)} / apiVersion ${printable(obj.apiVersion)} is not an audit Event` };
   }
-  const parsed = AuditEvent.safeParse(raw);
-  if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))];
-    return { ok: false, reason: RejectReason.missingFields, detail: `missing or invalid: ${fields.join(', ')}` };
+  let event = fromJson ? fastAuditEvent(raw) : undefined;
+  if (event === undefined) {
+    // zod decides whatever the fast path did not accept, and says what is wrong.
+    const parsed = AuditEvent.safeParse(raw);
+    if (!parsed.success) {
+      const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))];
+      return { ok: false, reason: RejectReason.missingFields, detail: `missing or invalid: ${fields.join(', ')}` };
+    }
+    event = parsed.data;
   }
-  const event = parsed.data;
   const timeMs = parseAuditTime(event.requestReceivedTimestamp ?? event.stageTimestamp);
   if (Number.isNaN(timeMs)) {
     return { ok: false, reason: RejectReason.missingFields, detail: 'missing or invalid: requestReceivedTimestamp' };

@@ -10,6 +10,7 @@ import { sourceNetworkCached, userAgentFamilyCached } from '../audit/network';
 import { workloadGroupKey } from '../audit/pod-owner';
 import { normalizePrincipal, requestFeatures, type Principal } from '../audit/principal';
 import {
+  cloneProfile,
   emptyProfile,
   emptyRates,
   established,
@@ -173,7 +174,7 @@ export function runPrincipal(
   const sorted = facts.length > 1 ? [...facts].sort((a, b) => a.timeMs - b.timeMs || (a.event.auditID < b.event.auditID ? -1 : 1)) : facts;
   const firstFact = sorted[0];
   const profile: PrincipalProfile = existing
-    ? upgradeProfile(structuredClone(existing))
+    ? upgradeProfile(cloneProfile(existing))
     : emptyProfile(firstFact?.principal.key ?? '', firstFact?.principal.type ?? 'User', firstFact?.timeMs ?? 0);
   const runCtx: DetectionContext = { ...ctx, priorProfile: existing };
   const cooldown = cfg.cooldownMinutes * MINUTE_MS;

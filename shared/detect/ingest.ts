@@ -19,7 +19,7 @@ import { normalizePrincipal, type Principal } from '../audit/principal';
 import { materialDigest, ProfileTooLargeError } from './baseline-codec';
 import { loadProfiles, ProfileConflictError, recordClusterFirstSeen, recordDeadLetters, recordPayload, saveProfile, type StoredProfile } from './baseline-store';
 import { ProfileCache, shapeOf, type CacheEntry } from './profile-cache';
-import { emptyProfile, established, pruneProfile, upgradeProfile, type PrincipalProfile } from './baseline';
+import { cloneProfile, emptyProfile, established, pruneProfile, upgradeProfile, type PrincipalProfile } from './baseline';
 import { buildAnomalies } from './anomaly';
 import { DAY_MS, type DetectionConfig } from './config';
 import { DEFAULT_DETECTORS, factsOf, observeGroup, runPrincipal } from './engine';
@@ -213,7 +213,7 @@ export function detectPayload(
     const w = working.get(key);
     if (w) return w.profile;
     const stored = state.groups.get(key);
-    const profile = stored ? upgradeProfile(structuredClone(stored.profile)) : emptyProfile(key, type, at);
+    const profile = stored ? upgradeProfile(cloneProfile(stored.profile)) : emptyProfile(key, type, at);
     working.set(key, { profile, version: stored?.version ?? 0 });
     return profile;
   };
