@@ -178,9 +178,6 @@ export const IdentityCenterConfig = z
   .strict();
 export type IdentityCenterConfig = z.infer<typeof IdentityCenterConfig>;
 
-/** The tag a permission set needs for boundwatch to change it when resolved by lookup. */
-export const REVOCABLE_TAG = { key: 'boundwatch:revocable', value: 'true' } as const;
-
 export const EnforcementConfig = z
   .object({
     minSeverity: Severity.default('HIGH'),

@@ -436,3 +436,38 @@ describe('Resolver query log ingestion (resolverLogGroup)', () => {
     expect(dns.filter((a) => /^(iam|eks|scheduler|sns):/.test(a))).toEqual([]);
   });
 });
+
+describe('enforcement.identityCenter: the permission sets of SSO roles', () => {
+  const INSTANCE = 'arn:aws:sso:::instance/ssoins-72231e2b4e6a8f10';
+  const ADMIN = 'arn:aws:sso:::permissionSet/ssoins-72231e2b4e6a8f10/ps-0123456789abcdef';
+  const sso = (s: Synth) => statementsOfRole(s.template, 'EnforcerRole').filter((x) => x.Effect === 'Allow' && JSON.stringify(x.Action).includes('sso:'));
+  const writes = /sso:(Put|Delete|Provision)/;
+
+  it('dry-run: reads of the instance and the mapped permission sets only', () => {
+    const s = synthConfig(minimal({ enforcement: { identityCenter: { instanceArn: INSTANCE, permissionSets: { PlatformAdmin: ADMIN } } } }));
+    expect(sso(s)).toEqual([{ Action: ['sso:DescribePermissionSet', 'sso:GetInlinePolicyForPermissionSet'], Effect: 'Allow', Resource: [INSTANCE, ADMIN] }]);
+  });
+
+  it('apply with a map: inline-policy writes and provisioning name the instance, this account and the mapped permission sets exactly', () => {
+    const s = synthConfig(minimal({ enforcement: { identityCenter: { instanceArn: INSTANCE, permissionSets: { PlatformAdmin: ADMIN } } } }, { enforcement: 'apply' }));
+    const w = sso(s).filter((x) => writes.test(JSON.stringify(x.Action)));
+    expect(w).toHaveLength(1);
+    expect(w[0]!.Action).toEqual(['sso:DeleteInlinePolicyFromPermissionSet', 'sso:DescribePermissionSetProvisioningStatus', 'sso:ProvisionPermissionSet', 'sso:PutInlinePolicyToPermissionSet']);
+    expect(w[0]!.Resource).toEqual([INSTANCE, ADMIN, { 'Fn::Join': ['', ['arn:aws:sso:::account/', { Ref: 'AWS::AccountId' }]] }]);
+    expect(w[0]!.Condition).toBeUndefined();
+  });
+
+  it('apply with lookup: any permission set of the instance only with the tag boundwatch:revocable=true', () => {
+    const s = synthConfig(minimal({ enforcement: { identityCenter: { instanceArn: INSTANCE, lookup: true } } }, { enforcement: 'apply' }));
+    const wild = sso(s).filter((x) => writes.test(JSON.stringify(x.Action)) && JSON.stringify(x.Resource).includes('*'));
+    expect(wild).toEqual([
+      {
+        Action: ['sso:DeleteInlinePolicyFromPermissionSet', 'sso:ProvisionPermissionSet', 'sso:PutInlinePolicyToPermissionSet'],
+        Effect: 'Allow',
+        Resource: 'arn:aws:sso:::permissionSet/ssoins-72231e2b4e6a8f10/*',
+        Condition: { StringEquals: { 'aws:ResourceTag/boundwatch:revocable': 'true' } },
+      },
+    ]);
+    expect(allowedActions(s.template, 'EnforcerRole')).toContain('sso:ListPermissionSets');
+  });
+});

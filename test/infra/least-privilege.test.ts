@@ -123,7 +123,12 @@ const EVERYTHING = {
     },
   ],
   alerts: { emails: ['oncall@example.com'], httpsEndpoints: ['https://events.example.com/hook'] },
-  enforcement: { revokeAccessPolicies: true, revocableRoles: { paths: ['/ci/', '/teams/platform/'] }, protectedPrincipals: ['arn:aws:iam::111122223333:role/break-glass'] },
+  enforcement: {
+    revokeAccessPolicies: true,
+    revocableRoles: { paths: ['/ci/', '/teams/platform/'] },
+    protectedPrincipals: ['arn:aws:iam::111122223333:role/break-glass'],
+    identityCenter: { instanceArn: 'arn:aws:sso:::instance/ssoins-72231e2b4e6a8f10', permissionSets: { PlatformAdmin: 'arn:aws:sso:::permissionSet/ssoins-72231e2b4e6a8f10/ps-0123456789abcdef' }, lookup: true },
+  },
   highVolume: true,
 };
 

@@ -20,6 +20,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as logDestinations from 'aws-cdk-lib/aws-logs-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
+import { DEFAULT_REVOCABLE_TAG } from '#shared/enforce/iam-scope';
 import { compactFunctionConfig, functionConfigFor, type BoundwatchConfig, type ClusterConfig, type EnforcementConfig } from '#shared/config';
 import { EnvNames } from '#shared/env';
 import { ConfigError } from '#shared/errors';
@@ -393,6 +394,8 @@ export class ClusterPipeline extends Construct {
       reason:
         'The role an anomaly names is unknown at deploy time: iam:GetRole (read-only) on this account\'s roles in every mode; with apply, the inline session deny (PutRolePolicy/DeleteRolePolicy, no attach) only with the condition aws:ResourceTag of enforcement.revocableRoles.tag, and explicit denies on boundwatch\'s roles, CDK roles, protected-tagged roles and protectedPrincipals.',
     });
+    const ic = enforcement.identityCenter;
+    if (ic) this.grantIdentityCenter(ic, cluster.enforcement === 'apply');
     if (cluster.enforcement !== 'apply') return;
 
     const scope = enforcement.revocableRoles;
@@ -479,6 +482,44 @@ export class ClusterPipeline extends Construct {
         resources: ownEntries,
       }),
     );
+  }
+
+  /**
+   * IAM Identity Center (enforcement.identityCenter): the permission set of an SSO role is read
+   * in every mode (the preview checks the deny fits its inline policy); with apply, its inline
+   * policy may be changed and provisioned to this account only. Writes name the instance, this
+   * account and the mapped permission sets exactly; with `lookup`, any permission set of the
+   * instance, but only with the tag boundwatch:revocable=true (aws:ResourceTag condition).
+   */
+  private grantIdentityCenter(ic: NonNullable<EnforcementConfig['identityCenter']>, apply: boolean): void {
+    const stack = Stack.of(this);
+    const role = this.enforcerRole;
+    const instanceId = ic.instanceArn.split('/').pop()!;
+    const partition = ic.instanceArn.split(':')[1]!;
+    const mapped = [...new Set(Object.values(ic.permissionSets))].sort();
+    const anySet = `arn:${partition}:sso:::permissionSet/${instanceId}/*`;
+    const reads = ['sso:DescribePermissionSet', 'sso:GetInlinePolicyForPermissionSet'];
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...reads, ...(ic.lookup ? ['sso:ListPermissionSets'] : [])], resources: [ic.instanceArn, ...mapped] }));
+    if (ic.lookup) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: reads, resources: [anySet] }));
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${anySet}]`,
+        reason: 'enforcement.identityCenter.lookup: the permission set of an SSO role is found by name at run time; reads on any permission set of the configured instance, writes only on those tagged boundwatch:revocable=true.',
+      });
+    }
+    if (!apply) return;
+    const writes = ['sso:PutInlinePolicyToPermissionSet', 'sso:DeleteInlinePolicyFromPermissionSet', 'sso:ProvisionPermissionSet'];
+    const account = `arn:${partition}:sso:::account/${stack.account}`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...writes, 'sso:DescribePermissionSetProvisioningStatus'], resources: [ic.instanceArn, account, ...mapped] }));
+    if (ic.lookup) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: writes,
+          resources: [anySet],
+          conditions: { StringEquals: { [`aws:ResourceTag/${DEFAULT_REVOCABLE_TAG.key}`]: DEFAULT_REVOCABLE_TAG.value } },
+        }),
+      );
+    }
   }
 
   /**
