@@ -140,7 +140,8 @@ export async function bench(): Promise<BenchSection> {
       ['events per payload', real.eventsPerPayload.toFixed(1)],
       ['DynamoDB write requests per 1,000 events', real.writeRequestsPer1k.toFixed(2)],
       ['DynamoDB write units per 1,000 events', real.writeUnitsPer1k.toFixed(2)],
-      ['  write requests per 1,000 events by item type', Object.entries(real.writesByType).map(([k, v]) => `${k} ${v}`).join(', ')],
+      ...Object.entries(real.writesByType).map(([k, v]): [string, string] => [`  ${k}: write requests / units per 1,000 events`, `${v.requests.toFixed(2)} / ${v.units.toFixed(2)}`]),
+      ['  anomalies (findings by type)', Object.entries(real.anomaliesByType).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'],
       ['DynamoDB read units per 1,000 events', real.readUnitsPer1k.toFixed(2)],
       ['handler CPU / floor CPU (median of interleaved rounds)', `${real.cpuRatioToFloor.toFixed(2)}×  (${real.handlerCpuMicrosPerEvent.toFixed(1)} vs ${real.floorCpuMicrosPerEvent.toFixed(1)} µs/event)`],
       ...costRows(realCost),
@@ -226,9 +227,27 @@ export async function rssChild(): Promise<void> {
 const DAY_MS = 24 * 3600 * 1000;
 /** The day the measured windows end in: they start two minutes before its midnight. */
 const REALISTIC_DAY = Date.parse('2026-11-10T00:00:00Z');
-const HISTORY_DAYS = 3;
+/** Days of history: past the cluster's and the principals' learning period (7 days by default). */
+const HISTORY_DAYS = 9;
+/** The last days of history also carry a whole rate window each (see realisticFigures). */
+const FULL_WINDOW_DAYS = 3;
 const MEASURED_ROUNDS = 5;
 const ROUND_MS = 60_000;
+
+/** Consecutive payloads of each stream joined up to `max` events (same events, fewer payloads). */
+function* merged(list: Iterable<CloudWatchLogsData>, max: number): Generator<CloudWatchLogsData> {
+  const open = new Map<string, CloudWatchLogsData>();
+  for (const d of list) {
+    const cur = open.get(d.logStream);
+    if (cur && cur.logEvents.length + d.logEvents.length <= max) {
+      cur.logEvents.push(...d.logEvents);
+      continue;
+    }
+    if (cur) yield cur;
+    open.set(d.logStream, { ...d, logEvents: [...d.logEvents] });
+  }
+  yield* open.values();
+}
 
 function encodeAll(list: Iterable<CloudWatchLogsData>): LambdaEvent[] {
   return [...list].map((d) => encodeAwslogsData(d));
@@ -258,8 +277,10 @@ export interface RealisticFigures {
   floorCpuMicrosPerEvent: number;
   anomaliesPer1k: number;
   bytesPerEvent: number;
-  /** Write requests per 1,000 events by item type. */
-  writesByType: Record<string, number>;
+  /** Write requests and units per 1,000 events by item kind. */
+  writesByType: Record<string, { requests: number; units: number }>;
+  /** Anomalies of the measured rounds by finding type. */
+  anomaliesByType: Record<string, number>;
 }
 
 /**
@@ -273,15 +294,24 @@ export async function realisticFigures(deps: AuditIngestDeps, counter: RequestCo
   const start = REALISTIC_DAY - (MEASURED_ROUNDS * ROUND_MS) / 2;
   let seed = 1000;
   for (let d = HISTORY_DAYS; d >= 1; d--) {
-    for (let slice = 0; slice < 6; slice++) {
+    for (let slice = 0; slice < (d <= FULL_WINDOW_DAYS ? 6 : 2); slice++) {
       const from = start - d * DAY_MS + slice * 4 * 3600 * 1000;
       for (const p of encodeAll(deliveries(from, from + 20_000, REALISTIC_DELIVERY, seed++))) await ingestAuditEvent(deps, p);
     }
+    // One whole rate window a day, so that every principal's daily peaks are what its traffic
+    // really reaches: 20-second slices alone leave peaks a thirtieth of a live window's count,
+    // and live traffic then looks like a burst (bulk secret reads by every kubelet). Delivered in
+    // large payloads only to save time: learning does not depend on how the events were cut.
+    if (d > FULL_WINDOW_DAYS) continue;
+    const windowMs = deps.detection.rateWindowMinutes * 60_000;
+    const from = Math.floor((start - d * DAY_MS + 12 * 3600 * 1000) / windowMs) * windowMs;
+    for (const p of encodeAll(merged(deliveries(from, from + windowMs, REALISTIC_DELIVERY, seed++), EVENTS_PER_PAYLOAD))) await ingestAuditEvent(deps, p);
   }
   for (const p of encodeAll(deliveries(start - 2 * 60_000, start, REALISTIC_DELIVERY, seed++))) await ingestAuditEvent(deps, p);
 
   Object.assign(counter, { reads: 0, writes: 0, readUnits: 0, writeUnits: 0 });
   writesByType.clear();
+  const anomalyTypes = new Map<string, number>();
   const ratios: number[] = [];
   let events = 0;
   let payloadCount = 0;
@@ -297,7 +327,11 @@ export async function realisticFigures(deps: AuditIngestDeps, counter: RequestCo
     rawBytes += data.reduce((k, d) => k + d.logEvents.reduce((b, e) => b + e.message.length, 0), 0);
     const floorBefore = cpuMs(() => floorPass(payloads));
     const c0 = process.cpuUsage();
-    for (const p of payloads) anomalies += (await ingestAuditEvent(deps, p)).anomalies.length;
+    for (const p of payloads) {
+      const found = (await ingestAuditEvent(deps, p)).anomalies;
+      anomalies += found.length;
+      for (const a of found) for (const f of a.findings) anomalyTypes.set(f.type, (anomalyTypes.get(f.type) ?? 0) + 1);
+    }
     const c1 = process.cpuUsage(c0);
     const handler = (c1.user + c1.system) / 1000;
     const floorAfter = cpuMs(() => floorPass(payloads));
@@ -319,22 +353,41 @@ export async function realisticFigures(deps: AuditIngestDeps, counter: RequestCo
     floorCpuMicrosPerEvent: (floorCpu * 1000) / events,
     anomaliesPer1k: (anomalies / events) * 1000,
     bytesPerEvent: rawBytes / events,
-    writesByType: Object.fromEntries([...writesByType].map(([k, v]) => [k, Number(((v / events) * 1000).toFixed(2))])),
+    writesByType: Object.fromEntries(
+      [...writesByType].sort((a, b) => b[1].requests - a[1].requests).map(([k, v]) => [k, { requests: Number(((v.requests / events) * 1000).toFixed(2)), units: Number(((v.units / events) * 1000).toFixed(2)) }]),
+    ),
+    anomaliesByType: Object.fromEntries([...anomalyTypes].sort((a, b) => b[1] - a[1])),
   };
 }
 
-/** Write requests by item type (the key prefix), to show where writes go. */
-const writesByType = new Map<string, number>();
+/** Item kinds by key prefix, as the write breakdown names them. */
+const ITEM_KINDS: Record<string, string> = { PAYLOAD: 'payload records', PRINCIPAL: 'principal items', GROUP: 'peer-group items', CLUSTER: 'meta', ANOMALY: 'anomaly records' };
+function itemKind(pk: string): string {
+  return ITEM_KINDS[pk.split('#')[0]!] ?? `other (${pk.split('#')[0]!.toLowerCase()})`;
+}
+
+/** Write requests and write units by item kind (principal, peer group, payload records, meta, other), to show where writes go. */
+const writesByType = new Map<string, { requests: number; units: number }>();
 function countWritesByItemType(ddb: DynamoDBClient): void {
   ddb.middlewareStack.add(
     (next) => async (args) => {
-      const input = args.input as { Item?: Record<string, { S?: string }>; Key?: Record<string, { S?: string }>; RequestItems?: unknown };
+      const input = args.input as { Item?: Record<string, { S?: string }>; Key?: Record<string, { S?: string }>; UpdateExpression?: string; ReturnConsumedCapacity?: string };
       const pk = (input.Item ?? input.Key)?.pk?.S;
-      if (pk !== undefined && (input.Item || (args.input as { UpdateExpression?: string }).UpdateExpression)) {
-        const type = pk.split('#')[0]!;
-        writesByType.set(type, (writesByType.get(type) ?? 0) + 1);
+      if (pk === undefined || !(input.Item || input.UpdateExpression)) return next(args);
+      input.ReturnConsumedCapacity ??= 'TOTAL';
+      const kind = itemKind(pk);
+      const entry = writesByType.get(kind) ?? { requests: 0, units: 0 };
+      writesByType.set(kind, entry);
+      entry.requests += 1;
+      try {
+        const result = await next(args);
+        entry.units += (result.output as { ConsumedCapacity?: { CapacityUnits?: number; WriteCapacityUnits?: number } }).ConsumedCapacity?.CapacityUnits ?? 0;
+        return result;
+      } catch (err) {
+        // A refused conditional write is billed too (at least one unit).
+        entry.units += 1;
+        throw err;
       }
-      return next(args);
     },
     { step: 'initialize', name: 'benchWritesByType' },
   );
