@@ -35,8 +35,8 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { ddb?: DynamoDBC
     detection: config.detection,
     // IP lists given by file travel in the deployment package; read them once, here.
     intel: compileIntel(config.detection, readListFile),
-    // Lives as long as the instance: profiles are written back when they change shape or after a
-    // minute, not after every small payload (shared/detect/profile-cache.ts bounds what a crash loses).
+    // Lives as long as the instance: profiles are written back when they change shape or once per
+    // interval, not after every small payload (shared/detect/profile-cache.ts bounds what a crash loses).
     cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }),
   };
 }
@@ -66,6 +66,7 @@ function record(obs: Observability, report: AuditIngestReport): void {
     ignored: report.ignored,
     principals: report.principals,
     redelivered: report.redelivered,
+    duplicatesDropped: report.duplicatesDropped,
     anomalies: report.anomalies.length,
   });
 }

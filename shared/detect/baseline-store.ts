@@ -3,12 +3,21 @@
  *
  * One item per principal holds its whole profile as a JSON document plus a `version` for
  * optimistic concurrency: concurrent invocations for the same principal never overwrite each
- * other's learning; the loser reloads and reapplies. Redelivery is recognised per payload: a
- * small record per absorbed payload (`PAYLOAD#…`, conditional put, expiring after the retry
- * horizon), so profiles need not carry lists of payload ids.
+ * other's learning; the loser reloads and reapplies.
+ *
+ * Redelivery is recognised per payload, by "absorbed" items: the ids of the payloads whose
+ * learning was kept, grouped by log stream and by the minute of the payload's first log event
+ * (`PAYLOAD#<cluster>#<stream digest>#<minute>`), so a redelivery, which carries the same
+ * events, looks in exactly one item. An instance adds the ids of the payloads it absorbed in one
+ * conditional update per item when it writes its learning (claimPayloads), on condition that none
+ * of them is there yet: whichever instance claims a payload first keeps its learning, any other
+ * drops it. An item holds at most MAX_IDS_PER_BUCKET ids (a few KB, so a write costs a few
+ * units); past that it is marked full for good and each further payload gets a record of its own.
+ * Items expire after the retry horizon (ABSORBED_TTL_SECONDS).
  */
 import {
   ConditionalCheckFailedException,
+  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
   type AttributeValue,
@@ -20,6 +29,7 @@ import { boundedUtf8 } from '../text';
 import { createHash } from 'node:crypto';
 import { upgradeProfile, type PrincipalProfile } from './baseline';
 import { batchGetAll } from '../clients/dynamo';
+import { DownstreamError } from '../errors';
 
 export interface StoredProfile {
   profile: PrincipalProfile;
@@ -46,16 +56,54 @@ export function groupPk(cluster: string, groupKey: string): string {
   return `${KeyPrefix.group}#${cluster}#${boundedUtf8(groupKey, MAX_KEY_BYTES)}`;
 }
 const PROFILE_SK = 'PROFILE';
-const PAYLOAD_SK = 'PAYLOAD';
-const payloadPk = (cluster: string, payloadId: string) => `${KeyPrefix.payload}#${cluster}#${payloadId}`;
 
 /**
- * How long a payload record is kept: CloudWatch Logs retries a failed asynchronous invocation
- * for up to 6 hours (Lambda's maximum event age), Kinesis records live at most 24 hours in the
- * stream; a day and a half covers both with margin (DynamoDB deletes expired items within days,
- * so records may live longer, never shorter).
+ * How long the record of an absorbed payload is kept: CloudWatch Logs retries a failed
+ * asynchronous invocation for up to 6 hours (Lambda's maximum event age), Kinesis records live
+ * at most 24 hours in the stream; a day and a half covers both with margin (DynamoDB deletes
+ * expired items within days, so records may live longer, never shorter). Each claim sets it
+ * anew from the wall clock, so an item lives at least this long after its last id.
  */
-export const PAYLOAD_RECORD_TTL_SECONDS = 36 * 3600;
+export const ABSORBED_TTL_SECONDS = 36 * 3600;
+
+/**
+ * Most payload ids an absorbed item takes (22 characters each, about 5 KB in all). A stream
+ * delivers about 30 payloads a minute; only replays of logs whose timestamps are not spread
+ * (or a very busy stream) reach it, and then each further payload gets a record of its own.
+ */
+export const MAX_IDS_PER_BUCKET = 200;
+/** Ids per conditional update: keeps the condition expression well inside DynamoDB's 4 KB. */
+const CLAIM_CHUNK = 50;
+const ABSORBED_SK = 'ABSORBED';
+const OVERFLOW_SK = 'PAYLOAD';
+
+/** A payload's id as absorbed items store it: 128 bits of its digest, base64url (22 ASCII characters). */
+export function payloadTag(payloadId: string): string {
+  return createHash('sha256').update(payloadId).digest().subarray(0, 16).toString('base64url');
+}
+
+/**
+ * The absorbed item a payload's id goes to: its log group and stream (digested: stream names
+ * are long) and the minute of its first log event's CloudWatch timestamp. Every field comes
+ * from the payload itself, so every delivery of it names the same item.
+ */
+export function absorbedPk(cluster: string, logGroup: string, logStream: string, firstTimestamp: number): string {
+  const stream = createHash('sha256').update(`${logGroup}\n${logStream}`).digest().subarray(0, 12).toString('base64url');
+  const minute = Number.isFinite(firstTimestamp) ? Math.floor(firstTimestamp / 60_000) : 0;
+  return `${KeyPrefix.payload}#${cluster}#${stream}#${minute}`;
+}
+
+/** What an absorbed item says (empty when absent). */
+export interface AbsorbedIds {
+  ids: Set<string>;
+  /** No id is added any more: payloads not listed have records of their own. */
+  full: boolean;
+}
+
+function absorbedOf(item: Record<string, AttributeValue> | undefined): AbsorbedIds {
+  return { ids: new Set(item?.ids?.SS ?? []), full: item?.full?.BOOL === true };
+}
+
 const clusterPk = (cluster: string) => `${KeyPrefix.cluster}#${cluster}`;
 const META_SK = 'META';
 
@@ -71,8 +119,8 @@ export class ProfileConflictError extends Error {
 }
 
 /**
- * Loads the profiles of the given principals and peer groups, and the cluster meta, with as few
- * reads as possible (BatchGetItem, 100 keys a request).
+ * Loads the profiles of the given principals and peer groups, the cluster meta and the given
+ * absorbed items, with as few reads as possible (BatchGetItem, 100 keys a request).
  */
 export async function loadProfiles(
   ddb: DynamoDBClient,
@@ -80,11 +128,11 @@ export async function loadProfiles(
   cluster: string,
   principalKeys: string[],
   groupKeys: string[] = [],
-  payloadId?: string,
-): Promise<{ profiles: Map<string, StoredProfile>; groups: Map<string, StoredProfile>; meta: ClusterMeta | undefined; payloadSeen: boolean }> {
+  absorbedPks: string[] = [],
+): Promise<{ profiles: Map<string, StoredProfile>; groups: Map<string, StoredProfile>; meta: ClusterMeta | undefined; absorbed: Map<string, AbsorbedIds> }> {
   const wanted = [
     key(clusterPk(cluster), META_SK),
-    ...(payloadId !== undefined ? [key(payloadPk(cluster, payloadId), PAYLOAD_SK)] : []),
+    ...absorbedPks.map((pk) => key(pk, ABSORBED_SK)),
     ...principalKeys.map((k) => key(principalPk(cluster, k), PROFILE_SK)),
     ...groupKeys.map((k) => key(groupPk(cluster, k), PROFILE_SK)),
   ];
@@ -92,14 +140,13 @@ export async function loadProfiles(
   const items = await batchGetAll(ddb, tableName, wanted, { maxAttempts: 9, what: 'keys' });
   const profiles = new Map<string, StoredProfile>();
   const groups = new Map<string, StoredProfile>();
+  const absorbed = new Map<string, AbsorbedIds>(absorbedPks.map((pk) => [pk, absorbedOf(undefined)]));
   const groupPrefix = `${KeyPrefix.group}#`;
   let meta: ClusterMeta | undefined;
-  let payloadSeen = false;
-  const seenPk = payloadId !== undefined ? payloadPk(cluster, payloadId) : undefined;
   for (const item of items) {
     const pk = item[TableKeys.partitionKey]?.S ?? '';
-    if (pk === seenPk) {
-      payloadSeen = true;
+    if (item[TableKeys.sortKey]?.S === ABSORBED_SK) {
+      absorbed.set(pk, absorbedOf(item));
       continue;
     }
     if (pk === clusterPk(cluster)) {
@@ -111,22 +158,24 @@ export async function loadProfiles(
     const profile = upgradeProfile(decodeProfile(doc));
     (pk.startsWith(groupPrefix) ? groups : profiles).set(profile.key, { profile, version: Number(item.version?.N ?? '0') });
   }
-  return { profiles, groups, meta, payloadSeen };
+  return { profiles, groups, meta, absorbed };
 }
 
-/**
- * Records that a payload was absorbed, unless it already was (a redelivery racing the first
- * delivery): returns false then, and the caller must not keep what it learned from it.
- */
-export async function recordPayload(ddb: DynamoDBClient, tableName: string, cluster: string, payloadId: string, nowMs: number): Promise<boolean> {
+const ttlAfter = (nowMs: number) => ({ N: String(Math.floor(nowMs / 1000) + ABSORBED_TTL_SECONDS) });
+
+/** Whether a payload not listed in its (full) absorbed item has a record of its own. */
+export async function hasOwnRecord(ddb: DynamoDBClient, tableName: string, absorbed: string, tag: string): Promise<boolean> {
+  const out = await ddb.send(new GetItemCommand({ TableName: tableName, Key: key(`${absorbed}#${tag}`, OVERFLOW_SK), ConsistentRead: true }));
+  return out.Item !== undefined;
+}
+
+/** A payload's own record, past a full absorbed item: false when it already exists. */
+async function putOwnRecord(ddb: DynamoDBClient, tableName: string, absorbed: string, tag: string, nowMs: number): Promise<boolean> {
   try {
     await ddb.send(
       new PutItemCommand({
         TableName: tableName,
-        Item: {
-          ...key(payloadPk(cluster, payloadId), PAYLOAD_SK),
-          [TableKeys.ttlAttribute]: { N: String(Math.floor(nowMs / 1000) + PAYLOAD_RECORD_TTL_SECONDS) },
-        },
+        Item: { ...key(`${absorbed}#${tag}`, OVERFLOW_SK), [TableKeys.ttlAttribute]: ttlAfter(nowMs) },
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': TableKeys.partitionKey },
       }),
@@ -136,6 +185,93 @@ export async function recordPayload(ddb: DynamoDBClient, tableName: string, clus
     if (err instanceof ConditionalCheckFailedException) return false;
     throw err;
   }
+}
+
+/** Adds ids to an absorbed item unless it is full, would overflow, or holds any of them already. */
+async function addIds(ddb: DynamoDBClient, tableName: string, absorbed: string, tags: string[], nowMs: number): Promise<boolean> {
+  const values: Record<string, AttributeValue> = { ':new': { SS: tags }, ':ttl': ttlAfter(nowMs), ':room': { N: String(MAX_IDS_PER_BUCKET - tags.length) } };
+  const none = tags.map((t, i) => {
+    values[`:p${i}`] = { S: t };
+    return `NOT contains(#ids, :p${i})`;
+  });
+  try {
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key(absorbed, ABSORBED_SK),
+        UpdateExpression: 'ADD #ids :new SET #ttl = :ttl',
+        ConditionExpression: `attribute_not_exists(#full) AND (attribute_not_exists(#ids) OR size(#ids) <= :room) AND ${none.join(' AND ')}`,
+        ExpressionAttributeNames: { '#ids': 'ids', '#full': 'full', '#ttl': TableKeys.ttlAttribute },
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
+}
+
+async function readAbsorbed(ddb: DynamoDBClient, tableName: string, absorbed: string): Promise<AbsorbedIds> {
+  const out = await ddb.send(new GetItemCommand({ TableName: tableName, Key: key(absorbed, ABSORBED_SK), ConsistentRead: true }));
+  return absorbedOf(out.Item);
+}
+
+/** Marks an absorbed item full for good and returns its final ids: none is added after this. */
+async function markFull(ddb: DynamoDBClient, tableName: string, absorbed: string, nowMs: number): Promise<AbsorbedIds> {
+  const out = await ddb.send(
+    new UpdateItemCommand({
+      TableName: tableName,
+      Key: key(absorbed, ABSORBED_SK),
+      UpdateExpression: 'SET #full = :true, #ttl = :ttl',
+      ExpressionAttributeNames: { '#full': 'full', '#ttl': TableKeys.ttlAttribute },
+      ExpressionAttributeValues: { ':true': { BOOL: true }, ':ttl': ttlAfter(nowMs) },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return absorbedOf(out.Attributes);
+}
+
+const MAX_CLAIM_ROUNDS = 8;
+
+/**
+ * Records that this instance absorbed the given payloads (ids of one absorbed item), table-wide
+ * and exactly once: each id ends up claimed by exactly one caller, whoever runs concurrently.
+ * `duplicates` are the payloads someone else absorbed first: their learning must be dropped.
+ *
+ * Why exactly once: an id is added to the item only by a conditional update that fails when the
+ * id is there; once the item is marked full nothing is added to it any more, and an id missing
+ * from the full item can only be claimed by the conditional put of its own record.
+ */
+export async function claimPayloads(
+  ddb: DynamoDBClient,
+  tableName: string,
+  absorbed: string,
+  tags: readonly string[],
+  nowMs: number,
+): Promise<{ claimed: string[]; duplicates: string[] }> {
+  const claimed: string[] = [];
+  const duplicates: string[] = [];
+  let rest = [...new Set(tags)];
+  for (let round = 0; rest.length > 0; round++) {
+    if (round >= MAX_CLAIM_ROUNDS) throw new DownstreamError(`absorbed payloads ${absorbed}: ${round} conflicting claims in a row`);
+    const chunk = rest.slice(0, CLAIM_CHUNK);
+    if (await addIds(ddb, tableName, absorbed, chunk, nowMs)) {
+      claimed.push(...chunk);
+      rest = rest.slice(chunk.length);
+      continue;
+    }
+    // Refused: some are there already, or the item is (or would be) full.
+    let now = await readAbsorbed(ddb, tableName, absorbed);
+    const fresh = rest.filter((t) => !now.ids.has(t)).length;
+    if (!now.full && now.ids.size + Math.min(CLAIM_CHUNK, fresh) > MAX_IDS_PER_BUCKET) now = await markFull(ddb, tableName, absorbed, nowMs);
+    for (const t of rest) if (now.ids.has(t)) duplicates.push(t);
+    rest = rest.filter((t) => !now.ids.has(t));
+    if (!now.full) continue;
+    for (const t of rest) (await putOwnRecord(ddb, tableName, absorbed, t, nowMs) ? claimed : duplicates).push(t);
+    rest = [];
+  }
+  return { claimed, duplicates };
 }
 
 /**

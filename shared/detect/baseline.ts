@@ -55,7 +55,7 @@ export interface PrincipalProfile {
   alerts: Record<string, number>;
   /**
    * Ids of payloads applied, as profiles of earlier versions kept them; now always empty:
-   * redelivery is recognised by payload records (baseline-store.ts), which cover CloudWatch's
+   * redelivery is recognised by absorbed-payload items (baseline-store.ts), which cover CloudWatch's
    * whole retry horizon instead of a principal's last 64 payloads.
    */
   batches: string[];

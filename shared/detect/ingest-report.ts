@@ -16,6 +16,7 @@ export function mergeReports(reports: Iterable<AuditIngestReport>): AuditIngestR
     mergeCounts(total.rejected, r.rejected);
     mergeCounts(total.ignored, r.ignored);
     total.redelivered += r.redelivered;
+    total.duplicatesDropped += r.duplicatesDropped;
     total.anomalies.push(...r.anomalies);
     total.failedPrincipals.push(...r.failedPrincipals);
     for (const k of r.principalKeys) principals.add(k);

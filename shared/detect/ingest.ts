@@ -1,15 +1,16 @@
 /**
  * Audit ingestion, one CloudWatch Logs payload at a time: decode, keep audit streams, parse
  * each record (counting every rejection by reason), group by principal, judge each request
- * against the principal's baseline, publish anomalies, then write each changed profile once.
+ * against the principal's baseline, publish anomalies, then keep what the payload taught.
  *
  * Ordering is what makes redelivery safe: anomalies are published first, so a failure there
- * makes CloudWatch Logs retry a payload whose anomalies re-derive under the same ids; then the
- * payload is recorded as absorbed (a conditional put, so two deliveries racing each other are
- * absorbed once), and only then is its learning kept, in the instance's profile cache
- * (profile-cache.ts), which writes items back when they change shape or once a minute. A
- * redelivery finds the payload record and is skipped. A failure after the record loses that
- * payload's unwritten learning, never counts it twice.
+ * makes CloudWatch Logs retry a payload whose anomalies re-derive under the same ids; only then
+ * is its learning kept, in the instance's profile cache (profile-cache.ts), under the payload's
+ * id. Items are written back when they change shape or once per interval, and every payload
+ * whose learning an item write carries is claimed first, table-wide and exactly once
+ * (baseline-store.ts claimPayloads): a payload another instance claimed first is dropped from
+ * the cache. A redelivery arriving after the claim is recognised before detection and skipped.
+ * A failure after the claim loses that payload's unwritten learning, never counts it twice.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -17,8 +18,19 @@ import { decodeSubscriptionEvent, isAuditStream, RejectReason, type CloudWatchLo
 import { implausibleTime, parseAuditMessage, type ParsedAuditEvent } from '../audit/event';
 import { normalizePrincipal, type Principal } from '../audit/principal';
 import { materialDigest, ProfileTooLargeError } from './baseline-codec';
-import { loadProfiles, ProfileConflictError, recordClusterFirstSeen, recordDeadLetters, recordPayload, saveProfile, type StoredProfile } from './baseline-store';
-import { ProfileCache, shapeOf, type CacheEntry } from './profile-cache';
+import {
+  absorbedPk,
+  claimPayloads,
+  hasOwnRecord,
+  loadProfiles,
+  payloadTag,
+  ProfileConflictError,
+  recordClusterFirstSeen,
+  recordDeadLetters,
+  saveProfile,
+  type StoredProfile,
+} from './baseline-store';
+import { pendingFacts, ProfileCache, shapeOf, type CacheEntry } from './profile-cache';
 import { cloneProfile, emptyProfile, established, pruneProfile, upgradeProfile, type PrincipalProfile } from './baseline';
 import { buildAnomalies } from './anomaly';
 import { DAY_MS, type DetectionConfig } from './config';
@@ -64,8 +76,13 @@ export interface AuditIngestReport {
   principals: number;
   /** Keys of the principals seen in this payload (for distinct counts across payloads). */
   principalKeys: string[];
-  /** Principals whose profile already held this payload: a redelivery. */
+  /** Principals of a payload recognised as absorbed already (a redelivery), before detection. */
   redelivered: number;
+  /**
+   * Payloads this invocation's write found absorbed by another instance first (a redelivery
+   * that reached two instances before either wrote): their learning was dropped here.
+   */
+  duplicatesDropped: number;
   anomalies: BehaviorAnomaly[];
   /** Principals this payload could not be judged or saved for (dead-lettered; the rest proceeded). */
   failedPrincipals: FailedPrincipal[];
@@ -80,7 +97,7 @@ export interface FailedPrincipal {
 }
 
 export function emptyReport(): AuditIngestReport {
-  return { payloads: 0, controlMessages: 0, received: 0, accepted: 0, rejected: {}, ignored: {}, principals: 0, principalKeys: [], redelivered: 0, anomalies: [], failedPrincipals: [] };
+  return { payloads: 0, controlMessages: 0, received: 0, accepted: 0, rejected: {}, ignored: {}, principals: 0, principalKeys: [], redelivered: 0, duplicatesDropped: 0, anomalies: [], failedPrincipals: [] };
 }
 
 function bump<K extends string>(map: Partial<Record<K, number>>, key: K, n = 1): void {
@@ -282,18 +299,27 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   }
   // Without an instance cache, a cache for this payload alone: everything learned is written now.
   const cache = deps.cache ?? new ProfileCache({ writeAfterMs: 0 });
+  const tag = payloadTag(batchId);
+  const absorbed = absorbedPk(deps.cluster, data.logGroup, data.logStream, data.logEvents[0]?.timestamp ?? 0);
   const principalKeys = [...byPrincipal.keys()];
   const toRead = principalKeys.filter((k) => !cache.usable('principal', k, batchLast));
   const groupsToRead = groupKeys.filter((k) => !cache.usable('group', k, batchLast));
-  const loaded = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, toRead, groupsToRead, batchId);
-  if (loaded.payloadSeen) {
+  const readAbsorbed = !cache.knowsAbsorbed(absorbed) && cache.absorbedHere(absorbed, tag) === false;
+  // One read for all that this instance does not hold (none at all for most payloads).
+  if (toRead.length > 0 || groupsToRead.length > 0 || readAbsorbed || cache.storedFirstSeen === undefined) {
+    const loaded = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, toRead, groupsToRead, readAbsorbed ? [absorbed] : []);
+    for (const k of toRead) cache.adopt('principal', k, loaded.profiles.get(k), batchLast);
+    for (const k of groupsToRead) cache.adopt('group', k, loaded.groups.get(k), batchLast);
+    if (readAbsorbed) cache.noteAbsorbed(absorbed, loaded.absorbed.get(absorbed)!, batchLast);
+    cache.storedFirstSeen = loaded.meta?.firstSeen ?? null;
+  }
+  const seen = cache.absorbedHere(absorbed, tag);
+  if (seen === true || (seen === 'ask' && (await hasOwnRecord(deps.ddb, deps.tableName, absorbed, tag)))) {
     report.redelivered = byPrincipal.size;
     // Learning a failed write left in the cache (a throttled principal) is written now.
-    report.failedPrincipals.push(...(await flushProfiles(deps, cache, batchLast)));
+    report.failedPrincipals.push(...(await flushProfiles(deps, cache, batchLast, false, report)));
     return report;
   }
-  for (const k of toRead) cache.adopt('principal', k, loaded.profiles.get(k), batchLast);
-  for (const k of groupsToRead) cache.adopt('group', k, loaded.groups.get(k), batchLast);
   const profiles = new Map<string, StoredProfile>();
   const groups = new Map<string, StoredProfile>();
   for (const k of principalKeys) {
@@ -304,8 +330,8 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
     const e = cache.get('group', k);
     if (e) groups.set(k, e);
   }
-  const meta = loaded.meta;
-  const clusterFirstSeen = Math.min(meta?.firstSeen ?? Infinity, batchFirst);
+  const storedFirstSeen = cache.storedFirstSeen ?? undefined;
+  const clusterFirstSeen = Math.min(storedFirstSeen ?? Infinity, batchFirst);
   const detection = detectPayload(
     byPrincipal,
     { profiles, groups, clusterFirstSeen },
@@ -325,28 +351,26 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
     );
   }
 
-  if (!(await recordPayload(deps.ddb, deps.tableName, deps.cluster, batchId, deps.now?.() ?? Date.now()))) {
-    // Another delivery of this payload was absorbed meanwhile: keep nothing from this one.
-    report.redelivered = byPrincipal.size;
-    return report;
-  }
-  for (const p of detection.principals) cache.learn('principal', p.key, p.profile, p.version, p.facts, p.changed, batchLast);
+  // Kept under the payload's id, claimed before any item carrying it is written (flushProfiles).
+  cache.absorb(absorbed, tag);
+  for (const p of detection.principals) cache.learn('principal', p.key, p.profile, p.version, tag, p.facts, p.changed, batchLast);
   const allFacts = [...byPrincipal.values()].flatMap((e) => e.facts);
   for (const g of detection.groups) {
     const members = allFacts.filter((f) => f.group === g.key);
     // Without a cache, a group whose material did not change is not written (its counts refresh
     // with the next change). With one, today's peaks and counts wait for the write-behind: peers
     // judge by earlier days' peaks only.
-    if (deps.cache) cache.learn('group', g.key, g.profile, g.version, members, g.reshaped, batchLast);
-    else if (g.changed) cache.learn('group', g.key, g.profile, g.version, members, true, batchLast);
+    if (deps.cache) cache.learn('group', g.key, g.profile, g.version, tag, members, g.reshaped, batchLast);
+    else if (g.changed) cache.learn('group', g.key, g.profile, g.version, tag, members, true, batchLast);
   }
   cache.clusterFirstSeen = Math.min(cache.clusterFirstSeen, clusterFirstSeen);
-  report.failedPrincipals.push(...(await flushProfiles(deps, cache, batchLast)));
+  report.failedPrincipals.push(...(await flushProfiles(deps, cache, batchLast, false, report)));
   if (report.failedPrincipals.length > 0) {
     await recordDeadLetters(deps.ddb, deps.tableName, deps.cluster, batchId, report.failedPrincipals, deps.now?.() ?? Date.now());
   }
-  if (meta === undefined || batchFirst < meta.firstSeen) {
+  if (storedFirstSeen === undefined || batchFirst < storedFirstSeen) {
     await recordClusterFirstSeen(deps.ddb, deps.tableName, deps.cluster, batchFirst);
+    cache.storedFirstSeen = Math.min(storedFirstSeen ?? Infinity, batchFirst);
   }
   return report;
 }
@@ -362,27 +386,55 @@ export async function flushAll(deps: AuditIngestDeps): Promise<number> {
 
 /**
  * Writes the cache entries that are due (all dirty ones with `all`, e.g. at the end of a
- * replay), 16 at a time; event time `t` decides what is due. Returns the entries DynamoDB will
- * never accept (dropped from the cache, to be dead-lettered); other errors throw.
+ * replay), 16 at a time; event time `t` decides what is due. First claims every payload
+ * absorbed here and not claimed yet, so that no item ever holds learning of a payload that
+ * another instance may also count; payloads claimed elsewhere first are dropped from the cache
+ * (counted in `report.duplicatesDropped`). Returns the entries DynamoDB will never accept
+ * (dropped from the cache, to be dead-lettered); other errors throw.
  */
-export async function flushProfiles(deps: AuditIngestDeps, cache: ProfileCache, t: number, all = false): Promise<FailedPrincipal[]> {
-  const due = cache.due(t, all);
+export async function flushProfiles(deps: AuditIngestDeps, cache: ProfileCache, t: number, all = false, report?: AuditIngestReport): Promise<FailedPrincipal[]> {
+  if (cache.due(t, all).length === 0) return [];
   const ctx: DetectionContext = { cluster: deps.cluster, config: deps.detection, clusterFirstSeen: cache.clusterFirstSeen };
-  const ttl = Math.floor((deps.now?.() ?? Date.now()) / 1000) + Math.ceil((deps.detection.decayDays * DAY_MS) / 1000);
   const detectors = deps.detectors ?? DEFAULT_DETECTORS;
+  const nowMs = deps.now?.() ?? Date.now();
+  const duplicates = new Set<string>();
+  for (const [pk, tags] of cache.unclaimedPayloads()) {
+    const out = await claimPayloads(deps.ddb, deps.tableName, pk, tags, nowMs);
+    cache.claimed(pk, out.claimed, out.duplicates, t);
+    for (const d of out.duplicates) duplicates.add(d);
+  }
+  if (duplicates.size > 0) {
+    if (report) report.duplicatesDropped += duplicates.size;
+    // Their learning is someone else's: rebuild each entry from its item and what remains.
+    for (const e of cache.dropPayloads(duplicates)) {
+      const next = await rebuildEntry(deps, ctx, e, detectors);
+      if (next) cache.rebased(e, next.profile, next.version, t);
+      else cache.forget(e);
+    }
+  }
+  const due = cache.due(t, all);
+  const ttl = Math.floor(nowMs / 1000) + Math.ceil((deps.detection.decayDays * DAY_MS) / 1000);
   const failed: FailedPrincipal[] = [];
   await forEachLimit(due, 16, async (e) => {
     try {
-      await (e.kind === 'principal' ? saveWithRetry(deps, ctx, e, ttl, detectors, t, cache) : saveGroupWithRetry(deps, e, ttl, t, cache));
+      await saveOptimistic(
+        e.kind === 'group' ? `group profile ${e.profile.key}` : `profile of ${e.profile.key}`,
+        e,
+        async (v) => {
+          const version = await saveProfile(deps.ddb, deps.tableName, deps.cluster, v.profile, v.version, ttl, e.kind);
+          cache.written(e, v.profile, version, t);
+        },
+        () => rebuildEntry(deps, ctx, e, detectors),
+      );
     } catch (err) {
       // A profile DynamoDB will never accept costs only its principal; anything else (throttling,
       // 5xx, timeouts) fails the payload so CloudWatch delivers it again (its learning stays cached).
       if (!unwritable(err)) throw err;
-      failed.push(failedPrincipal(e.kind === 'group' ? `group ${e.profile.key}` : e.profile.key, 'unwritable-profile', err, e.pending));
+      failed.push(failedPrincipal(e.kind === 'group' ? `group ${e.profile.key}` : e.profile.key, 'unwritable-profile', err, pendingFacts(e)));
       cache.forget(e);
     }
   });
-  cache.trim();
+  cache.trim(t);
   return failed;
 }
 
@@ -404,8 +456,8 @@ interface Versioned {
 
 /**
  * Optimistic concurrency for one profile item: write it unless someone wrote it since it was
- * read; on a conflict, `rebuild` reloads it and re-learns this payload on top (or returns
- * undefined when the fresh item already holds the payload), and the write is tried again.
+ * read; on a conflict, `rebuild` reloads it and re-learns what is pending on top (undefined:
+ * nothing to write any more), and the write is tried again.
  */
 async function saveOptimistic(
   label: string,
@@ -428,51 +480,26 @@ async function saveOptimistic(
   }
 }
 
-/** Saves a principal's cached profile; on a conflict, re-learns its unwritten requests on the fresh item. */
-function saveWithRetry(
-  deps: AuditIngestDeps,
-  ctx: DetectionContext,
-  e: CacheEntry,
-  ttl: number,
-  detectors: AuditDetector[],
-  t: number,
-  cache: ProfileCache,
-): Promise<void> {
+/**
+ * A cache entry rebuilt from its stored item (read now) and the requests this instance learned
+ * since its last write: after a version conflict, or after payloads were dropped from it.
+ * Undefined when nothing is stored and nothing is pending.
+ */
+async function rebuildEntry(deps: AuditIngestDeps, ctx: DetectionContext, e: CacheEntry, detectors: AuditDetector[]): Promise<Versioned | undefined> {
   const key = e.profile.key;
-  return saveOptimistic(
-    `profile of ${key}`,
-    e,
-    async (v) => {
-      const version = await saveProfile(deps.ddb, deps.tableName, deps.cluster, v.profile, v.version, ttl);
-      cache.written(e, v.profile, version, t);
-    },
-    async () => {
-      const { profiles } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [key]);
-      const fresh: StoredProfile | undefined = profiles.get(key);
-      // Findings of the re-run were already published from the first run; only the learning is kept.
-      const rerun = runPrincipal(e.pending, fresh?.profile, ctx, detectors);
-      return { profile: rerun.profile, version: fresh?.version ?? 0 };
-    },
-  );
-}
-
-/** Saves a cached peer-group profile; on a conflict, re-learns its unwritten member requests on the fresh item. */
-function saveGroupWithRetry(deps: AuditIngestDeps, e: CacheEntry, ttl: number, t: number, cache: ProfileCache): Promise<void> {
-  const key = e.profile.key;
-  return saveOptimistic(
-    `group profile ${key}`,
-    e,
-    async (v) => {
-      const version = await saveProfile(deps.ddb, deps.tableName, deps.cluster, v.profile, v.version, ttl, 'group');
-      cache.written(e, v.profile, version, t);
-    },
-    async () => {
-      const { groups } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [], [key]);
-      const fresh = groups.get(key);
-      const members = e.pending;
-      const next = fresh ? upgradeProfile(structuredClone(fresh.profile)) : emptyProfile(key, members[0]?.principal.type ?? 'User', members[0]?.timeMs ?? 0);
-      for (const f of members) observeGroup(next, f);
-      return { profile: pruneProfile(next, deps.detection), version: fresh?.version ?? 0 };
-    },
-  );
+  const facts = pendingFacts(e);
+  if (e.kind === 'principal') {
+    const { profiles } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [key]);
+    const fresh: StoredProfile | undefined = profiles.get(key);
+    if (facts.length === 0) return fresh;
+    // Findings of the re-run were already published from the first run; only the learning is kept.
+    const rerun = runPrincipal(facts, fresh?.profile, ctx, detectors);
+    return { profile: rerun.profile, version: fresh?.version ?? 0 };
+  }
+  const { groups } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [], [key]);
+  const fresh = groups.get(key);
+  if (facts.length === 0) return fresh;
+  const next = fresh ? upgradeProfile(cloneProfile(fresh.profile)) : emptyProfile(key, facts[0]!.principal.type, facts[0]!.timeMs);
+  for (const f of facts) observeGroup(next, f);
+  return { profile: pruneProfile(next, deps.detection), version: fresh?.version ?? 0 };
 }

@@ -2,37 +2,58 @@
  * Instance-local profiles with bounded write-behind: what makes DynamoDB writes independent of
  * how small CloudWatch Logs' deliveries are. A payload of tens of events used to rewrite the
  * whole item of every principal it touched; now an instance keeps the profiles it has read,
- * learns into them payload after payload, and writes an item back only
- *   - at once, when its shape changes (a new behavior, namespace, network, user agent or alert,
- *     or a day that brings a key closer to established): what other instances judge by; or
- *   - once `writeAfterMs` of event time has passed since its first unwritten learning.
+ * learns into them payload after payload, and writes items back
+ *   - at once, those whose shape changed (a new behavior, namespace, network, user agent or
+ *     alert, or a day that brings a key closer to established): what other instances judge by;
+ *   - all others together, once `writeAfterMs` of event time has passed since the oldest
+ *     unwritten learning (or the instance holds `maxPendingTotal` unwritten requests): one
+ *     write per active item per interval, however many payloads it took.
  * Clean entries are read again after `writeAfterMs`, so other instances' learning arrives too.
  *
- * Nothing is counted twice: each entry keeps the requests learned since its last write
- * (`pending`); when another instance wrote the item meanwhile (version conflict), the fresh
- * item is read and only those requests are learned into it again. Each payload is absorbed at
- * most once table-wide (payload records, baseline-store.ts), before it enters the cache.
+ * Nothing is counted twice:
+ *   - each payload's learning is kept under its id (`pending`, per entry); before any item is
+ *     written, every payload absorbed here is claimed table-wide (baseline-store.ts
+ *     claimPayloads, a conditional update per log stream and minute). A payload some other
+ *     instance claimed first (a redelivery that reached two instances) is dropped from every
+ *     entry, and those entries are rebuilt from the stored item and what remains pending;
+ *   - a redelivery that arrives after the claim is recognised before detection, from the
+ *     absorbed item of its stream and minute (read once per stream and minute, then known here);
+ *   - when another instance wrote an item meanwhile (version conflict), the fresh item is read
+ *     and only this instance's pending requests are learned into it again.
  *
- * What a crash can lose: learning not yet written, at most `writeAfterMs` of event time per
- * item (one minute by default), never an anomaly (anomalies are published before a payload is
- * absorbed). An instance that stops receiving payloads keeps its last unwritten minute until it
- * is reclaimed, so that minute can be lost too.
+ * What a crash can lose: the learning absorbed since the instance last wrote, at most
+ * `writeAfterMs` of event time (and `maxPendingTotal` requests) for an instance that keeps
+ * receiving payloads; never an anomaly (anomalies are published before a payload is absorbed)
+ * and never the claim of a payload whose learning was written (claims go first). A crash
+ * between the claims and the item writes loses that learning, and the claims keep redeliveries
+ * of it from being counted. An instance that stops receiving payloads keeps its last unwritten
+ * interval until it is reclaimed, so that interval can be lost too.
  *
  * Pure bookkeeping; ingest.ts does the reading and writing.
  */
+import type { AbsorbedIds } from './baseline-store';
 import type { PrincipalProfile } from './baseline';
 import type { DetectionConfig } from './config';
 import type { AuditFacts } from './types';
 
 export type EntryKind = 'principal' | 'group';
 
+/** The requests one payload contributed to an entry. */
+export interface PendingChunk {
+  /** The payload's tag (baseline-store.ts payloadTag). */
+  payload: string;
+  facts: AuditFacts[];
+}
+
 export interface CacheEntry {
   kind: EntryKind;
   profile: PrincipalProfile;
   /** Version of the stored item this entry builds on (0: none stored yet). */
   version: number;
-  /** Requests learned since the last write, re-learned onto a fresher item after a conflict. */
-  pending: AuditFacts[];
+  /** Requests learned since the last write, by payload: re-learned onto a fresher item after a conflict. */
+  pending: PendingChunk[];
+  /** Number of requests in `pending`. */
+  pendingFacts: number;
   /** Event time of the oldest unwritten learning; undefined when the entry is clean. */
   dirtySince?: number | undefined;
   /** Whether the entry must be written with the next flush, whatever its age. */
@@ -46,25 +67,46 @@ export interface ProfileCacheOptions {
   writeAfterMs: number;
   /** Entries kept; beyond it, clean entries are dropped after a flush. */
   maxEntries?: number;
-  /** Pending requests per entry before it is written whatever its age (memory bound). */
+  /** Pending requests per entry before it is written whatever its age. */
   maxPending?: number;
+  /** Pending requests of the whole instance before everything is written (memory bound). */
+  maxPendingTotal?: number;
 }
 
-/** One minute: the default write-behind interval of the Lambda function and of replay. */
-export const DEFAULT_WRITE_AFTER_MS = 60_000;
+/**
+ * Five minutes: the default write-behind interval of the Lambda function and of replay. At the
+ * realistic delivery setting each active item is written about once per interval; one minute
+ * cost about four times the writes (README.md#cost).
+ */
+export const DEFAULT_WRITE_AFTER_MS = 5 * 60_000;
+
+/** What this instance knows of an absorbed item: what it read, plus what it claimed since. */
+interface KnownAbsorbed extends AbsorbedIds {
+  readAt: number;
+}
 
 export class ProfileCache {
   readonly entries = new Map<string, CacheEntry>();
   readonly writeAfterMs: number;
   readonly maxEntries: number;
   readonly maxPending: number;
+  readonly maxPendingTotal: number;
   /** Earliest event time of the cluster seen by this instance (for re-learning after a conflict). */
   clusterFirstSeen = Infinity;
+  /** The cluster meta as last read (undefined: not read yet; null: none stored). */
+  storedFirstSeen: number | null | undefined;
+  /** Payloads found absorbed elsewhere when claiming, whose learning was dropped here. */
+  duplicatesDropped = 0;
+  private readonly absorbed = new Map<string, KnownAbsorbed>();
+  /** Payloads absorbed here and not claimed yet, by absorbed item. */
+  private readonly unclaimed = new Map<string, Set<string>>();
+  private pendingTotal = 0;
 
   constructor(opts: ProfileCacheOptions) {
     this.writeAfterMs = opts.writeAfterMs;
     this.maxEntries = opts.maxEntries ?? 4000;
-    this.maxPending = opts.maxPending ?? 2000;
+    this.maxPending = opts.maxPending ?? 5000;
+    this.maxPendingTotal = opts.maxPendingTotal ?? 40_000;
   }
 
   static id(kind: EntryKind, key: string): string {
@@ -85,52 +127,145 @@ export class ProfileCache {
   /** What the table holds now (or that it holds nothing) for a key the caller read. */
   adopt(kind: EntryKind, key: string, stored: { profile: PrincipalProfile; version: number } | undefined, t: number): void {
     const id = ProfileCache.id(kind, key);
+    const e = this.entries.get(id);
+    if (e?.dirtySince !== undefined) return;
     if (!stored) {
       this.entries.delete(id);
       return;
     }
-    this.entries.set(id, { kind, profile: stored.profile, version: stored.version, pending: [], urgent: false, syncedAt: t });
+    this.entries.set(id, { kind, profile: stored.profile, version: stored.version, pending: [], pendingFacts: 0, urgent: false, syncedAt: t });
   }
 
-  /** Keeps what a payload learned (after its payload record is written). */
-  learn(kind: EntryKind, key: string, profile: PrincipalProfile, baseVersion: number, facts: AuditFacts[], urgent: boolean, t: number): void {
+  /** Keeps what payload `payload` taught an entry (after detection and publishing). */
+  learn(kind: EntryKind, key: string, profile: PrincipalProfile, baseVersion: number, payload: string, facts: AuditFacts[], urgent: boolean, t: number): void {
     const id = ProfileCache.id(kind, key);
     const e = this.entries.get(id);
+    const chunk = { payload, facts };
+    this.pendingTotal += facts.length;
     if (e && e.version === baseVersion) {
       e.profile = profile;
-      for (const f of facts) e.pending.push(f);
+      e.pending.push(chunk);
+      e.pendingFacts += facts.length;
       e.dirtySince ??= t;
-      e.urgent ||= urgent || e.pending.length >= this.maxPending;
+      e.urgent ||= urgent || e.pendingFacts >= this.maxPending;
       return;
     }
-    this.entries.set(id, { kind, profile, version: baseVersion, pending: [...facts], dirtySince: t, urgent, syncedAt: t });
+    if (e) this.pendingTotal -= e.pendingFacts;
+    this.entries.set(id, { kind, profile, version: baseVersion, pending: [chunk], pendingFacts: facts.length, dirtySince: t, urgent, syncedAt: t });
   }
 
-  /** The dirty entries due for writing at event time `t` (all dirty ones when `all`). */
+  /**
+   * The dirty entries due for writing at event time `t`: all of them once the oldest is
+   * `writeAfterMs` old (or the instance holds too many pending requests, or `all`), else the
+   * urgent ones.
+   */
   due(t: number, all = false): CacheEntry[] {
-    const out: CacheEntry[] = [];
+    const dirty: CacheEntry[] = [];
+    let tick = all || this.pendingTotal >= this.maxPendingTotal;
     for (const e of this.entries.values()) {
       if (e.dirtySince === undefined) continue;
-      if (all || e.urgent || t - e.dirtySince >= this.writeAfterMs) out.push(e);
+      dirty.push(e);
+      if (t - e.dirtySince >= this.writeAfterMs) tick = true;
     }
-    return out;
+    return tick ? dirty : dirty.filter((e) => e.urgent);
   }
 
   /** After a successful write of `e` as `version` (holding `profile`). */
   written(e: CacheEntry, profile: PrincipalProfile, version: number, t: number): void {
-    Object.assign(e, { profile, version, pending: [], dirtySince: undefined, urgent: false, syncedAt: t });
+    this.pendingTotal -= e.pendingFacts;
+    Object.assign(e, { profile, version, pending: [], pendingFacts: 0, dirtySince: undefined, urgent: false, syncedAt: t });
+  }
+
+  /** After `e` was rebuilt from the stored item and its remaining pending requests. */
+  rebased(e: CacheEntry, profile: PrincipalProfile, version: number, t: number): void {
+    Object.assign(e, { profile, version, syncedAt: t });
   }
 
   /** Drops an entry whose learning cannot be written (dead-lettered by the caller). */
   forget(e: CacheEntry): void {
+    this.pendingTotal -= e.pendingFacts;
     this.entries.delete(ProfileCache.id(e.kind, e.profile.key));
   }
 
-  /** Drops clean entries when the cache is over its size. */
-  trim(): void {
-    if (this.entries.size <= this.maxEntries) return;
-    for (const [id, e] of this.entries) if (e.dirtySince === undefined) this.entries.delete(id);
+  /** Drops clean entries when the cache is over its size, and what it knows of old absorbed items. */
+  trim(t: number): void {
+    if (this.entries.size > this.maxEntries) for (const [id, e] of this.entries) if (e.dirtySince === undefined) this.entries.delete(id);
+    if (this.absorbed.size > 256) {
+      // Older items are read again if a payload of theirs comes back (a redelivery hours later).
+      for (const [pk, k] of this.absorbed) if (t - k.readAt > 2 * this.writeAfterMs + 120_000 && !this.unclaimed.has(pk)) this.absorbed.delete(pk);
+    }
   }
+
+  /** Whether this instance knows what the absorbed item holds (it read it, or claimed into it). */
+  knowsAbsorbed(pk: string): boolean {
+    return this.absorbed.has(pk);
+  }
+
+  /** What the table's absorbed item held when read. */
+  noteAbsorbed(pk: string, stored: AbsorbedIds, t: number): void {
+    const known = this.absorbed.get(pk);
+    if (known) for (const id of stored.ids) known.ids.add(id);
+    this.absorbed.set(pk, { ids: known?.ids ?? new Set(stored.ids), full: stored.full || (known?.full ?? false), readAt: t });
+  }
+
+  /**
+   * Whether the payload was absorbed, as far as this instance knows: by itself (claimed or not),
+   * or by anyone according to the absorbed item it read. `ask`: the item is full and does not
+   * list it, so only the payload's own record can tell.
+   */
+  absorbedHere(pk: string, tag: string): boolean | 'ask' {
+    if (this.unclaimed.get(pk)?.has(tag)) return true;
+    const known = this.absorbed.get(pk);
+    if (known?.ids.has(tag)) return true;
+    return known?.full ? 'ask' : false;
+  }
+
+  /** A payload whose learning this instance keeps: claimed before any of it is written. */
+  absorb(pk: string, tag: string): void {
+    let set = this.unclaimed.get(pk);
+    if (!set) this.unclaimed.set(pk, (set = new Set()));
+    set.add(tag);
+  }
+
+  /** Payloads absorbed here and not claimed yet, by absorbed item. */
+  unclaimedPayloads(): Array<[string, string[]]> {
+    return [...this.unclaimed].map(([pk, tags]) => [pk, [...tags]]);
+  }
+
+  /** After claiming: `claimed` are this instance's for good; `duplicates` were someone else's. */
+  claimed(pk: string, claimed: readonly string[], duplicates: readonly string[], t: number): void {
+    const set = this.unclaimed.get(pk);
+    for (const tag of [...claimed, ...duplicates]) set?.delete(tag);
+    if (set?.size === 0) this.unclaimed.delete(pk);
+    const known = this.absorbed.get(pk) ?? { ids: new Set<string>(), full: false, readAt: t };
+    for (const tag of [...claimed, ...duplicates]) known.ids.add(tag);
+    this.absorbed.set(pk, known);
+    this.duplicatesDropped += duplicates.length;
+  }
+
+  /**
+   * Removes the learning of payloads someone else absorbed first from every entry; returns the
+   * entries that held some (their profiles must be rebuilt before they are used or written).
+   */
+  dropPayloads(payloads: ReadonlySet<string>): CacheEntry[] {
+    const affected: CacheEntry[] = [];
+    for (const e of this.entries.values()) {
+      if (!e.pending.some((c) => payloads.has(c.payload))) continue;
+      const kept = e.pending.filter((c) => !payloads.has(c.payload));
+      const keptFacts = kept.reduce((n, c) => n + c.facts.length, 0);
+      this.pendingTotal -= e.pendingFacts - keptFacts;
+      e.pending = kept;
+      e.pendingFacts = keptFacts;
+      if (kept.length === 0) Object.assign(e, { dirtySince: undefined, urgent: false });
+      affected.push(e);
+    }
+    return affected;
+  }
+}
+
+/** All pending requests of an entry, in the order they were learned. */
+export function pendingFacts(e: CacheEntry): AuditFacts[] {
+  return e.pending.flatMap((c) => c.facts);
 }
 
 /**

@@ -135,7 +135,8 @@ export async function publishAnomaliesOnce(
   const fresh = anomalies.filter((a) => !already.has(a.id));
   if (fresh.length === 0) return { published: 0, alreadyPublished: already.size };
   // The note is best effort: failing the payload for it would republish what is on the bus.
-  // Without it, the payload record written later is what keeps a redelivery from publishing.
+  // Without it, the payload's recorded id is what keeps a redelivery from publishing, once the
+  // instance has written it (write-behind: until then a redelivery elsewhere may publish again).
   const note = async (published: readonly BehaviorAnomaly[]) => {
     try {
       await store.markPublished(published, now);

@@ -23,11 +23,12 @@
  * | sequence signal, per key    | `SIGNAL#<cluster>#<correlationKey>` | `<event ISO>#<signalId>`   |
  * | emitted attack sequence     | `SEQUENCE#<cluster>#<sequenceId>`   | `SEQUENCE`                 |
  * | principal given up on       | `DEADLETTER#<cluster>`              | `<payloadId>#<keyDigest>`  |
- * | audit payload absorbed      | `PAYLOAD#<cluster>#<payloadId>`     | `PAYLOAD`                  |
+ * | audit payloads absorbed     | `PAYLOAD#<cluster>#<stream>#<minute>` | `ABSORBED`               |
+ * | ... past a full item        | `PAYLOAD#<cluster>#<stream>#<minute>#<id>` | `PAYLOAD`           |
  * | story a signal was told in  | `SEQMEMBER#<cluster>#<signalId>`    | `MEMBER`                   |
  *
  * `ttl` (epoch seconds) lets DynamoDB expire stale items: decayed profiles, old flow edges,
- * released actions, payload records once CloudWatch can no longer redeliver the payload.
+ * released actions, absorbed-payload ids once CloudWatch can no longer redeliver the payloads.
  */
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 

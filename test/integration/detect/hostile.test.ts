@@ -222,7 +222,7 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
     expect(await profileOf(d, 'mallory')).toBeUndefined();
     expect(await deadLetters(d)).toEqual([{ principal: 'mallory', reason: 'detection-error', auditIDs: bad.map((e) => e.auditID) }]);
     const again = await ingestAuditEvent(d, payload);
-    // Recognised by its payload record: all three principals of the payload are skipped.
+    // Recognised by its recorded id: all three principals of the payload are skipped.
     expect(again.redelivered).toBe(3);
     expect((await profileOf(d, CHECKOUT))?.events).toBe(5);
     expect(await deadLetters(d)).toHaveLength(1);

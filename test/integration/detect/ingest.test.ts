@@ -2,7 +2,9 @@
  * The ingest path over the real wire: @aws-sdk/client-dynamodb against dynalite (and DynamoDB
  * Local where Java is present), @aws-sdk/client-eventbridge against the local endpoint.
  */
-import { loadProfiles } from '#shared/detect/baseline-store';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ABSORBED_TTL_SECONDS, loadProfiles } from '#shared/detect/baseline-store';
+import { createDynamoClient } from '#shared/clients/dynamo';
 import { DEFAULT_DETECTION, DAY_MS, DetectionConfig } from '#shared/detect/config';
 import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { flushAll, ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
@@ -125,19 +127,28 @@ describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
       subscriptionEvent(Array.from({ length: n }, (_, i) => auditEvent({ user, at: new Date(T0 + day * DAY_MS + at + i * 100) })));
     const eventsOf = async (d: AuditIngestDeps) =>
       (await loadProfiles(d.ddb, d.tableName, d.cluster, ['system:serviceaccount:shop:checkout'])).profiles.get('system:serviceaccount:shop:checkout')?.profile.events;
-
-    it('writes a steady principal once a minute of event time, not once per small payload, and loses nothing on the final flush', async () => {
+    /** A table where checkout's routine keys are established (seen on two days): later payloads change no shape. */
+    const established = async () => {
       const d = await deps();
-      for (let day = 0; day < 3; day++) await ingestAuditEvent(d, subscriptionEvent(routine(checkout, day)));
+      for (let day = 0; day < 2; day++) await ingestAuditEvent(d, subscriptionEvent(routine(checkout, day)));
+      return d;
+    };
+    const cacheOf = (d: AuditIngestDeps) => d.cache!;
+
+    it('writes a steady principal once per write-behind interval and the payload ids once per stream and minute, not once per small payload; the final flush loses nothing', async () => {
+      const d = await established();
       const a = instance(d);
       const before = d.counter.writes;
-      // Two minutes of payloads every 2 s: 60 payloads, 60 payload records.
-      for (let k = 0; k < 60; k++) await ingestAuditEvent(a, small(checkout, 3, 3_600_000 + k * 2000));
-      const profileWrites = d.counter.writes - before - 60;
-      expect(profileWrites).toBeGreaterThanOrEqual(1);
-      expect(profileWrites).toBeLessThanOrEqual(5);
+      // Six minutes of payloads every 2 s: 180 payloads.
+      for (let k = 0; k < 180; k++) await ingestAuditEvent(a, small(checkout, 2, 3_600_000 + k * 2000));
+      const writes = d.counter.writes - before;
+      // One interval passed: the principal and its workload group once, the ids of five or six minutes (one stream).
+      expect(writes).toBeGreaterThanOrEqual(3);
+      expect(writes).toBeLessThanOrEqual(2 + 7);
+      expect(await eventsOf(d)).toBeLessThan(10 + 180 * 3);
       await flushAll(a);
-      expect(await eventsOf(d)).toBe(3 * 5 + 60 * 3);
+      expect(await eventsOf(d)).toBe(10 + 180 * 3);
+      expect(d.counter.writes - before).toBeLessThanOrEqual(2 * 2 + 8);
     });
 
     it('counts a payload once when it is redelivered to another instance, before or after the first instance wrote it', async () => {
@@ -147,12 +158,99 @@ describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
       const b = instance(d);
       const p = small(checkout, 1, 0);
       expect((await ingestAuditEvent(a, p)).redelivered).toBe(0);
-      // Not written yet by a (under a minute): b still recognises the payload.
+      // A new day brings checkout's keys to established: a writes at once, claim first, so b recognises the payload.
       expect((await ingestAuditEvent(b, p)).redelivered).toBe(1);
       await flushAll(a);
       await flushAll(b);
       expect((await ingestAuditEvent(instance(d), p)).redelivered).toBe(1);
       expect(await eventsOf(d)).toBe(5 + 3);
+    });
+
+    it.each([
+      ['the first instance', 'a'],
+      ['the second instance', 'b'],
+      ['both at once', 'both'],
+    ])('counts a payload once when two instances absorbed it within the write-behind window and %s writes first', async (_name, first) => {
+      const d = await established();
+      const a = instance(d);
+      const b = instance(d);
+      const p = small(checkout, 2, 3_600_000);
+      await ingestAuditEvent(a, small(checkout, 2, 3_500_000));
+      expect((await ingestAuditEvent(a, p)).redelivered).toBe(0);
+      // Neither has written: b cannot know, and learns it too.
+      expect((await ingestAuditEvent(b, p)).redelivered).toBe(0);
+      await ingestAuditEvent(b, small(checkout, 2, 3_700_000, 4));
+      if (first === 'a') await flushAll(a).then(() => flushAll(b));
+      else if (first === 'b') await flushAll(b).then(() => flushAll(a));
+      else await Promise.all([flushAll(a), flushAll(b)]);
+      // Whoever claimed it second dropped its learning of it, and only of it.
+      expect(cacheOf(a).duplicatesDropped + cacheOf(b).duplicatesDropped).toBe(1);
+      expect(await eventsOf(d)).toBe(10 + 3 + 3 + 4);
+      // Later deliveries of it anywhere are recognised before detection.
+      expect((await ingestAuditEvent(instance(d), p)).redelivered).toBe(1);
+      expect((await ingestAuditEvent(a, p)).redelivered).toBe(1);
+    });
+
+    it('recognises a redelivery hours later, within the retry horizon, before detection, from one read', async () => {
+      const d = await established();
+      let wall = T0 + 2 * DAY_MS + 3_600_000;
+      const now = () => wall;
+      const a = { ...instance(d), now };
+      const p = small(checkout, 2, 3_600_000);
+      await ingestAuditEvent(a, p);
+      await flushAll(a);
+      // Five hours later another instance has ingested live payloads, then CloudWatch retries p.
+      wall += 5 * 3_600_000;
+      const c = { ...instance(d), now };
+      await ingestAuditEvent(c, small(checkout, 2, 3_600_000 + 5 * 3_600_000));
+      const reads = d.counter.reads;
+      const writes = d.counter.writes;
+      expect((await ingestAuditEvent(c, p)).redelivered).toBe(1);
+      expect(d.counter.reads - reads).toBe(1);
+      expect(d.counter.writes).toBe(writes);
+      await flushAll(c);
+      expect(await eventsOf(d)).toBe(10 + 3 + 3);
+      // The absorbed item outlives the retry horizon from its last claim.
+      const items = await d.ddb.send(new ScanCommand({ TableName: d.tableName, FilterExpression: 'sk = :sk', ExpressionAttributeValues: { ':sk': { S: 'ABSORBED' } } }));
+      for (const item of items.Items ?? []) expect(Number(item.ttl?.N)).toBeGreaterThanOrEqual(Math.floor((T0 + 2 * DAY_MS + 3_600_000) / 1000) + ABSORBED_TTL_SECONDS);
+    });
+
+    it('a crash loses at most the unwritten interval: what the lost instance never claimed is learned once when redelivered', async () => {
+      const d = await established();
+      const crashed = instance(d);
+      const payloads = [0, 1, 2].map((k) => small(checkout, 2, 3_600_000 + k * 2000));
+      for (const p of payloads) await ingestAuditEvent(crashed, p);
+      // Nothing new about the principal: its learning waits for the interval, and the instance dies first.
+      expect(await eventsOf(d)).toBe(10);
+      // CloudWatch redelivers one anyway (at least once): nobody claimed it, so it is learned now, once.
+      const other = instance(d);
+      expect((await ingestAuditEvent(other, payloads[1]!)).redelivered).toBe(0);
+      await flushAll(other);
+      expect(await eventsOf(d)).toBe(10 + 3);
+    });
+
+    it('a crash between claiming and writing loses that learning, and the claim keeps a redelivery from counting it', async () => {
+      const d = await established();
+      // The instance dies on its first item write, after its claims went through.
+      const dying = createDynamoClient({ endpoint: servers.dynamo.endpoint });
+      dying.middlewareStack.add(
+        (next) => async (args) => {
+          const pk = (args.input as { Item?: { pk?: { S?: string } } }).Item?.pk?.S ?? '';
+          if (/^(PRINCIPAL|GROUP)#/.test(pk)) throw Object.assign(new Error('instance lost'), { name: 'InstanceLost' });
+          return next(args);
+        },
+        { step: 'initialize', name: 'crashOnItemWrite' },
+      );
+      const crashed = { ...instance(d), ddb: dying };
+      const p = small(checkout, 2, 3_600_000);
+      await ingestAuditEvent(crashed, p);
+      await expect(flushAll(crashed)).rejects.toThrow('instance lost');
+      dying.destroy();
+      const other = instance(d);
+      expect((await ingestAuditEvent(other, p)).redelivered).toBe(1);
+      await flushAll(other);
+      // Lost, never doubled: at most the crashed instance's unwritten interval.
+      expect(await eventsOf(d)).toBe(10);
     });
 
     it('keeps both instances\' learning of one principal: the second writer re-learns only its own unwritten requests', async () => {
@@ -171,22 +269,6 @@ describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
       await flushAll(b);
       await flushAll(a);
       expect(await eventsOf(d)).toBe(5 + 5 * 2 + 5 * 3 + 4 + 1);
-    });
-
-    it('bounds what a crash loses to unwritten learning: a lost instance\'s payloads are not re-learned twice on redelivery', async () => {
-      const d = await deps();
-      for (let day = 0; day < 2; day++) await ingestAuditEvent(d, subscriptionEvent(routine(checkout, day)));
-      const crashed = instance(d);
-      const p = small(checkout, 1, 3_600_000);
-      await ingestAuditEvent(crashed, p);
-      // Nothing new about the principal: its learning waits for the minute to pass, and the instance dies first.
-      expect(await eventsOf(d)).toBe(10);
-      // CloudWatch redelivers anyway (at least once): the payload record says it was absorbed.
-      const other = instance(d);
-      expect((await ingestAuditEvent(other, p)).redelivered).toBe(1);
-      await ingestAuditEvent(other, small(checkout, 1, 3_610_000));
-      await flushAll(other);
-      expect(await eventsOf(d)).toBe(10 + 3);
     });
   });
 
