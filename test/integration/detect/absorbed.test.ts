@@ -8,6 +8,9 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { absorbedPk, claimPayloads, hasOwnRecord, loadProfiles, MAX_IDS_PER_BUCKET, payloadTag } from '#shared/detect/baseline-store';
 import { dynamoBackends, freshTable, useBackendAndBus } from '#test/support/dynamo';
 
+// Hundreds of conditional writes through DynamoDB Local on a shared machine take seconds.
+jest.setTimeout(60_000);
+
 const NOW = Date.parse('2026-11-10T00:00:00Z');
 const tags = (from: number, n: number) => Array.from({ length: n }, (_, i) => payloadTag(`payload-${from + i}`));
 
@@ -58,7 +61,7 @@ describe.each(dynamoBackends())('absorbed payloads on $name', (backend) => {
   it('past MAX_IDS_PER_BUCKET marks the item full and gives each further payload a record of its own, still exactly once, the item a few KB', async () => {
     const { client, tableName, counter } = await freshTable(servers.dynamo.endpoint);
     const pk = absorbedPk('c', 'g', 's', 0);
-    const all = tags(1000, MAX_IDS_PER_BUCKET + 60);
+    const all = tags(1000, MAX_IDS_PER_BUCKET + 20);
     for (let i = 0; i < all.length; i += 45) {
       const out = await claimPayloads(client, tableName, pk, all.slice(i, i + 45), NOW);
       expect(out.duplicates).toEqual([]);
