@@ -18,8 +18,10 @@
  * before the revert deletes the deny. Without the session's id nothing is put on the role
  * (a role-wide deny would lock out every admin); the action says why and gives the command.
  * Roles of IAM Identity Center permission sets (path `/aws-reserved/sso.amazonaws.com/`, read
- * with iam:GetRole, never guessed from the name) cannot be modified in IAM: the action gives
- * the permission-set commands AWS documents instead. Disassociating the role's EKS access
+ * with iam:GetRole; a preview without IAM goes by the `AWSReservedSSO_` name) cannot be modified
+ * in IAM: with enforcement.identityCenter the same session deny goes into the permission set's
+ * inline policy as a statement of its own, provisioned to the account (permission-set.ts);
+ * without it, or when the permission set is unknown or full, the action gives the commands. Disassociating the role's EKS access
  * policies is a separate response (`enforcement.revokeAccessPolicies`), looked up by the
  * role's path-bearing ARN. IAM users: access keys have no issue time, so only the EKS
  * associations can be removed (when configured).
