@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { safeSegment } from '#shared/text';
-import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
+import type { NetworkPolicy } from '#shared/netpol-api/types';
 import type { RuntimeIngestReport } from '#shared/runtime/ingest';
 import type { BusEvent } from './bus';
 
@@ -51,7 +51,7 @@ export interface Outputs {
   enforcement: BusEvent[];
   /** Each attack sequence once, as last published. */
   sequences: BusEvent[];
-  policies: NetworkPolicyManifest[];
+  policies: NetworkPolicy[];
   summary: Summary;
 }
 

@@ -26,7 +26,7 @@ import { DetailType, type EnforcementMode } from '#shared/events/schema';
 import { formatAlert, type FormattedAlert } from '#shared/alerts/format';
 import { accessPolicyPort, iamPort, ssoAdminPort } from '#shared/enforce/aws';
 import { RetryLaterError } from '#shared/enforce/engine';
-import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
+import type { NetworkPolicy } from '#shared/netpol-api/types';
 import { revertAction } from '#shared/enforce/revert';
 import { dynamoActionStore } from '#shared/enforce/store';
 import { ConfigError, errorMessage } from '#shared/errors';
@@ -86,7 +86,7 @@ export interface LocalRuntime {
   routedRuntimeReports: RuntimeIngestReport[];
   /** Stores an inventory snapshot (what `--cluster` gives), as the inventory function would. */
   putInventory(inventory: ClusterInventory, takenAt: Date | number): Promise<void>;
-  policies: NetworkPolicyManifest[];
+  policies: NetworkPolicy[];
   alerts: FormattedAlert[];
   env: Record<string, string>;
   /** The cluster enforcement acts on (from `kubeconfig`), if any. */
@@ -176,10 +176,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     const store = dynamoActionStore(dataDdb, LOCAL_TABLE);
     const announce = enforce.announcer(enforceDeps);
 
-    const policies: NetworkPolicyManifest[] = [];
+    const policies: NetworkPolicy[] = [];
     const alerts: FormattedAlert[] = [];
     const seenPolicies = new Set<string>();
-    const collect = (planned: Array<{ action: { id: string; outcome: string; partial?: true | undefined }; policies: NetworkPolicyManifest[] }>) => {
+    const collect = (planned: Array<{ action: { id: string; outcome: string; partial?: true | undefined }; policies: NetworkPolicy[] }>) => {
       for (const p of planned) {
         if (p.action.outcome !== 'planned' && p.action.outcome !== 'applied' && !p.action.partial) continue;
         for (const pol of p.policies) {

@@ -5,7 +5,7 @@
  * anomaly is not allowed back in by its own evidence.
  */
 import { readEdgesFrom, type GraphStoreDeps } from '../flows/graph-store';
-import type { Protocol } from '../netpol/types';
+import type { Protocol } from '../netpol-api/types';
 
 export interface BaselineDestination {
   /** A flow-graph peer key: `ns/Kind/name`, `node:<name>`, `vpc:<ip>` or `ext:<cidr>`. */

@@ -11,20 +11,20 @@ import type { ClusterInventory } from '../inventory/cluster';
 import { IDENTITY_LABELS, parseWorkloadKey, workloadKey, workloadOf, workloadSelector, type WorkloadId } from '../inventory/workload';
 import { NAMESPACE_NAME_LABEL } from '../netpol/model';
 import { selectorMatches } from '../netpol/selector';
-import type { AnyNetworkPolicy } from '../netpol/cluster-types';
-import type { Protocol } from '../netpol/types';
-import { parseNetworkPolicy, validateNetworkPolicy } from '../netpol/validate';
+import type { AnyNetworkPolicy } from '../netpol-api/cluster-types';
+import type { NetworkPolicy, NetworkPolicyEgressRule, Protocol } from '../netpol-api/types';
+import { validateNetworkPolicy } from '../netpol/validate';
 import type { BaselineDestination } from './baseline';
 import { boundedName, quarantineToken } from './quarantine';
-import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ActionIntent, type ActionPlan, type NetworkPolicyManifest } from './types';
-import { checkDestinations, egressAllowedNow, isNetworkPolicy, withPolicy } from './verify';
+import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ActionIntent, type ActionPlan } from './types';
+import { checkDestinations, egressAllowedNow, isNetworkPolicy, uncertainty, withPolicy } from './verify';
 
 /** CoreDNS on EKS keeps the `k8s-app: kube-dns` label (shared/netpol/README.md#dns-egress). */
 export const DNS_PEER = {
   namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: 'kube-system' } },
   podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
 };
-const DNS_PORTS = [
+const DNS_PORTS: Array<{ protocol: Protocol; port: number }> = [
   { protocol: 'UDP', port: 53 },
   { protocol: 'TCP', port: 53 },
 ];
@@ -103,7 +103,7 @@ function selectorFor(w: WorkloadId, anomaly: BehaviorAnomaly, inv: ClusterInvent
   return `cannot choose a selector for ${workloadKey(w)} without cluster access or the workload's labels`;
 }
 
-export function tightenPolicy(w: WorkloadId, intent: ActionIntent, anomalyId: string, podSelector: { matchLabels: Record<string, string> }, egress: unknown[]): NetworkPolicyManifest {
+export function tightenPolicy(w: WorkloadId, intent: ActionIntent, anomalyId: string, podSelector: { matchLabels: Record<string, string> }, egress: NetworkPolicyEgressRule[]): NetworkPolicy {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -151,7 +151,7 @@ export function planTightenEgress(intent: ActionIntent, anomaly: BehaviorAnomaly
   }
 
   const notes: string[] = [];
-  const byPeer = new Map<string, { peer: Peer; ports: Map<string, { protocol: string; port: number }> }>();
+  const byPeer = new Map<string, { peer: Peer; ports: Map<string, { protocol: Protocol; port: number }> }>();
   for (const d of [...facts.baseline].sort((a, b) => (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : a.port - b.port))) {
     let entry = byPeer.get(d.peer);
     if (!entry) {
@@ -168,12 +168,12 @@ export function planTightenEgress(intent: ActionIntent, anomaly: BehaviorAnomaly
   let dnsPorts = DNS_PORTS;
   if (now) {
     const dnsPods = inv!.pods.filter((p) => p.namespace === 'kube-system' && p.labels['k8s-app'] === 'kube-dns').map((p) => `${p.namespace}/${p.name}`);
-    dnsPorts = DNS_PORTS.filter((d) => now.allowed(dnsPods, d.port, d.protocol as Protocol));
+    dnsPorts = DNS_PORTS.filter((d) => now.allowed(dnsPods, d.port, d.protocol));
     if (dnsPorts.length < DNS_PORTS.length) notes.push(`DNS ${DNS_PORTS.filter((d) => !dnsPorts.includes(d)).map((d) => `${d.protocol} ${d.port}`).join(', ')} left out: ${subject} may not reach it now, and tightening never adds an allowance`);
     for (const [key, e] of byPeer) {
       const refs = destinationRefs(key, inv!);
       for (const [pk, port] of e.ports) {
-        if (now.allowed(refs, port.port, port.protocol as Protocol)) continue;
+        if (now.allowed(refs, port.port, port.protocol)) continue;
         e.ports.delete(pk);
         notes.push(`baseline destination ${key} ${port.protocol} ${port.port} left out: ${subject} may not reach it now (egress already limited), and tightening never adds an allowance`);
       }
@@ -196,11 +196,23 @@ export function planTightenEgress(intent: ActionIntent, anomaly: BehaviorAnomaly
 }
 
 /** Before/after for the anomaly's destinations, and the other egress policies that keep allowing. */
-export function verifyTightening(anomaly: BehaviorAnomaly, w: WorkloadId, policy: NetworkPolicyManifest, facts: { inventory: ClusterInventory; policies: AnyNetworkPolicy[] }, opts: { live: boolean }): string[] {
+export function verifyTightening(
+  anomaly: BehaviorAnomaly,
+  w: WorkloadId,
+  policy: NetworkPolicy,
+  facts: { inventory: ClusterInventory; policies: AnyNetworkPolicy[]; unreadable?: readonly string[] },
+  opts: { live: boolean },
+): string[] {
+  // Policies the simulator could not read may allow what it reports blocked: named, whatever the verdicts.
+  const unknown = (facts.unreadable ?? []).map(uncertainty);
+  return [...verifyDestinations(anomaly, w, policy, facts, opts), ...unknown];
+}
+
+function verifyDestinations(anomaly: BehaviorAnomaly, w: WorkloadId, policy: NetworkPolicy, facts: { inventory: ClusterInventory; policies: AnyNetworkPolicy[] }, opts: { live: boolean }): string[] {
   const inv = facts.inventory;
   const podId = subjectPod(anomaly, w, inv);
   if (!podId) return [`not verified: no running pod of ${workloadKey(w)} in the cluster`];
-  const own = parseNetworkPolicy(policy);
+  const own = policy;
   // Live: the policy is in place already; simulated: add it to what the cluster has now.
   const after = opts.live ? facts.policies : withPolicy(facts.policies, own);
   const before = checkDestinations(inv, facts.policies.filter((p) => !(isNetworkPolicy(p) && p.metadata.name === own.metadata.name && p.metadata.namespace === own.metadata.namespace)), podId, evidenceDestinations(anomaly));

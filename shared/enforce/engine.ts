@@ -28,7 +28,6 @@ import type { ClusterInventory } from '../inventory/cluster';
 import { workloadKey } from '../inventory/workload';
 import type { ClusterClient } from '../k8s/client';
 import { inventoryFromCluster, podOwner } from '../inventory/from-cluster';
-import { parseNetworkPolicy } from '../netpol/validate';
 import { AwsCallError, roleNameFromArn, SSO_ROLE_NAME_PREFIX, SSO_ROLE_PATH_PREFIX, type AccessPolicyPort, type IamPort, type RevertScheduler, type RoleInfo, type SsoAdminPort } from './aws';
 import { hasStatement, permissionSetNameOf, type PolicyStatement } from './permission-set';
 import type { BaselineSource } from './baseline';
@@ -45,9 +44,9 @@ import { takeBudgets, type BudgetStore } from './budgets';
 import { checkRails } from './rails';
 import { RecordConflictError, type ActionRecord, type ActionStore } from './store';
 import type { ActionIntent, ActionPlan, Operation, UndoStep } from './types';
-import { isolationReport, reachability, readNetworkPolicies, toClusterPolicies, withPodLabels, withPolicy } from './verify';
-import type { AnyNetworkPolicy } from '../netpol/cluster-types';
-import { parseClusterNetworkPolicy } from '../netpol/validate-cluster';
+import { isolationReport, reachability, withPodLabels, withPolicy } from './verify';
+import type { AnyNetworkPolicy } from '../netpol-api/cluster-types';
+import { unreadableRef } from '../netpol-api/read';
 
 export interface EngineDeps {
   cluster: string;
@@ -107,10 +106,8 @@ interface ClusterFacts {
 
 /** The cluster as the simulator sees it: pods, nodes, services and every policy of every kind. */
 export async function readClusterFacts(kube: ClusterClient): Promise<ClusterFacts> {
-  const [inventory, policies, clusterPolicies] = await Promise.all([inventoryFromCluster(kube), kube.listNetworkPolicies(), kube.listClusterNetworkPolicies()]);
-  const np = readNetworkPolicies(policies);
-  const cnp = toClusterPolicies(clusterPolicies);
-  return { inventory, policies: [...np.policies, ...cnp.policies], unreadable: [...np.unreadable, ...cnp.unreadable] };
+  const [inventory, np, cnp] = await Promise.all([inventoryFromCluster(kube), kube.listNetworkPolicies(), kube.listClusterNetworkPolicies()]);
+  return { inventory, policies: [...np.items, ...cnp.items], unreadable: [...np.unreadable, ...cnp.unreadable].map(unreadableRef) };
 }
 
 /** The quarantine mechanism: configured, or ClusterNetworkPolicy where the API serves it. */
@@ -542,13 +539,13 @@ function simulateAfter(facts: ClusterFacts, ops: readonly Operation[]): ClusterF
   for (const op of ops) {
     if (op.op === 'quarantine-pod') {
       inventory = withPodLabels(inventory, `${op.namespace}/${op.pod}`, { [QUARANTINE_LABEL]: op.token });
-      policies = withPolicy(policies, parseNetworkPolicy(op.policy));
+      policies = withPolicy(policies, op.policy);
     } else if (op.op === 'isolate-pod') {
       const pod = inventory.pods.find((p) => p.namespace === op.namespace && p.name === op.pod);
       inventory = withPodLabels(inventory, `${op.namespace}/${op.pod}`, { ...(pod?.labels ?? {}), [QUARANTINE_LABEL]: op.token });
-      policies = withPolicy(withPolicy<AnyNetworkPolicy>(policies, parseClusterNetworkPolicy(op.clusterPolicy)), parseNetworkPolicy(op.policy));
+      policies = withPolicy(withPolicy<AnyNetworkPolicy>(policies, op.clusterPolicy), op.policy);
     } else if (op.op === 'apply-policy') {
-      policies = withPolicy(policies, parseNetworkPolicy(op.policy));
+      policies = withPolicy(policies, op.policy);
     }
   }
   return { inventory, policies, unreadable: facts.unreadable };
@@ -574,7 +571,13 @@ function verification(ctx: Ctx, intent: ActionIntent, rec: ActionRecord, facts: 
     if (!op || op.op !== 'apply-policy' || !w) return { lines: [] };
     const lines = verifyTightening(ctx.anomaly, w, op.policy, facts, { live });
     const residual = lines.filter((l) => l.startsWith('residual path'));
-    return { lines, ...(residual.length ? { reason: `still escapes: ${residual.length} of the anomaly's destinations remain reachable through other policies (see changes)` } : {}) };
+    const unknown = lines.filter((l) => l.startsWith('residual uncertainty'));
+    const reason = residual.length
+      ? `still escapes: ${residual.length} of the anomaly's destinations remain reachable through other policies (see changes)`
+      : unknown.length
+        ? `not verified: ${unknown.length} live polic${unknown.length === 1 ? 'y' : 'ies'} could not be simulated (see changes)`
+        : undefined;
+    return { lines, ...(reason ? { reason } : {}) };
   }
   return { lines: [] };
 }

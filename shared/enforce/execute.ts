@@ -8,11 +8,13 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { ConfigError, DownstreamError, PolicyApplyError } from '../errors';
 import type { ClusterClient } from '../k8s/client';
-import { KubeConflictError } from '../k8s/errors';
+import { KubeConflictError, UnreadablePolicyError } from '../k8s/errors';
 import type { AccessPolicyPort, IamPort, SsoAdminPort } from './aws';
 import { mergeStatement, removeStatement, type PolicyStatement } from './permission-set';
 import { labelsToRemove, quarantinePolicy, QUARANTINE_LABEL, sortKeys } from './quarantine';
-import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ClusterNetworkPolicyManifest, type NetworkPolicyManifest, type Operation, type UndoStep } from './types';
+import type { ClusterNetworkPolicy } from '../netpol-api/cluster-types';
+import type { NetworkPolicy } from '../netpol-api/types';
+import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type Operation, type UndoStep } from './types';
 
 export interface ExecDeps {
   kube?: ClusterClient;
@@ -38,14 +40,27 @@ function needKube(deps: ExecDeps): ClusterClient {
 }
 
 /** Refuses to overwrite a policy that is not this action's (another action's, or nobody's). */
-async function assertPolicyIsOurs(kube: ClusterClient, policy: NetworkPolicyManifest): Promise<void> {
-  const existing = await kube.getNetworkPolicy(policy.metadata.namespace, policy.metadata.name);
+/**
+ * The labels and annotations of a live policy, whether or not its spec reads: ownership is
+ * decided by them alone, so a policy this version cannot read is still recognised as ours.
+ */
+async function liveMetadata(read: () => Promise<{ metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } } | null>): Promise<{ labels?: Record<string, string>; annotations?: Record<string, string> } | null> {
+  try {
+    return (await read())?.metadata ?? null;
+  } catch (err) {
+    if (err instanceof UnreadablePolicyError) return err.policy;
+    throw err;
+  }
+}
+
+async function assertPolicyIsOurs(kube: ClusterClient, policy: NetworkPolicy): Promise<void> {
+  const existing = await liveMetadata(() => kube.getNetworkPolicy(policy.metadata.namespace, policy.metadata.name));
   if (!existing) return;
-  const ours = policy.metadata.annotations[ANNOTATIONS.actionId];
-  const theirs = existing.metadata?.annotations?.[ANNOTATIONS.actionId];
+  const ours = policy.metadata.annotations?.[ANNOTATIONS.actionId];
+  const theirs = existing.annotations?.[ANNOTATIONS.actionId];
   if (theirs === ours) return;
   const id = `${policy.metadata.namespace}/${policy.metadata.name}`;
-  if (existing.metadata?.labels?.[LABELS.managedBy] === MANAGED_BY_VALUE && theirs) {
+  if (existing.labels?.[LABELS.managedBy] === MANAGED_BY_VALUE && theirs) {
     throw new PolicyApplyError(`NetworkPolicy ${id} belongs to boundwatch action ${theirs}: not overwritten`);
   }
   throw new PolicyApplyError(`NetworkPolicy ${id} exists and is not boundwatch's: not overwritten`);
@@ -58,7 +73,7 @@ async function assertPolicyIsOurs(kube: ClusterClient, policy: NetworkPolicyMani
  */
 export type RecordUndo = (steps: UndoStep[]) => Promise<void>;
 
-async function applyPolicy(deps: ExecDeps, policy: NetworkPolicyManifest, recordUndo?: RecordUndo): Promise<OpResult> {
+async function applyPolicy(deps: ExecDeps, policy: NetworkPolicy, recordUndo?: RecordUndo): Promise<OpResult> {
   const kube = needKube(deps);
   await assertPolicyIsOurs(kube, policy);
   const undo: UndoStep[] = [{ undo: 'delete-policy', namespace: policy.metadata.namespace, name: policy.metadata.name }];
@@ -69,8 +84,8 @@ async function applyPolicy(deps: ExecDeps, policy: NetworkPolicyManifest, record
 
 /** The labels to restore for a pod already carrying `token`: from its policy's annotation. */
 async function recordedLabels(kube: ClusterClient, op: Extract<Operation, { op: 'quarantine-pod' }>): Promise<Record<string, string> | undefined> {
-  const live = await kube.getNetworkPolicy(op.namespace, op.policy.metadata.name);
-  const text = live?.metadata?.annotations?.[ANNOTATIONS.restoreLabels];
+  const live = await liveMetadata(() => kube.getNetworkPolicy(op.namespace, op.policy.metadata.name));
+  const text = live?.annotations?.[ANNOTATIONS.restoreLabels];
   if (text) {
     try {
       return JSON.parse(text) as Record<string, string>;
@@ -90,8 +105,8 @@ async function recordedLabels(kube: ClusterClient, op: Extract<Operation, { op: 
 async function quarantinePod(deps: ExecDeps, op: Extract<Operation, { op: 'quarantine-pod' }>, anomalyId: string, recordUndo?: RecordUndo): Promise<OpResult> {
   const kube = needKube(deps);
   const id = `${op.namespace}/${op.pod}`;
-  const actionId = op.policy.metadata.annotations[ANNOTATIONS.actionId]!;
-  const expiresAt = op.policy.metadata.annotations[ANNOTATIONS.expiresAt]!;
+  const actionId = op.policy.metadata.annotations?.[ANNOTATIONS.actionId] ?? '';
+  const expiresAt = op.policy.metadata.annotations?.[ANNOTATIONS.expiresAt] ?? '';
   for (let attempt = 1; ; attempt++) {
     const pod: V1Pod | null = await kube.getPod(op.namespace, op.pod);
     if (!pod) throw new PolicyApplyError(`pod ${id} is gone: nothing to quarantine`);
@@ -126,13 +141,13 @@ async function quarantinePod(deps: ExecDeps, op: Extract<Operation, { op: 'quara
 }
 
 /** Refuses to overwrite a ClusterNetworkPolicy that is not this action's. */
-async function assertClusterPolicyIsOurs(kube: ClusterClient, policy: ClusterNetworkPolicyManifest): Promise<void> {
-  const existing = await kube.getClusterNetworkPolicy(policy.metadata.name);
+async function assertClusterPolicyIsOurs(kube: ClusterClient, policy: ClusterNetworkPolicy): Promise<void> {
+  const existing = await liveMetadata(() => kube.getClusterNetworkPolicy(policy.metadata.name));
   if (!existing) return;
-  const theirs = existing.metadata?.annotations?.[ANNOTATIONS.actionId];
-  if (theirs === policy.metadata.annotations[ANNOTATIONS.actionId]) return;
+  const theirs = existing.annotations?.[ANNOTATIONS.actionId];
+  if (theirs === policy.metadata.annotations?.[ANNOTATIONS.actionId]) return;
   const id = `ClusterNetworkPolicy ${policy.metadata.name}`;
-  if (existing.metadata?.labels?.[LABELS.managedBy] === MANAGED_BY_VALUE && theirs) throw new PolicyApplyError(`${id} belongs to boundwatch action ${theirs}: not overwritten`);
+  if (existing.labels?.[LABELS.managedBy] === MANAGED_BY_VALUE && theirs) throw new PolicyApplyError(`${id} belongs to boundwatch action ${theirs}: not overwritten`);
   throw new PolicyApplyError(`${id} exists and is not boundwatch's: not overwritten`);
 }
 

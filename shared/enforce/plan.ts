@@ -15,12 +15,13 @@ import { roleNameFromArn } from './aws';
 import { gate, type LearningConfig, type MaturityFacts } from './gates';
 import { decide, type ClassDecision } from './response-policy';
 import { serviceAccountOf } from './revoke';
-import type { ActionIntent, NetworkPolicyManifest, Target } from './types';
+import type { NetworkPolicy } from '../netpol-api/types';
+import type { ActionIntent, Target } from './types';
 
 /** One action as the enforce function announces it, with the policies it applies or would apply. */
 export interface PlannedAction {
   action: EnforcementAction;
-  policies: NetworkPolicyManifest[];
+  policies: NetworkPolicy[];
 }
 
 export interface IntentInput {

@@ -25,10 +25,10 @@ import { stableId } from '../events/ids';
 import type { BehaviorAnomaly } from '../events/schema';
 import { podOwner } from '../inventory/from-cluster';
 import { NAMESPACE_NAME_LABEL } from '../netpol/model';
-import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ActionIntent, type ActionPlan, type ClusterNetworkPolicyManifest, type NetworkPolicyManifest } from './types';
+import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type ActionIntent, type ActionPlan } from './types';
+import type { ClusterNetworkPolicy } from '../netpol-api/cluster-types';
+import type { NetworkPolicy } from '../netpol-api/types';
 import { replacedPodReason, tokenPodUid } from './identity';
-
-export type { NetworkPolicyManifest } from './types';
 
 export const QUARANTINE_LABEL = LABELS.quarantine;
 export const MANAGED_BY = { [LABELS.managedBy]: MANAGED_BY_VALUE } as const;
@@ -59,7 +59,7 @@ export function quarantinePolicy(
   anomalyId: string,
   expiresAt: string,
   extra: { podUid?: string; restore?: Record<string, string> } = {},
-): NetworkPolicyManifest {
+): NetworkPolicy {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -100,7 +100,7 @@ export function quarantineClusterPolicyName(namespace: string, pod: string): str
  * token; every ingress from any pod denied, every egress (any pod, any address) denied. Priority
  * 0 is evaluated first (lower first; ties by name).
  */
-export function quarantineClusterPolicy(namespace: string, pod: string, actionId: string, anomalyId: string, expiresAt: string, extra: { podUid?: string } = {}): ClusterNetworkPolicyManifest {
+export function quarantineClusterPolicy(namespace: string, pod: string, actionId: string, anomalyId: string, expiresAt: string, extra: { podUid?: string } = {}): ClusterNetworkPolicy {
   const token = quarantineToken(actionId);
   return {
     apiVersion: 'networking.k8s.aws/v1alpha1',

@@ -12,44 +12,18 @@ import { parseStoredJson } from '../store/stored-json';
 import type { HeldAction } from './budgets';
 import { SSO_INSTANCE_ARN, SSO_PERMISSION_SET_ARN } from './config';
 import type { ActionRecord } from './store';
-import type { ClusterNetworkPolicyManifest, NetworkPolicyManifest, Operation, UndoStep } from './types';
+import { ClusterNetworkPolicySchema, NetworkPolicySchema } from '../netpol-api/schema';
+import type { Operation, UndoStep } from './types';
 
 const StringMap = z.record(z.string(), z.string());
-const Metadata = z.object({ name: z.string().min(1), labels: StringMap, annotations: StringMap });
-
-export const NetworkPolicyManifestSchema = z.object({
-  apiVersion: z.literal('networking.k8s.io/v1'),
-  kind: z.literal('NetworkPolicy'),
-  metadata: Metadata.extend({ namespace: z.string().min(1) }),
-  spec: z.object({
-    podSelector: z.object({ matchLabels: StringMap }),
-    policyTypes: z.array(z.enum(['Ingress', 'Egress'])),
-    ingress: z.array(z.unknown()).optional(),
-    egress: z.array(z.unknown()).optional(),
-  }),
-});
-
-const Selector = z.object({ matchLabels: StringMap });
-export const ClusterNetworkPolicyManifestSchema = z.object({
-  apiVersion: z.literal('networking.k8s.aws/v1alpha1'),
-  kind: z.literal('ClusterNetworkPolicy'),
-  metadata: Metadata,
-  spec: z.object({
-    tier: z.enum(['Admin', 'Baseline']),
-    priority: z.number(),
-    subject: z.object({ pods: z.object({ namespaceSelector: Selector, podSelector: Selector }) }),
-    ingress: z.array(z.object({ name: z.string(), action: z.literal('Deny'), from: z.array(z.record(z.string(), z.unknown())) })),
-    egress: z.array(z.object({ name: z.string(), action: z.literal('Deny'), to: z.array(z.record(z.string(), z.unknown())) })),
-  }),
-});
 
 const AccessScope = z.object({ type: z.enum(['cluster', 'namespace']), namespaces: z.array(z.string()).optional() });
 const Pod = { namespace: z.string().min(1), pod: z.string().min(1), uid: z.string().optional() };
 
 export const OperationSchema = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('apply-policy'), policy: NetworkPolicyManifestSchema }),
-  z.object({ op: z.literal('quarantine-pod'), ...Pod, token: z.string().min(1), policy: NetworkPolicyManifestSchema, remove: StringMap.optional() }),
-  z.object({ op: z.literal('isolate-pod'), ...Pod, token: z.string().min(1), clusterPolicy: ClusterNetworkPolicyManifestSchema, policy: NetworkPolicyManifestSchema }),
+  z.object({ op: z.literal('apply-policy'), policy: NetworkPolicySchema }),
+  z.object({ op: z.literal('quarantine-pod'), ...Pod, token: z.string().min(1), policy: NetworkPolicySchema, remove: StringMap.optional() }),
+  z.object({ op: z.literal('isolate-pod'), ...Pod, token: z.string().min(1), clusterPolicy: ClusterNetworkPolicySchema, policy: NetworkPolicySchema }),
   z.object({ op: z.literal('delete-pod'), ...Pod, why: z.string() }),
   z.object({ op: z.literal('evict-pod'), ...Pod, why: z.string() }),
   z.object({ op: z.literal('delete-secret'), namespace: z.string().min(1), name: z.string().min(1), uid: z.string().optional() }),
@@ -93,7 +67,7 @@ export const ActionRecordSchema = z.object({
   mode: z.enum(['dry-run', 'apply']),
   status: z.enum(['pending', 'planned', 'applied', 'partial', 'skipped', 'failed', 'reverted']),
   action: EnforcementAction,
-  policies: z.array(NetworkPolicyManifestSchema),
+  policies: z.array(NetworkPolicySchema),
   operations: z.array(OperationSchema),
   planned: z.boolean(),
   undo: z.array(UndoStepSchema),
@@ -120,9 +94,8 @@ const sameUndo: Same<z.infer<typeof UndoStepSchema>['undo'], UndoStep['undo']> =
 // Field by field (zod's optionals read `T | undefined`, which exactOptionalPropertyTypes keeps apart).
 type Keys<T> = keyof T & string;
 const sameRecordFields: Same<Keys<z.infer<typeof ActionRecordSchema>>, Keys<ActionRecord>> = true;
-const samePolicyFields: Same<Keys<z.infer<typeof NetworkPolicyManifestSchema>['spec']>, Keys<NetworkPolicyManifest['spec']>> = true;
-const clusterPolicyFits: z.infer<typeof ClusterNetworkPolicyManifestSchema> extends ClusterNetworkPolicyManifest ? true : false = true;
-void [sameOperation, sameUndo, sameRecordFields, samePolicyFields, clusterPolicyFits];
+// The policies are checked against their types where their schemas are (shared/netpol-api/schema.ts).
+void [sameOperation, sameUndo, sameRecordFields];
 
 /** A stored action record that does not read as one: never acted on, reported by id. */
 export class UnreadableRecordError extends Error {

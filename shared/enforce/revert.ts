@@ -143,29 +143,31 @@ export async function releaseFromCluster(kube: ClusterClient, id: string): Promi
     kube.listPods({ labelSelector: { [QUARANTINE_LABEL]: token } }),
     kube.listClusterNetworkPolicies({ labelSelector: { [LABELS.managedBy]: MANAGED_BY_VALUE } }),
   ]);
-  const ours = policies.filter((p) => p.metadata?.annotations?.[ANNOTATIONS.actionId] === id);
+  // Ours by annotation alone: a policy whose spec this version cannot read is still removed.
+  const byMeta = [...policies.items.map((p) => p.metadata), ...policies.unreadable.filter((u) => u.namespace !== undefined)];
+  const ours = byMeta.filter((m) => m.annotations?.[ANNOTATIONS.actionId] === id);
   const restores: UndoStep[] = [];
   const deletes: UndoStep[] = [];
   const notes: string[] = [];
   const handled = new Set<string>();
-  for (const p of ours) {
-    const ns = p.metadata!.namespace!;
-    const ann = p.metadata?.annotations ?? {};
+  for (const m of ours) {
+    const ns = m.namespace!;
+    const ann = m.annotations ?? {};
     const pod = ann[ANNOTATIONS.pod];
     if (ann[ANNOTATIONS.kind] === 'quarantine' && pod) {
       let labels: Record<string, string> = {};
       try {
         labels = JSON.parse(ann[ANNOTATIONS.restoreLabels] ?? '{}') as Record<string, string>;
       } catch {
-        notes.push(`policy ${ns}/${p.metadata!.name}: unreadable restore annotation; only the quarantine label is removed`);
+        notes.push(`policy ${ns}/${m.name}: unreadable restore annotation; only the quarantine label is removed`);
       }
       restores.push({ undo: 'restore-pod-labels', namespace: ns, pod, ...(ann[ANNOTATIONS.podUid] ? { uid: ann[ANNOTATIONS.podUid] } : {}), token, labels });
       handled.add(`${ns}/${pod}`);
     }
-    deletes.push({ undo: 'delete-policy', namespace: ns, name: p.metadata!.name! });
+    deletes.push({ undo: 'delete-policy', namespace: ns, name: m.name });
   }
   // A quarantine through ClusterNetworkPolicy: its Admin-tier deny goes with the rest.
-  for (const c of clusterPolicies) if (c.metadata?.annotations?.[ANNOTATIONS.actionId] === id) deletes.push({ undo: 'delete-cluster-policy', name: c.metadata.name! });
+  for (const c of [...clusterPolicies.items.map((p) => p.metadata), ...clusterPolicies.unreadable]) if (c.annotations?.[ANNOTATIONS.actionId] === id) deletes.push({ undo: 'delete-cluster-policy', name: c.name });
   for (const pod of pods) {
     const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
     if (handled.has(key)) continue;

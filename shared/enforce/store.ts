@@ -22,7 +22,8 @@ import { BoundwatchError } from '../errors';
 import type { ActionKind, EnforcementAction, EnforcementMode } from '../events/schema';
 import { KeyPrefix } from '../store/table';
 import { parseActionRecord } from './record-schema';
-import type { NetworkPolicyManifest, Operation, UndoStep } from './types';
+import type { NetworkPolicy } from '../netpol-api/types';
+import type { Operation, UndoStep } from './types';
 
 export const ACTION_SK = 'ACTION';
 export const RATE_SK = 'RATE';
@@ -40,7 +41,7 @@ export interface ActionRecord {
   status: RecordStatus;
   /** The action as last computed (what is or will be announced). */
   action: EnforcementAction;
-  policies: NetworkPolicyManifest[];
+  policies: NetworkPolicy[];
   /** Recorded before they run (write-ahead); a resumed action replays them, it never re-plans. */
   operations: Operation[];
   planned: boolean;

@@ -5,6 +5,8 @@
  * each one succeeds, so a crash, a redelivery or a revert always works from what was done.
  */
 import type { ActionKind, EnforcementAction } from '../events/schema';
+import type { ClusterNetworkPolicy } from '../netpol-api/cluster-types';
+import type { NetworkPolicy } from '../netpol-api/types';
 
 /** Label keys boundwatch writes. */
 export const LABELS = {
@@ -44,7 +46,7 @@ export interface AccessScope {
 
 /** One change an action makes, recorded before it runs. Every operation is idempotent. */
 export type Operation =
-  | { op: 'apply-policy'; policy: NetworkPolicyManifest }
+  | { op: 'apply-policy'; policy: NetworkPolicy }
   | {
       /**
        * Apply the deny-all `policy`, then relabel the pod: `token` on, every other label off
@@ -56,7 +58,7 @@ export type Operation =
       pod: string;
       uid?: string;
       token: string;
-      policy: NetworkPolicyManifest;
+      policy: NetworkPolicy;
       remove?: Record<string, string>;
     }
   | {
@@ -71,8 +73,8 @@ export type Operation =
       pod: string;
       uid?: string;
       token: string;
-      clusterPolicy: ClusterNetworkPolicyManifest;
-      policy: NetworkPolicyManifest;
+      clusterPolicy: ClusterNetworkPolicy;
+      policy: NetworkPolicy;
     }
   | { op: 'delete-pod'; namespace: string; pod: string; uid?: string; why: string }
   /** Through the Eviction API: the pod's PodDisruptionBudget decides whether it may go now. */
@@ -107,33 +109,6 @@ export type UndoStep =
   /** Nothing can restore it (a deleted pod or token secret); the reason says why and what to do. */
   | { undo: 'irreversible'; what: string; reason: string };
 
-/** A NetworkPolicy as boundwatch generates it (no server-set fields). */
-export interface NetworkPolicyManifest {
-  apiVersion: 'networking.k8s.io/v1';
-  kind: 'NetworkPolicy';
-  metadata: { name: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
-  spec: {
-    podSelector: { matchLabels: Record<string, string> };
-    policyTypes: Array<'Ingress' | 'Egress'>;
-    ingress?: unknown[];
-    egress?: unknown[];
-  };
-}
-
-/** A ClusterNetworkPolicy (EKS CRD, cluster-scoped) as boundwatch generates it. */
-export interface ClusterNetworkPolicyManifest {
-  apiVersion: 'networking.k8s.aws/v1alpha1';
-  kind: 'ClusterNetworkPolicy';
-  metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> };
-  spec: {
-    tier: 'Admin' | 'Baseline';
-    priority: number;
-    subject: { pods: { namespaceSelector: { matchLabels: Record<string, string> }; podSelector: { matchLabels: Record<string, string> } } };
-    ingress: Array<{ name: string; action: 'Deny'; from: Array<Record<string, unknown>> }>;
-    egress: Array<{ name: string; action: 'Deny'; to: Array<Record<string, unknown>> }>;
-  };
-}
-
 /** What an action kind's planner decides from the anomaly and the facts it could read. */
 export interface ActionPlan {
   /** Set when there is nothing this action can or may do: the action is `skipped` with this reason. */
@@ -142,7 +117,7 @@ export interface ActionPlan {
   /** Human-readable changes, as the Enforcement Action event lists them. */
   changes: string[];
   /** NetworkPolicies the action applies (or would apply), for `policies/` in the outputs. */
-  policies: NetworkPolicyManifest[];
+  policies: NetworkPolicy[];
   /** A later expiry than the configured TTL, when the action must outlast something (a role's maximum session duration). */
   expiresAt?: string;
 }

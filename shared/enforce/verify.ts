@@ -12,15 +12,11 @@
  * (NetworkPolicy and EKS's ClusterNetworkPolicy); one the simulator cannot read is named as
  * residual uncertainty, never silently left out.
  */
-import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import { normalizeInventory, type ClusterInventory } from '../inventory/cluster';
-import type { LiveClusterNetworkPolicy } from '../k8s/client';
-import { clusterPolicyId, type AnyNetworkPolicy, type ClusterNetworkPolicy } from '../netpol/cluster-types';
-import { parseClusterNetworkPolicy } from '../netpol/validate-cluster';
+import { clusterPolicyId, type AnyNetworkPolicy, type ClusterNetworkPolicy } from '../netpol-api/cluster-types';
 import { createEvaluator, type Evaluation, type Evaluator, type Verdict } from '../netpol/evaluate';
 import { selectorMatches, selectorToString } from '../netpol/selector';
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Protocol } from '../netpol/types';
-import { parseNetworkPolicy } from '../netpol/validate';
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Protocol } from '../netpol-api/types';
 
 /** Sample addresses outside the cluster (TEST-NET ranges) standing for "the internet". */
 const EXTERNAL_SAMPLES = ['198.51.100.7', '203.0.113.9'];
@@ -59,46 +55,6 @@ const isClusterPolicy = (p: AnyNetworkPolicy): p is ClusterNetworkPolicy => p.ki
 /** How reports name a policy of any kind. */
 export function policyRef(p: AnyNetworkPolicy): string {
   return isClusterPolicy(p) ? clusterPolicyId(p) : `${(p.metadata as { namespace?: string }).namespace ?? ''}/${p.metadata.name}`;
-}
-
-/** Live ClusterNetworkPolicies in the simulator's form; the names of those it cannot read. */
-export function toClusterPolicies(items: readonly LiveClusterNetworkPolicy[]): { policies: ClusterNetworkPolicy[]; unreadable: string[] } {
-  const policies: ClusterNetworkPolicy[] = [];
-  const unreadable: string[] = [];
-  for (const p of items) {
-    const raw: unknown = JSON.parse(JSON.stringify({ apiVersion: p.apiVersion ?? 'networking.k8s.aws/v1alpha1', kind: 'ClusterNetworkPolicy', metadata: { name: p.metadata?.name, labels: p.metadata?.labels, annotations: p.metadata?.annotations }, spec: p.spec ?? {} }));
-    try {
-      policies.push(parseClusterNetworkPolicy(raw));
-    } catch {
-      unreadable.push(`ClusterNetworkPolicy ${p.metadata?.name ?? '?'}`);
-    }
-  }
-  return { policies, unreadable };
-}
-
-/** Live policies (as the API returns them) in the simulator's defaulted form; unusable ones are skipped (see `unreadablePolicies`). */
-export function toNetpolPolicies(items: readonly V1NetworkPolicy[]): NetworkPolicy[] {
-  return readNetworkPolicies(items).policies;
-}
-
-/** Live NetworkPolicies in the simulator's form, and the names of those it cannot read. */
-export function readNetworkPolicies(items: readonly V1NetworkPolicy[]): { policies: NetworkPolicy[]; unreadable: string[] } {
-  const out: NetworkPolicy[] = [];
-  const unreadable: string[] = [];
-  for (const p of items) {
-    // JSON round trip: client-node objects carry Dates and undefined fields.
-    const meta = { name: p.metadata?.name, namespace: p.metadata?.namespace, labels: p.metadata?.labels, annotations: p.metadata?.annotations };
-    // client-node names an ingress rule's `from` `_from` (a reserved word in its generator).
-    const spec = p.spec ? { ...p.spec, ...(p.spec.ingress ? { ingress: p.spec.ingress.map(({ _from, ...rest }) => ({ ...rest, ...(_from ? { from: _from } : {}) })) } : {}) } : {};
-    const raw: unknown = JSON.parse(JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta, spec }));
-    try {
-      out.push(parseNetworkPolicy(raw));
-    } catch {
-      // The API server accepted it but the simulator cannot read it: residual uncertainty.
-      unreadable.push(`NetworkPolicy ${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? '?'}`);
-    }
-  }
-  return { policies: out, unreadable };
 }
 
 function candidatePorts(inv: ClusterInventory, policies: readonly AnyNetworkPolicy[]): Array<[number, Protocol]> {
@@ -253,6 +209,11 @@ function summarize(paths: Path[], direction: 'to' | 'from', max = 3): string[] {
   });
 }
 
+/** A live policy the simulator could not read (`NetworkPolicy ns/name`), as a line of the outcome. */
+export function uncertainty(ref: string): string {
+  return `residual uncertainty: ${ref} could not be simulated (the API server accepted it, the simulator cannot read it): what it allows is unknown`;
+}
+
 /**
  * The isolation of a quarantined pod: residual allowances (rules of other policies that still
  * select it, paths the probes found) and what NetworkPolicy cannot block (its own node).
@@ -272,7 +233,7 @@ export function isolationReport(
     ...selectingRules(inv, policies, podId, new Set([ownPolicy]), opts.adminDeny === true),
     ...summarize(inbound, 'to'),
     ...summarize(r.outbound, 'from'),
-    ...(opts.unreadable ?? []).map((u) => `residual uncertainty: ${u} could not be simulated (the API server accepted it, the simulator cannot read it): what it allows is unknown`),
+    ...(opts.unreadable ?? []).map(uncertainty),
   ];
   const inherent: string[] = [];
   const pod = inv.pods.find((p) => `${p.namespace}/${p.name}` === podId);

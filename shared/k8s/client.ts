@@ -6,7 +6,10 @@
  * - retries 5xx, 429 and connection failures with bounded, jittered backoff, then throws
  *   DownstreamError naming the operation and the object,
  * - maps 404 to null (reads, deletes) and 401/403/409/422 to named errors (errors.ts),
- * - never returns secret data: secrets come back as metadata and type only.
+ * - never returns secret data: secrets come back as metadata and type only;
+ * - reads policies of every kind as the one typed object (shared/netpol-api), parsed from the
+ *   API's JSON with that kind's schema; one that does not parse is reported as unreadable
+ *   (lists) or UnreadablePolicyError (get, apply), never dropped.
  */
 import {
   AppsV1Api,
@@ -22,7 +25,6 @@ import {
   type RequestContext,
   type ResponseContext,
   type V1Namespace,
-  type V1NetworkPolicy,
   type V1Node,
   type V1ObjectMeta,
   type V1Pod,
@@ -31,7 +33,10 @@ import {
   type V1ServiceAccount,
 } from '@kubernetes/client-node';
 import { ClusterAuthError, DownstreamError, ValidationError } from '../errors';
-import { KubeConflictError, KubeInvalidError, KubeNotFoundError, KubeRequestError, type KubeStatus } from './errors';
+import type { ClusterNetworkPolicy } from '../netpol-api/cluster-types';
+import { readPolicies, readPolicy, type PolicyKind, type PolicyKinds, type PolicyList } from '../netpol-api/read';
+import type { NetworkPolicy } from '../netpol-api/types';
+import { KubeConflictError, KubeInvalidError, KubeNotFoundError, KubeRequestError, UnreadablePolicyError, type KubeStatus } from './errors';
 import { staticKubeConfigSource, type KubeConfigSource } from './kubeconfig';
 import { assertValidFieldManager, assertValidLabels, assertValidName, labelValueErrors, qualifiedNameErrors, validateAnnotations, type NamedResource } from './names';
 
@@ -74,34 +79,15 @@ export interface ApplyOptions extends WriteOptions {
   force?: boolean;
 }
 
-/** A NetworkPolicy to apply: what boundwatch generates, with no server-set fields. */
-export interface NetworkPolicyManifest {
-  apiVersion?: 'networking.k8s.io/v1';
-  kind?: 'NetworkPolicy';
-  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec: Record<string, unknown>;
-}
+/** NetworkPolicy v1, read as plain JSON (through the custom-objects client) so that its one schema sees what the server sent. */
+const NP_GROUP = 'networking.k8s.io';
+const NP_VERSION = 'v1';
+const NP_PLURAL = 'networkpolicies';
 
 /** EKS's ClusterNetworkPolicy CRD (amazon-network-policy-controller-k8s): group, version, plural. */
 export const CNP_GROUP = 'networking.k8s.aws';
 export const CNP_VERSION = 'v1alpha1';
 export const CNP_PLURAL = 'clusternetworkpolicies';
-
-/** A ClusterNetworkPolicy as boundwatch writes it (cluster-scoped: no namespace). */
-export interface ClusterNetworkPolicyManifest {
-  apiVersion?: 'networking.k8s.aws/v1alpha1';
-  kind?: 'ClusterNetworkPolicy';
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec: Record<string, unknown>;
-}
-
-/** A live ClusterNetworkPolicy as the API returns it (plain JSON: custom resources have no generated type). */
-export interface LiveClusterNetworkPolicy {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: V1ObjectMeta;
-  spec?: Record<string, unknown>;
-}
 
 /** The apps/v1 kinds that own pods. */
 export type AppsKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet';
@@ -158,17 +144,20 @@ export interface ClusterClient {
    */
   legacyTokenSecrets(namespace: string, serviceAccount: string): Promise<SecretMetadata[]>;
 
-  getNetworkPolicy(namespace: string, name: string): Promise<V1NetworkPolicy | null>;
-  listNetworkPolicies(opts?: ListOptions): Promise<V1NetworkPolicy[]>;
-  applyNetworkPolicy(policy: NetworkPolicyManifest, opts?: ApplyOptions): Promise<V1NetworkPolicy>;
+  /** UnreadablePolicyError when it exists but does not read as a NetworkPolicy. */
+  getNetworkPolicy(namespace: string, name: string): Promise<NetworkPolicy | null>;
+  listNetworkPolicies(opts?: ListOptions): Promise<PolicyList<NetworkPolicy>>;
+  /** Sends the name, namespace, labels, annotations and spec only; returns the object as stored. */
+  applyNetworkPolicy(policy: NetworkPolicy, opts?: ApplyOptions): Promise<NetworkPolicy>;
   deleteNetworkPolicy(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult>;
 
   /** Whether the API serves EKS's ClusterNetworkPolicy (its CRD is installed: VPC CNI 1.21.1+ or Auto Mode). */
   servesClusterNetworkPolicies(): Promise<boolean>;
   /** Every ClusterNetworkPolicy; empty when the kind is not served. */
-  listClusterNetworkPolicies(opts?: Omit<ListOptions, 'namespace'>): Promise<LiveClusterNetworkPolicy[]>;
-  getClusterNetworkPolicy(name: string): Promise<LiveClusterNetworkPolicy | null>;
-  applyClusterNetworkPolicy(policy: ClusterNetworkPolicyManifest, opts?: ApplyOptions): Promise<LiveClusterNetworkPolicy>;
+  listClusterNetworkPolicies(opts?: Omit<ListOptions, 'namespace'>): Promise<PolicyList<ClusterNetworkPolicy>>;
+  /** UnreadablePolicyError when it exists but does not read as a ClusterNetworkPolicy. */
+  getClusterNetworkPolicy(name: string): Promise<ClusterNetworkPolicy | null>;
+  applyClusterNetworkPolicy(policy: ClusterNetworkPolicy, opts?: ApplyOptions): Promise<ClusterNetworkPolicy>;
   deleteClusterNetworkPolicy(name: string, opts?: DeleteOptions): Promise<DeleteResult>;
 }
 
@@ -628,25 +617,50 @@ export class KubeClusterClient implements ClusterClient {
     return out;
   }
 
-  // ---- NetworkPolicies -------------------------------------------------------------------
+  // ---- policies (NetworkPolicy, EKS's ClusterNetworkPolicy) --------------------------------
 
-  async getNetworkPolicy(namespace: string, name: string): Promise<V1NetworkPolicy | null> {
-    this.checkName('networkpolicies', namespace, name);
-    return this.run(`get networkpolicy ${ref(namespace, name)}`, ({ net }) => net.readNamespacedNetworkPolicy({ name, namespace }, this.options()), () => null);
+  /** One object as the typed policy, or UnreadablePolicyError naming what did not read. */
+  private readOne<K extends PolicyKind>(kind: K, value: unknown): PolicyKinds[K] {
+    const r = readPolicy(kind, value);
+    if ('unreadable' in r) throw new UnreadablePolicyError(r.unreadable);
+    return r.policy;
   }
 
-  async listNetworkPolicies(opts?: ListOptions): Promise<V1NetworkPolicy[]> {
+  /** Every page of a list through the custom-objects client (plain JSON items); `onNotFound` for a kind not served. */
+  private async listJson(operation: string, page: (apis: Apis, cont: string | undefined) => Promise<object>, onNotFound?: () => object): Promise<unknown[]> {
+    type Page = { items?: unknown[]; metadata?: { continue?: string } };
+    const out: unknown[] = [];
+    let cont: string | undefined;
+    do {
+      const res = (await this.run<object>(operation, (apis) => page(apis, cont), onNotFound)) as Page;
+      out.push(...(res.items ?? []));
+      cont = res.metadata?.continue || undefined;
+    } while (cont);
+    return out;
+  }
+
+  async getNetworkPolicy(namespace: string, name: string): Promise<NetworkPolicy | null> {
+    this.checkName('networkpolicies', namespace, name);
+    const json = await this.run<object | null>(
+      `get networkpolicy ${ref(namespace, name)}`,
+      ({ custom }) => custom.getNamespacedCustomObject({ group: NP_GROUP, version: NP_VERSION, namespace, plural: NP_PLURAL, name }, this.options()),
+      () => null,
+    );
+    return json === null ? null : this.readOne('NetworkPolicy', json);
+  }
+
+  async listNetworkPolicies(opts?: ListOptions): Promise<PolicyList<NetworkPolicy>> {
     if (opts?.namespace !== undefined) assertValidName('namespaces', opts.namespace);
     const p = this.listParams(opts);
-    return this.listAll(this.describeList('networkpolicies', opts), ({ net }, cont) =>
-      opts?.namespace !== undefined
-        ? net.listNamespacedNetworkPolicy({ namespace: opts.namespace, ...p, ...(cont ? { _continue: cont } : {}) }, this.options())
-        : net.listNetworkPolicyForAllNamespaces({ ...p, ...(cont ? { _continue: cont } : {}) }, this.options()),
-    );
+    const items = await this.listJson(this.describeList('networkpolicies', opts), ({ custom }, cont) => {
+      const args = { group: NP_GROUP, version: NP_VERSION, plural: NP_PLURAL, ...p, ...(cont ? { _continue: cont } : {}) };
+      return opts?.namespace !== undefined ? custom.listNamespacedCustomObject({ ...args, namespace: opts.namespace }, this.options()) : custom.listClusterCustomObject(args, this.options());
+    });
+    return readPolicies('NetworkPolicy', items);
   }
 
-  async applyNetworkPolicy(policy: NetworkPolicyManifest, opts?: ApplyOptions): Promise<V1NetworkPolicy> {
-    const { name, namespace, labels, annotations } = policy.metadata ?? ({} as NetworkPolicyManifest['metadata']);
+  async applyNetworkPolicy(policy: NetworkPolicy, opts?: ApplyOptions): Promise<NetworkPolicy> {
+    const { name, namespace, labels, annotations } = policy.metadata ?? ({} as NetworkPolicy['metadata']);
     this.checkName('networkpolicies', namespace, name);
     if (labels) assertValidLabels(labels);
     const annErrs = validateAnnotations(annotations);
@@ -654,17 +668,18 @@ export class KubeClusterClient implements ClusterClient {
     assertValidSelectors(policy.spec, 'spec');
     // Only what boundwatch means to own: no server-set metadata, no status.
     const body = {
-      apiVersion: 'networking.k8s.io/v1',
+      apiVersion: `${NP_GROUP}/${NP_VERSION}`,
       kind: 'NetworkPolicy',
       metadata: { name, namespace, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
       spec: policy.spec,
     };
-    return this.run(`apply networkpolicy ${ref(namespace, name)}`, ({ net }) =>
-      net.patchNamespacedNetworkPolicy(
-        { name, namespace, body, fieldManager: this.fieldManager, force: opts?.force === true, ...(opts?.dryRun ? { dryRun: 'All' } : {}) },
+    const json = await this.run<unknown>(`apply networkpolicy ${ref(namespace, name)}`, ({ custom }) =>
+      custom.patchNamespacedCustomObject(
+        { group: NP_GROUP, version: NP_VERSION, namespace, plural: NP_PLURAL, name, body, fieldManager: this.fieldManager, force: opts?.force === true, ...(opts?.dryRun ? { dryRun: 'All' } : {}) },
         this.options(PatchStrategy.ServerSideApply),
       ),
     );
+    return this.readOne('NetworkPolicy', json);
   }
 
   async deleteNetworkPolicy(namespace: string, name: string, opts?: DeleteOptions): Promise<DeleteResult> {
@@ -674,42 +689,34 @@ export class KubeClusterClient implements ClusterClient {
     );
   }
 
-  // ---- ClusterNetworkPolicies (EKS CRD) ----------------------------------------------------
-
   async servesClusterNetworkPolicies(): Promise<boolean> {
     const list = await this.run(`discover ${CNP_GROUP}/${CNP_VERSION}`, ({ custom }) => custom.getAPIResources({ group: CNP_GROUP, version: CNP_VERSION }, this.options()), () => null);
     return !!list?.resources?.some((r) => r.name === CNP_PLURAL);
   }
 
-  async listClusterNetworkPolicies(opts?: Omit<ListOptions, 'namespace'>): Promise<LiveClusterNetworkPolicy[]> {
+  async listClusterNetworkPolicies(opts?: Omit<ListOptions, 'namespace'>): Promise<PolicyList<ClusterNetworkPolicy>> {
     const p = this.listParams(opts);
-    const out: LiveClusterNetworkPolicy[] = [];
-    let cont: string | undefined;
-    do {
-      // A 404 means the CRD is not installed: there are none.
-      type Page = { items?: LiveClusterNetworkPolicy[]; metadata?: { continue?: string } };
-      const res = await this.run<Page>(
-        this.describeList(CNP_PLURAL, opts),
-        ({ custom }) => custom.listClusterCustomObject({ group: CNP_GROUP, version: CNP_VERSION, plural: CNP_PLURAL, ...p, ...(cont ? { _continue: cont } : {}) }, this.options()) as Promise<Page>,
-        () => ({ items: [] }),
-      );
-      out.push(...(res.items ?? []));
-      cont = res.metadata?.continue || undefined;
-    } while (cont);
-    return out;
+    // A 404 means the CRD is not installed: there are none.
+    const items = await this.listJson(
+      this.describeList(CNP_PLURAL, opts),
+      ({ custom }, cont) => custom.listClusterCustomObject({ group: CNP_GROUP, version: CNP_VERSION, plural: CNP_PLURAL, ...p, ...(cont ? { _continue: cont } : {}) }, this.options()),
+      () => ({ items: [] }),
+    );
+    return readPolicies('ClusterNetworkPolicy', items);
   }
 
-  async getClusterNetworkPolicy(name: string): Promise<LiveClusterNetworkPolicy | null> {
+  async getClusterNetworkPolicy(name: string): Promise<ClusterNetworkPolicy | null> {
     this.checkName('clusternetworkpolicies', undefined, name);
-    return this.run(
+    const json = await this.run<object | null>(
       `get clusternetworkpolicy ${name}`,
-      ({ custom }) => custom.getClusterCustomObject({ group: CNP_GROUP, version: CNP_VERSION, plural: CNP_PLURAL, name }, this.options()) as Promise<LiveClusterNetworkPolicy>,
+      ({ custom }) => custom.getClusterCustomObject({ group: CNP_GROUP, version: CNP_VERSION, plural: CNP_PLURAL, name }, this.options()),
       () => null,
     );
+    return json === null ? null : this.readOne('ClusterNetworkPolicy', json);
   }
 
-  async applyClusterNetworkPolicy(policy: ClusterNetworkPolicyManifest, opts?: ApplyOptions): Promise<LiveClusterNetworkPolicy> {
-    const { name, labels, annotations } = policy.metadata ?? ({} as ClusterNetworkPolicyManifest['metadata']);
+  async applyClusterNetworkPolicy(policy: ClusterNetworkPolicy, opts?: ApplyOptions): Promise<ClusterNetworkPolicy> {
+    const { name, labels, annotations } = policy.metadata ?? ({} as ClusterNetworkPolicy['metadata']);
     this.checkName('clusternetworkpolicies', undefined, name);
     if (labels) assertValidLabels(labels);
     const annErrs = validateAnnotations(annotations);
@@ -720,14 +727,13 @@ export class KubeClusterClient implements ClusterClient {
       metadata: { name, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) },
       spec: policy.spec,
     };
-    return this.run(
-      `apply clusternetworkpolicy ${name}`,
-      ({ custom }) =>
-        custom.patchClusterCustomObject(
-          { group: CNP_GROUP, version: CNP_VERSION, plural: CNP_PLURAL, name, body, fieldManager: this.fieldManager, force: opts?.force === true, ...(opts?.dryRun ? { dryRun: 'All' } : {}) },
-          this.options(PatchStrategy.ServerSideApply),
-        ) as Promise<LiveClusterNetworkPolicy>,
+    const json = await this.run<unknown>(`apply clusternetworkpolicy ${name}`, ({ custom }) =>
+      custom.patchClusterCustomObject(
+        { group: CNP_GROUP, version: CNP_VERSION, plural: CNP_PLURAL, name, body, fieldManager: this.fieldManager, force: opts?.force === true, ...(opts?.dryRun ? { dryRun: 'All' } : {}) },
+        this.options(PatchStrategy.ServerSideApply),
+      ),
     );
+    return this.readOne('ClusterNetworkPolicy', json);
   }
 
   async deleteClusterNetworkPolicy(name: string, opts?: DeleteOptions): Promise<DeleteResult> {

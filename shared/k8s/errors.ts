@@ -13,6 +13,7 @@
  * | 5xx, 429, connection errors        | retried; then DownstreamError  |
  */
 import { BoundwatchError, PolicyApplyError } from '../errors';
+import { unreadableRef, type UnreadablePolicy } from '../netpol-api/read';
 
 export interface StatusCause {
   reason?: string;
@@ -68,5 +69,15 @@ export class KubeInvalidError extends KubeStatusError {}
 
 /** Any other client error (400, 405, 413, 415): a bug on our side, not worth retrying. */
 export class KubeRequestError extends KubeStatusError {}
+
+/**
+ * A policy the API served that does not read as its kind (a field this version does not know,
+ * a value outside the schema). `policy` keeps its name, labels and annotations.
+ */
+export class UnreadablePolicyError extends BoundwatchError {
+  constructor(readonly policy: UnreadablePolicy) {
+    super(`${unreadableRef(policy)} cannot be read: ${policy.problems}`);
+  }
+}
 
 export { describe as describeKubeFailure };

@@ -13,7 +13,7 @@ import type { Edge } from '#shared/flows/graph';
 import { createEvaluator } from './evaluate';
 import { allRules, checkObserved, policyPorts, unobservedAllowed, type UnobservedPath } from './advise/verify';
 import type { ClusterRuleRef } from './evaluate';
-import type { AnyNetworkPolicy } from './cluster-types';
+import type { AnyNetworkPolicy } from '#shared/netpol-api/cluster-types';
 
 export interface DeniedFlow {
   from: string;

@@ -19,13 +19,10 @@ import type {
   RawPort,
   RawSelector,
   SelectorOperator,
-} from './types';
+} from '#shared/netpol-api/types';
+import { defaultPolicyTypes } from '#shared/netpol-api/schema';
 
-/** SetDefaults_NetworkPolicy for the policyTypes list. */
-export function defaultPolicyTypes(policyTypes: readonly string[] | undefined, egressRuleCount: number): PolicyType[] {
-  if (policyTypes && policyTypes.length > 0) return [...policyTypes] as PolicyType[];
-  return egressRuleCount > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
-}
+export { defaultPolicyTypes };
 
 function selector(raw: RawSelector | undefined): LabelSelector {
   const out: LabelSelector = {};

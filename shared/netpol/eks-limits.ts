@@ -6,7 +6,7 @@
 import type { ClusterInventory, InventoryPod } from '#shared/inventory/cluster';
 import { parseCidr, parseIp } from './ip';
 import { selectorMatches } from './selector';
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from './types';
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from '#shared/netpol-api/types';
 
 /** EKS caps each ingress/egress rule at 24 unique port combinations per protocol. */
 export const EKS_MAX_PORT_COMBINATIONS = 24;

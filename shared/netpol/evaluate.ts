@@ -26,14 +26,14 @@ import { ValidationError } from '#shared/errors';
 import type { ClusterInventory, InventoryService } from '#shared/inventory/cluster';
 import { type ParsedIp, parseIp } from './ip';
 import { type ReachabilityMatrix, computeMatrix } from './matrix';
-import { type AnyNetworkPolicy, type ClusterNetworkPolicyAction, type ClusterNetworkPolicyTier, domainMatches } from './cluster-types';
+import { type AnyNetworkPolicy, type ClusterNetworkPolicyAction, type ClusterNetworkPolicyTier, domainMatches } from '#shared/netpol-api/cluster-types';
 import { CompiledModel, type CompiledClusterPolicy, type CompiledClusterRule, type CompiledRule, ipBlockMatches } from './model';
 import { clusterRulePortsMatch, describePort, resolveNamedPort, rulePortsMatch } from './ports';
 import { selectorMatches } from './selector';
-import type { Protocol } from './types';
+import type { Protocol } from '#shared/netpol-api/types';
 
-export type { NetworkPolicy, Protocol } from './types';
-export type { AnyNetworkPolicy } from './cluster-types';
+export type { NetworkPolicy, Protocol } from '#shared/netpol-api/types';
+export type { AnyNetworkPolicy } from '#shared/netpol-api/cluster-types';
 export type { ReachabilityMatrix } from './matrix';
 
 /**

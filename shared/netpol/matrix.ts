@@ -17,7 +17,7 @@
 import { Bitset } from './bitset';
 import type { CompiledClusterRule, CompiledModel, CompiledPolicy, CompiledRule, TierLists } from './model';
 import { classifyClusterPorts, classifyPorts, resolveNamedPort } from './ports';
-import type { Protocol } from './types';
+import type { Protocol } from '#shared/netpol-api/types';
 
 export interface ReachabilityMatrix {
   port: number;

@@ -34,8 +34,8 @@ import {
   CNP_TIERS,
   applicationPolicyId,
   clusterPolicyId,
-} from './cluster-types';
-import { type LabelSelector, type NetworkPolicy, type NetworkPolicyPort, type PolicyType, type Protocol, policyId } from './types';
+} from '#shared/netpol-api/cluster-types';
+import { type LabelSelector, type NetworkPolicy, type NetworkPolicyPort, type PolicyType, type Protocol, policyId } from '#shared/netpol-api/types';
 
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 

@@ -5,9 +5,9 @@
  * when the container port's protocol equals the rule's; a name that does not resolve matches
  * nothing (the rule still isolates). External and ipBlock-only destinations have no names.
  */
-import type { Protocol } from './types';
-import type { NetworkPolicyPort } from './types';
-import type { ClusterNetworkPolicyPort } from './cluster-types';
+import type { Protocol } from '#shared/netpol-api/types';
+import type { NetworkPolicyPort } from '#shared/netpol-api/types';
+import type { ClusterNetworkPolicyPort } from '#shared/netpol-api/cluster-types';
 
 export interface NamedContainerPort {
   name?: string | undefined;

@@ -3,7 +3,7 @@
  * matchExpressions are ANDed; `In` needs the key present with a listed value; `NotIn` matches
  * when the key is absent or its value is not listed; `{}` matches everything.
  */
-import type { LabelSelector, LabelSelectorRequirement } from './types';
+import type { LabelSelector, LabelSelectorRequirement } from '#shared/netpol-api/types';
 
 export type Labels = Readonly<Record<string, string>>;
 

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { errorMessage } from '#shared/errors';
 import type { Evaluation, Evaluator } from './evaluate';
-import { PROTOCOLS, type Protocol } from './types';
+import { PROTOCOLS, type Protocol } from '#shared/netpol-api/types';
 
 const Endpoint = z.union(
   [

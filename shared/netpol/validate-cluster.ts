@@ -24,11 +24,11 @@ import {
   CNP_TIERS,
   type ClusterNetworkPolicy,
   DOMAIN_NAME_PATTERN,
-} from './cluster-types';
+} from '#shared/netpol-api/cluster-types';
 import { defaultPolicyTypes } from './defaults';
 import { type FieldError, fieldError, goQuote } from '#shared/k8s/field-error';
 import { parseCidr } from './ip';
-import { PROTOCOLS, SELECTOR_OPERATORS } from './types';
+import { PROTOCOLS, SELECTOR_OPERATORS } from '#shared/netpol-api/types';
 
 // ---- a small OpenAPI v3 structural-schema walker ------------------------------------------
 

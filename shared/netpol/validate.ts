@@ -32,7 +32,7 @@ import {
   type RawPort,
   type RawSelector,
   type RawSpec,
-} from './types';
+} from '#shared/netpol-api/types';
 
 export type { FieldError, FieldErrorType } from '#shared/k8s/field-error';
 

@@ -16,7 +16,7 @@ import type { ClusterInventory } from '../inventory/cluster';
 import { parseWorkloadKey, workloadKey, workloadOf } from '../inventory/workload';
 import { createEvaluator, type Evaluation, type Evaluator } from '../netpol/evaluate';
 import { checkObserved, policyPorts, unobservedAllowed } from '../netpol/advise/verify';
-import { type AnyNetworkPolicy, applicationPolicyId, clusterPolicyId } from '../netpol/cluster-types';
+import { type AnyNetworkPolicy, applicationPolicyId, clusterPolicyId } from '../netpol-api/cluster-types';
 
 export type NodeKind = 'workload' | 'node' | 'vpc' | 'external';
 

@@ -9,8 +9,8 @@
  */
 import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster';
 import { createEvaluator } from '#shared/netpol/evaluate';
-import { CLUSTER_NETWORK_POLICY_API_VERSION, type ClusterNetworkPolicy } from '#shared/netpol/cluster-types';
-import type { NetworkPolicy } from '#shared/netpol/types';
+import { CLUSTER_NETWORK_POLICY_API_VERSION, type ClusterNetworkPolicy } from '#shared/netpol-api/cluster-types';
+import type { NetworkPolicy } from '#shared/netpol-api/types';
 import { parseClusterNetworkPolicy } from '#shared/netpol/validate-cluster';
 import { parseNetworkPolicy } from '#shared/netpol/validate';
 import { seededRandom } from '#infra/local/scenario/random';

@@ -25,7 +25,7 @@ let kubeconfig: string;
 let client: ClusterClient;
 
 const readJsonl = (f: string) => readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { detail: unknown });
-const ours = () => client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } });
+const ours = async () => (await client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).items;
 const checkoutLabels = async () => (await client.getPod('shop', CHECKOUT_POD))?.metadata?.labels;
 
 /**
@@ -79,9 +79,9 @@ describe('replay --enforce apply --kubeconfig, then release', () => {
     expect(Object.keys((await checkoutLabels())!)).toEqual([LABELS.quarantine]);
     const live = await ours();
     expect(live).toHaveLength(1);
-    expect(live[0]!.metadata!.annotations![ANNOTATIONS.actionId]).toBe(quarantine.id);
+    expect(live[0]!.metadata.annotations![ANNOTATIONS.actionId]).toBe(quarantine.id);
     const files = readdirSync(join(first.out, 'policies', 'shop'));
-    expect(files).toEqual([`${live[0]!.metadata!.name}.yaml`]);
+    expect(files).toEqual([`${live[0]!.metadata.name}.yaml`]);
     expect(validateNetworkPolicy(parse(readFileSync(join(first.out, 'policies', 'shop', files[0]!), 'utf8'))).errors).toEqual([]);
     const summary = JSON.parse(readFileSync(join(first.out, 'summary.json'), 'utf8'));
     // Only the quarantine changed the cluster; every other action was skipped and said why.

@@ -17,7 +17,7 @@ import {
   sourceLabel,
 } from '#shared/netpol/manifest';
 import { folderFiles } from './files';
-import type { AnyNetworkPolicy } from '#shared/netpol/cluster-types';
+import type { AnyNetworkPolicy } from '#shared/netpol-api/cluster-types';
 import { validateNetworkPolicy } from '#shared/netpol/validate';
 import { validateApplicationNetworkPolicy, validateClusterNetworkPolicy } from '#shared/netpol/validate-cluster';
 

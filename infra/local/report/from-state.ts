@@ -13,7 +13,8 @@ import type { ClusterInventory } from '#shared/inventory/cluster';
 import { loadSnapshot, snapshotKeysFor } from '#shared/inventory/snapshot-store';
 import { scanAllEdges, type StoredEdge } from '#shared/flows/graph-store';
 import { KeyPrefix } from '#shared/store/table';
-import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
+import { NetworkPolicySchema } from '#shared/netpol-api/schema';
+import type { NetworkPolicy } from '#shared/netpol-api/types';
 import { z } from 'zod';
 import { InputError } from '#shared/errors';
 import { startDynalite } from '../dynamo-server';
@@ -24,7 +25,7 @@ export interface ReportState {
   inventory?: ClusterInventory | undefined;
   actions: EnforcementAction[];
   /** Policies of actions still in force (applied or planned, not reverted): the current view. */
-  policies: NetworkPolicyManifest[];
+  policies: NetworkPolicy[];
   anomalies: BehaviorAnomaly[];
   notes: string[];
 }
@@ -34,7 +35,7 @@ const StoredAction = z.object({
   status: z.string(),
   createdAt: z.string().default(''),
   action: EnforcementAction,
-  policies: z.array(z.object({ metadata: z.object({ name: z.string(), namespace: z.string() }).passthrough() }).passthrough()).default([]),
+  policies: z.array(NetworkPolicySchema).default([]),
 });
 
 async function scanActions(client: ReturnType<typeof createDynamoClient>, cluster: string, notes: string[]): Promise<Array<z.infer<typeof StoredAction>>> {
@@ -121,7 +122,7 @@ async function readFrom(client: ReturnType<typeof createDynamoClient>, cluster: 
     edges,
     inventory,
     actions: records.map((r) => r.action),
-    policies: inForce.flatMap((r) => r.policies as unknown as NetworkPolicyManifest[]),
+    policies: inForce.flatMap((r) => r.policies),
     anomalies: readAnomalies(outDir, notes),
     notes,
   };

@@ -11,12 +11,12 @@ import type { NetworkConfig } from '#shared/flows/config';
 import { advise, renderPolicyYaml } from '#shared/netpol/advise';
 import { observeFlows } from '#shared/netpol/advise/observe';
 import { validateNetworkPolicy } from '#shared/netpol/validate';
-import type { AnyNetworkPolicy } from '#shared/netpol/cluster-types';
+import type { AnyNetworkPolicy } from '#shared/netpol-api/cluster-types';
 import { buildReportModel, policyKey, type ReportModel } from '#shared/report/model';
 import { renderReportHtml } from '#shared/report/html';
 import { errorMessage } from '#shared/errors';
 import { ANNOTATIONS } from '#shared/enforce/types';
-import type { NetworkPolicyManifest } from '#shared/enforce/quarantine';
+import type { NetworkPolicy } from '#shared/netpol-api/types';
 import { edgesFromStored } from '#shared/flows/stored-edges';
 import type { NamesByAddress } from '#shared/dns/resolver-log';
 import { DEFAULT_NETWORK_CONFIG } from '#shared/flows/config';
@@ -57,7 +57,7 @@ async function* linesOf(file: string): AsyncGenerator<string> {
  * on, every other label off) so that its deny-all policy selects it; the current view must see
  * the pod as it would be, or the quarantine would seem to select nothing.
  */
-export function withQuarantineLabels(inventory: ClusterInventory, policies: readonly NetworkPolicyManifest[]): ClusterInventory {
+export function withQuarantineLabels(inventory: ClusterInventory, policies: readonly NetworkPolicy[]): ClusterInventory {
   const relabel = new Map<string, Record<string, string>>();
   for (const p of policies) {
     const pod = p.metadata.annotations?.[ANNOTATIONS.pod];

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import type { ClusterInventory } from '#shared/inventory/cluster';
 import type { Edge } from '#shared/flows/graph';
 import { createEvaluator } from '../evaluate';
-import type { AnyNetworkPolicy } from '../cluster-types';
+import type { AnyNetworkPolicy } from '#shared/netpol-api/cluster-types';
 import { validateNetworkPolicy } from '../validate';
 import { validateApplicationNetworkPolicy, validateClusterNetworkPolicy } from '../validate-cluster';
 import { buildAdvice, CLUSTER_SCOPE_FOLDER, type AdviceBuild, type AdvisedPolicy, type AdviseOptions } from './policies';

@@ -40,7 +40,7 @@ import type { Edge } from '#shared/flows/graph';
 import { EKS_MAX_PORT_COMBINATIONS } from '../eks-limits';
 import { NAMESPACE_NAME_LABEL } from '../model';
 import { hostCidr } from '../ip';
-import { APPLICATION_NETWORK_POLICY_API_VERSION, CLUSTER_NETWORK_POLICY_API_VERSION, DOMAIN_NAME_PATTERN } from '../cluster-types';
+import { APPLICATION_NETWORK_POLICY_API_VERSION, CLUSTER_NETWORK_POLICY_API_VERSION, DOMAIN_NAME_PATTERN } from '#shared/netpol-api/cluster-types';
 
 export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'boundwatch' } as const;
 export const DNS_SELECTOR = { 'k8s-app': 'kube-dns' } as const;

@@ -10,8 +10,8 @@ import { workloadKey, workloadOf } from '#shared/inventory/workload';
 import type { Edge } from '#shared/flows/graph';
 import { errorMessage } from '#shared/errors';
 import type { ClusterRuleRef, Evaluator, RuleRef, Verdict } from '../evaluate';
-import { type AnyNetworkPolicy, applicationPolicyId, clusterPolicyId } from '../cluster-types';
-import type { Protocol } from '../types';
+import { type AnyNetworkPolicy, applicationPolicyId, clusterPolicyId } from '#shared/netpol-api/cluster-types';
+import type { Protocol } from '#shared/netpol-api/types';
 
 export interface CheckedEdge {
   edge: Edge;

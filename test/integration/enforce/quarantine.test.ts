@@ -38,9 +38,9 @@ describe('quarantine (apply)', () => {
     expect(pod?.metadata?.labels).toEqual({ [LABELS.quarantine]: q.id.replaceAll('-', '').slice(0, 16) });
     expect(pod?.status?.phase).toBe('Running');
     // The deny-all policy carries everything a release from the cluster alone needs.
-    const policies = await h.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } });
+    const policies = (await h.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).items;
     expect(policies).toHaveLength(1);
-    const ann = policies[0]!.metadata!.annotations!;
+    const ann = policies[0]!.metadata.annotations!;
     expect(ann[ANNOTATIONS.actionId]).toBe(q.id);
     expect(JSON.parse(ann[ANNOTATIONS.restoreLabels]!)).toEqual({ app: 'checkout', 'pod-template-hash': '6d9f8b7c5d', tier: 'api' });
     expect(ann[ANNOTATIONS.podUid]).toBe(pod?.metadata?.uid);
@@ -90,7 +90,7 @@ describe('quarantine (apply)', () => {
     expect(r.status).toBe('reverted');
     const pod = await h.client.getPod('shop', CHECKOUT);
     expect(pod?.metadata?.labels).toEqual({ app: 'checkout', tier: 'api', 'pod-template-hash': '6d9f8b7c5d' });
-    expect(await h.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).toEqual([]);
+    expect((await h.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).items).toEqual([]);
     const reverted = h.actions().find((a) => a.outcome === 'reverted')!;
     expect(reverted).toMatchObject({ id: q.id, action: 'quarantine', reason: expect.stringMatching(/^expired at/) });
     expect(reverted.changes.join('\n')).toMatch(/restored 3 labels on pod shop\/checkout/);
@@ -160,7 +160,7 @@ describe('quarantine (apply)', () => {
     expect(dry.length).toBeGreaterThan(0);
     expect(dry.every((r) => r.dryRun === true)).toBe(true);
     expect((await h.client.getPod('shop', CHECKOUT))?.metadata?.labels?.app).toBe('checkout');
-    expect(await h.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).toEqual([]);
+    expect((await h.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).items).toEqual([]);
     expect(await h.localScheduler.due(new Date('2100-01-01T00:00:00Z'))).toEqual([]);
   });
 
@@ -210,7 +210,7 @@ describe('quarantine through ClusterNetworkPolicy (apply)', () => {
     expect(text).toMatch(/mechanism: ClusterNetworkPolicy, Admin tier, Deny \(the cluster serves networking.k8s.aws\/v1alpha1 ClusterNetworkPolicy\)/);
     expect(text).toMatch(/verified with the policy simulator \(ClusterNetworkPolicy tiers and NetworkPolicies\) against the live cluster: no pod, node or outside address reaches/);
 
-    const cnps = await h.client.listClusterNetworkPolicies();
+    const cnps = (await h.client.listClusterNetworkPolicies()).items;
     expect(cnps).toHaveLength(1);
     expect(cnps[0]!.spec).toMatchObject({ tier: 'Admin', priority: 0, subject: { pods: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } } } } });
     expect(cnps[0]!.metadata?.annotations?.[ANNOTATIONS.actionId]).toBe(q.id);
@@ -227,8 +227,8 @@ describe('quarantine through ClusterNetworkPolicy (apply)', () => {
     const rel = await h.revert(q.id, 'release');
     expect(rel.status).toBe('reverted');
     expect((await h.client.getPod('shop', CHECKOUT))!.metadata!.labels).toEqual(podBefore.metadata!.labels);
-    expect(await h.client.listClusterNetworkPolicies()).toEqual([]);
-    expect(await h.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).toEqual([]);
+    expect((await h.client.listClusterNetworkPolicies()).items).toEqual([]);
+    expect((await h.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).items).toEqual([]);
   });
 
   it('partial when a namespace-wide policy admits addresses outside the cluster (the Admin tier cannot deny ingress by address)', async () => {
@@ -268,7 +268,7 @@ describe('quarantine through ClusterNetworkPolicy (apply)', () => {
     expect(r.found).toBe(true);
     expect(r.notes.join('\n')).toMatch(/deleted ClusterNetworkPolicy boundwatch-quarantine-shop-/);
     expect((await h.client.getPod('shop', CHECKOUT))!.metadata!.labels).toEqual(before);
-    expect(await h.client.listClusterNetworkPolicies()).toEqual([]);
+    expect((await h.client.listClusterNetworkPolicies()).items).toEqual([]);
   });
 
   it('falls back to relabel + deny-all where the cluster does not serve ClusterNetworkPolicy, and says so', async () => {
@@ -287,6 +287,6 @@ describe('quarantine through ClusterNetworkPolicy (apply)', () => {
     expect(q.reason).toBeUndefined();
     expect(q.changes.join('\n')).toMatch(/mechanism: ClusterNetworkPolicy[\s\S]*server-side dry run: the API server accepted every change[\s\S]*verified with the policy simulator \(ClusterNetworkPolicy tiers and NetworkPolicies\) on the simulated result/);
     expect(h.kube.api.requests.filter((r) => r.resource === 'clusternetworkpolicies' && r.verb === 'patch').every((r) => r.dryRun)).toBe(true);
-    expect(await h.client.listClusterNetworkPolicies()).toEqual([]);
+    expect((await h.client.listClusterNetworkPolicies()).items).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { ANNOTATIONS, LABELS } from '#shared/enforce/types';
 import { KubeConflictError } from '#shared/k8s/errors';
 import type { ClusterClient } from '#shared/k8s/client';
 import { CHECKOUT, kubectlClient, startHarness, stolenTokenAnomaly, type Harness } from './harness';
+import { sentPolicy } from '#test/support/kube-apiserver';
 
 const quarantineOnly = (id: string, pod = CHECKOUT) =>
   stolenTokenAnomaly({ id, workload: { namespace: 'shop', pod, serviceAccount: 'checkout' }, recommendedActions: ['quarantine'] });
@@ -108,7 +109,7 @@ describe('enforcement resilience', () => {
     const pod = await h.client.getPod('shop', CHECKOUT);
     expect(Object.keys(pod!.metadata!.labels!)).toEqual([LABELS.quarantine]);
     const policy = await h.client.getNetworkPolicy('shop', quarantinePolicyName(CHECKOUT));
-    expect(JSON.parse(policy!.metadata!.annotations![ANNOTATIONS.restoreLabels]!)).toMatchObject({ team: 'payments', app: 'checkout' });
+    expect(JSON.parse(policy!.metadata.annotations![ANNOTATIONS.restoreLabels]!)).toMatchObject({ team: 'payments', app: 'checkout' });
     const undo = (await h.store.get(planned[0]!.action.id))!.undo;
     expect(undo.filter((u) => u.undo === 'restore-pod-labels')).toEqual([expect.objectContaining({ labels: expect.objectContaining({ team: 'payments' }) })]);
     await h.revert(planned[0]!.action.id, 'release');
@@ -174,7 +175,7 @@ describe('enforcement resilience', () => {
     expect(failed.reason).toMatch(/rollback incomplete/);
     const name = quarantinePolicyName(CHECKOUT);
     const ours = await h.client.getNetworkPolicy('shop', name);
-    const edit = { metadata: { name, namespace: 'shop' }, spec: { podSelector: ours!.spec!.podSelector as Record<string, unknown>, policyTypes: ['Ingress', 'Egress'], ingress: [{}] } };
+    const edit = sentPolicy({ name, namespace: 'shop' }, { podSelector: ours!.spec.podSelector as Record<string, unknown>, policyTypes: ['Ingress', 'Egress'], ingress: [{}] });
     const kubectl = kubectlClient(h.kube);
     // boundwatch owns the rule lists: another manager cannot change them without forcing.
     await expect(kubectl.applyNetworkPolicy(edit)).rejects.toBeInstanceOf(KubeConflictError);

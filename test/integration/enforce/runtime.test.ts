@@ -54,7 +54,7 @@ describe('local runtime enforcement', () => {
     // deny (detected from the API): the pod keeps its labels and gains the quarantine label.
     expect(applied[0]!.changes.join('\n')).toMatch(/^mechanism: ClusterNetworkPolicy, Admin tier, Deny \(the cluster serves/m);
     expect((await k.client.getPod('shop', CHECKOUT_POD))!.metadata!.labels).toEqual({ ...DEMO_CHECKOUT_LABELS, [LABELS.quarantine]: expect.any(String) });
-    expect((await k.client.listClusterNetworkPolicies()).map((p) => p.spec?.tier)).toEqual(['Admin']);
+    expect((await k.client.listClusterNetworkPolicies()).items.map((p) => p.spec?.tier)).toEqual(['Admin']);
 
     // An hour and a bit later, a run with nothing new to read: the revert is due and runs first.
     const later = new Date(t0.getTime() + 61 * 60_000);
@@ -63,8 +63,8 @@ describe('local runtime enforcement', () => {
     const reverted = second.enforcement.map((e) => EnforcementAction.parse(e.detail));
     expect(reverted.map((a) => `${a.action}:${a.outcome}:${a.id === applied[0]!.id}`)).toEqual(['quarantine:reverted:true']);
     expect((await k.client.getPod('shop', CHECKOUT_POD))!.metadata!.labels).toEqual(DEMO_CHECKOUT_LABELS);
-    expect(await k.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).toEqual([]);
-    expect(await k.client.listClusterNetworkPolicies()).toEqual([]);
+    expect((await k.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).items).toEqual([]);
+    expect((await k.client.listClusterNetworkPolicies()).items).toEqual([]);
 
     // Nothing is due any more.
     const third = await runPipeline({ auditFiles: [], flowFiles: [] }, { config, enforce: 'apply', kubeconfig: k.kubeconfigPath, statePath: state, now: () => later });

@@ -4,10 +4,12 @@
  * rule that secret data never comes back.
  */
 import { ClusterAuthError, DownstreamError, ValidationError } from '#shared/errors';
-import { createClusterClient, FIELD_MANAGER, type ClusterClient, type NetworkPolicyManifest } from '#shared/k8s/client';
+import { createClusterClient, FIELD_MANAGER, type ClusterClient } from '#shared/k8s/client';
+import type { ClusterNetworkPolicy } from '#shared/netpol-api/cluster-types';
+import type { NetworkPolicy } from '#shared/netpol-api/types';
 import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from '#shared/k8s/errors';
 import { kubeConfigFromParts, type KubeConfigSource } from '#shared/k8s/kubeconfig';
-import { startKubeFixture, type KubeFixture } from '#test/support/kube-apiserver';
+import { sentPolicy, startKubeFixture, type KubeFixture } from '#test/support/kube-apiserver';
 
 const inventory = {
   namespaces: [{ name: 'shop' }, { name: 'web' }],
@@ -20,7 +22,9 @@ const inventory = {
   services: [{ namespace: 'shop', name: 'checkout', clusterIP: '172.20.0.10', selector: { app: 'checkout' }, ports: [{ port: 80 }] }],
 };
 
-const quarantine: NetworkPolicyManifest = {
+const quarantine: NetworkPolicy = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
   metadata: { name: 'boundwatch-quarantine', namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': 'boundwatch' } },
   spec: { podSelector: { matchLabels: { 'boundwatch.io/quarantine': 'true' } }, policyTypes: ['Ingress', 'Egress'] },
 };
@@ -114,14 +118,14 @@ describe('ClusterClient over the test API server', () => {
         ['application/apply-patch+yaml', 'boundwatch', 200],
       ]);
       expect((await client.getNetworkPolicy('shop', 'boundwatch-quarantine'))?.metadata?.generation).toBe(1);
-      expect(await client.listNetworkPolicies({ labelSelector: { 'app.kubernetes.io/managed-by': 'boundwatch' } })).toHaveLength(1);
+      expect((await client.listNetworkPolicies({ labelSelector: { 'app.kubernetes.io/managed-by': 'boundwatch' } })).items).toHaveLength(1);
     });
 
     it('surfaces an apply conflict as KubeConflictError with its causes, and force takes over', async () => {
       k.api.put({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'boundwatch-quarantine', namespace: 'shop' }, spec: { podSelector: {} } });
       // Someone else's apply owns podSelector with another value.
       const other = createClusterClient(k.kubeConfig, { fieldManager: 'kubectl' });
-      await other.applyNetworkPolicy({ metadata: { name: 'boundwatch-quarantine', namespace: 'shop' }, spec: { podSelector: { matchLabels: { x: 'y' } } } });
+      await other.applyNetworkPolicy(sentPolicy({ name: 'boundwatch-quarantine', namespace: 'shop' }, { podSelector: { matchLabels: { x: 'y' } } }));
       const err = await client.applyNetworkPolicy(quarantine).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(KubeConflictError);
       expect(err).toMatchObject({ code: 409, reason: 'Conflict', causes: [{ reason: 'FieldManagerConflict', field: '.spec.podSelector', message: 'conflict with "kubectl"' }] });
@@ -131,7 +135,7 @@ describe('ClusterClient over the test API server', () => {
     });
 
     it('surfaces a 422 as KubeInvalidError carrying the validator\'s causes', async () => {
-      const bad: NetworkPolicyManifest = { metadata: { name: 'bad', namespace: 'shop' }, spec: { podSelector: {}, ingress: [{ ports: [{ port: 70000 }] }] } };
+      const bad = sentPolicy({ name: 'bad', namespace: 'shop' }, { podSelector: {}, ingress: [{ ports: [{ port: 70000 }] }] });
       const err = await client.applyNetworkPolicy(bad).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(KubeInvalidError);
       expect((err as KubeInvalidError).causes).toEqual([expect.objectContaining({ reason: 'FieldValueInvalid', field: 'spec.ingress[0].ports[0].port' })]);
@@ -223,8 +227,8 @@ describe('ClusterClient over the test API server', () => {
       ['a namespace', () => client.deletePod('../etc', 'x')],
       ['a label key', () => client.patchPodLabels('shop', 'cart-0', { 'bad key': 'x' })],
       ['a label value', () => client.applyPodLabels('shop', 'cart-0', { ok: 'no spaces allowed' })],
-      ['a selector value in a policy', () => client.applyNetworkPolicy({ metadata: { name: 'p', namespace: 'shop' }, spec: { podSelector: { matchLabels: { app: 'bad value' } } } })],
-      ['a policy name', () => client.applyNetworkPolicy({ metadata: { name: 'Quarantine!', namespace: 'shop' }, spec: {} })],
+      ['a selector value in a policy', () => client.applyNetworkPolicy(sentPolicy({ name: 'p', namespace: 'shop' }, { podSelector: { matchLabels: { app: 'bad value' } } }))],
+      ['a policy name', () => client.applyNetworkPolicy(sentPolicy({ name: 'Quarantine!', namespace: 'shop' }, {}))],
       ['a selector map', () => client.listPods({ labelSelector: { 'a b': 'c' } })],
     ])('refuses %s with a ValidationError and sends nothing', async (_what, call) => {
       k.api.clearRequests();
@@ -278,7 +282,7 @@ describe('ClusterClient over the test API server', () => {
     });
 
     it('does not retry 4xx answers', async () => {
-      await expect(client.applyNetworkPolicy({ metadata: { name: 'p', namespace: 'ghost' }, spec: { podSelector: {} } })).rejects.toBeInstanceOf(KubeNotFoundError);
+      await expect(client.applyNetworkPolicy(sentPolicy({ name: 'p', namespace: 'ghost' }, { podSelector: {} }))).rejects.toBeInstanceOf(KubeNotFoundError);
       expect(k.api.requests).toHaveLength(1);
     });
 
@@ -318,7 +322,9 @@ describe('ClusterClient over the test API server', () => {
 });
 
 describe('ClusterNetworkPolicy (EKS CRD) over the test API server', () => {
-  const cnp = {
+  const cnp: ClusterNetworkPolicy = {
+    apiVersion: 'networking.k8s.aws/v1alpha1',
+    kind: 'ClusterNetworkPolicy',
     metadata: { name: 'boundwatch-quarantine-x', labels: { 'app.kubernetes.io/managed-by': 'boundwatch' } },
     spec: {
       tier: 'Admin',
@@ -338,7 +344,7 @@ describe('ClusterNetworkPolicy (EKS CRD) over the test API server', () => {
     const req = k.api.requests.at(-1)!;
     expect(req).toMatchObject({ verb: 'patch', resource: 'clusternetworkpolicies', contentType: 'application/apply-patch+yaml', fieldManager: FIELD_MANAGER });
     expect((await k.client.getClusterNetworkPolicy('boundwatch-quarantine-x'))?.spec).toMatchObject({ tier: 'Admin' });
-    expect((await k.client.listClusterNetworkPolicies({ labelSelector: { 'app.kubernetes.io/managed-by': 'boundwatch' } })).map((p) => p.metadata?.name)).toEqual(['boundwatch-quarantine-x']);
+    expect((await k.client.listClusterNetworkPolicies({ labelSelector: { 'app.kubernetes.io/managed-by': 'boundwatch' } })).items.map((p) => p.metadata?.name)).toEqual(['boundwatch-quarantine-x']);
     await expect(k.client.applyClusterNetworkPolicy({ ...cnp, metadata: { name: 'bad' }, spec: { ...cnp.spec, priority: 5000 } })).rejects.toBeInstanceOf(KubeInvalidError);
     expect(await k.client.deleteClusterNetworkPolicy('boundwatch-quarantine-x')).toBe('deleted');
     expect(await k.client.deleteClusterNetworkPolicy('boundwatch-quarantine-x')).toBe('not-found');
@@ -347,6 +353,6 @@ describe('ClusterNetworkPolicy (EKS CRD) over the test API server', () => {
   it('an older cluster (no CRD): not served, lists empty', async () => {
     k = await startKubeFixture({ seed: inventory, server: { clusterNetworkPolicies: false } });
     expect(await k.client.servesClusterNetworkPolicies()).toBe(false);
-    expect(await k.client.listClusterNetworkPolicies()).toEqual([]);
+    expect((await k.client.listClusterNetworkPolicies()).items).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { ClusterAuthError, ConfigError } from '#shared/errors';
 import { createClusterClient } from '#shared/k8s/client';
 import { EksKubeConfigSource } from '#shared/k8s/eks';
 import { ENFORCER_GROUP, ENFORCER_RULES } from '#shared/k8s/rbac';
-import { KubeApiServer } from '#test/support/kube-apiserver';
+import { KubeApiServer, sentPolicy } from '#test/support/kube-apiserver';
 import { eksTokenAuthenticator, startFakeEks, type FakeEks } from '#test/support/kube-apiserver/eks-endpoint';
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-example' };
@@ -54,7 +54,7 @@ describe('EKS cluster access', () => {
     const client = createClusterClient(source(), { retry: { baseDelayMs: 1 } });
     expect((await client.getPod('shop', 'checkout-0'))?.status?.podIP).toBe('10.1.0.1');
     await client.listPods({ namespace: 'shop' });
-    await client.applyNetworkPolicy({ metadata: { name: 'q', namespace: 'shop' }, spec: { podSelector: {}, policyTypes: ['Ingress'] } });
+    await client.applyNetworkPolicy(sentPolicy({ name: 'q', namespace: 'shop' }, { podSelector: {}, policyTypes: ['Ingress'] }));
     expect(eksEndpoint.describeCalls).toEqual(['prod-eks']);
     expect(seen.size).toBe(1);
     expect(api.requests.every((r) => r.user === 'arn:aws:sts::111122223333:assumed-role/enforce/fn')).toBe(true);

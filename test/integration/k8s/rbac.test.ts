@@ -8,7 +8,7 @@ import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
 import { inventoryFromCluster } from '#shared/inventory/from-cluster';
 import { kubeConfigFromParts } from '#shared/k8s/kubeconfig';
 import { ENFORCER_GROUP, ENFORCER_RULES, INVENTORY_GROUP, INVENTORY_RULES } from '#shared/k8s/rbac';
-import { startKubeFixture, type KubeFixture } from '#test/support/kube-apiserver';
+import { sentPolicy, startKubeFixture, type KubeFixture } from '#test/support/kube-apiserver';
 
 const inventory = {
   namespaces: [{ name: 'shop' }],
@@ -44,11 +44,11 @@ describe('shipped RBAC', () => {
     const pod = (await c.listPods({ namespace: 'shop', labelSelector: { app: 'checkout' } }))[0]!;
     await c.patchPodLabels('shop', 'checkout-0', { 'boundwatch.io/quarantine': 'true' });
     await c.applyPodLabels('shop', 'checkout-0', { 'boundwatch.io/quarantine': 'true' }, { force: true });
-    const policy = { metadata: { name: 'boundwatch-quarantine', namespace: 'shop' }, spec: { podSelector: { matchLabels: { 'boundwatch.io/quarantine': 'true' } }, policyTypes: ['Ingress', 'Egress'] } };
+    const policy = sentPolicy({ name: 'boundwatch-quarantine', namespace: 'shop' }, { podSelector: { matchLabels: { 'boundwatch.io/quarantine': 'true' } }, policyTypes: ['Ingress', 'Egress'] });
     await c.applyNetworkPolicy(policy); // creates: patch + create
     await c.applyNetworkPolicy(policy); // updates: patch
     expect(await c.getNetworkPolicy('shop', 'boundwatch-quarantine')).toBeTruthy();
-    expect(await c.listNetworkPolicies({ namespace: 'shop' })).toHaveLength(1);
+    expect((await c.listNetworkPolicies({ namespace: 'shop' })).items).toHaveLength(1);
     await c.getNamespace('shop');
     await c.listNamespaces();
     await c.listServices();
@@ -72,7 +72,7 @@ describe('shipped RBAC', () => {
       rules: ENFORCER_RULES.map((r) => ({ ...r, verbs: r.verbs.filter((v) => !(r.resources.includes('networkpolicies') && v === 'create')) })),
     });
     const err = await clientFor('no-create')
-      .applyNetworkPolicy({ metadata: { name: 'p', namespace: 'shop' }, spec: { podSelector: {} } })
+      .applyNetworkPolicy(sentPolicy({ name: 'p', namespace: 'shop' }, { podSelector: {} }))
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClusterAuthError);
     expect((err as Error).message).toMatch(/cannot create resource "networkpolicies"/);
@@ -82,7 +82,7 @@ describe('shipped RBAC', () => {
     const c = clientFor('inventory');
     const inv = await inventoryFromCluster(c);
     expect(inv.pods.map((p) => p.name)).toEqual(['checkout-0']);
-    expect(await c.listNetworkPolicies()).toEqual([]);
+    expect((await c.listNetworkPolicies()).items).toEqual([]);
     await expect(c.patchPodLabels('shop', 'checkout-0', { a: 'b' })).rejects.toBeInstanceOf(ClusterAuthError);
     await expect(c.getSecret('shop', 'checkout-token')).rejects.toBeInstanceOf(ClusterAuthError);
     await expect(c.listServiceAccounts()).rejects.toBeInstanceOf(ClusterAuthError);

@@ -17,10 +17,20 @@ export { startKubeFixture, type KubeFixture, type KubeFixtureOptions } from './f
 export type { NetworkPolicyValidator } from './resources';
 export type { Status, StatusCause } from './status';
 
+import type { NetworkPolicy } from '#shared/netpol-api/types';
 import type { KubeApiServer } from './server';
 import type { KubeconfigOptions } from './kubeconfig';
 
 /** Writes a kubeconfig for `server` into `dir` and returns its path. */
 export function writeKubeconfig(server: KubeApiServer, dir: string, opts: Omit<KubeconfigOptions, 'server'> & { fileName?: string } = {}): string {
   return server.writeKubeconfig(dir, opts);
+}
+
+/**
+ * A NetworkPolicy as a caller of the client sends it in these tests: only the spec fields it
+ * means to own (server-side apply gives it just those), the server defaulting the rest, or a
+ * spec the server is meant to refuse. The type is asserted: the object may be partial.
+ */
+export function sentPolicy(metadata: { name: string; namespace: string; labels?: Record<string, string> }, spec: object): NetworkPolicy {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata, spec } as NetworkPolicy;
 }

@@ -20,7 +20,7 @@ describe('planQuarantine', () => {
     expect(plan.operations).toEqual([expect.objectContaining({ op: 'quarantine-pod', uid: 'uid-1', token: 'f000000000004000', remove: { app: 'checkout', 'pod-template-hash': '6d9f8b7c5d' } })]);
     const policy = plan.policies[0]!;
     expect(policy.spec).toEqual({ podSelector: { matchLabels: { [QUARANTINE_LABEL]: 'f000000000004000' } }, policyTypes: ['Ingress', 'Egress'], ingress: [], egress: [] });
-    expect(JSON.parse(policy.metadata.annotations[ANNOTATIONS.restoreLabels]!)).toEqual({ app: 'checkout', 'pod-template-hash': '6d9f8b7c5d' });
+    expect(JSON.parse(policy.metadata.annotations![ANNOTATIONS.restoreLabels]!)).toEqual({ app: 'checkout', 'pod-template-hash': '6d9f8b7c5d' });
     expect(validateNetworkPolicy(policy).errors).toEqual([]);
     expect(policy.metadata.name.length).toBeLessThanOrEqual(63);
     expect(plan.changes.join('\n')).toMatch(/ReplicaSet checkout-6d9f8b7c5d \(Deployment checkout\) releases it and starts a replacement/);
@@ -64,7 +64,7 @@ describe('planQuarantine', () => {
 
   it('restore labels are JSON with sorted keys (stable annotations across re-applies)', () => {
     const p = quarantinePolicy('shop', 'x', i.id, 'a', i.expiresAt, { restore: { z: '1', a: '2' } });
-    expect(p.metadata.annotations[ANNOTATIONS.restoreLabels]).toBe('{"a":"2","z":"1"}');
+    expect(p.metadata.annotations![ANNOTATIONS.restoreLabels]).toBe('{"a":"2","z":"1"}');
   });
 });
 

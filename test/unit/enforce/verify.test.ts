@@ -1,9 +1,9 @@
 /** Simulator-based verification: paths before and after a quarantine, residual allowances, what NetworkPolicy cannot block. */
 import { quarantinePolicy, QUARANTINE_LABEL } from '#shared/enforce/quarantine';
-import { isolationReport, reachability, toNetpolPolicies, withPodLabels, withPolicy } from '#shared/enforce/verify';
+import { isolationReport, reachability, withPodLabels, withPolicy } from '#shared/enforce/verify';
 import { ClusterInventory } from '#shared/inventory/cluster';
 import { parseNetworkPolicy } from '#shared/netpol/validate';
-import type { V1NetworkPolicy } from '@kubernetes/client-node';
+import { readPolicies } from '#shared/netpol-api/read';
 
 const inv = ClusterInventory.parse({
   namespaces: [{ name: 'shop' }, { name: 'monitoring' }],
@@ -52,8 +52,8 @@ describe('verification with the simulator', () => {
     expect(r.residual[1]).toMatch(/residual path to the pod via shop\/allow-monitoring ingress\[0\]: monitoring\/prom-0/);
   });
 
-  it('reads live policies with client-node\'s field names (ingress `_from`)', () => {
-    const live = { metadata: { name: 'checkout-in', namespace: 'shop' }, spec: { podSelector: { matchLabels: { app: 'checkout' } }, policyTypes: ['Ingress'], ingress: [{ _from: [{ podSelector: { matchLabels: { app: 'frontend' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }] } } as unknown as V1NetworkPolicy;
-    expect(toNetpolPolicies([live])[0]!.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: 'frontend' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
+  it('reads live policies as the API sends them (list items carry no apiVersion or kind)', () => {
+    const live = { metadata: { name: 'checkout-in', namespace: 'shop' }, spec: { podSelector: { matchLabels: { app: 'checkout' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { app: 'frontend' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }] } };
+    expect(readPolicies('NetworkPolicy', [live]).items[0]!.spec.ingress).toEqual([{ from: [{ podSelector: { matchLabels: { app: 'frontend' } } }], ports: [{ protocol: 'TCP', port: 8080 }] }]);
   });
 });

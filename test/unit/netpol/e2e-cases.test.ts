@@ -4,8 +4,8 @@
  * the way upstream does (everything reachable, then the exceptions) and checks both the
  * explaining evaluator and the fast matrix against it, loopback ignored as upstream does.
  */
-import type { Protocol } from '#shared/netpol/types';
-import type { NetworkPolicy } from '#shared/netpol/types';
+import type { Protocol } from '#shared/netpol-api/types';
+import type { NetworkPolicy } from '#shared/netpol-api/types';
 import { Reachability, compare, e2eInventory, gen } from './e2e-model';
 
 const NS_LABEL = 'kubernetes.io/metadata.name';

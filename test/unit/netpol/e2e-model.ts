@@ -6,7 +6,7 @@
  */
 import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster';
 import { createEvaluator } from '#shared/netpol/evaluate';
-import type { NetworkPolicy, Protocol } from '#shared/netpol/types';
+import type { NetworkPolicy, Protocol } from '#shared/netpol-api/types';
 import { parseNetworkPolicy } from '#shared/netpol/validate';
 
 export const NAMESPACES = ['x', 'y', 'z'] as const;

@@ -1,7 +1,7 @@
 /** Small builders for hand-made clusters and policies in the netpol tests. */
 import { ClusterInventory, normalizeInventory } from '#shared/inventory/cluster';
 import { type Evaluator, createEvaluator } from '#shared/netpol/evaluate';
-import type { NetworkPolicy, Protocol } from '#shared/netpol/types';
+import type { NetworkPolicy, Protocol } from '#shared/netpol-api/types';
 import { parseNetworkPolicy } from '#shared/netpol/validate';
 import {
   APPLICATION_NETWORK_POLICY_API_VERSION,
@@ -10,7 +10,7 @@ import {
   CLUSTER_NETWORK_POLICY_API_VERSION,
   type ClusterNetworkPolicy,
   type ClusterNetworkPolicySpec,
-} from '#shared/netpol/cluster-types';
+} from '#shared/netpol-api/cluster-types';
 import { parseApplicationNetworkPolicy, parseClusterNetworkPolicy } from '#shared/netpol/validate-cluster';
 
 export interface PodSpec {

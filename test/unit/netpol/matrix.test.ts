@@ -8,7 +8,7 @@
 import { syntheticCluster } from '#test/bench/netpol';
 import { Bitset } from '#shared/netpol/bitset';
 import { createEvaluator } from '#shared/netpol/evaluate';
-import type { Protocol } from '#shared/netpol/types';
+import type { Protocol } from '#shared/netpol-api/types';
 import { cluster, engine, policy } from './factories';
 
 const PROBES: Array<[number, Protocol]> = [

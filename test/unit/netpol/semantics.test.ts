@@ -5,7 +5,7 @@
  */
 import { applyDefaults } from '#shared/netpol/defaults';
 import { selectorMatches } from '#shared/netpol/selector';
-import { RawNetworkPolicy } from '#shared/netpol/types';
+import { RawNetworkPolicy } from '#shared/netpol-api/types';
 import { validateNetworkPolicy } from '#shared/netpol/validate';
 import { allowed, cluster, engine, policy } from './factories';
 

@@ -8,7 +8,7 @@
  *   (Tier, Priority, Action, peer doc comments);
  * - [NP] k8s.io/api networking/v1 types.go (NetworkPolicy isolation and own-node ingress).
  */
-import { domainMatches } from '#shared/netpol/cluster-types';
+import { domainMatches } from '#shared/netpol-api/cluster-types';
 import { allowed, anp, cluster, cnp, engine, policy } from './factories';
 
 const NS = 'kubernetes.io/metadata.name';

@@ -16,7 +16,7 @@
  *   policies with EKS Auto Mode" (docs.aws.amazon.com/eks/latest/userguide/): ClusterNetworkPolicy
  *   on EC2 needs VPC CNI 1.21.1+ and Kubernetes 1.29+; ApplicationNetworkPolicy is Auto Mode only.
  */
-import type { LabelSelector, NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, PolicyType, Protocol } from './types';
+import type { LabelSelector, NetworkPolicy, NetworkPolicyIngressRule, ObjectMetadata, NetworkPolicyPeer, NetworkPolicyPort, PolicyType, Protocol } from './types';
 
 /** EKS's API group and version for both kinds (groupversion_info.go: `+groupName=networking.k8s.aws`). */
 export const EKS_NETWORK_POLICY_GROUP = 'networking.k8s.aws';
@@ -126,7 +126,7 @@ export interface ClusterNetworkPolicySpec {
 export interface ClusterNetworkPolicy {
   apiVersion: typeof CLUSTER_NETWORK_POLICY_API_VERSION | typeof UPSTREAM_CLUSTER_NETWORK_POLICY_API_VERSION;
   kind: 'ClusterNetworkPolicy';
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: ObjectMetadata;
   spec: ClusterNetworkPolicySpec;
 }
 
@@ -156,7 +156,7 @@ export interface ApplicationNetworkPolicySpec {
 export interface ApplicationNetworkPolicy {
   apiVersion: typeof APPLICATION_NETWORK_POLICY_API_VERSION;
   kind: 'ApplicationNetworkPolicy';
-  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: ObjectMetadata & { namespace: string };
   spec: ApplicationNetworkPolicySpec;
 }
 

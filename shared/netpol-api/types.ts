@@ -71,13 +71,21 @@ export interface NetworkPolicySpec {
 export interface NetworkPolicy {
   apiVersion: typeof NETWORK_POLICY_API_VERSION;
   kind: 'NetworkPolicy';
-  metadata: {
-    name: string;
-    namespace: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
+  metadata: ObjectMetadata & { namespace: string };
   spec: NetworkPolicySpec;
+}
+
+/**
+ * What boundwatch reads and writes of an object's metadata. `uid`, `resourceVersion` and
+ * `generation` are set by the API server on objects read from it; apply never sends them.
+ */
+export interface ObjectMetadata {
+  name: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
 }
 
 /** `ns/name`, the way verdicts and reports name a policy. */
