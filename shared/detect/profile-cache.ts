@@ -69,7 +69,7 @@ export interface ProfileCacheOptions {
   maxEntries?: number;
   /** Pending requests per entry before it is written whatever its age. */
   maxPending?: number;
-  /** Pending requests of the whole instance before everything is written (memory bound). */
+  /** Pending requests of the whole instance before everything is written (memory bound: about 2 KB each). */
   maxPendingTotal?: number;
 }
 

@@ -284,10 +284,12 @@ export interface RealisticFigures {
 }
 
 /**
- * The headline setting (REALISTIC_DELIVERY): items are first driven to steady state by three
- * days of history (six 20-second slices a day, so every principal's item holds its usual keys)
- * and two minutes of live traffic; then five one-minute rounds, across a UTC midnight (when
- * day counters move), are measured. Each round runs the floor and the handler on the same
+ * The headline setting (REALISTIC_DELIVERY): items are first driven to steady state by nine
+ * days of history (past the cluster's and the principals' learning period; 20-second slices at
+ * several times of day, so every principal's item holds its usual keys, and on the last days a
+ * whole rate window, so its daily peaks are real) and two minutes of live traffic; then five
+ * one-minute rounds, across a UTC midnight (when day counters move), are measured: one
+ * write-behind interval (DEFAULT_WRITE_AFTER_MS). Each round runs the floor and the handler on the same
  * payloads, interleaved, and the CPU ratio is the median of the rounds.
  */
 export async function realisticFigures(deps: AuditIngestDeps, counter: RequestCounter): Promise<RealisticFigures> {
