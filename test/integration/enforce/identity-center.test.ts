@@ -151,6 +151,19 @@ describe('revoke an IAM Identity Center session through its permission set', () 
     expect(h.sso!.deniesSession(ACCOUNT, s.ps, ALICE, BEFORE)).toBe(false);
   });
 
+  it('a concurrent update of the account (ConflictException) is retryable: redelivery applies the deny once', async () => {
+    const s = await start('map');
+    h = s.h;
+    h.sso!.failNext(1, { status: 400, code: 'ConflictException', message: 'another operation is in progress for this account', operation: 'ProvisionPermissionSet' });
+    await expect(h.enforce(ssoAnomaly())).rejects.toBeInstanceOf(RetryLaterError);
+    expect(h.actions().find((x) => x.action === 'revoke-credentials')).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/ConflictException.*\(retried on redelivery\)/) });
+    expect(h.sso!.inlinePolicy(s.ps)).toBe(CUSTOMER);
+    const { planned } = await h.enforce(ssoAnomaly());
+    expect(planned[0]!.action.outcome).toBe('applied');
+    const doc = JSON.parse(h.sso!.inlinePolicy(s.ps)!) as { Statement: Array<{ Sid: string }> };
+    expect(doc.Statement.filter((x) => x.Sid.startsWith('BoundwatchRevoke'))).toHaveLength(1);
+  });
+
   it('no room in the inline policy (10,240 non-whitespace characters): not changed; skipped with the reason and the commands', async () => {
     const big = JSON.stringify({ Version: '2012-10-17', Statement: Array.from({ length: 60 }, (_, i) => ({ Sid: `S${i}`, Effect: 'Allow', Action: `s3:GetObject`, Resource: `arn:aws:s3:::bucket-${'x'.repeat(100)}-${i}/*` })) });
     const s = await start('map', big);
