@@ -21,6 +21,13 @@ describe('cdk-nag AwsSolutions', () => {
     ['several clusters, apply, private endpoints, subscriptions', example('multi-cluster.json')],
     ['high-volume mode', example('high-volume.json')],
     ['apply with flows on one cluster', minimal({}, { enforcement: 'apply', flowLogGroup: '/vpc/flows' })],
+    [
+      'apply with IAM Identity Center (map and lookup)',
+      minimal(
+        { enforcement: { identityCenter: { instanceArn: 'arn:aws:sso:::instance/ssoins-72231e2b4e6a8f10', permissionSets: { PlatformAdmin: 'arn:aws:sso:::permissionSet/ssoins-72231e2b4e6a8f10/ps-0123456789abcdef' }, lookup: true } } },
+        { enforcement: 'apply' },
+      ),
+    ],
   ])('reports no unacknowledged error or warning for %s', (_, config) => {
     expect(violations(build(config))).toEqual([]);
   });
