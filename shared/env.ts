@@ -18,7 +18,8 @@ export const EnvNames = {
   eventBridgeEndpoint: 'EVENTBRIDGE_ENDPOINT',
   schedulerGroupName: 'SCHEDULER_GROUP_NAME',
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
-  revertFunctionArn: 'REVERT_FUNCTION_ARN',
+  /** enforce and revert: the revert queue the revert schedules deliver to. */
+  revertTargetArn: 'REVERT_TARGET_ARN',
   awsRegion: 'AWS_REGION',
   /** notify: the SNS topic alerts are published to. */
   alertTopicArn: 'ALERT_TOPIC_ARN',

@@ -16,6 +16,7 @@ import { enforceAnomaly, RetryLaterError, sweepHeld, type EngineDeps } from '#sh
 import type { LearningConfig } from '#shared/enforce/gates';
 import { tableMaturity, type MaturitySource } from '#shared/enforce/maturity';
 import type { PlannedAction } from '#shared/enforce/plan';
+import { dynamoRevertLedger, REVERT_GRACE_MS, type RevertLedger } from '#shared/enforce/revert-ledger';
 import { dynamoActionStore } from '#shared/enforce/store';
 import { EnvNames } from '#shared/env';
 import { ConfigError, ValidationError } from '#shared/errors';
@@ -48,6 +49,8 @@ export interface EnforceDeps {
   learning?: LearningConfig;
   /** Where ingest recorded the anomalies it published; the table's records by default. */
   provenance?: ProvenanceStore;
+  /** Reverts owed; the table's ledger by default. */
+  ledger?: RevertLedger;
   now?: () => Date;
 }
 
@@ -92,7 +95,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<EnforceDe
       deps.scheduler = awsRevertScheduler(fe.scheduler(), {
         groupName: fe.require(EnvNames.schedulerGroupName),
         roleArn: fe.require(EnvNames.schedulerRoleArn),
-        revertFunctionArn: fe.require(EnvNames.revertFunctionArn),
+        targetArn: fe.require(EnvNames.revertTargetArn),
         ...(fe.optional(EnvNames.schedulerDlqArn) ? { deadLetterArn: fe.optional(EnvNames.schedulerDlqArn)! } : {}),
       });
     }
@@ -130,6 +133,7 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
   const budgets = dynamoBudgets(deps.ddb, deps.tableName, { onUnreadable: (err) => obs.logger.error(err.message, { actionId: err.actionId }) });
   const announce = announcer(deps);
   const provenance = deps.provenance ?? dynamoProvenance(deps.ddb, deps.tableName);
+  const ledger = deps.ledger ?? dynamoRevertLedger(deps.ddb, deps.tableName);
   const record = (planned: PlannedAction[], anomalyId: string) => {
     for (const p of planned) {
       countMetric(obs.metrics, MetricName.enforcementActions, 1, { action: p.action.action, outcome: p.action.outcome });
@@ -149,7 +153,7 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
     ...(deps.access ? { access: deps.access } : {}),
     ...(deps.sso ? { sso: deps.sso } : {}),
     ...(typeof account === 'string' && /^\d{12}$/.test(account) ? { account } : {}),
-    ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+    ...(deps.scheduler ? { scheduler: deps.scheduler, ledger } : {}),
     ...(deps.baselines ? { baselines: deps.baselines } : {}),
     ...(deps.maturity ? { maturity: deps.maturity } : {}),
     ...(deps.learning ? { learning: deps.learning } : {}),
@@ -165,10 +169,25 @@ export function makeHandler(deps: EnforceDeps, obs: Observability = createObserv
       return [];
     }
   };
+  /**
+   * RevertsPending: actions past their expiry (by more than the grace) whose revert has not
+   * succeeded, emitted on every sweep, 0 included, so its alarm stays raised exactly while one is owed.
+   */
+  const countPendingReverts = async () => {
+    const overdue = await ledger.overdue(deps.cluster, (deps.now ?? (() => new Date()))(), REVERT_GRACE_MS);
+    countMetric(obs.metrics, MetricName.revertsPending, overdue.length);
+    if (overdue.length) {
+      obs.logger.error('reverts pending: actions past their expiry are still in force', { count: overdue.length, actions: overdue.slice(0, 20).map((o) => `${o.actionId} (due ${o.dueAt})`).join(', ') });
+    }
+  };
   return (event: unknown, context?: Context): Promise<EnforceResult> =>
     withObservability(obs, context, {}, async () => {
-      // The scheduled sweep (an EventBridge schedule) only re-evaluates held actions.
-      if (isSweepEvent(event)) return { planned: await sweep((event as { account?: unknown }).account) };
+      // The scheduled sweep (an EventBridge schedule) re-evaluates held actions and counts the reverts that did not come back.
+      if (isSweepEvent(event)) {
+        const planned = await sweep((event as { account?: unknown }).account);
+        await countPendingReverts();
+        return { planned };
+      }
       const anomaly = parseAnomalyEvent(event);
       // The bus delivers in its own account: that is the account whose IAM this function may change.
       const account = (event as { account?: unknown }).account;

@@ -155,6 +155,7 @@ export class BoundwatchStack extends Stack {
         c.runtime.falcoQueue ? [{ queue: c.runtime.falcoQueue, label: `${c.clusterName}/falco-queue`, alarmScope }] : [],
       ),
       runtimeClusters: this.clusterStacks.map(({ pipeline: c, alarmScope }) => ({ cluster: c.clusterName, alarmScope })),
+      revertClusters: this.clusterStacks.map(({ pipeline: c, alarmScope }) => ({ cluster: c.clusterName, alarmScope })),
       anomalyLogGroupNames: this.clusters.flatMap((c) => [c.ingestAudit, ...(c.ingestFlows ? [c.ingestFlows] : []), ...(c.ingestDns ? [c.ingestDns] : [])].map((f) => f.logGroup.logGroupName)),
     });
 

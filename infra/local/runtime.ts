@@ -28,6 +28,7 @@ import { accessPolicyPort, iamPort, ssoAdminPort } from '#shared/enforce/aws';
 import { RetryLaterError } from '#shared/enforce/engine';
 import type { NetworkPolicy } from '#shared/netpol-api/types';
 import { revertAction } from '#shared/enforce/revert';
+import { dynamoRevertLedger } from '#shared/enforce/revert-ledger';
 import { dynamoActionStore } from '#shared/enforce/store';
 import { ConfigError, errorMessage } from '#shared/errors';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
@@ -174,6 +175,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     const enforceDeps = enforce.depsFromEnv(env, { ddb: dataDdb, kube, iam, access, sso, scheduler, now });
     const enforceHandler = enforce.makeHandler(enforceDeps, quietObservability('enforce', clusterName));
     const store = dynamoActionStore(dataDdb, LOCAL_TABLE);
+    // The same ledger enforce owes its scheduled reverts in: settled as they are reverted here.
+    const ledger = dynamoRevertLedger(dataDdb, LOCAL_TABLE);
     const announce = enforce.announcer(enforceDeps);
 
     const policies: NetworkPolicy[] = [];
@@ -199,7 +202,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
       }
       for (const due of dueNow) {
         try {
-          const r = await revertAction({ store, now, announce, scheduler, ...(kube ? { kube } : {}), ...(iam ? { iam } : {}), ...(access ? { access } : {}), ...(sso ? { sso } : {}) }, due.actionId, 'expiry');
+          const r = await revertAction({ store, ledger, cluster: clusterName, now, announce, scheduler, ...(kube ? { kube } : {}), ...(iam ? { iam } : {}), ...(access ? { access } : {}), ...(sso ? { sso } : {}) }, due.actionId, 'expiry');
           if (r.status === 'reverted') reverted += 1;
           await scheduler.cancel(due.name);
         } catch (err) {

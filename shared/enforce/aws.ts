@@ -322,8 +322,11 @@ export function ssoAdminPort(client: Pick<SSOAdminClient, 'send'>, opts: SsoAdmi
 
 /** Invokes the revert of an action at a time; both methods are idempotent. */
 export interface RevertScheduler {
-  /** Schedules the revert of `actionId` at `at`; returns the schedule's name. */
-  schedule(actionId: string, cluster: string, at: Date): Promise<string>;
+  /**
+   * Schedules the revert of `actionId` at `at`; returns the schedule's name. `attempt` (2, 3, …)
+   * schedules the retry of a failed revert under a name of its own.
+   */
+  schedule(actionId: string, cluster: string, at: Date, attempt?: number): Promise<string>;
   cancel(name: string): Promise<void>;
   readonly description: string;
 }
@@ -333,19 +336,22 @@ export interface RevertInput {
   actionId: string;
   cluster?: string;
   trigger?: 'expiry' | 'release';
+  /** Which attempt at expiry this is (1 when absent); a failed one schedules the next. */
+  attempt?: number;
 }
 
 export interface AwsSchedulerOptions {
   groupName: string;
-  /** The role EventBridge Scheduler assumes to invoke the revert function (needed to create schedules). */
+  /** The role EventBridge Scheduler assumes to deliver to the target (needed to create schedules). */
   roleArn?: string;
-  revertFunctionArn?: string;
+  /** Where schedules deliver the revert input: the revert queue (the revert function reads it). */
+  targetArn?: string;
   deadLetterArn?: string;
 }
 
-/** Schedule names allow [0-9a-zA-Z-_.]{1,64}: `bw-revert-` plus the action id fits. */
-export function scheduleName(actionId: string): string {
-  return `bw-revert-${actionId}`.replace(/[^0-9A-Za-z._-]/g, '-').slice(0, 64);
+/** Schedule names allow [0-9a-zA-Z-_.]{1,64}: `bw-revert-` plus the action id (and `-r<attempt>` for a retry) fits. */
+export function scheduleName(actionId: string, attempt?: number): string {
+  return `bw-revert-${actionId}${attempt && attempt > 1 ? `-r${attempt}` : ''}`.replace(/[^0-9A-Za-z._-]/g, '-').slice(0, 64);
 }
 
 /** `at(yyyy-mm-ddThh:mm:ss)`, in UTC, rounded up to the next second. */
@@ -357,10 +363,10 @@ export function atExpression(at: Date): string {
 export function awsRevertScheduler(client: Pick<SchedulerClient, 'send'>, opts: AwsSchedulerOptions): RevertScheduler {
   return {
     description: `EventBridge Scheduler group ${opts.groupName}`,
-    async schedule(actionId, cluster, at) {
-      if (!opts.roleArn || !opts.revertFunctionArn) throw new ConfigError('creating revert schedules needs the scheduler role and the revert function ARN');
-      const name = scheduleName(actionId);
-      const input: RevertInput = { actionId, cluster, trigger: 'expiry' };
+    async schedule(actionId, cluster, at, attempt) {
+      if (!opts.roleArn || !opts.targetArn) throw new ConfigError('creating revert schedules needs the scheduler role and the revert queue ARN');
+      const name = scheduleName(actionId, attempt);
+      const input: RevertInput = { actionId, cluster, trigger: 'expiry', ...(attempt && attempt > 1 ? { attempt } : {}) };
       try {
         await client.send(
           new CreateScheduleCommand({
@@ -370,9 +376,9 @@ export function awsRevertScheduler(client: Pick<SchedulerClient, 'send'>, opts: 
             ScheduleExpressionTimezone: 'UTC',
             FlexibleTimeWindow: { Mode: 'OFF' },
             ActionAfterCompletion: 'DELETE',
-            Description: `boundwatch: revert enforcement action ${actionId}`,
+            Description: `boundwatch: revert enforcement action ${actionId}${attempt && attempt > 1 ? ` (attempt ${attempt})` : ''}`,
             Target: {
-              Arn: opts.revertFunctionArn,
+              Arn: opts.targetArn,
               RoleArn: opts.roleArn,
               Input: JSON.stringify(input),
               RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 24 * 3600 },

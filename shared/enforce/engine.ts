@@ -42,6 +42,7 @@ import { planQuarantine, QUARANTINE_LABEL, type QuarantineMechanism } from './qu
 import { planRevoke, serviceAccountOf } from './revoke';
 import { takeBudgets, type BudgetStore } from './budgets';
 import { checkRails } from './rails';
+import type { RevertLedger } from './revert-ledger';
 import { RecordConflictError, type ActionRecord, type ActionStore } from './store';
 import type { ActionIntent, ActionPlan, Operation, UndoStep } from './types';
 import { isolationReport, reachability, withPodLabels, withPolicy } from './verify';
@@ -68,6 +69,8 @@ export interface EngineDeps {
   /** The AWS account boundwatch runs in; IAM changes are refused for principals of other accounts. */
   account?: string;
   scheduler?: RevertScheduler;
+  /** Reverts owed (revert-ledger.ts): each scheduled revert is recorded, so one that never comes back is counted. */
+  ledger?: RevertLedger;
   baselines?: BaselineSource;
   /** The baselines' maturity, for the gates; absent: signature findings only notify. */
   maturity?: MaturitySource;
@@ -588,7 +591,9 @@ async function apply(ctx: Ctx, intent: ActionIntent, rec: ActionRecord): Promise
   const { deps } = ctx;
   if (rec.operations.length && !rec.schedule) {
     if (!deps.scheduler) throw new ConfigError('enforcement mode apply needs a revert scheduler');
-    rec.schedule = await deps.scheduler.schedule(rec.id, deps.cluster, new Date(rec.action.expiresAt ?? deps.now().toISOString()));
+    const dueAt = rec.action.expiresAt ?? deps.now().toISOString();
+    rec.schedule = await deps.scheduler.schedule(rec.id, deps.cluster, new Date(dueAt));
+    await deps.ledger?.owe(deps.cluster, rec.id, dueAt);
     await deps.store.save(rec);
   }
   const recordUndo = async (steps: UndoStep[]) => {
@@ -691,6 +696,7 @@ async function failed(ctx: Ctx, rec: ActionRecord, err: unknown): Promise<{ resu
     try {
       await deps.scheduler?.cancel(rec.schedule);
       delete rec.schedule;
+      await deps.ledger?.settle(deps.cluster, rec.id);
     } catch {
       // The revert then runs at expiry and finds nothing to do.
     }

@@ -14,7 +14,8 @@
 import { DownstreamError, errorMessage } from '../errors';
 import type { EnforcementAction } from '../events/schema';
 import type { ClusterClient } from '../k8s/client';
-import type { AccessPolicyPort, IamPort, RevertScheduler, SsoAdminPort } from './aws';
+import type { AccessPolicyPort, IamPort, RevertInput, RevertScheduler, SsoAdminPort } from './aws';
+import type { RevertLedger } from './revert-ledger';
 import { runUndo } from './execute';
 import { quarantineToken, QUARANTINE_LABEL } from './quarantine';
 import { RecordConflictError, type ActionStore } from './store';
@@ -22,6 +23,10 @@ import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type UndoStep } from './types';
 
 export interface RevertDeps {
   store: ActionStore;
+  /** The reverts owed (revert-ledger.ts): settled here when an action is reverted or has nothing to revert. */
+  ledger?: RevertLedger;
+  /** The action's cluster, for the ledger. */
+  cluster?: string;
   kube?: ClusterClient;
   iam?: IamPort;
   access?: AccessPolicyPort;
@@ -31,12 +36,47 @@ export interface RevertDeps {
   now: () => Date;
 }
 
-export type RevertStatus = 'reverted' | 'already-reverted' | 'nothing-to-revert' | 'not-found';
+export type RevertStatus = 'reverted' | 'already-reverted' | 'nothing-to-revert' | 'not-found' | 'retry-scheduled';
 
 export interface RevertResult {
   status: RevertStatus;
   action?: EnforcementAction;
   notes: string[];
+  /** `retry-scheduled`: the attempt that will run next, and when. */
+  retry?: { attempt: number; at: string };
+}
+
+/** Attempts at expiry before a failing revert is left to the revert dead-letter queue (about 7 hours of retries). */
+export const MAX_REVERT_ATTEMPTS = 12;
+
+/** The wait after the `attempt`-th failed revert: 2 minutes, doubling, at most an hour. */
+export function revertRetryDelayMs(attempt: number): number {
+  return Math.min(2 * 2 ** (Math.max(1, attempt) - 1), 60) * 60_000;
+}
+
+/**
+ * A revert at expiry that fails is not left to the transport's few quick retries: the next
+ * attempt is scheduled (a one-time schedule of its own, delivered to the revert queue like the
+ * first) with a doubling wait, for MAX_REVERT_ATTEMPTS attempts; the last failure throws, and the
+ * queue's redrive moves the message to the dead-letter queue. A release is never rescheduled:
+ * its caller sees the error and runs it again. The action stays in force, recorded with its
+ * remaining undo steps, and owed in the ledger (RevertsPending) until a revert succeeds.
+ */
+export async function revertOrRetry(deps: RevertDeps, input: Required<Pick<RevertInput, 'actionId' | 'trigger'>> & RevertInput): Promise<RevertResult> {
+  try {
+    return await revertAction(deps, input.actionId, input.trigger);
+  } catch (err) {
+    const attempt = input.attempt ?? 1;
+    if (input.trigger === 'release' || !deps.scheduler || attempt >= MAX_REVERT_ATTEMPTS) throw err;
+    const at = new Date(deps.now().getTime() + revertRetryDelayMs(attempt));
+    // If this fails too, the error goes to the transport (the queue redelivers the message).
+    await deps.scheduler.schedule(input.actionId, input.cluster ?? deps.cluster ?? '', at, attempt + 1);
+    return {
+      status: 'retry-scheduled',
+      notes: [`attempt ${attempt} of ${MAX_REVERT_ATTEMPTS} failed (${errorMessage(err)}); attempt ${attempt + 1} at ${at.toISOString()}`],
+      retry: { attempt: attempt + 1, at: at.toISOString() },
+    };
+  }
 }
 
 /** A revert ran into errors; the steps not done are kept and the revert can be retried. */
@@ -45,8 +85,14 @@ export class RevertFailedError extends DownstreamError {}
 /** Reverts the applied action `id` from its record. Throws RevertFailedError when some step failed. */
 export async function revertAction(deps: RevertDeps, id: string, trigger: 'expiry' | 'release'): Promise<RevertResult> {
   const rec = await deps.store.get(id, 'apply');
-  if (!rec) return { status: 'not-found', notes: [] };
-  if (rec.status === 'reverted') return { status: 'already-reverted', action: rec.action, notes: rec.revertNotes ?? [] };
+  if (!rec) {
+    await settle(deps, id);
+    return { status: 'not-found', notes: [] };
+  }
+  if (rec.status === 'reverted') {
+    await settle(deps, id);
+    return { status: 'already-reverted', action: rec.action, notes: rec.revertNotes ?? [] };
+  }
   const now = deps.now();
   if (rec.status === 'pending' && (rec.leaseUntil ?? 0) > now.getTime()) {
     throw new RevertFailedError(`action ${id} is being carried out right now; try again in a few minutes`);
@@ -55,6 +101,7 @@ export async function revertAction(deps: RevertDeps, id: string, trigger: 'expir
   if (rec.status !== 'applied' && reversible.length === 0) {
     // Skipped, failed (and rolled back) or never applied: nothing in the cluster to give back.
     if (trigger === 'release' && rec.schedule) await cancelQuietly(deps, rec.schedule);
+    await settle(deps, id);
     return { status: 'nothing-to-revert', action: rec.action, notes: [`action ${id} is ${rec.status}: nothing to revert`] };
   }
   const notes: string[] = [];
@@ -75,7 +122,7 @@ export async function revertAction(deps: RevertDeps, id: string, trigger: 'expir
     const action: EnforcementAction = {
       ...rec.action,
       outcome: 'failed',
-      reason: `revert (${trigger}) failed: ${errors.join('; ')}; the action stays in force until the revert is retried${trigger === 'expiry' ? ' (the schedule retries it)' : ' (run boundwatch release again)'}`,
+      reason: `revert (${trigger}) failed: ${errors.join('; ')}; the action stays in force until the revert is retried${trigger === 'expiry' ? ' (retried with a doubling wait for about 7 hours, then left in the revert dead-letter queue)' : ' (run boundwatch release again)'}`,
       changes: notes,
     };
     await saveQuietly(deps, rec);
@@ -101,13 +148,22 @@ export async function revertAction(deps: RevertDeps, id: string, trigger: 'expir
     // A concurrent revert (release racing the schedule) finished first: same result.
     if (err instanceof RecordConflictError) {
       const again = await deps.store.get(id, 'apply');
-      if (again?.status === 'reverted') return { status: 'already-reverted', action: again.action, notes: again.revertNotes ?? [] };
+      if (again?.status === 'reverted') {
+        await settle(deps, id);
+        return { status: 'already-reverted', action: again.action, notes: again.revertNotes ?? [] };
+      }
     }
     throw err;
   }
+  await settle(deps, id);
   if (trigger === 'release' && rec.schedule) await cancelQuietly(deps, rec.schedule);
   await deps.announce?.([rec.action]);
   return { status: 'reverted', action: rec.action, notes };
+}
+
+/** The revert is no longer owed. A failure here is only logged by the caller's retry: the sweep would report it as pending. */
+async function settle(deps: RevertDeps, id: string): Promise<void> {
+  if (deps.ledger && deps.cluster) await deps.ledger.settle(deps.cluster, id);
 }
 
 async function cancelQuietly(deps: RevertDeps, name: string): Promise<void> {

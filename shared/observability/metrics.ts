@@ -26,7 +26,11 @@ export const MetricName = {
   enforcementActions: 'EnforcementActions',
   /** Anomaly events enforce refused because no ingest function recorded them (forged or altered). */
   anomaliesRefused: 'AnomaliesRefused',
-  /** Reverts that failed and wait for their next retry (the action stays in force meanwhile). */
+  /**
+   * Enforcement actions past their expiry (by more than 10 minutes) whose revert has not
+   * succeeded: failing and waiting for its next attempt, or a schedule that never fired. Emitted
+   * by enforce's 5-minute sweep from the revert ledger, 0 included (shared/enforce/revert-ledger.ts).
+   */
   revertsPending: 'RevertsPending',
   /** Inventory snapshots written by the inventory function. */
   inventorySnapshots: 'InventorySnapshots',

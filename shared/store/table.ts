@@ -20,6 +20,7 @@
  * | action budget window       | `BUDGET#<cluster>#<mode>#<scope>#<window start>` | `BUDGET`    |
  * | held (queued) action        | `HELD#<cluster>#<mode>`             | `<actionId>`               |
  * | local revert queue          | `REVERTQ#<cluster>`                 | `<due ISO>#<actionId>`     |
+ * | revert owed (ledger)        | `REVERTDUE#<cluster>`               | `<actionId>`               |
  * | sequence signal, per key    | `SIGNAL#<cluster>#<correlationKey>` | `<event ISO>#<signalId>`   |
  * | emitted attack sequence     | `SEQUENCE#<cluster>#<sequenceId>`   | `SEQUENCE`                 |
  * | principal given up on       | `DEADLETTER#<cluster>`              | `<payloadId>#<keyDigest>`  |
@@ -54,6 +55,7 @@ export const KeyPrefix = {
   deadLetter: 'DEADLETTER',
   payload: 'PAYLOAD',
   sequenceMember: 'SEQMEMBER',
+  revertDue: 'REVERTDUE',
 } as const;
 
 /** The table as tests and the local runtime create it; the CDK stack declares the same keys. */

@@ -81,14 +81,36 @@ describe('one cluster, defaults (dry-run)', () => {
     ]);
   });
 
-  it('tells enforce its mode, schedule group, scheduler role, revert function and schedule DLQ', () => {
-    const env = envOf(s, 'Enforce');
+  it('tells enforce and revert their mode, schedule group, scheduler role, the revert queue and the schedule DLQ', () => {
+    const queue = onlyResource(s.template, 'AWS::SQS::Queue', 'RevertQueue').id;
+    for (const fn of ['Enforce', 'Revert']) {
+      const env = envOf(s, fn);
+      expect(env).toMatchObject({ CLUSTER_NAME: 'prod-eks', ENFORCEMENT_MODE: 'dry-run', SCHEDULER_GROUP_NAME: 'boundwatch-prod-eks' });
+      expect(env.SCHEDULER_ROLE_ARN).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/SchedulerRole/), 'Arn'] });
+      // Schedules (enforce's first, revert's retries) deliver to the revert queue.
+      expect(env.REVERT_TARGET_ARN).toEqual({ 'Fn::GetAtt': [queue, 'Arn'] });
+      expect(env.SCHEDULER_DLQ_ARN).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/RevertFailedInvocationsQueue/), 'Arn'] });
+    }
+  });
 
-    expect(env).toMatchObject({ CLUSTER_NAME: 'prod-eks', ENFORCEMENT_MODE: 'dry-run', SCHEDULER_GROUP_NAME: 'boundwatch-prod-eks' });
-    expect(env.SCHEDULER_ROLE_ARN).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/SchedulerRole/), 'Arn'] });
-    expect(env.REVERT_FUNCTION_ARN).toEqual({ 'Fn::GetAtt': [fnId(s, 'Revert'), 'Arn'] });
-    expect(env.SCHEDULER_DLQ_ARN).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/RevertFailedInvocationsQueue/), 'Arn'] });
-    expect(envOf(s, 'Revert')).toMatchObject({ CLUSTER_NAME: 'prod-eks', ENFORCEMENT_MODE: 'dry-run', SCHEDULER_GROUP_NAME: 'boundwatch-prod-eks' });
+  it('feeds revert from an encrypted revert queue whose failed messages are redriven to the revert DLQ after 5 receives', () => {
+    const queue = onlyResource(s.template, 'AWS::SQS::Queue', 'RevertQueue');
+    expect(queue.Properties).toMatchObject({
+      KmsMasterKeyId: expect.anything(),
+      VisibilityTimeout: 360,
+      MessageRetentionPeriod: 4 * 24 * 3600,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [expect.stringMatching(/RevertFailedInvocationsQueue/), 'Arn'] }, maxReceiveCount: 5 },
+    });
+    s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queue.id, 'Arn'] },
+      FunctionName: { Ref: fnId(s, 'Revert') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 5,
+    });
+    // The queue's visibility outlasts the function (Lambda asks for six times its timeout).
+    expect((queue.Properties.VisibilityTimeout as number) >= 6 * (onlyResource(s.template, 'AWS::Lambda::Function', 'Revert').Properties.Timeout as number)).toBe(true);
+    const send = statementsOfRole(s.template, 'SchedulerRole').find((st) => JSON.stringify(st.Action).includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(queue.id));
+    expect(send).toBeDefined();
   });
 
   it('runs enforce and revert as one role, which in dry-run can only read the cluster and the roles it names', () => {
@@ -104,7 +126,7 @@ describe('one cluster, defaults (dry-run)', () => {
     expect(describe.Resource).toEqual(clusterArn('prod-eks'));
   });
 
-  it('creates the schedule group and a scheduler role that can invoke revert and nothing else', () => {
+  it('creates the schedule group and a scheduler role that can deliver to the revert queue (and invoke revert) and nothing else', () => {
     s.template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'boundwatch-prod-eks' });
     s.template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {

@@ -32,7 +32,8 @@ describe('alarms and dashboard', () => {
     expect(input).toHaveLength(1);
     const age = alarms.filter((a) => a.MetricName === 'ApproximateAgeOfOldestMessage');
     expect(age.map((a) => (a.Dimensions![0]!.Value as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0])).toEqual(input);
-    const queues = all.filter((id) => !input.includes(id));
+    // The revert queue is read by the revert function: what is owed there is alarmed as RevertsPending (below).
+    const queues = all.filter((id) => !input.includes(id) && !id.includes('RevertQueue'));
     const depth = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
     expect(depth.map((a) => (a.Dimensions![0]!.Value as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]).sort()).toEqual(queues.sort());
   });
@@ -80,8 +81,27 @@ describe('alarms and dashboard', () => {
     for (const id of alarmIds) expect(body).toContain(`"${id}","Arn"`);
   });
 
-  it('treats missing data as fine, so quiet clusters do not page', () => {
-    s.template.allResourcesProperties('AWS::CloudWatch::Alarm', { TreatMissingData: 'notBreaching', ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+  it('alarms while a revert is owed: RevertsPending from each cluster\'s enforce sweep, raised until a sweep counts 0', () => {
+    const pending = Object.values(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties as unknown as Alarm & Record<string, unknown>)
+      .filter((a) => a.MetricName === MetricName.revertsPending);
+    expect(pending.map((a) => a.AlarmName).sort()).toEqual(['boundwatch/batch_eks/enforce/RevertsPending', 'boundwatch/prod-eks/enforce/RevertsPending', 'boundwatch/staging-eks/enforce/RevertsPending']);
+    for (const a of pending) {
+      const cluster = a.AlarmName.split('/')[1];
+      expect(a).toMatchObject({ Namespace: 'boundwatch', Statistic: 'Maximum', Period: 600, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'ignore' });
+      // Exactly the dimensions enforce emits it with (Powertools: service; createMetrics: cluster).
+      expect([...a.Dimensions!].sort((x, y) => x.Name.localeCompare(y.Name))).toEqual([
+        { Name: 'cluster', Value: cluster },
+        { Name: 'service', Value: 'enforce' },
+      ]);
+    }
+  });
+
+  it('treats missing data as fine, so quiet clusters do not page (RevertsPending keeps its state between sweeps instead)', () => {
+    for (const [id, a] of Object.entries(resourcesOf(s.template, 'AWS::CloudWatch::Alarm'))) {
+      const p = a.Properties as Record<string, unknown>;
+      expect([id, p.TreatMissingData, p.ComparisonOperator]).toEqual([id, p.MetricName === MetricName.revertsPending ? 'ignore' : 'notBreaching', 'GreaterThanOrEqualToThreshold']);
+    }
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', Match.objectLike({ MetricName: 'Errors', Threshold: 1, Statistic: 'Sum', Period: 300 }));
   });
 });

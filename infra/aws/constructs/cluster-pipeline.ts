@@ -5,7 +5,7 @@
  * that map boundwatch's roles to Kubernetes groups. Nothing here looks anything up: the cluster
  * is addressed by name, account and region only, so `cdk synth` works offline.
  */
-import { Duration, Stack, Tags, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Tags, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
@@ -19,6 +19,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as logDestinations from 'aws-cdk-lib/aws-logs-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_REVOCABLE_TAG } from '#shared/enforce/iam-scope';
 import { compactFunctionConfig, functionConfigFor, type BoundwatchConfig, type ClusterConfig, type EnforcementConfig } from '#shared/config';
@@ -32,6 +33,9 @@ import { BoundwatchFunction, type VpcPlacement } from './boundwatch-function';
 import { DeadLetterQueue } from './dead-letter-queue';
 import { RuntimeIngestion } from './runtime-ingestion';
 import { packageDetectionFiles } from '../detection-files';
+
+/** Quick redeliveries of a revert message whose next attempt could not even be scheduled, before its DLQ. */
+export const REVERT_QUEUE_MAX_RECEIVES = 5;
 
 /** Lambda caps all environment variables of a function at 4 KB together. */
 const MAX_CONFIG_ENV_BYTES = 3 * 1024;
@@ -63,6 +67,8 @@ export class ClusterPipeline extends Construct {
   readonly enforcerRole: iam.Role;
   readonly schedulerRole: iam.Role;
   readonly scheduleGroup: scheduler.CfnScheduleGroup;
+  /** Where revert schedules deliver; read by the revert function. */
+  readonly revertQueue: sqs.Queue;
   readonly rules: events.Rule[] = [];
   /** The rules of `rules` that are on the boundwatch bus (the others are on the default bus). */
   readonly boundwatchBusRules = new Set<events.Rule>();
@@ -178,6 +184,7 @@ export class ClusterPipeline extends Construct {
       ...clusterEnv,
       [EnvNames.enforcementMode]: cluster.enforcement,
       [EnvNames.schedulerGroupName]: this.scheduleGroup.name as string,
+      [EnvNames.schedulerRoleArn]: this.schedulerRole.roleArn,
     };
     this.revert = new BoundwatchFunction(this, 'Revert', {
       ...common,
@@ -191,12 +198,33 @@ export class ClusterPipeline extends Construct {
       .bindBus(bus);
     const revertDlq = this.revert.withAsyncFailureQueue(key);
     this.deadLetterQueues.push(revertDlq);
-    // The scheduler role can invoke revert, and nothing else; failed schedules go to revert's queue.
+    // Schedules deliver to the revert queue, which the revert function reads: a delivery survives
+    // a throttled or failing function, a failed revert schedules its own next attempt (hours of
+    // doubling waits, shared/enforce/revert.ts), and what still fails is redriven to the DLQ.
+    this.revertQueue = new sqs.Queue(this, 'RevertQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: key,
+      dataKeyReuse: Duration.minutes(15),
+      enforceSSL: true,
+      // Six times the function's timeout, as Lambda asks of an event source queue.
+      visibilityTimeout: Duration.minutes(6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: revertDlq.queue, maxReceiveCount: REVERT_QUEUE_MAX_RECEIVES },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.revert.fn.addEventSource(new sources.SqsEventSource(this.revertQueue, { batchSize: 5, reportBatchItemFailures: true }));
+    // The scheduler role can deliver to the revert queue (and invoke revert, for schedules created
+    // before the queue existed), nothing else; schedules it cannot deliver go to revert's DLQ.
+    this.revertQueue.grantSendMessages(this.schedulerRole);
     this.schedulerRole.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.revert.fn.functionArn] }),
     );
     revertDlq.queue.grantSendMessages(this.schedulerRole);
     acknowledgeKeyGrants(this.schedulerRole);
+
+    // A failed revert schedules its next attempt like enforce schedules the first.
+    this.revert.fn.addEnvironment(EnvNames.revertTargetArn, this.revertQueue.queueArn);
+    this.revert.fn.addEnvironment(EnvNames.schedulerDlqArn, revertDlq.queue.queueArn);
 
     this.enforce = new BoundwatchFunction(this, 'Enforce', {
       ...common,
@@ -206,8 +234,7 @@ export class ClusterPipeline extends Construct {
       vpc,
       environment: {
         ...enforcementEnv,
-        [EnvNames.schedulerRoleArn]: this.schedulerRole.roleArn,
-        [EnvNames.revertFunctionArn]: this.revert.fn.functionArn,
+        [EnvNames.revertTargetArn]: this.revertQueue.queueArn,
         [EnvNames.schedulerDlqArn]: revertDlq.queue.queueArn,
       },
     })

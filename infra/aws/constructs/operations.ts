@@ -43,6 +43,8 @@ export interface OperationsProps {
   inputQueues?: Array<{ queue: sqs.IQueue; label: string; alarmScope?: Construct }>;
   /** Clusters with an ingest-runtime function: alarmed on rejected and unjoinable signals. */
   runtimeClusters?: Array<{ cluster: string; alarmScope?: Construct }>;
+  /** Clusters whose enforce sweep counts owed reverts: alarmed while one is pending. */
+  revertClusters?: Array<{ cluster: string; alarmScope?: Construct }>;
   rules: MonitoredRule[];
   /** Log groups of the functions that log `Anomaly detected` (the ingest functions). */
   anomalyLogGroupNames: string[];
@@ -66,7 +68,15 @@ export class Operations extends Construct {
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
     const period = Duration.minutes(5);
-    const alarm = (scope: Construct | undefined, alarmId: string, name: string, metric: cloudwatch.IMetric, threshold: number, description: string) => {
+    const alarm = (
+      scope: Construct | undefined,
+      alarmId: string,
+      name: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      description: string,
+      treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+    ) => {
       const a = new cloudwatch.Alarm(scope ?? this, alarmId, {
         alarmName: `boundwatch/${name}`,
         alarmDescription: description,
@@ -74,7 +84,7 @@ export class Operations extends Construct {
         threshold,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData,
       });
       // The action per alarm's stack: a cluster's alarms reach the topic through a parameter.
       a.addAlarmAction(new actions.SnsAction(props.topic));
@@ -147,6 +157,26 @@ export class Operations extends Construct {
         }),
         UNJOINED_SIGNALS_ALARM_PER_HOUR,
         `${label}: ${UNJOINED_SIGNALS_ALARM_PER_HOUR} or more runtime signals in an hour named a pod no inventory snapshot knows; they are kept, but cannot join a story by workload. Check the ${cluster}/inventory function.`,
+      );
+    }
+    for (const { cluster, alarmScope } of props.revertClusters ?? []) {
+      const label = `${cluster}/enforce`;
+      // The sweep emits the count every 5 minutes, 0 included; a missing point keeps the state, so
+      // the alarm stays raised until a sweep finds nothing owed (enforce's Errors alarm covers a sweep that stops).
+      alarm(
+        alarmScope,
+        `${idOf(label)}RevertsPending`,
+        `${label}/${MetricName.revertsPending}`,
+        new cloudwatch.Metric({
+          namespace: METRICS_NAMESPACE,
+          metricName: MetricName.revertsPending,
+          dimensionsMap: { [MetricDimension.service]: 'enforce', [MetricDimension.cluster]: cluster },
+          period: Duration.minutes(10),
+          statistic: 'Maximum',
+        }),
+        1,
+        `${cluster}: an enforcement action is past its expiry and still in force (its revert keeps failing and is retried with a doubling wait, or its schedule never fired). enforce logs "reverts pending" with the action ids; the revert function's logs say why; release it with the revert function (README "Releasing an action early").`,
+        cloudwatch.TreatMissingData.IGNORE,
       );
     }
     for (const { rule, label, eventBusName, alarmScope } of props.rules) {

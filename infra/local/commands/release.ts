@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createDynamoClient, ensureTable } from '#shared/clients/dynamo';
 import { releaseFromCluster, revertAction, RevertFailedError } from '#shared/enforce/revert';
+import { dynamoRevertLedger } from '#shared/enforce/revert-ledger';
 import { dynamoActionStore, type ActionRecord } from '#shared/enforce/store';
 import { CheckFailedError, ConfigError, InputError, errorMessage } from '#shared/errors';
 import { createClusterClient, type ClusterClient } from '#shared/k8s/client';
@@ -53,7 +54,7 @@ async function releaseFromState(id: string, state: string, kube: ClusterClient |
       throw new InputError(`action ${id} (${describe(rec)}) changed the cluster: pass --kubeconfig to release it`);
     }
     const scheduler = localRevertScheduler(client, LOCAL_TABLE, rec.cluster);
-    const r = await revertAction({ store, scheduler, now: () => new Date(), ...(kube ? { kube } : {}) }, id, 'release');
+    const r = await revertAction({ store, scheduler, ledger: dynamoRevertLedger(client, LOCAL_TABLE), cluster: rec.cluster, now: () => new Date(), ...(kube ? { kube } : {}) }, id, 'release');
     switch (r.status) {
       case 'already-reverted':
         return [`action ${id} (${describe(rec)}) was reverted already (${rec.revertTrigger === 'release' ? 'released' : 'expired'} at ${rec.revertedAt})`];

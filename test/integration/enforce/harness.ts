@@ -5,6 +5,8 @@
  * handlers are built exactly as the local runtime builds them, with an injectable clock.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -37,6 +39,8 @@ import type { z } from 'zod';
 import { ACCOUNT } from '#test/support/audit-factory';
 
 export const CLUSTER = 'prod-eks';
+/** The revert queue the AWS revert schedules deliver to. */
+export const REVERT_QUEUE_ARN = 'arn:aws:sqs:us-east-1:111122223333:boundwatch-prod-eks-revert';
 export const CHECKOUT = 'checkout-6d9f8b7c5d-abcde';
 
 /** A shop: checkout (two replicas) behind a Service, frontend, a database, CoreDNS, a host-network agent. */
@@ -163,6 +167,10 @@ export interface Harness {
   /** Delivers an event to enforce without recording it: what a forged PutEvents looks like. */
   deliver(event: unknown): Promise<enforce.EnforceResult>;
   revert(actionId: string, trigger?: 'expiry' | 'release'): ReturnType<ReturnType<typeof revert.makeHandler>>;
+  /** Delivers messages from the revert queue (an SQS event source batch) to the revert function. */
+  revertQueue(messages: Array<{ body: string; receiveCount?: number }>): Promise<SQSBatchResponse>;
+  /** The enforce function's metrics (spy on them to see what it emits). */
+  enforceMetrics: Metrics;
   /** Enforcement Action events published so far. */
   actions(): EnforcementAction[];
   stop(): Promise<void>;
@@ -192,7 +200,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ? awsRevertScheduler(new SchedulerClient({ ...creds, endpoint: awsScheduler.url, maxAttempts: 1 }), {
         groupName: 'boundwatch-prod-eks',
         roleArn: 'arn:aws:iam::111122223333:role/boundwatch-scheduler',
-        revertFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:boundwatch-revert',
+        targetArn: REVERT_QUEUE_ARN,
         deadLetterArn: 'arn:aws:sqs:us-east-1:111122223333:boundwatch-revert-dlq',
       })
     : localScheduler;
@@ -215,7 +223,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     ...(opts.baseline ? { baselines: staticBaseline(opts.baseline) } : {}),
     now: clock.now,
   };
-  const enforceHandler = enforce.makeHandler(deps, quiet());
+  const enforceObs = quiet();
+  const enforceHandler = enforce.makeHandler(deps, enforceObs);
   const revertHandler = revert.makeHandler(
     { eventBridge: deps.eventBridge, busName: bus.name, cluster: CLUSTER, ddb, tableName, ...(client ? { kube: client } : {}), ...(iamAccess ? { iam: iamAccess } : {}), ...(access ? { access } : {}), ...(ssoAccess ? { sso: ssoAccess } : {}), scheduler, now: clock.now },
     quiet(),
@@ -258,6 +267,25 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       await bus.drain();
       return r;
     },
+    revertQueue: async (messages) => {
+      const event: SQSEvent = {
+        Records: messages.map((m, i) => ({
+          messageId: `m-${clock.now().getTime()}-${i}`,
+          receiptHandle: `rh-${i}`,
+          body: m.body,
+          attributes: { ApproximateReceiveCount: String(m.receiveCount ?? 1), SentTimestamp: String(clock.now().getTime()), SenderId: 'AROASCHEDULER', ApproximateFirstReceiveTimestamp: String(clock.now().getTime()) },
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: REVERT_QUEUE_ARN,
+          awsRegion: 'us-east-1',
+        })),
+      };
+      const r = await revertHandler(event);
+      await bus.drain();
+      return r;
+    },
+    enforceMetrics: enforceObs.metrics,
     actions: () => bus.eventsOfType(DetailType.enforcement).map((e) => e.detail as EnforcementAction),
     stop: async () => {
       deps.eventBridge.destroy();

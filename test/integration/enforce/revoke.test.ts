@@ -11,7 +11,7 @@ import { quarantineToken } from '#shared/enforce/quarantine';
 import { createClusterClient } from '#shared/k8s/client';
 import { loadKubeConfig } from '#infra/local/kubeconfig';
 import { ENFORCER_RULES } from '#shared/k8s/rbac';
-import { CHECKOUT, CLUSTER, findingsOf, startHarness, STOLEN, stolenTokenAnomaly, type Harness } from './harness';
+import { CHECKOUT, CLUSTER, findingsOf, REVERT_QUEUE_ARN, startHarness, STOLEN, stolenTokenAnomaly, type Harness } from './harness';
 
 const ROLE_ARN = 'arn:aws:iam::111122223333:role/ci-deployer';
 const ADMIN = 'arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy';
@@ -258,7 +258,7 @@ describe('revert schedule on AWS (EventBridge Scheduler endpoint)', () => {
         ScheduleExpressionTimezone: 'UTC',
         ActionAfterCompletion: 'DELETE',
         FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: { Arn: 'arn:aws:lambda:us-east-1:111122223333:function:boundwatch-revert', RoleArn: 'arn:aws:iam::111122223333:role/boundwatch-scheduler', DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:111122223333:boundwatch-revert-dlq' } },
+        Target: { Arn: REVERT_QUEUE_ARN, RoleArn: 'arn:aws:iam::111122223333:role/boundwatch-scheduler', DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:111122223333:boundwatch-revert-dlq' } },
       });
       expect(JSON.parse(s!.Target.Input!)).toEqual({ actionId: a.id, cluster: CLUSTER, trigger: 'expiry' });
       expect(h.awsScheduler!.requests[0]).toMatchObject({ operation: 'CreateSchedule', signedFor: 'scheduler' });
