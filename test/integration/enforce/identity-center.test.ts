@@ -142,10 +142,13 @@ describe('revoke an IAM Identity Center session through its permission set', () 
 
     // The revert takes the statement out but provisioning fails: the role still denies, the revert fails and keeps its step.
     h.sso!.failProvisioning(1, 'throttled by IAM');
-    await expect(h.revert(a.id, 'expiry')).rejects.toThrow(/FAILED: throttled by IAM/);
+    // At expiry a failure schedules the next attempt (shared/enforce/revert.ts revertOrRetry) rather than throwing.
+    const retried = await h.revert(a.id, 'expiry');
+    expect(retried).toMatchObject({ status: 'retry-scheduled', retry: { attempt: 2 } });
+    expect(retried.notes.join('\n')).toMatch(/FAILED: throttled by IAM/);
     expect(h.sso!.deniesSession(ACCOUNT, s.ps, ALICE, BEFORE)).toBe(true);
     expect((await h.store.get(a.id))!.undo.map((u) => u.undo)).toEqual(['remove-permission-set-statement']);
-    // Retried (as the schedule does): provisioned this time, and the policy is exactly the customer's.
+    // Retried (as the next attempt does): provisioned this time, and the policy is exactly the customer's.
     expect((await h.revert(a.id, 'expiry')).status).toBe('reverted');
     expect(h.sso!.inlinePolicy(s.ps)).toBe(CUSTOMER);
     expect(h.sso!.deniesSession(ACCOUNT, s.ps, ALICE, BEFORE)).toBe(false);
