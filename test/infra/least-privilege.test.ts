@@ -152,6 +152,13 @@ describe.each(CONFIGS)('no unconditioned wildcard write: %s', (_name, config, pa
     expect(found.length).toBeGreaterThan(20);
     expect(wildcardWrites(found, pathScopes(paths))).toEqual([]);
   });
+
+  it('attaches no policy whose document is not in the template (an AWS managed policy could not be checked here)', () => {
+    const resources = (s.template.toJSON() as { Resources: Record<string, { Type: string; Properties?: Json }> }).Resources;
+    const attached = Object.entries(resources).flatMap(([id, r]) => list(r.Properties?.ManagedPolicyArns).map((arn) => [id, arn] as const));
+    for (const [id, arn] of attached) expect([id, arn]).toEqual([id, { Ref: expect.any(String) }]);
+    for (const [, arn] of attached) expect(resources[(arn as { Ref: string }).Ref]?.Type).toBe('AWS::IAM::ManagedPolicy');
+  });
 });
 
 describe('the checker itself', () => {
