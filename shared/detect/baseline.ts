@@ -274,6 +274,7 @@ export function foldWindow(into: RateState, windowStart: number, counts: RateCou
 /** Drops entries not seen for `decayDays` and keeps at most `max` of the most recent. */
 export function prune(map: Record<string, SeenStats>, now: number, cfg: DetectionConfig, max: number): Record<string, SeenStats> {
   const horizon = now - cfg.decayDays * DAY_MS;
+  if (keepsAll(map, (s) => s.last, horizon, max)) return map;
   const kept = Object.entries(map).filter(([, s]) => s.last >= horizon);
   if (kept.length > max) kept.sort((a, b) => b[1].last - a[1].last || (a[0] < b[0] ? -1 : 1));
   return Object.fromEntries(kept.slice(0, max));
@@ -281,8 +282,23 @@ export function prune(map: Record<string, SeenStats>, now: number, cfg: Detectio
 
 const MAX_PODS = 256;
 
+/**
+ * Whether pruning would keep every entry (none older than `horizon`, at most `max`): then the
+ * map itself is the result, as the usual case needs no copy. Callers prune a working profile
+ * they own and drop it, so sharing its maps with the pruned one is safe.
+ */
+function keepsAll<T>(map: Record<string, T>, time: (v: T) => number, horizon: number, max: number): boolean {
+  let n = 0;
+  for (const k in map) {
+    if (!Object.hasOwn(map, k)) return false;
+    if (++n > max || !(time(map[k]!) >= horizon)) return false;
+  }
+  return true;
+}
+
 /** The `max` newest entries of a map not older than `horizon`. */
 function newest<T>(map: Record<string, T>, time: (v: T) => number, horizon: number, max: number): Record<string, T> {
+  if (keepsAll(map, time, horizon, max)) return map;
   const kept = Object.entries(map).filter(([, v]) => time(v) >= horizon);
   if (kept.length > max) kept.sort((a, b) => time(b[1]) - time(a[1]));
   return Object.fromEntries(kept.slice(0, max));
@@ -293,7 +309,7 @@ export function pruneProfile(p: PrincipalProfile, cfg: DetectionConfig): Princip
   const cooldownHorizon = now - 7 * DAY_MS;
   const podHorizon = now - cfg.podAddressRetentionHours * HOUR_MS;
   let pods = p.pods;
-  if (pods) {
+  if (pods && !keepsAll(pods, (a) => a.last, podHorizon, MAX_PODS)) {
     const kept = Object.entries(pods).filter(([, a]) => a.last >= podHorizon);
     if (kept.length > MAX_PODS) kept.sort((a, b) => b[1].last - a[1].last);
     pods = Object.fromEntries(kept.slice(0, MAX_PODS));
@@ -304,7 +320,7 @@ export function pruneProfile(p: PrincipalProfile, cfg: DetectionConfig): Princip
     namespaces: prune(p.namespaces, now, cfg, 256),
     sourceNets: prune(p.sourceNets, now, cfg, 128),
     userAgents: prune(p.userAgents, now, cfg, 64),
-    alerts: Object.fromEntries(Object.entries(p.alerts).filter(([, t]) => t >= cooldownHorizon)),
+    alerts: keepsAll(p.alerts, (t) => t, cooldownHorizon, Infinity) ? p.alerts : Object.fromEntries(Object.entries(p.alerts).filter(([, t]) => t >= cooldownHorizon)),
     batches: [],
     ...(pods ? { pods } : {}),
     ...(p.patterns ? { patterns: prune(p.patterns, now, cfg, 128) } : {}),

@@ -1,10 +1,12 @@
 /**
  * cloneProfile (shared/detect/baseline.ts) replaces structuredClone on the ingest path: the copy
  * must be what structuredClone makes of a profile (plain data, request-chosen keys included)
- * and share nothing with the original.
+ * and share nothing with the original. pruneProfile returns maps it keeps whole without
+ * copying them, and must give what it gave before.
  */
 import fc from 'fast-check';
-import { cloneProfile, emptyProfile, see, setEntry, type PrincipalProfile } from '#shared/detect/baseline';
+import { cloneProfile, emptyProfile, pruneProfile, see, setEntry, type PrincipalProfile, type SeenStats } from '#shared/detect/baseline';
+import { DAY_MS, DEFAULT_DETECTION, HOUR_MS } from '#shared/detect/config';
 import { decodeProfile, encodeProfile } from '#shared/detect/baseline-codec';
 
 /**
@@ -66,5 +68,70 @@ describe('cloneProfile', () => {
 
   it('equals structuredClone on arbitrary JSON documents, as old stored profiles may hold', () => {
     fc.assert(fc.property(fc.dictionary(key, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 }), (doc) => expectSameAsStructuredClone(doc as unknown as PrincipalProfile)));
+  });
+});
+
+/** pruneProfile before it returned unchanged maps as they are: the oracle. */
+function pruneProfileBefore(p: PrincipalProfile, cfg: typeof DEFAULT_DETECTION): PrincipalProfile {
+  const prune = (map: Record<string, SeenStats>, now: number, max: number) => {
+    const kept = Object.entries(map).filter(([, s]) => s.last >= now - cfg.decayDays * DAY_MS);
+    if (kept.length > max) kept.sort((a, b) => b[1].last - a[1].last || (a[0] < b[0] ? -1 : 1));
+    return Object.fromEntries(kept.slice(0, max));
+  };
+  const newest = <T>(map: Record<string, T>, time: (v: T) => number, horizon: number, max: number) => {
+    const kept = Object.entries(map).filter(([, v]) => time(v) >= horizon);
+    if (kept.length > max) kept.sort((a, b) => time(b[1]) - time(a[1]));
+    return Object.fromEntries(kept.slice(0, max));
+  };
+  const now = p.lastSeen;
+  let pods = p.pods;
+  if (pods) {
+    const kept = Object.entries(pods).filter(([, a]) => a.last >= now - cfg.podAddressRetentionHours * HOUR_MS);
+    if (kept.length > 256) kept.sort((a, b) => b[1].last - a[1].last);
+    pods = Object.fromEntries(kept.slice(0, 256));
+  }
+  return {
+    ...p,
+    behaviors: prune(p.behaviors, now, cfg.maxBehaviors),
+    namespaces: prune(p.namespaces, now, 256),
+    sourceNets: prune(p.sourceNets, now, 128),
+    userAgents: prune(p.userAgents, now, 64),
+    alerts: Object.fromEntries(Object.entries(p.alerts).filter(([, t]) => t >= now - 7 * DAY_MS)),
+    batches: [],
+    ...(pods ? { pods } : {}),
+    ...(p.patterns ? { patterns: prune(p.patterns, now, 128) } : {}),
+    ...(p.authz ? { authz: prune(p.authz, now, 32) } : {}),
+    ...(p.sessions ? { sessions: newest(p.sessions, (s) => s.t, now - DAY_MS, 16) } : {}),
+    ...(p.created ? { created: newest(p.created, (t) => t, now - 7 * DAY_MS, 256) } : {}),
+  };
+}
+
+describe('pruneProfile', () => {
+  it('gives what it gave when it copied every map: old entries dropped, maps over their bound cut to the newest', () => {
+    const T = 1_700_000_000_000;
+    const age = fc.oneof(fc.integer({ min: 0, max: 40 * DAY_MS }), fc.constant(Number.NaN));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom<Array<'behaviors' | 'namespaces' | 'sourceNets' | 'userAgents' | 'patterns' | 'authz'>>('behaviors', 'namespaces', 'sourceNets', 'userAgents', 'patterns', 'authz'), key, age), { maxLength: 80 }),
+        fc.array(fc.tuple(key, age), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 40 }),
+        (sightings, stamps, many) => {
+          const p = emptyProfile('k', 'ServiceAccount', T - 40 * DAY_MS);
+          p.lastSeen = T;
+          for (const [map, k, a] of sightings) setEntry(p[map]!, k, { first: T - a, last: T - a, count: 1, days: 1 });
+          // Enough keys to pass the bounds now and then.
+          for (let i = 0; i < many; i++) setEntry(p.authz!, `a${i}`, { first: T - i, last: T - i, count: 1, days: 1 });
+          for (const [k, a] of stamps) {
+            setEntry(p.alerts, k, T - a);
+            setEntry(p.pods!, k, { ip: '10.0.0.1', first: T - a, last: T - a });
+            setEntry((p.sessions ??= {}), k, { net: '10.0.0.0/24', t: T - a });
+            setEntry((p.created ??= {}), k, T - a);
+          }
+          const cfg = { ...DEFAULT_DETECTION, maxBehaviors: 12 };
+          expect(structure(pruneProfile(cloneProfile(p), cfg))).toEqual(structure(pruneProfileBefore(cloneProfile(p), cfg)));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
