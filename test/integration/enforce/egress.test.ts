@@ -48,6 +48,17 @@ describe('tighten egress (apply)', () => {
     h = undefined;
   });
 
+  it('names a live policy it cannot read as residual uncertainty: the destination may still be allowed', async () => {
+    h = await startHarness({ baseline: BASELINE, policies: [SHOP_POLICIES[0]!] });
+    h.kube.api.put({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'future', namespace: 'shop' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ action: 'Allow' }] } });
+    const { planned } = await h.enforce(exfiltration());
+    const a = planned[0]!.action;
+    expect(a.changes.join('\n')).toMatch(/203.0.113.9 TCP 443 is blocked/);
+    expect(a.changes.join('\n')).toMatch(/residual uncertainty: NetworkPolicy shop\/future could not be simulated/);
+    expect(a.reason).toMatch(/^not verified: 1 live policy could not be simulated/);
+    expect([a.outcome, a.partial]).toEqual(['failed', true]);
+  });
+
   it('allows only DNS and the baseline; the anomaly destination is blocked when nothing else allows it', async () => {
     h = await startHarness({ baseline: BASELINE, policies: [SHOP_POLICIES[0]!] });
     const { planned } = await h.enforce(exfiltration());

@@ -260,6 +260,32 @@ describe('quarantine through ClusterNetworkPolicy (apply)', () => {
     expect(planned[0]!.action.changes.join('\n')).toMatch(/residual uncertainty: ClusterNetworkPolicy future could not be simulated/);
   });
 
+  it('a live NetworkPolicy the simulator cannot read is residual uncertainty too', async () => {
+    h = await startHarness({ clusterNetworkPolicies: false });
+    // A field this version does not know (as a newer API's would be), stored as-is by the seed.
+    h.kube.api.put({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'future', namespace: 'shop' }, spec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }], action: 'Deny' }] } });
+    const { planned } = await h.enforce(stolenTokenAnomaly());
+    expect(planned[0]!.action.outcome).toBe('failed');
+    expect(planned[0]!.action.partial).toBe(true);
+    expect(planned[0]!.action.changes.join('\n')).toMatch(/residual uncertainty: NetworkPolicy shop\/future could not be simulated/);
+  });
+
+  it('release from the cluster alone removes boundwatch\'s policy even when its spec no longer reads', async () => {
+    h = await startHarness({ clusterNetworkPolicies: false });
+    const before = (await h.client.getPod('shop', CHECKOUT))!.metadata!.labels;
+    const { planned } = await h.enforce(stolenTokenAnomaly());
+    const id = planned[0]!.action.id;
+    const name = (await h.client.listNetworkPolicies({ namespace: 'shop', labelSelector: { [LABELS.managedBy]: 'boundwatch' } })).items[0]!.metadata.name;
+    const stored = h.kube.api.get('networkpolicies', 'shop', name)!;
+    h.kube.api.put({ ...stored, spec: { ...(stored.spec as object), ingress: [{ action: 'Deny' }] } });
+    const listed = await h.client.listNetworkPolicies({ namespace: 'shop' });
+    expect(listed.unreadable.map((u) => [u.name, u.annotations[ANNOTATIONS.actionId]])).toEqual([[name, id]]);
+    const r = await releaseFromCluster(h.client, id);
+    expect(r.found).toBe(true);
+    expect(h.kube.api.get('networkpolicies', 'shop', name)).toBeUndefined();
+    expect((await h.client.getPod('shop', CHECKOUT))!.metadata!.labels).toEqual(before);
+  });
+
   it('release from the cluster alone (no record) removes the label and both policies', async () => {
     h = await startHarness({ clusterNetworkPolicies: true });
     const before = (await h.client.getPod('shop', CHECKOUT))!.metadata!.labels;

@@ -7,7 +7,7 @@ import { ClusterAuthError, DownstreamError, ValidationError } from '#shared/erro
 import { createClusterClient, FIELD_MANAGER, type ClusterClient } from '#shared/k8s/client';
 import type { ClusterNetworkPolicy } from '#shared/netpol-api/cluster-types';
 import type { NetworkPolicy } from '#shared/netpol-api/types';
-import { KubeConflictError, KubeInvalidError, KubeNotFoundError } from '#shared/k8s/errors';
+import { KubeConflictError, KubeInvalidError, KubeNotFoundError, UnreadablePolicyError } from '#shared/k8s/errors';
 import { kubeConfigFromParts, type KubeConfigSource } from '#shared/k8s/kubeconfig';
 import { sentPolicy, startKubeFixture, type KubeFixture } from '#test/support/kube-apiserver';
 
@@ -146,6 +146,18 @@ describe('ClusterClient over the test API server', () => {
       const planned = await client.applyNetworkPolicy(quarantine, { dryRun: true });
       expect(planned.spec?.policyTypes).toEqual(['Ingress', 'Egress']);
       expect(k.api.get('networkpolicies', 'shop', 'boundwatch-quarantine')).toBeUndefined();
+    });
+
+    it('reads policies with their one schema: one that does not read is listed as unreadable, and get says why', async () => {
+      await client.applyNetworkPolicy(quarantine);
+      k.api.put({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'future', namespace: 'shop', labels: { team: 'a' } }, spec: { podSelector: {}, ingress: [{ action: 'Deny' }] } });
+      const listed = await client.listNetworkPolicies({ namespace: 'shop' });
+      expect(listed.items.map((p) => p.metadata.name)).toEqual(['boundwatch-quarantine']);
+      expect(listed.items[0]).toMatchObject({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', spec: { podSelector: { matchLabels: { 'boundwatch.io/quarantine': 'true' } } } });
+      expect(listed.unreadable).toEqual([expect.objectContaining({ kind: 'NetworkPolicy', namespace: 'shop', name: 'future', labels: { team: 'a' }, problems: expect.stringContaining('spec.ingress.0') })]);
+      const err = await client.getNetworkPolicy('shop', 'future').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnreadablePolicyError);
+      expect((err as Error).message).toMatch(/^NetworkPolicy shop\/future cannot be read: spec\.ingress\.0/);
     });
 
     it('deletes idempotently', async () => {
