@@ -60,6 +60,10 @@ function record(obs: Observability, report: AuditIngestReport): void {
     // The rest of the payload went on; these events are in the table under DEADLETTER#<cluster>.
     logger.error('principal dead-lettered', { principal: f.key.slice(0, 256), reason: f.reason, detail: f.detail, events: f.auditIDs.length, auditIDs: f.auditIDs.slice(0, 100) });
   }
+  for (const d of report.profilesDamaged) {
+    // Only that principal (or group) is affected: it learns again, and its next write replaces the item.
+    logger.error('stored profile unreadable: it learns again', { principal: d.key.slice(0, 256), kind: d.kind, reason: d.reason.slice(0, 500) });
+  }
   logger.info('payload processed', {
     received: report.received,
     accepted: report.accepted,

@@ -24,7 +24,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { KeyPrefix, TableKeys } from '../store/table';
-import { decodeProfile, encodeWithinBudget } from './baseline-codec';
+import { encodeWithinBudget, readStoredProfile } from './baseline-codec';
 import { boundedUtf8 } from '../text';
 import { createHash } from 'node:crypto';
 import { upgradeProfile, type PrincipalProfile } from './baseline';
@@ -34,6 +34,17 @@ import { DownstreamError } from '../errors';
 export interface StoredProfile {
   profile: PrincipalProfile;
   version: number;
+}
+
+/**
+ * A stored profile that did not read as one (baseline-codec.ts): it is left out, so its
+ * principal or group learns again, and the next write replaces it at `version`.
+ */
+export interface DamagedProfile {
+  key: string;
+  kind: 'principal' | 'group';
+  version: number;
+  reason: string;
 }
 
 export interface ClusterMeta {
@@ -120,7 +131,8 @@ export class ProfileConflictError extends Error {
 
 /**
  * Loads the profiles of the given principals and peer groups, the cluster meta and the given
- * absorbed items, with as few reads as possible (BatchGetItem, 100 keys a request).
+ * absorbed items, with as few reads as possible (BatchGetItem, 100 keys a request). Profiles
+ * that do not read are `damaged`.
  */
 export async function loadProfiles(
   ddb: DynamoDBClient,
@@ -129,7 +141,7 @@ export async function loadProfiles(
   principalKeys: string[],
   groupKeys: string[] = [],
   absorbedPks: string[] = [],
-): Promise<{ profiles: Map<string, StoredProfile>; groups: Map<string, StoredProfile>; meta: ClusterMeta | undefined; absorbed: Map<string, AbsorbedIds> }> {
+): Promise<{ profiles: Map<string, StoredProfile>; groups: Map<string, StoredProfile>; meta: ClusterMeta | undefined; absorbed: Map<string, AbsorbedIds>; damaged: DamagedProfile[] }> {
   const wanted = [
     key(clusterPk(cluster), META_SK),
     ...absorbedPks.map((pk) => key(pk, ABSORBED_SK)),
@@ -142,6 +154,8 @@ export async function loadProfiles(
   const groups = new Map<string, StoredProfile>();
   const absorbed = new Map<string, AbsorbedIds>(absorbedPks.map((pk) => [pk, absorbedOf(undefined)]));
   const groupPrefix = `${KeyPrefix.group}#`;
+  const damaged: DamagedProfile[] = [];
+  const asked = new Map([...principalKeys.map((k) => [principalPk(cluster, k), k] as const), ...groupKeys.map((k) => [groupPk(cluster, k), k] as const)]);
   let meta: ClusterMeta | undefined;
   for (const item of items) {
     const pk = item[TableKeys.partitionKey]?.S ?? '';
@@ -155,10 +169,14 @@ export async function loadProfiles(
     }
     const doc = item.doc?.S;
     if (!doc) continue;
-    const profile = upgradeProfile(decodeProfile(doc));
-    (pk.startsWith(groupPrefix) ? groups : profiles).set(profile.key, { profile, version: Number(item.version?.N ?? '0') });
+    const kind = pk.startsWith(groupPrefix) ? 'group' : 'principal';
+    const read = readStoredProfile(doc);
+    const version = Number(item.version?.N ?? '0');
+    const ownKey = 'profile' in read && (kind === 'group' ? groupPk : principalPk)(cluster, read.profile.key) === pk;
+    if (ownKey) (kind === 'group' ? groups : profiles).set(read.profile.key, { profile: upgradeProfile(read.profile), version });
+    else damaged.push({ key: asked.get(pk) ?? pk, kind, version, reason: 'damaged' in read ? read.damaged : 'stored under another key' });
   }
-  return { profiles, groups, meta, absorbed };
+  return { profiles, groups, meta, absorbed, damaged };
 }
 
 const ttlAfter = (nowMs: number) => ({ N: String(Math.floor(nowMs / 1000) + ABSORBED_TTL_SECONDS) });

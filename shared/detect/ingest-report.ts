@@ -19,6 +19,7 @@ export function mergeReports(reports: Iterable<AuditIngestReport>): AuditIngestR
     total.duplicatesDropped += r.duplicatesDropped;
     total.anomalies.push(...r.anomalies);
     total.failedPrincipals.push(...r.failedPrincipals);
+    total.profilesDamaged.push(...r.profilesDamaged);
     for (const k of r.principalKeys) principals.add(k);
   }
   total.principals = principals.size;

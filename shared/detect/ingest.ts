@@ -28,6 +28,7 @@ import {
   recordClusterFirstSeen,
   recordDeadLetters,
   saveProfile,
+  type DamagedProfile,
   type StoredProfile,
 } from './baseline-store';
 import { pendingFacts, ProfileCache, shapeOf, type CacheEntry } from './profile-cache';
@@ -86,6 +87,8 @@ export interface AuditIngestReport {
   anomalies: BehaviorAnomaly[];
   /** Principals this payload could not be judged or saved for (dead-lettered; the rest proceeded). */
   failedPrincipals: FailedPrincipal[];
+  /** Stored profiles that did not read (damaged, foreign): those principals and groups learn again. */
+  profilesDamaged: DamagedProfile[];
 }
 
 /** A principal given up on in one payload, with what a responder needs to find its events. */
@@ -97,7 +100,7 @@ export interface FailedPrincipal {
 }
 
 export function emptyReport(): AuditIngestReport {
-  return { payloads: 0, controlMessages: 0, received: 0, accepted: 0, rejected: {}, ignored: {}, principals: 0, principalKeys: [], redelivered: 0, duplicatesDropped: 0, anomalies: [], failedPrincipals: [] };
+  return { payloads: 0, controlMessages: 0, received: 0, accepted: 0, rejected: {}, ignored: {}, principals: 0, principalKeys: [], redelivered: 0, duplicatesDropped: 0, anomalies: [], failedPrincipals: [], profilesDamaged: [] };
 }
 
 function bump<K extends string>(map: Partial<Record<K, number>>, key: K, n = 1): void {
@@ -308,6 +311,7 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   // One read for all that this instance does not hold (none at all for most payloads).
   if (toRead.length > 0 || groupsToRead.length > 0 || readAbsorbed || cache.storedFirstSeen === undefined) {
     const loaded = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, toRead, groupsToRead, readAbsorbed ? [absorbed] : []);
+    report.profilesDamaged.push(...loaded.damaged);
     for (const k of toRead) cache.adopt('principal', k, loaded.profiles.get(k), batchLast);
     for (const k of groupsToRead) cache.adopt('group', k, loaded.groups.get(k), batchLast);
     if (readAbsorbed) cache.noteAbsorbed(absorbed, loaded.absorbed.get(absorbed)!, batchLast);
@@ -489,17 +493,18 @@ async function rebuildEntry(deps: AuditIngestDeps, ctx: DetectionContext, e: Cac
   const key = e.profile.key;
   const facts = pendingFacts(e);
   if (e.kind === 'principal') {
-    const { profiles } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [key]);
+    const { profiles, damaged } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [key]);
     const fresh: StoredProfile | undefined = profiles.get(key);
     if (facts.length === 0) return fresh;
     // Findings of the re-run were already published from the first run; only the learning is kept.
     const rerun = runPrincipal(facts, fresh?.profile, ctx, detectors);
-    return { profile: rerun.profile, version: fresh?.version ?? 0 };
+    // A damaged item is replaced at its version by what was learned since.
+    return { profile: rerun.profile, version: fresh?.version ?? damaged[0]?.version ?? 0 };
   }
-  const { groups } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [], [key]);
+  const { groups, damaged } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [], [key]);
   const fresh = groups.get(key);
   if (facts.length === 0) return fresh;
   const next = fresh ? upgradeProfile(cloneProfile(fresh.profile)) : emptyProfile(key, facts[0]!.principal.type, facts[0]!.timeMs);
   for (const f of facts) observeGroup(next, f);
-  return { profile: pruneProfile(next, deps.detection), version: fresh?.version ?? 0 };
+  return { profile: pruneProfile(next, deps.detection), version: fresh?.version ?? damaged[0]?.version ?? 0 };
 }

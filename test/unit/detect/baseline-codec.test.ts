@@ -1,4 +1,4 @@
-import { decodeProfile, encodeProfile, encodeWithinBudget, materialDigest, ProfileTooLargeError } from '#shared/detect/baseline-codec';
+import { decodeProfile, encodeProfile, encodeWithinBudget, materialDigest, ProfileTooLargeError, readStoredProfile, UnreadableProfileError } from '#shared/detect/baseline-codec';
 import { emptyProfile, MAX_ENTRY_KEY_BYTES, ownEntry, see, setEntry } from '#shared/detect/baseline';
 import { boundedUtf8 } from '#shared/text';
 
@@ -18,6 +18,38 @@ describe('stored profiles', () => {
     const p = emptyProfile('k', 'User', T0);
     see(p.behaviors, 'get pods shop', T0);
     expect(decodeProfile(JSON.stringify(p))).toEqual(p);
+  });
+
+  it('are read through their schema: a damaged document is refused with the reason, not cast', () => {
+    const p = emptyProfile('k', 'User', T0);
+    see(p.behaviors, 'get pods shop', T0);
+    const good = JSON.parse(encodeProfile(p)) as Record<string, unknown>;
+    const cases: Array<[string, RegExp]> = [
+      ['{"v":2', /^not JSON$/],
+      ['null', /^\(root\): /],
+      [JSON.stringify({ ...good, v: 3 }), /^v: /],
+      [JSON.stringify({ ...good, type: 'Martian' }), /^type: /],
+      [JSON.stringify({ ...good, behaviors: { 'get pods shop': [T0, T0, 1] } }), /^behaviors: /],
+      [JSON.stringify({ ...good, behaviors: { 'get pods shop': { first: T0, last: T0, count: 1, days: 1 } } }), /^behaviors: /],
+      [JSON.stringify({ ...good, v: 1 }), /^behaviors: /],
+      [JSON.stringify({ ...good, alerts: { x: 'soon' } }), /^alerts: /],
+      [JSON.stringify({ ...good, firstSeen: undefined }), /^firstSeen: /],
+    ];
+    for (const [doc, reason] of cases) {
+      const read = readStoredProfile(doc);
+      expect(read).toEqual({ damaged: expect.stringMatching(reason) });
+      expect(() => decodeProfile(doc)).toThrow(UnreadableProfileError);
+    }
+  });
+
+  it('keep request-derived keys such as __proto__ as own entries when read back', () => {
+    const p = emptyProfile('k', 'User', T0);
+    see(p.namespaces, '__proto__', T0);
+    const read = readStoredProfile(encodeProfile(p));
+    if (!('profile' in read)) throw new Error(read.damaged);
+    expect(Object.hasOwn(read.profile.namespaces, '__proto__')).toBe(true);
+    expect(Object.getPrototypeOf(read.profile.namespaces)).toBe(Object.prototype);
+    expect(ownEntry(read.profile.namespaces, '__proto__')).toEqual({ first: T0, last: T0, count: 1, days: 1 });
   });
 });
 
