@@ -86,7 +86,7 @@ export async function reportModelOf(out: ReportRun, src: ReportSources): Promise
       continue;
     }
     current.push(v.policy);
-    policyYaml.set(policyKey(v.policy), renderPolicyYaml(m as unknown as Record<string, unknown>));
+    policyYaml.set(policyKey(v.policy), renderPolicyYaml(m));
   }
   let edges: Awaited<ReturnType<typeof observeFlows>>['edges'] = [];
   let advised: AnyNetworkPolicy[] | undefined;
