@@ -19,6 +19,9 @@ const restrictImports = ({ io = [], layersOut, message }) => [
   },
 ];
 
+// Configuration is read in one place (shared/env.ts, through shared/lambda/bootstrap.ts).
+const ENV_READ = { object: 'process', property: 'env', message: 'read the environment through shared/env.ts (optionalEnv, requireEnv) or the FunctionEnv of shared/lambda/bootstrap.ts.' };
+
 const SHARED_IMPORTS = { io: NODE_IO, layersOut: layers(['infra', 'functions', 'test']), message: 'shared/ may not import infra/, functions/ or test/.' };
 
 export default tseslint.config(
@@ -61,8 +64,14 @@ export default tseslint.config(
           property,
           message: 'shared/ is the domain: the terminal and the process belong to infra/local and the handlers.',
         })),
+        ENV_READ,
       ],
     },
+  },
+  {
+    // The one reader of the environment, and the start-up that hands it to the handlers.
+    files: ['shared/env.ts', 'shared/lambda/bootstrap.ts'],
+    rules: { 'no-restricted-properties': 'off' },
   },
   {
     files: ['functions/**/*.ts'],

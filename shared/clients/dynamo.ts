@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DownstreamError } from '../errors';
 import { createTableInput } from '../store/table';
+import { EnvNames, optionalEnv } from '../env';
 
 const READ_OPS = new Set(['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand', 'TransactGetItemsCommand']);
 const WRITE_OPS = new Set([
@@ -64,7 +65,7 @@ export const DYNAMO_TIMEOUTS = { connectionMs: 3_000, requestMs: 5_000 } as cons
 
 export function createDynamoClient(opts: DynamoOptions = {}): DynamoDBClient {
   const client = new DynamoDBClient({
-    region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    region: opts.region ?? optionalEnv(EnvNames.awsRegion) ?? 'us-east-1',
     ...(opts.endpoint
       ? { endpoint: opts.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
