@@ -22,8 +22,11 @@ import { createObservability, logAnomalies, withObservability, type Observabilit
 import { MetricName } from '#shared/observability/metrics';
 import { countMetric } from '#shared/observability/powertools';
 
-/** `overrides.ddb` lets the local runtime pass a client that counts requests. */
-export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { ddb?: DynamoDBClient } = {}): AuditIngestDeps {
+/**
+ * `overrides.ddb` lets the local runtime pass a client that counts requests, `overrides.cache`
+ * its own write-behind (one instance, no other writers: see infra/local/runtime.ts).
+ */
+export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { ddb?: DynamoDBClient; cache?: ProfileCache } = {}): AuditIngestDeps {
   const fe = functionEnv(env);
   const config = fe.config();
   return {
@@ -37,7 +40,7 @@ export function depsFromEnv(env: NodeJS.ProcessEnv, overrides: { ddb?: DynamoDBC
     intel: compileIntel(config.detection, readListFile),
     // Lives as long as the instance: profiles are written back when they change shape or once per
     // interval, not after every small payload (shared/detect/profile-cache.ts bounds what a crash loses).
-    cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }),
+    cache: overrides.cache ?? new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }),
   };
 }
 

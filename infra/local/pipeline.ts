@@ -37,6 +37,8 @@ export interface PipelineOptions {
   /** Show a progress bar on stderr (only drawn on a terminal). */
   progress?: boolean;
   now?: () => Date;
+  /** Tests only: the ingest function's write-behind interval (runtime.ts, replayWriteAfterMs). */
+  writeAfterMs?: number;
 }
 
 export async function runPipeline(input: PipelineInput, opts: PipelineOptions): Promise<Outputs> {
@@ -58,6 +60,7 @@ export async function runPipeline(input: PipelineInput, opts: PipelineOptions): 
     statePath: opts.statePath,
     kubeconfig: opts.kubeconfig,
     now: opts.now,
+    ...(opts.writeAfterMs !== undefined ? { writeAfterMs: opts.writeAfterMs } : {}),
   });
   const reports: AuditIngestReport[] = [];
   let flows = emptyFlowReport();

@@ -41,6 +41,7 @@ import type { ClusterInventory } from '#shared/inventory/cluster';
 import { putInventorySnapshot } from '#shared/inventory/snapshot-store';
 import * as ingestAudit from '#functions/ingest-audit/handler';
 import { flushAll } from '#shared/detect/ingest';
+import { ProfileCache } from '#shared/detect/profile-cache';
 import * as ingestDns from '#functions/ingest-dns/handler';
 import * as ingestFlows from '#functions/ingest-flows/handler';
 import * as ingestRuntime from '#functions/ingest-runtime/handler';
@@ -67,6 +68,8 @@ export interface LocalRuntimeOptions {
   now?: (() => Date) | undefined;
   /** Tests only: IAM and EKS endpoints speaking the AWS protocols, for credential revocation. */
   awsEndpoints?: { iam?: string; eks?: string; sso?: string };
+  /** Tests only: the ingest function's write-behind interval, instead of replayWriteAfterMs(). */
+  writeAfterMs?: number;
   /** Cluster client options (e.g. fast retries in tests). */
   clusterClientOptions?: Parameters<typeof createClusterClient>[1];
 }
@@ -96,6 +99,23 @@ export interface LocalRuntime {
   revertDue(): Promise<number>;
   drain(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * The ingest function's write-behind interval here (event time). This process is the table's
+ * only writer, so when items are written changes nothing detection sees (the cache holds what
+ * the table would; only an item trimmed to its size budget differs, as on Lambda), only what an
+ * interrupted run loses. Without `--state` the table lives and
+ * dies with the run: profiles are written when their shape changes and at the end. With it, also
+ * once an hour of event time has passed since an item's first unwritten learning: a run killed
+ * midway loses at most that hour of learning per item, which a second replay of the same files
+ * does not restore (its payloads are recorded as absorbed). On Lambda it is a minute, for the
+ * other instances' sake.
+ */
+export const REPLAY_STATE_WRITE_AFTER_MS = 3_600_000;
+
+export function replayWriteAfterMs(statePath: string | undefined): number {
+  return statePath ? REPLAY_STATE_WRITE_AFTER_MS : Infinity;
 }
 
 /** Observability for handlers running inside the CLI: silent logs, no EMF on stdout. */
@@ -147,7 +167,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions): Promise<Loca
     // One client for the data path of every handler, counting its requests for the summary
     // (the runtime's own setup above is not counted).
     const dataDdb = createDynamoClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, counter });
-    const ingestDeps = ingestAudit.depsFromEnv(env, { ddb: dataDdb });
+    const ingestDeps = ingestAudit.depsFromEnv(env, { ddb: dataDdb, cache: new ProfileCache({ writeAfterMs: opts.writeAfterMs ?? replayWriteAfterMs(opts.statePath) }) });
     const ingestHandler = ingestAudit.makeHandler(ingestDeps, quietObservability('ingest-audit', clusterName));
 
     const flowsDeps = ingestFlows.depsFromEnv(env, { dynamo: dataDdb });

@@ -107,9 +107,13 @@ export function decodeSubscriptionEvent(event: unknown): Decoded {
   return decodeAwslogsData(data);
 }
 
-/** Encodes a payload the way CloudWatch Logs delivers it (used by the local runtime and tests). */
-export function encodeAwslogsData(data: CloudWatchLogsData): { awslogs: { data: string } } {
-  return { awslogs: { data: gzipSync(Buffer.from(JSON.stringify(data))).toString('base64') } };
+/**
+ * Encodes a payload the way CloudWatch Logs delivers it (used by the local runtime and tests).
+ * `level`: gzip compression level; replay passes 1, three times faster than the default and
+ * the same to a decoder.
+ */
+export function encodeAwslogsData(data: CloudWatchLogsData, opts: { level?: number } = {}): { awslogs: { data: string } } {
+  return { awslogs: { data: gzipSync(Buffer.from(JSON.stringify(data)), opts.level === undefined ? {} : { level: opts.level }).toString('base64') } };
 }
 
 /** EKS writes audit records to `kube-apiserver-audit-<hex>` streams; other streams share the group. */
