@@ -19,7 +19,7 @@ import type { PlannedAction } from '#shared/enforce/plan';
 import { dynamoRevertLedger, REVERT_GRACE_MS, type RevertLedger } from '#shared/enforce/revert-ledger';
 import { dynamoActionStore } from '#shared/enforce/store';
 import { EnvNames } from '#shared/env';
-import { ConfigError, ValidationError } from '#shared/errors';
+import { ConfigError, ValidationError, describeIssues } from '#shared/errors';
 import { publishEvents } from '#shared/events/publish';
 import { dynamoProvenance, type ProvenanceStore } from '#shared/events/provenance';
 import { AttackSequence, BehaviorAnomaly, DetailType, EnforcementMode, EventBridgeEnvelope, type EnforcementAction } from '#shared/events/schema';
@@ -108,7 +108,7 @@ export function parseAnomalyEvent(event: unknown): BehaviorAnomaly {
   const envelope = EventBridgeEnvelope.safeParse(event);
   if (envelope.success && envelope.data['detail-type'] === DetailType.sequence) {
     const seq = AttackSequence.safeParse(envelope.data.detail);
-    if (!seq.success) throw new ValidationError('invalid-sequence', `invalid Attack Sequence: ${seq.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    if (!seq.success) throw new ValidationError('invalid-sequence', `invalid Attack Sequence: ${describeIssues(seq.error.issues, 5)}`);
     return sequenceAsAnomaly(seq.data);
   }
   if (!envelope.success || envelope.data['detail-type'] !== DetailType.anomaly) {
@@ -116,7 +116,7 @@ export function parseAnomalyEvent(event: unknown): BehaviorAnomaly {
   }
   const detail = BehaviorAnomaly.safeParse(envelope.data.detail);
   if (!detail.success) {
-    throw new ValidationError('invalid-anomaly', `invalid Behavior Anomaly: ${detail.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    throw new ValidationError('invalid-anomaly', `invalid Behavior Anomaly: ${describeIssues(detail.error.issues, 5)}`);
   }
   return detail.data;
 }

@@ -6,6 +6,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { describeIssues } from '../errors';
 
 export const RejectReason = {
   invalidBase64: 'invalid-base64',
@@ -89,11 +90,7 @@ export function parseLogsData(json: unknown): Decoded {
   }
   const parsed = CloudWatchLogsData.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return reject(
-      RejectReason.notSubscriptionPayload,
-      `not a CloudWatch Logs subscription payload (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'})`,
-    );
+    return reject(RejectReason.notSubscriptionPayload, `not a CloudWatch Logs subscription payload (${describeIssues(parsed.error.issues, 1)})`);
   }
   return { ok: true, data: parsed.data };
 }

@@ -14,6 +14,7 @@ import { stableId } from '../events/ids';
 import type { SequenceSignal, Severity } from '../events/schema';
 import { ident, MAX_RECORD_CHARS, RuntimeIgnoreReason, RuntimeRejectReason, safeText, toIsoTime, uniqList, type ParsedRecord } from './signal';
 import { isTechnique, orderedTactics, tacticOfFalcoTag, tacticOfTechnique } from './tactics';
+import { describeIssues } from '../errors';
 
 const FieldValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
@@ -68,8 +69,7 @@ export function parseFalcoRecord(input: unknown): ParsedRecord {
   }
   const parsed = FalcoPayload.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, reason: RuntimeRejectReason.notFalcoPayload, detail: `not a Falcosidekick payload (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'})` };
+    return { ok: false, reason: RuntimeRejectReason.notFalcoPayload, detail: `not a Falcosidekick payload (${describeIssues(parsed.error.issues, 1)})` };
   }
   return falcoSignal(parsed.data);
 }

@@ -16,6 +16,7 @@ import { RuleTarget, type RuleDefinition } from '../events/rules';
 import type { SequenceSignal, SignalLayer, Severity, WorkloadRef } from '../events/schema';
 import { ident, MAX_LIST, RuntimeIgnoreReason, RuntimeRejectReason, safeText, serviceAccountPrincipal, toIsoTime, uniqList, type ParsedRecord } from './signal';
 import { orderedTactics, tacticOfGuardDutyType } from './tactics';
+import { describeIssues } from '../errors';
 
 export const GUARDDUTY_SOURCE = 'aws.guardduty';
 export const GUARDDUTY_DETAIL_TYPE = 'GuardDuty Finding';
@@ -168,8 +169,7 @@ export function parseGuardDutyEvent(event: unknown): ParsedRecord {
   const envelope = Envelope.safeParse(event);
   const parsed = Finding.safeParse(envelope.success ? envelope.data.detail : event);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { ok: false, reason: RuntimeRejectReason.notGuardDutyFinding, detail: `not a GuardDuty finding (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'invalid'})` };
+    return { ok: false, reason: RuntimeRejectReason.notGuardDutyFinding, detail: `not a GuardDuty finding (${describeIssues(parsed.error.issues, 1)})` };
   }
   return guardDutySignals(parsed.data);
 }
