@@ -40,7 +40,17 @@ import type { Edge } from '#shared/flows/graph';
 import { EKS_MAX_PORT_COMBINATIONS } from '../eks-limits';
 import { NAMESPACE_NAME_LABEL } from '../model';
 import { hostCidr } from '../ip';
-import { APPLICATION_NETWORK_POLICY_API_VERSION, CLUSTER_NETWORK_POLICY_API_VERSION, DOMAIN_NAME_PATTERN } from '#shared/netpol-api/cluster-types';
+import {
+  APPLICATION_NETWORK_POLICY_API_VERSION,
+  CLUSTER_NETWORK_POLICY_API_VERSION,
+  DOMAIN_NAME_PATTERN,
+  type AnyNetworkPolicy,
+  type ApplicationNetworkPolicy,
+  type ApplicationNetworkPolicyEgressRule,
+  type ApplicationNetworkPolicyPeer,
+  type ClusterNetworkPolicy,
+} from '#shared/netpol-api/cluster-types';
+import type { NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPort, NetworkPolicySpec, PolicyType, Protocol } from '#shared/netpol-api/types';
 
 export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'boundwatch' } as const;
 export const DNS_SELECTOR = { 'k8s-app': 'kube-dns' } as const;
@@ -96,7 +106,8 @@ interface PortSpec {
 interface Peer {
   /** Sort and grouping key. */
   id: string;
-  render: Record<string, unknown>;
+  /** As a rule peer; `domainNames` only in an ApplicationNetworkPolicy. */
+  render: ApplicationNetworkPolicyPeer;
   /** What the report calls it. */
   label: string;
   /** ipBlock CIDR, when the peer is one. */
@@ -115,7 +126,7 @@ export interface AdvisedPolicy {
   name: string;
   kind: 'default-deny' | 'workload' | 'cluster-default-deny' | 'workload-names';
   workload?: string;
-  manifest: Record<string, unknown>;
+  manifest: AnyNetworkPolicy;
   ingress: AdvisedRule[];
   egress: AdvisedRule[];
 }
@@ -272,7 +283,7 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
 
   const podPeer = (w: WorkloadInfo, fromNamespace: string): Peer => {
     const sel = w.isDns ? { ...DNS_SELECTOR } : sortedObject(w.selector.matchLabels);
-    const render: Record<string, unknown> =
+    const render: ApplicationNetworkPolicyPeer =
       w.id.namespace === fromNamespace
         ? { podSelector: { matchLabels: sel } }
         : { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: w.id.namespace } }, podSelector: { matchLabels: sel } };
@@ -457,7 +468,7 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
       const base = policyName(w.id.name);
       const name = (baseNames.get(base) ?? 0) > 1 ? `allow-${base}-${policyName(w.id.kind)}` : `allow-${base}`;
       const built = { ingress: [] as AdvisedRule[], egress: [] as AdvisedRule[] };
-      const rendered: Record<string, unknown[]> = { ingress: [], egress: [] };
+      const rendered: { ingress: NetworkPolicyIngressRule[]; egress: NetworkPolicyEgressRule[] } = { ingress: [], egress: [] };
       for (const dir of ['ingress', 'egress'] as const) {
         const d = a[dir];
         collapseExternal(d, maxExternal, (text) => note({ kind: 'external-collapsed', namespace: ns, workload: w.key, text: `${w.key} ${dir}: ${text}` }));
@@ -476,18 +487,22 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
         for (const g of rules) {
           const ports = renderPorts(g.ports, (text) => note({ kind: 'ports-widened', namespace: ns, workload: w.key, text: `${w.key} ${dir} to ${g.peers.map((p) => p.label).join(', ')}: ${text}` }));
           built[dir].push({ peers: g.peers.map((p) => p.label), ports });
-          const peerField = dir === 'ingress' ? 'from' : 'to';
-          rendered[dir]?.push({ [peerField]: g.peers.map((p) => p.render), ports: ports.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) })) });
+          const peers = g.peers.map((p) => p.render);
+          if (dir === 'ingress') rendered.ingress.push({ from: peers, ports: ports.map(renderPort) });
+          else rendered.egress.push({ to: peers, ports: ports.map(renderPort) });
         }
       }
       if ([...a.egress.peers.values()].some((p) => p.peer.dns) && !dnsForNames.has(w.key) && !observedOnBoth(edges, w.key)) {
         note({ kind: 'dns-both-protocols', namespace: ns, workload: w.key, text: `${w.key}: DNS allowed on UDP and TCP 53 (resolvers retry over TCP when answers are large) though only one was observed` });
       }
-      const policyTypes = [...(built.ingress.length ? ['Ingress'] : []), ...(built.egress.length ? ['Egress'] : [])];
+      const policyTypes: PolicyType[] = [...(built.ingress.length ? (['Ingress'] as const) : []), ...(built.egress.length ? (['Egress'] as const) : [])];
       if (policyTypes.length) {
-        const spec: Record<string, unknown> = { podSelector: { matchLabels: sortedObject(w.selector.matchLabels) }, policyTypes };
-        if (built.ingress.length) spec.ingress = rendered.ingress;
-        if (built.egress.length) spec.egress = rendered.egress;
+        const spec: NetworkPolicySpec = {
+          podSelector: { matchLabels: sortedObject(w.selector.matchLabels) },
+          policyTypes,
+          ...(built.ingress.length ? { ingress: rendered.ingress } : {}),
+          ...(built.egress.length ? { egress: rendered.egress } : {}),
+        };
         policies.push({ namespace: ns, name, kind: 'workload', workload: w.key, ingress: built.ingress, egress: built.egress, manifest: manifest(ns, name, annotations(w.key), spec) });
       }
       if (a.names.peers.size) {
@@ -500,17 +515,18 @@ export function buildAdvice(inventory: ClusterInventory, edges: readonly Edge[],
           groups.set(sig, g);
         }
         const rules: AdvisedRule[] = [];
-        const egress: unknown[] = [];
+        const egress: ApplicationNetworkPolicyEgressRule[] = [];
         for (const g of [...groups.values()].sort((x, y) => cmp(x.names[0]!, y.names[0]!))) {
           const ports = renderPorts(g.ports, () => undefined);
           rules.push({ peers: g.names, ports });
-          egress.push({ to: [{ domainNames: g.names }], ports: ports.map((p) => ({ protocol: p.protocol, port: p.port, ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) })) });
+          egress.push({ to: [{ domainNames: g.names }], ports: ports.map(renderPort) });
         }
         const namesName = `${name}-names`;
-        const spec = { podSelector: { matchLabels: sortedObject(w.selector.matchLabels) }, policyTypes: ['Egress'], egress };
+        const spec: ApplicationNetworkPolicy['spec'] = { podSelector: { matchLabels: sortedObject(w.selector.matchLabels) }, policyTypes: ['Egress'], egress };
+        const { metadata } = manifest(ns, namesName, annotations(w.key), { podSelector: {}, policyTypes: [] });
         policies.push({
           namespace: ns, name: namesName, kind: 'workload-names', workload: w.key, ingress: [], egress: rules,
-          manifest: { ...manifest(ns, namesName, annotations(w.key), spec), apiVersion: APPLICATION_NETWORK_POLICY_API_VERSION, kind: 'ApplicationNetworkPolicy' },
+          manifest: { apiVersion: APPLICATION_NETWORK_POLICY_API_VERSION, kind: 'ApplicationNetworkPolicy', metadata, spec },
         });
       }
     }
@@ -546,7 +562,7 @@ function collapseExternal(d: DirectionAcc, max: number, note: (text: string) => 
 /** kube-dns as a peer, rendered as the observed DNS workload is (same id, so the two merge). */
 function dnsPeer(dnsNamespace: string, fromNamespace: string): Peer {
   const sel = { ...DNS_SELECTOR };
-  const render: Record<string, unknown> =
+  const render: ApplicationNetworkPolicyPeer =
     dnsNamespace === fromNamespace
       ? { podSelector: { matchLabels: sel } }
       : { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: dnsNamespace } }, podSelector: { matchLabels: sel } };
@@ -563,8 +579,8 @@ function domainNamesOf(names: readonly string[]): string[] {
  * accepted first (rules are evaluated in the order written), then every pod and network is
  * denied in both directions. Priority 1000 puts it after any Baseline policy of the cluster.
  */
-function baselineManifest(protectedNs: readonly string[], dnsNamespace: string, annotations: Record<string, string>): Record<string, unknown> {
-  const subject = protectedNs.length
+function baselineManifest(protectedNs: readonly string[], dnsNamespace: string, annotations: Record<string, string>): ClusterNetworkPolicy {
+  const subject: ClusterNetworkPolicy['spec']['subject'] = protectedNs.length
     ? { namespaces: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: [...protectedNs] }] } }
     : { namespaces: {} };
   return {
@@ -589,7 +605,15 @@ function baselineManifest(protectedNs: readonly string[], dnsNamespace: string, 
   };
 }
 
-function manifest(namespace: string, name: string, annotations: Record<string, string>, spec: Record<string, unknown>): Record<string, unknown> {
+/**
+ * A rendered port. Its protocol comes from observed flows; advise() validates every advised
+ * object as the API server would right after, so a protocol outside the enum stops there.
+ */
+function renderPort(p: PortSpec): NetworkPolicyPort {
+  return { protocol: p.protocol as Protocol, port: p.port, ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) };
+}
+
+function manifest(namespace: string, name: string, annotations: Record<string, string>, spec: NetworkPolicySpec): NetworkPolicy {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
