@@ -32,7 +32,7 @@ export interface UnreadablePolicy {
   namespace?: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  /** What could not be read (`path: message`, at most five). */
+  /** What could not be read (`path: message`, the first five and how many more). */
   problems: string;
 }
 
@@ -64,7 +64,7 @@ export function readPolicy<K extends PolicyKind>(kind: K, value: unknown): Polic
       ...(typeof meta.namespace === 'string' ? { namespace: meta.namespace } : {}),
       labels: strings(meta.labels),
       annotations: strings(meta.annotations),
-      problems: describeIssues(parsed.error.issues.slice(0, 5)),
+      problems: describeIssues(parsed.error.issues, 5),
     },
   };
 }
