@@ -7,8 +7,10 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  QueryCommand,
   ResourceInUseException,
   type AttributeValue,
+  type QueryCommandInput,
   type BatchGetItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { DownstreamError } from '../errors';
@@ -140,4 +142,16 @@ export async function batchGetAll(
     }
   }
   return items;
+}
+
+/** Every item a Query returns, page after page (a filter may leave pages empty, not the last). */
+export async function queryAll(client: DynamoDBClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Array<Record<string, AttributeValue>>> {
+  const out: Array<Record<string, AttributeValue>> = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    out.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return out;
 }

@@ -21,7 +21,6 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -29,6 +28,7 @@ import {
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import type { ActionKind, BehaviorAnomaly } from '../events/schema';
+import { queryAll } from '../clients/dynamo';
 import { KeyPrefix } from '../store/table';
 import type { BudgetsConfig } from './config';
 import { encodeHeldAction, parseHeldAction, UnreadableHeldActionError } from './record-schema';
@@ -125,30 +125,23 @@ export function dynamoBudgets(client: DynamoDBClient, tableName: string, opts: D
     },
     async due(cluster, mode, now, limit) {
       const out: HeldAction[] = [];
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk',
-            FilterExpression: 'retryAt <= :now',
-            ExpressionAttributeValues: { ':pk': s(heldPk(cluster, mode)), ':now': s(now.toISOString()) },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          // A record that does not parse is reported by its action id and skipped: the others
-          // are still re-evaluated. It stays for inspection until its TTL.
-          try {
-            out.push(parseHeldAction(item.sk?.S ?? '?', item.body?.S));
-          } catch (err) {
-            if (!(err instanceof UnreadableHeldActionError)) throw err;
-            opts.onUnreadable?.(err);
-          }
+      const items = await queryAll(client, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'retryAt <= :now',
+        ExpressionAttributeValues: { ':pk': s(heldPk(cluster, mode)), ':now': s(now.toISOString()) },
+        ConsistentRead: true,
+      });
+      for (const item of items) {
+        // A record that does not parse is reported by its action id and skipped: the others
+        // are still re-evaluated. It stays for inspection until its TTL.
+        try {
+          out.push(parseHeldAction(item.sk?.S ?? '?', item.body?.S));
+        } catch (err) {
+          if (!(err instanceof UnreadableHeldActionError)) throw err;
+          opts.onUnreadable?.(err);
         }
-        start = page.LastEvaluatedKey;
-      } while (start);
+      }
       return out.sort((a, b) => a.retryAt.localeCompare(b.retryAt)).slice(0, limit);
     },
     async remove(cluster, mode, actionId) {

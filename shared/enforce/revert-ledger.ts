@@ -8,7 +8,8 @@
  * Items: `pk = REVERTDUE#<cluster>`, `sk = <actionId>`, `dueAt` (ISO), `ttl` 30 days after due,
  * so one Query reads a cluster's owed reverts; a forgotten item cannot alarm forever.
  */
-import { DeleteItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { queryAll } from '../clients/dynamo';
 import { KeyPrefix } from '../store/table';
 
 export interface OwedRevert {
@@ -49,22 +50,14 @@ export function dynamoRevertLedger(client: DynamoDBClient, tableName: string): R
     },
     async overdue(cluster, now, graceMs) {
       const until = new Date(now.getTime() - graceMs).toISOString();
-      const out: OwedRevert[] = [];
-      let start: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk',
-            FilterExpression: 'dueAt < :until',
-            ExpressionAttributeValues: { ':pk': { S: revertLedgerPk(cluster) }, ':until': { S: until } },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-        for (const item of page.Items ?? []) out.push({ actionId: item.sk?.S ?? '', dueAt: item.dueAt?.S ?? '' });
-        start = page.LastEvaluatedKey;
-      } while (start);
+      const items = await queryAll(client, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'dueAt < :until',
+        ExpressionAttributeValues: { ':pk': { S: revertLedgerPk(cluster) }, ':until': { S: until } },
+        ConsistentRead: true,
+      });
+      const out: OwedRevert[] = items.map((item) => ({ actionId: item.sk?.S ?? '', dueAt: item.dueAt?.S ?? '' }));
       return out.filter((o) => o.actionId && o.dueAt).sort((a, b) => a.dueAt.localeCompare(b.dueAt));
     },
   };
