@@ -59,14 +59,24 @@ const IngressRule = z.strictObject({ ports: Ports, from: z.array(Peer).exactOpti
 const EgressRule = z.strictObject({ ports: Ports, to: z.array(Peer).exactOptional() });
 const PolicyTypes = z.array(z.enum(POLICY_TYPES)).exactOptional();
 
-export const NetworkPolicySchema = z.object({
-  apiVersion: z.literal(NETWORK_POLICY_API_VERSION),
-  kind: z.literal('NetworkPolicy'),
-  metadata: NamespacedMetadata,
-  spec: z
-    .strictObject({ podSelector: LabelSelectorSchema, policyTypes: PolicyTypes, ingress: z.array(IngressRule).exactOptional(), egress: z.array(EgressRule).exactOptional() })
-    .transform(({ policyTypes, ...rest }) => ({ ...rest, policyTypes: defaultPolicyTypes(policyTypes, rest.egress?.length ?? 0) })),
-});
+/**
+ * The namespaced kinds, NetworkPolicy and ApplicationNetworkPolicy (a NetworkPolicy whose egress
+ * peers may also name domains), share one spec and one defaulting: only the kind, apiVersion and
+ * egress rule differ. Generic in all three, so that each schema's output stays its exact type
+ * for the checks at the end of this file.
+ */
+function namespacedPolicySchema<Kind extends string, ApiVersion extends string, Egress extends z.ZodType>(kind: Kind, apiVersion: ApiVersion, egressRule: Egress) {
+  return z.object({
+    apiVersion: z.literal(apiVersion),
+    kind: z.literal(kind),
+    metadata: NamespacedMetadata,
+    spec: z
+      .strictObject({ podSelector: LabelSelectorSchema, policyTypes: PolicyTypes, ingress: z.array(IngressRule).exactOptional(), egress: z.array(egressRule).exactOptional() })
+      .transform(({ policyTypes, ...rest }) => ({ ...rest, policyTypes: defaultPolicyTypes(policyTypes, rest.egress?.length ?? 0) })),
+  });
+}
+
+export const NetworkPolicySchema = namespacedPolicySchema('NetworkPolicy', NETWORK_POLICY_API_VERSION, EgressRule);
 
 // ---- ClusterNetworkPolicy (EKS, cluster-scoped) -----------------------------------------
 
@@ -102,14 +112,7 @@ export const ClusterNetworkPolicySchema = z.object({
 
 const AppEgressRule = z.strictObject({ ports: Ports, to: z.array(Peer.extend({ domainNames: z.array(z.string()).exactOptional() })).exactOptional() });
 
-export const ApplicationNetworkPolicySchema = z.object({
-  apiVersion: z.literal(APPLICATION_NETWORK_POLICY_API_VERSION),
-  kind: z.literal('ApplicationNetworkPolicy'),
-  metadata: NamespacedMetadata,
-  spec: z
-    .strictObject({ podSelector: LabelSelectorSchema, policyTypes: PolicyTypes, ingress: z.array(IngressRule).exactOptional(), egress: z.array(AppEgressRule).exactOptional() })
-    .transform(({ policyTypes, ...rest }) => ({ ...rest, policyTypes: defaultPolicyTypes(policyTypes, rest.egress?.length ?? 0) })),
-});
+export const ApplicationNetworkPolicySchema = namespacedPolicySchema('ApplicationNetworkPolicy', APPLICATION_NETWORK_POLICY_API_VERSION, AppEgressRule);
 
 // The schemas and the documented types are one concept: each reads exactly the type, field
 // by field and nested (an optional field on one side only counts too), so a field added to
