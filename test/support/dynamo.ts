@@ -11,6 +11,9 @@ import { startDynalite } from '#infra/local/dynamo-server';
 import { LocalBus } from '#infra/local/bus';
 import { startLocalEventBridge, type LocalEventBridge } from '#infra/local/eventbridge-server';
 import { createDynamoClient, ensureTable, type RequestCounter } from '#shared/clients/dynamo';
+import { eventBridgeClientFor } from '#shared/clients/eventbridge';
+import { DEFAULT_DETECTION } from '#shared/detect/config';
+import type { AuditIngestDeps } from '#shared/detect/ingest';
 
 export interface DynamoBackend {
   name: 'dynalite' | 'dynamodb-local';
@@ -120,4 +123,23 @@ export function useBackendAndBus(backend: DynamoBackend): BackendAndBus {
     await env.dynamo?.stop();
   });
   return env;
+}
+
+/**
+ * Audit ingestion's dependencies on a fresh table of `servers`, publishing to its local bus
+ * (call inside a test: the servers start in `beforeAll`). The cluster name is new each time
+ * because the bus is shared by the block's tests: a test tells its own events apart by it.
+ * `extra` adds or replaces fields (detection, cache, cluster).
+ */
+export async function freshIngestDeps(servers: BackendAndBus, extra: Partial<AuditIngestDeps> = {}): Promise<AuditIngestDeps> {
+  const { client, tableName } = await freshTable(servers.dynamo.endpoint);
+  return {
+    ddb: client,
+    tableName,
+    eventBridge: eventBridgeClientFor(servers.eb.endpoint),
+    busName: servers.eb.bus.name,
+    cluster: `c-${Math.random().toString(36).slice(2, 8)}`,
+    detection: DEFAULT_DETECTION,
+    ...extra,
+  };
 }

@@ -9,11 +9,10 @@ import { loadProfiles, principalPk } from '#shared/detect/baseline-store';
 import { PROFILE_BUDGET_BYTES } from '#shared/detect/baseline-codec';
 import { DEFAULT_DETECTORS } from '#shared/detect/engine';
 import type { AuditDetector } from '#shared/detect/types';
-import { DEFAULT_DETECTION, DAY_MS, DetectionConfig } from '#shared/detect/config';
-import { eventBridgeClientFor } from '#shared/clients/eventbridge';
+import { DAY_MS, DetectionConfig } from '#shared/detect/config';
 import { DEFAULT_WRITE_AFTER_MS, ProfileCache } from '#shared/detect/profile-cache';
 import { ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
-import { dynamoBackends, freshTable, useBackendAndBus } from '#test/support/dynamo';
+import { dynamoBackends, freshIngestDeps, useBackendAndBus } from '#test/support/dynamo';
 import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
 
 // Days of learning through DynamoDB Local on a shared machine take seconds, not milliseconds.
@@ -30,24 +29,12 @@ const routine = (user: ReturnType<typeof serviceAccountUser>, day: number, n = 5
 describe.each(dynamoBackends())('hostile input on $name', (backend) => {
   const servers = useBackendAndBus(backend);
 
-  async function deps(detection: DetectionConfig = DEFAULT_DETECTION): Promise<AuditIngestDeps> {
-    const { client, tableName } = await freshTable(servers.dynamo.endpoint);
-    return {
-      ddb: client,
-      tableName,
-      eventBridge: eventBridgeClientFor(servers.eb.endpoint),
-      busName: servers.eb.bus.name,
-      cluster: `c-${Math.random().toString(36).slice(2, 8)}`,
-      detection,
-    };
-  }
-
   async function learned(d: AuditIngestDeps, days = 9): Promise<void> {
     for (let day = 0; day < days; day++) await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, day), ...routine(cart, day)]));
   }
 
   it('judges the connection address, not an X-Forwarded-For header: a Tor exit posing as an internal address is caught, and the header is evidence', async () => {
-    const d = await deps(DetectionConfig.parse({ ipLists: [{ name: 'tor-exits', kind: 'tor', entries: ['185.220.101.0/24'] }] }));
+    const d = await freshIngestDeps(servers, { detection: DetectionConfig.parse({ ipLists: [{ name: 'tor-exits', kind: 'tor', entries: ['185.220.101.0/24'] }] }) });
     await learned(d);
     const stolen = auditEvent({
       user: checkout,
@@ -67,7 +54,7 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
   });
 
   it('keeps __proto__, constructor and toString namespaces and user agents as plain keys: no prototype pollution, no silenced detector', async () => {
-    const d = await deps();
+    const d = await freshIngestDeps(servers);
     const hostile = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'].flatMap((k, i) => [
       auditEvent({ user: cart, at: new Date(T0 + i * 60_000), userAgent: k, objectRef: { resource: 'configmaps', namespace: k, name: 'x' } }),
       auditEvent({ user: cart, at: new Date(T0 + i * 60_000 + 1), userAgent: `${k}/1.0`, verb: 'list', objectRef: { resource: 'pods', namespace: k } }),
@@ -93,7 +80,7 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
   });
 
   it('rejects event times CloudWatch contradicts: a record dated 9999 cannot wipe a baseline, records dated 1970 cannot end the learning period', async () => {
-    const d = await deps();
+    const d = await freshIngestDeps(servers);
     const at = new Date(T0 + 9 * DAY_MS);
     // The CloudWatch timestamp is the delivery's; the audit record claims another time.
     const forged = (year: string) => ({ ...auditEvent({ user: checkout, at }), requestReceivedTimestamp: `${year}-01-01T00:00:00.000000Z`, stageTimestamp: at.toISOString() });
@@ -113,7 +100,7 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
   });
 
   it('survives a request body nested 6,000 levels deep (no recursive stringify) and still ingests the rest of the payload', async () => {
-    const d = await deps();
+    const d = await freshIngestDeps(servers);
     const depth = 6000;
     const deep = JSON.parse(`${'{"a":'.repeat(depth)}"system:masters"${'}'.repeat(depth)}`) as unknown;
     const awsAuth = auditEvent({ user: cart, at: new Date(T0), verb: 'update', objectRef: { resource: 'configmaps', namespace: 'kube-system', name: 'aws-auth' }, requestObject: { data: { mapRoles: deep } } });
@@ -157,7 +144,7 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
   const awsError = (name: string, message: string) => Object.assign(new Error(message), { name, $fault: 'client' });
 
   it('saves a 2,100-byte username (ASCII, and multibyte that dynalite counts as 700 units) under a bounded key, next to the others', async () => {
-    const d = await deps();
+    const d = await freshIngestDeps(servers);
     const ascii = 'u'.repeat(2100);
     const multibyte = '\u20ac'.repeat(700); // 2,100 UTF-8 bytes, 700 UTF-16 units
     const at = (i: number) => new Date(T0 + i * 60_000);
@@ -175,7 +162,7 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
   });
 
   it('keeps a poison principal (hundreds of denied requests with long namespaces and user agents) under the item budget, and its payloads keep flowing', async () => {
-    const d = await deps();
+    const d = await freshIngestDeps(servers);
     for (let round = 0; round < 2; round++) {
       const noise = Array.from({ length: 300 }, (_, i) => {
         const n = round * 300 + i;
@@ -203,7 +190,7 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
   });
 
   it('degrades per principal: a principal whose requests make detection throw is dead-lettered with its audit ids, the others proceed, and redelivery counts nothing twice', async () => {
-    const d = await deps();
+    const d = await freshIngestDeps(servers);
     const poison: AuditDetector = {
       id: 'throws-on-mallory' as AuditDetector['id'],
       kind: 'signature',
@@ -229,7 +216,7 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
   });
 
   it('degrades per principal: an item DynamoDB refuses (ValidationException) or that cannot fit the budget costs only its principal', async () => {
-    const d = await deps();
+    const d = await freshIngestDeps(servers);
     const restore = failing(d.ddb, (cmd, input) =>
       cmd === 'PutItemCommand' && putOf(input).endsWith('#mallory') ? awsError('ValidationException', 'Item size has exceeded the maximum allowed size') : undefined,
     );
@@ -254,7 +241,7 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
 
   it('fails the payload on a transient fault (throttling on one principal) and redelivery then saves it without counting the others twice', async () => {
     // The function's instance cache keeps the throttled principal's learning until it is written.
-    const d = { ...(await deps()), cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }) };
+    const d = await freshIngestDeps(servers, { cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }) });
     const payload = subscriptionEvent([...routine(checkout, 0), ...routine(cart, 0)]);
     const restore = failing(d.ddb, (cmd, input) =>
       cmd === 'PutItemCommand' && putOf(input).endsWith(':cart') ? awsError('ThrottlingException', 'Rate exceeded') : undefined,
@@ -274,7 +261,7 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
     const payload = subscriptionEvent([...routine(checkout, 9), ...routine(cart, 9), auditEvent({ user: checkout, at: new Date(T0 + 9 * DAY_MS + 3_600_000), verb: 'list', objectRef: { resource: 'secrets' }, requestURI: '/api/v1/secrets', sourceIPs: ['203.0.113.9'] })]);
     const cluster = `c-${Math.random().toString(36).slice(2, 8)}`;
     const prepared = async () => {
-      const d = { ...(await deps()), cluster, cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }) };
+      const d = await freshIngestDeps(servers, { cluster, cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }) });
       await learned(d);
       return d;
     };
@@ -338,7 +325,7 @@ describe.each(dynamoBackends())('hostile input on $name', (backend) => {
     const hostileRequest = fc.record({ username: hostileString, ua: hostileString, ns: hostileString, name: hostileString, fwd: hostileString });
     await fc.assert(
       fc.asyncProperty(fc.array(hostileRequest, { minLength: 1, maxLength: 20 }), async (reqs) => {
-        const d = await deps();
+        const d = await freshIngestDeps(servers);
         const hostile = reqs.map((r, i) =>
           auditEvent({
             user: person(r.username),

@@ -7,11 +7,10 @@
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { encodeProfile, readStoredProfile } from '#shared/detect/baseline-codec';
 import { groupPk, loadProfiles, principalPk } from '#shared/detect/baseline-store';
-import { DAY_MS, DEFAULT_DETECTION } from '#shared/detect/config';
-import { eventBridgeClientFor } from '#shared/clients/eventbridge';
+import { DAY_MS } from '#shared/detect/config';
 import { DEFAULT_WRITE_AFTER_MS, ProfileCache } from '#shared/detect/profile-cache';
 import { flushAll, ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
-import { dynamoBackends, freshTable, useBackendAndBus } from '#test/support/dynamo';
+import { dynamoBackends, freshIngestDeps, useBackendAndBus } from '#test/support/dynamo';
 import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
 
 jest.setTimeout(60_000);
@@ -28,26 +27,13 @@ const routine = (user: ReturnType<typeof serviceAccountUser>, day: number, n = 3
 describe.each(dynamoBackends())('damaged stored profiles on $name', (backend) => {
   const servers = useBackendAndBus(backend);
 
-  async function deps(cached: boolean): Promise<AuditIngestDeps> {
-    const { client, tableName } = await freshTable(servers.dynamo.endpoint);
-    return {
-      ddb: client,
-      tableName,
-      eventBridge: eventBridgeClientFor(servers.eb.endpoint),
-      busName: servers.eb.bus.name,
-      cluster: `c-${Math.random().toString(36).slice(2, 8)}`,
-      detection: DEFAULT_DETECTION,
-      ...(cached ? { cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }) } : {}),
-    };
-  }
-
   const damage = (d: AuditIngestDeps, pk: string, doc: string) =>
     d.ddb.send(new UpdateItemCommand({ TableName: d.tableName, Key: { pk: { S: pk }, sk: { S: 'PROFILE' } }, UpdateExpression: 'SET doc = :d', ExpressionAttributeValues: { ':d': { S: doc } } }));
   const storedDoc = async (d: AuditIngestDeps, pk: string) =>
     (await d.ddb.send(new GetItemCommand({ TableName: d.tableName, Key: { pk: { S: pk }, sk: { S: 'PROFILE' } }, ConsistentRead: true }))).Item;
 
   it.each([false, true])('a damaged profile costs only its principal, which learns again and is rewritten (instance cache: %s)', async (cached) => {
-    const d = await deps(cached);
+    const d = await freshIngestDeps(servers, cached ? { cache: new ProfileCache({ writeAfterMs: DEFAULT_WRITE_AFTER_MS }) } : {});
     for (let day = 0; day < 3; day++) await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, day), ...routine(cart, day)]));
     if (cached) await flushAll(d);
     const before = await loadProfiles(d.ddb, d.tableName, d.cluster, [CHECKOUT, CART]);
@@ -79,7 +65,7 @@ describe.each(dynamoBackends())('damaged stored profiles on $name', (backend) =>
   });
 
   it('a profile stored under another principal\'s item is refused, not filed under its own key', async () => {
-    const d = await deps(false);
+    const d = await freshIngestDeps(servers);
     await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, 0), ...routine(cart, 0)]));
     const cartDoc = (await storedDoc(d, principalPk(d.cluster, CART)))!.doc!.S!;
     await damage(d, principalPk(d.cluster, CHECKOUT), cartDoc);
@@ -89,7 +75,7 @@ describe.each(dynamoBackends())('damaged stored profiles on $name', (backend) =>
   });
 
   it('a damaged peer-group profile costs only the group', async () => {
-    const d = await deps(false);
+    const d = await freshIngestDeps(servers);
     for (let day = 0; day < 2; day++) await ingestAuditEvent(d, subscriptionEvent([...routine(checkout, day), ...routine(cart, day)]));
     const group = [...(await loadProfiles(d.ddb, d.tableName, d.cluster, [], ['workload:shop/checkout', 'workload:shop/cart'])).groups.keys()][0]!;
     await damage(d, groupPk(d.cluster, group), '[]');
