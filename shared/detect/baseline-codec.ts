@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { PrincipalType } from '../events/schema';
 import { parseStoredValue } from '../store/stored-json';
+import { statsSummary } from './map-summary';
 import { setEntry, type PodAddress, type PrincipalProfile, type SeenStats, type SessionUse } from './baseline';
 
 const STATS_MAPS = ['behaviors', 'namespaces', 'sourceNets', 'userAgents', 'patterns', 'authz'] as const;
@@ -149,13 +150,8 @@ export function materialDigest(p: PrincipalProfile): string {
       parts.push('-');
       continue;
     }
-    let days = 0;
-    let n = 0;
-    for (const k in map) {
-      n += 1;
-      days += map[k]!.days;
-    }
-    parts.push(n, days);
+    const s = statsSummary(map);
+    parts.push(s.keys, s.days);
   }
   if (p.rates) for (const [m, list] of Object.entries(p.rates.peaks)) for (const [d, v] of list) parts.push(m, d, v);
   return parts.join(',');

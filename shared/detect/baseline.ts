@@ -9,6 +9,7 @@
 import type { PrincipalType } from '../events/schema';
 import { DAY_MS, HOUR_MS, type DetectionConfig } from './config';
 import { boundedUtf8 } from '../text';
+import { keepsAll, touched } from './map-summary';
 
 export interface SeenStats {
   first: number;
@@ -188,6 +189,7 @@ export function entryKey(key: string): string {
 
 /** Writes an own entry: assigning `__proto__` would replace the map's prototype instead. */
 export function setEntry<V>(map: Record<string, V>, rawKey: string, value: V): void {
+  touched(map);
   const key = entryKey(rawKey);
   if (key === '__proto__') Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
   else map[key] = value;
@@ -200,7 +202,10 @@ export function see(map: Record<string, SeenStats>, key: string, t: number): voi
     setEntry(map, key, { first: t, last: t, count: 1, days: 1 });
     return;
   }
-  if (dayOf(t) !== dayOf(s.last) && t > s.last) s.days += 1;
+  if (dayOf(t) !== dayOf(s.last) && t > s.last) {
+    s.days += 1;
+    touched(map);
+  }
   s.count += 1;
   if (t > s.last) s.last = t;
   if (t < s.first) s.first = t;
@@ -271,7 +276,11 @@ export function foldWindow(into: RateState, windowStart: number, counts: RateCou
   }
 }
 
-/** Drops entries not seen for `decayDays` and keeps at most `max` of the most recent. */
+/**
+ * Drops entries not seen for `decayDays` and keeps at most `max` of the most recent. When all
+ * are kept the map itself is the result (the usual case needs no copy): callers prune a working
+ * profile they own and drop it, so sharing its maps with the pruned one is safe.
+ */
 export function prune(map: Record<string, SeenStats>, now: number, cfg: DetectionConfig, max: number): Record<string, SeenStats> {
   const horizon = now - cfg.decayDays * DAY_MS;
   if (keepsAll(map, (s) => s.last, horizon, max)) return map;
@@ -282,20 +291,6 @@ export function prune(map: Record<string, SeenStats>, now: number, cfg: Detectio
 
 const MAX_PODS = 256;
 
-/**
- * Whether pruning would keep every entry (none older than `horizon`, at most `max`): then the
- * map itself is the result, as the usual case needs no copy. Callers prune a working profile
- * they own and drop it, so sharing its maps with the pruned one is safe.
- */
-function keepsAll<T>(map: Record<string, T>, time: (v: T) => number, horizon: number, max: number): boolean {
-  let n = 0;
-  for (const k in map) {
-    if (!Object.hasOwn(map, k)) return false;
-    if (++n > max || !(time(map[k]!) >= horizon)) return false;
-  }
-  return true;
-}
-
 /** The `max` newest entries of a map not older than `horizon`. */
 function newest<T>(map: Record<string, T>, time: (v: T) => number, horizon: number, max: number): Record<string, T> {
   if (keepsAll(map, time, horizon, max)) return map;
@@ -304,28 +299,29 @@ function newest<T>(map: Record<string, T>, time: (v: T) => number, horizon: numb
   return Object.fromEntries(kept.slice(0, max));
 }
 
+/**
+ * Prunes every map of a profile the caller owns, in place (ingestion prunes each principal it
+ * learned into, every payload; a new profile object each time was most of what pruning cost).
+ */
 export function pruneProfile(p: PrincipalProfile, cfg: DetectionConfig): PrincipalProfile {
   const now = p.lastSeen;
   const cooldownHorizon = now - 7 * DAY_MS;
   const podHorizon = now - cfg.podAddressRetentionHours * HOUR_MS;
-  let pods = p.pods;
+  const pods = p.pods;
   if (pods && !keepsAll(pods, (a) => a.last, podHorizon, MAX_PODS)) {
     const kept = Object.entries(pods).filter(([, a]) => a.last >= podHorizon);
     if (kept.length > MAX_PODS) kept.sort((a, b) => b[1].last - a[1].last);
-    pods = Object.fromEntries(kept.slice(0, MAX_PODS));
+    p.pods = Object.fromEntries(kept.slice(0, MAX_PODS));
   }
-  return {
-    ...p,
-    behaviors: prune(p.behaviors, now, cfg, cfg.maxBehaviors),
-    namespaces: prune(p.namespaces, now, cfg, 256),
-    sourceNets: prune(p.sourceNets, now, cfg, 128),
-    userAgents: prune(p.userAgents, now, cfg, 64),
-    alerts: keepsAll(p.alerts, (t) => t, cooldownHorizon, Infinity) ? p.alerts : Object.fromEntries(Object.entries(p.alerts).filter(([, t]) => t >= cooldownHorizon)),
-    batches: [],
-    ...(pods ? { pods } : {}),
-    ...(p.patterns ? { patterns: prune(p.patterns, now, cfg, 128) } : {}),
-    ...(p.authz ? { authz: prune(p.authz, now, cfg, 32) } : {}),
-    ...(p.sessions ? { sessions: newest(p.sessions, (s) => s.t, now - DAY_MS, MAX_SESSIONS) } : {}),
-    ...(p.created ? { created: newest(p.created, (t) => t, now - 7 * DAY_MS, MAX_CREATED) } : {}),
-  };
+  p.behaviors = prune(p.behaviors, now, cfg, cfg.maxBehaviors);
+  p.namespaces = prune(p.namespaces, now, cfg, 256);
+  p.sourceNets = prune(p.sourceNets, now, cfg, 128);
+  p.userAgents = prune(p.userAgents, now, cfg, 64);
+  if (!keepsAll(p.alerts, (t) => t, cooldownHorizon, Infinity)) p.alerts = Object.fromEntries(Object.entries(p.alerts).filter(([, t]) => t >= cooldownHorizon));
+  if (p.batches?.length !== 0) p.batches = [];
+  if (p.patterns) p.patterns = prune(p.patterns, now, cfg, 128);
+  if (p.authz) p.authz = prune(p.authz, now, cfg, 32);
+  if (p.sessions) p.sessions = newest(p.sessions, (s) => s.t, now - DAY_MS, MAX_SESSIONS);
+  if (p.created) p.created = newest(p.created, (t) => t, now - 7 * DAY_MS, MAX_CREATED);
+  return p;
 }

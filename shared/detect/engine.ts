@@ -28,6 +28,7 @@ import {
 } from './baseline';
 import { DAY_MS, MINUTE_MS, detectorEnabled, type DetectionConfig } from './config';
 import { podKey } from './judge';
+import { touched } from './map-summary';
 import { learningCap } from './platform';
 import { ALL_DETECTORS } from './registry';
 import { isSecretRead, isSecretDenied, objectKey, ownDelete } from './detectors/rates';
@@ -119,7 +120,10 @@ export function observe(p: PrincipalProfile, f: AuditFacts): void {
   const object = objectKey(f);
   if (f.succeeded && (f.event.verb === 'delete' || f.event.verb === 'deletecollection')) {
     if (!ownDelete(f, p)) c.deletes += 1;
-    if (object && p.created) delete p.created[entryKey(object)];
+    if (object && p.created) {
+      delete p.created[entryKey(object)];
+      touched(p.created);
+    }
   } else if (object && f.succeeded && isCreation(f.event)) setEntry((p.created ??= {}), object, f.timeMs);
   if (forbidden(f.event)) {
     c.denied += 1;
@@ -163,25 +167,29 @@ function enabledFor(cfg: DetectionConfig, detectors: AuditDetector[]): AuditDete
 /**
  * Judges then learns each request. `facts` must all belong to one principal; they are sorted
  * here. Findings in cooldown for the same type and subject join the open finding's evidence.
+ *
+ * `existing` is left as it was unless `learnInPlace`: then the caller hands it over and it is
+ * learned into directly, which spares ingestion a deep copy of every principal's profile for
+ * every payload. A run that throws leaves such a profile half-learned; the caller must discard it.
  */
 export function runPrincipal(
   facts: AuditFacts[],
   existing: PrincipalProfile | undefined,
   ctx: DetectionContext,
   detectors: AuditDetector[] = DEFAULT_DETECTORS,
+  opts: { learnInPlace?: boolean } = {},
 ): PrincipalRun {
   const cfg = ctx.config;
   const sorted = facts.length > 1 ? [...facts].sort((a, b) => a.timeMs - b.timeMs || (a.event.auditID < b.event.auditID ? -1 : 1)) : facts;
   const firstFact = sorted[0];
   const profile: PrincipalProfile = existing
-    ? upgradeProfile(cloneProfile(existing))
+    ? upgradeProfile(opts.learnInPlace ? existing : cloneProfile(existing))
     : emptyProfile(firstFact?.principal.key ?? '', firstFact?.principal.type ?? 'User', firstFact?.timeMs ?? 0);
-  const runCtx: DetectionContext = { ...ctx, priorProfile: existing };
   const cooldown = cfg.cooldownMinutes * MINUTE_MS;
   const clusterMatureAt = ctx.clusterFirstSeen + cfg.clusterLearningDays * DAY_MS;
   const active = enabledFor(cfg, detectors);
   const findings: DetectedFinding[] = [];
-  const state: JudgeState = { ctx: runCtx, config: cfg, self: profile, clusterMature: false };
+  const state: JudgeState = { ctx, config: cfg, self: profile, prior: existing, clusterMature: false };
   const drafts: FindingDraft[] = [];
 
   for (const f of sorted) {

@@ -93,11 +93,11 @@ function focusText(p: PrincipalProfile, f: AuditFacts, focus: Focus): string {
 /** The evidence text for a finding on `f`, from the right profile. */
 export function explain(state: JudgeState, f: AuditFacts, focus: Focus): string {
   const b = state.baseline;
-  if (b?.kind === 'self') return focusText(state.ctx.priorProfile ?? b.profile, f, focus);
+  if (b?.kind === 'self') return focusText(state.prior ?? b.profile, f, focus);
   if (b?.kind === 'group') {
     return `New principal (first seen ${day(state.self.firstSeen)}, still learning), judged against its peer group ${b.groupKey ?? ''}: ${focusText(b.profile, f, focus)}`;
   }
-  const prior = state.ctx.priorProfile;
+  const prior = state.prior;
   const rule = 'rule' in focus ? 'Rule-based finding, raised without a baseline. ' : '';
   if (prior && prior.events > 0) return `${rule}${focusText(prior, f, focus)}`;
   return `${rule}No baseline yet: the principal was first seen ${day(state.self.firstSeen)} (${state.self.events} earlier requests).`;

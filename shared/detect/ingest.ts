@@ -31,8 +31,8 @@ import {
   type DamagedProfile,
   type StoredProfile,
 } from './baseline-store';
-import { pendingFacts, ProfileCache, shapeOf, type CacheEntry } from './profile-cache';
-import { cloneProfile, emptyProfile, established, pruneProfile, upgradeProfile, type PrincipalProfile } from './baseline';
+import { pendingFacts, ProfileCache, shapeOf, type CacheEntry, type ProfileDigests } from './profile-cache';
+import { emptyProfile, established, pruneProfile, upgradeProfile, type PrincipalProfile } from './baseline';
 import { buildAnomalies } from './anomaly';
 import { DAY_MS, type DetectionConfig } from './config';
 import { DEFAULT_DETECTORS, factsOf, observeGroup, runPrincipal } from './engine';
@@ -197,9 +197,14 @@ export function clusterKnowledge(groups: ReadonlyMap<string, PrincipalProfile>, 
   return { nodeNets, namespaces: groups.get('control-plane')?.namespaces ?? {} };
 }
 
+/**
+ * What detection starts from. Its profiles are handed over: detection learns into them in place
+ * (a deep copy of every touched profile per payload cost more than the rest of detection at
+ * CloudWatch's delivery sizes). `digests`, when known, are those of the profile as handed over.
+ */
 export interface PayloadState {
-  profiles: ReadonlyMap<string, StoredProfile>;
-  groups: ReadonlyMap<string, StoredProfile>;
+  profiles: ReadonlyMap<string, StoredProfile & { digests?: ProfileDigests | undefined }>;
+  groups: ReadonlyMap<string, StoredProfile & { digests?: ProfileDigests | undefined }>;
   clusterFirstSeen: number;
 }
 
@@ -207,11 +212,17 @@ export interface PayloadDetection {
   anomalies: BehaviorAnomaly[];
   /** Always 0 here: redelivery is recognised per payload, before detection. */
   redelivered: number;
-  /** `changed`: what other instances judge by changed (write at once, not only after a while). */
-  principals: Array<{ key: string; facts: AuditFacts[]; profile: PrincipalProfile; version: number; changed: boolean }>;
+  /**
+   * `changed`: what other instances judge by changed (write at once, not only after a while);
+   * `digests`: the learned profile's, for the next payload's comparison.
+   */
+  principals: Array<{ key: string; facts: AuditFacts[]; profile: PrincipalProfile; version: number; changed: boolean; digests: ProfileDigests }>;
   /** `changed`: what detection reads from it changed; `reshaped`: its shape did (profile-cache.ts). */
-  groups: Array<{ key: string; profile: PrincipalProfile; version: number; changed: boolean; reshaped: boolean }>;
-  /** Principals whose requests made detection throw: skipped, so they cannot stop the others. */
+  groups: Array<{ key: string; profile: PrincipalProfile; version: number; changed: boolean; reshaped: boolean; digests: ProfileDigests }>;
+  /**
+   * Principals whose requests made detection throw: skipped, so they cannot stop the others.
+   * Their handed-over profiles may be half-learned and must be discarded.
+   */
   failed: FailedPrincipal[];
 }
 
@@ -228,13 +239,16 @@ export function detectPayload(
   const cfg = opts.detection;
   const storedGroups = new Map<string, PrincipalProfile>();
   for (const [k, g] of state.groups) storedGroups.set(k, g.profile);
-  const working = new Map<string, { profile: PrincipalProfile; version: number }>();
+  const working = new Map<string, { profile: PrincipalProfile; version: number; before: ProfileDigests | undefined }>();
   const learnGroup = (key: string, type: PrincipalProfile['type'], at: number): PrincipalProfile | undefined => {
     const w = working.get(key);
     if (w) return w.profile;
     const stored = state.groups.get(key);
-    const profile = stored ? upgradeProfile(cloneProfile(stored.profile)) : emptyProfile(key, type, at);
-    working.set(key, { profile, version: stored?.version ?? 0 });
+    // Learned in place: members later in the payload are judged by what earlier ones taught it,
+    // as they would be had the payload been cut in two.
+    const before = stored ? (stored.digests ?? digestsOf(stored.profile, cfg)) : undefined;
+    const profile = stored ? upgradeProfile(stored.profile) : emptyProfile(key, type, at);
+    working.set(key, { profile, version: stored?.version ?? 0, before });
     return profile;
   };
   const ctx: DetectionContext = {
@@ -250,10 +264,11 @@ export function detectPayload(
   const out: PayloadDetection = { anomalies: [], redelivered: 0, principals: [], groups: [], failed: [] };
   for (const [key, { principal, facts }] of byPrincipal) {
     const stored = state.profiles.get(key);
+    const shapeBefore = stored ? (stored.digests?.shape ?? shapeOf(stored.profile, cfg)) : undefined;
     let run: ReturnType<typeof runPrincipal>;
     let anomalies: BehaviorAnomaly[];
     try {
-      run = runPrincipal(facts, stored?.profile, ctx, detectors);
+      run = runPrincipal(facts, stored?.profile, ctx, detectors, { learnInPlace: true });
       anomalies = buildAnomalies(opts.cluster, principal, run.findings, cfg.windowMinutes);
     } catch (err) {
       // One principal's requests must not cost everyone else in the payload their detection.
@@ -261,17 +276,22 @@ export function detectPayload(
       continue;
     }
     out.anomalies.push(...anomalies);
-    const changed = !stored || shapeOf(stored.profile, cfg) !== shapeOf(run.profile, cfg);
-    out.principals.push({ key, facts, profile: run.profile, version: stored?.version ?? 0, changed });
+    const shape = shapeOf(run.profile, cfg);
+    out.principals.push({ key, facts, profile: run.profile, version: stored?.version ?? 0, changed: shape !== shapeBefore, digests: { shape } });
   }
   for (const [key, w] of working) {
-    const stored = state.groups.get(key);
+    const profile = pruneProfile(w.profile, cfg);
+    const digests = digestsOf(profile, cfg);
     // Groups change slowly: what detection reads from one changes far less often than its counts.
-    const changed = !stored || materialDigest(stored.profile) !== materialDigest(w.profile);
-    const reshaped = !stored || shapeOf(stored.profile, cfg) !== shapeOf(w.profile, cfg);
-    out.groups.push({ key, profile: pruneProfile(w.profile, cfg), version: w.version, changed, reshaped });
+    const changed = digests.material !== w.before?.material;
+    const reshaped = digests.shape !== w.before?.shape;
+    out.groups.push({ key, profile, version: w.version, changed, reshaped, digests });
   }
   return out;
+}
+
+function digestsOf(p: PrincipalProfile, cfg: DetectionConfig): ProfileDigests {
+  return { shape: shapeOf(p, cfg), material: materialDigest(p) };
 }
 
 export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLogsData): Promise<AuditIngestReport> {
@@ -302,6 +322,7 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   }
   // Without an instance cache, a cache for this payload alone: everything learned is written now.
   const cache = deps.cache ?? new ProfileCache({ writeAfterMs: 0 });
+  await repairStale(deps, cache, batchLast);
   const tag = payloadTag(batchId);
   const absorbed = absorbedPk(deps.cluster, data.logGroup, data.logStream, data.logEvents[0]?.timestamp ?? 0);
   const principalKeys = [...byPrincipal.keys()];
@@ -343,29 +364,38 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   );
   report.anomalies = detection.anomalies;
   report.failedPrincipals = detection.failed;
+  // Their profiles were learned into part-way (detection learns in place).
+  for (const f of detection.failed) cache.markStale('principal', f.key);
 
   if (report.anomalies.length > 0) {
-    // Recorded before publishing: enforce acts only on anomalies it finds recorded, and a
-    // redelivery publishes only those that did not reach the bus (provenance.ts).
-    await publishAnomaliesOnce(
-      dynamoProvenance(deps.ddb, deps.tableName),
-      (events) => publishEvents(deps.eventBridge, deps.busName, events),
-      report.anomalies,
-      new Date(deps.now?.() ?? Date.now()),
-    );
+    try {
+      // Recorded before publishing: enforce acts only on anomalies it finds recorded, and a
+      // redelivery publishes only those that did not reach the bus (provenance.ts).
+      await publishAnomaliesOnce(
+        dynamoProvenance(deps.ddb, deps.tableName),
+        (events) => publishEvents(deps.eventBridge, deps.busName, events),
+        report.anomalies,
+        new Date(deps.now?.() ?? Date.now()),
+      );
+    } catch (err) {
+      // The redelivery must find the profiles as this delivery did: drop what it learned.
+      for (const p of detection.principals) cache.markStale('principal', p.key);
+      for (const g of detection.groups) cache.markStale('group', g.key);
+      throw err;
+    }
   }
 
   // Kept under the payload's id, claimed before any item carrying it is written (flushProfiles).
   cache.absorb(absorbed, tag);
-  for (const p of detection.principals) cache.learn('principal', p.key, p.profile, p.version, tag, p.facts, p.changed, batchLast);
+  for (const p of detection.principals) cache.learn('principal', p.key, p.profile, p.version, tag, p.facts, p.changed, batchLast, p.digests);
   const allFacts = [...byPrincipal.values()].flatMap((e) => e.facts);
   for (const g of detection.groups) {
     const members = allFacts.filter((f) => f.group === g.key);
     // Without a cache, a group whose material did not change is not written (its counts refresh
     // with the next change). With one, today's peaks and counts wait for the write-behind: peers
     // judge by earlier days' peaks only.
-    if (deps.cache) cache.learn('group', g.key, g.profile, g.version, tag, members, g.reshaped, batchLast);
-    else if (g.changed) cache.learn('group', g.key, g.profile, g.version, tag, members, true, batchLast);
+    if (deps.cache) cache.learn('group', g.key, g.profile, g.version, tag, members, g.reshaped, batchLast, g.digests);
+    else if (g.changed) cache.learn('group', g.key, g.profile, g.version, tag, members, true, batchLast, g.digests);
   }
   cache.clusterFirstSeen = Math.min(cache.clusterFirstSeen, clusterFirstSeen);
   report.failedPrincipals.push(...(await flushProfiles(deps, cache, batchLast, false, report)));
@@ -397,8 +427,9 @@ export async function flushAll(deps: AuditIngestDeps): Promise<number> {
  * (dropped from the cache, to be dead-lettered); other errors throw.
  */
 export async function flushProfiles(deps: AuditIngestDeps, cache: ProfileCache, t: number, all = false, report?: AuditIngestReport): Promise<FailedPrincipal[]> {
+  await repairStale(deps, cache, t);
   if (cache.due(t, all).length === 0) return [];
-  const ctx: DetectionContext = { cluster: deps.cluster, config: deps.detection, clusterFirstSeen: cache.clusterFirstSeen };
+  const ctx = rebuildContext(deps, cache);
   const detectors = deps.detectors ?? DEFAULT_DETECTORS;
   const nowMs = deps.now?.() ?? Date.now();
   const duplicates = new Set<string>();
@@ -440,6 +471,25 @@ export async function flushProfiles(deps: AuditIngestDeps, cache: ProfileCache, 
   });
   cache.trim(t);
   return failed;
+}
+
+function rebuildContext(deps: AuditIngestDeps, cache: ProfileCache): DetectionContext {
+  return { cluster: deps.cluster, config: deps.detection, clusterFirstSeen: cache.clusterFirstSeen };
+}
+
+/**
+ * Entries holding learning that was not kept (profile-cache.ts markStale): rebuilt from their
+ * items and pending requests, or, with nothing pending, forgotten so that they are read again.
+ */
+async function repairStale(deps: AuditIngestDeps, cache: ProfileCache, t: number): Promise<void> {
+  const stale = cache.staleEntries();
+  if (stale.length === 0) return;
+  const ctx = rebuildContext(deps, cache);
+  for (const e of stale) {
+    const next = e.pending.length > 0 ? await rebuildEntry(deps, ctx, e, deps.detectors ?? DEFAULT_DETECTORS) : undefined;
+    if (next) cache.rebased(e, next.profile, next.version, t);
+    else cache.forget(e);
+  }
 }
 
 /** Errors no retry can fix: the item itself is refused (too large, key too long, invalid). */
@@ -497,14 +547,14 @@ async function rebuildEntry(deps: AuditIngestDeps, ctx: DetectionContext, e: Cac
     const fresh: StoredProfile | undefined = profiles.get(key);
     if (facts.length === 0) return fresh;
     // Findings of the re-run were already published from the first run; only the learning is kept.
-    const rerun = runPrincipal(facts, fresh?.profile, ctx, detectors);
+    const rerun = runPrincipal(facts, fresh?.profile, ctx, detectors, { learnInPlace: true });
     // A damaged item is replaced at its version by what was learned since.
     return { profile: rerun.profile, version: fresh?.version ?? damaged[0]?.version ?? 0 };
   }
   const { groups, damaged } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [], [key]);
   const fresh = groups.get(key);
   if (facts.length === 0) return fresh;
-  const next = fresh ? upgradeProfile(cloneProfile(fresh.profile)) : emptyProfile(key, facts[0]!.principal.type, facts[0]!.timeMs);
+  const next = fresh ? upgradeProfile(fresh.profile) : emptyProfile(key, facts[0]!.principal.type, facts[0]!.timeMs);
   for (const f of facts) observeGroup(next, f);
   return { profile: pruneProfile(next, deps.detection), version: fresh?.version ?? damaged[0]?.version ?? 0 };
 }

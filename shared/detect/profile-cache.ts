@@ -29,14 +29,28 @@
  * of it from being counted. An instance that stops receiving payloads keeps its last unwritten
  * interval until it is reclaimed, so that interval can be lost too.
  *
+ * Detection learns into the cached profiles in place (ingest.ts detectPayload). When a payload
+ * fails after that and before its learning is kept (publishing its anomalies failed), or one
+ * principal's detection threw part-way, the touched entries are marked stale: before they are
+ * used or written again they are rebuilt from the stored item and their pending requests (or
+ * read again, when nothing is pending), so a redelivery is judged and learned exactly as the
+ * first delivery was.
+ *
  * Pure bookkeeping; ingest.ts does the reading and writing.
  */
 import type { AbsorbedIds } from './baseline-store';
 import type { PrincipalProfile } from './baseline';
 import type { DetectionConfig } from './config';
 import type { AuditFacts } from './types';
+import { statsSummary } from './map-summary';
 
 export type EntryKind = 'principal' | 'group';
+
+/** shapeOf (and, for groups, materialDigest) of a profile: what decides whether it is written now. */
+export interface ProfileDigests {
+  shape: string;
+  material?: string;
+}
 
 /** The requests one payload contributed to an entry. */
 export interface PendingChunk {
@@ -60,6 +74,10 @@ export interface CacheEntry {
   urgent: boolean;
   /** Event time the entry was last read or written. */
   syncedAt: number;
+  /** The digests of `profile` as last learned (recomputed when absent). */
+  digests?: ProfileDigests | undefined;
+  /** Holds learning that was not kept (see the module comment): rebuild before use. */
+  stale?: boolean;
 }
 
 export interface ProfileCacheOptions {
@@ -137,13 +155,14 @@ export class ProfileCache {
   }
 
   /** Keeps what payload `payload` taught an entry (after detection and publishing). */
-  learn(kind: EntryKind, key: string, profile: PrincipalProfile, baseVersion: number, payload: string, facts: AuditFacts[], urgent: boolean, t: number): void {
+  learn(kind: EntryKind, key: string, profile: PrincipalProfile, baseVersion: number, payload: string, facts: AuditFacts[], urgent: boolean, t: number, digests?: ProfileDigests): void {
     const id = ProfileCache.id(kind, key);
     const e = this.entries.get(id);
     const chunk = { payload, facts };
     this.pendingTotal += facts.length;
-    if (e && e.version === baseVersion) {
+    if (e && e.version === baseVersion && !e.stale) {
       e.profile = profile;
+      e.digests = digests;
       e.pending.push(chunk);
       e.pendingFacts += facts.length;
       e.dirtySince ??= t;
@@ -151,7 +170,18 @@ export class ProfileCache {
       return;
     }
     if (e) this.pendingTotal -= e.pendingFacts;
-    this.entries.set(id, { kind, profile, version: baseVersion, pending: [chunk], pendingFacts: facts.length, dirtySince: t, urgent, syncedAt: t });
+    this.entries.set(id, { kind, profile, version: baseVersion, pending: [chunk], pendingFacts: facts.length, dirtySince: t, urgent, syncedAt: t, digests });
+  }
+
+  /** Entries whose profiles hold learning that was not kept: rebuilt before they are used again. */
+  markStale(kind: EntryKind, key: string): void {
+    const e = this.get(kind, key);
+    if (e) Object.assign(e, { stale: true, digests: undefined });
+  }
+
+  /** The stale entries (see markStale). */
+  staleEntries(): CacheEntry[] {
+    return [...this.entries.values()].filter((e) => e.stale);
   }
 
   /**
@@ -173,12 +203,13 @@ export class ProfileCache {
   /** After a successful write of `e` as `version` (holding `profile`). */
   written(e: CacheEntry, profile: PrincipalProfile, version: number, t: number): void {
     this.pendingTotal -= e.pendingFacts;
-    Object.assign(e, { profile, version, pending: [], pendingFacts: 0, dirtySince: undefined, urgent: false, syncedAt: t });
+    const digests = profile === e.profile ? e.digests : undefined;
+    Object.assign(e, { profile, version, pending: [], pendingFacts: 0, dirtySince: undefined, urgent: false, syncedAt: t, digests });
   }
 
   /** After `e` was rebuilt from the stored item and its remaining pending requests. */
   rebased(e: CacheEntry, profile: PrincipalProfile, version: number, t: number): void {
-    Object.assign(e, { profile, version, syncedAt: t });
+    Object.assign(e, { profile, version, syncedAt: t, digests: undefined, stale: false });
   }
 
   /** Drops an entry whose learning cannot be written (dead-lettered by the caller). */
@@ -280,13 +311,8 @@ export function shapeOf(p: PrincipalProfile, cfg: DetectionConfig): string {
       parts.push('-');
       continue;
     }
-    let n = 0;
-    let days = 0;
-    for (const k in map) {
-      n += 1;
-      days += Math.min(map[k]!.days, cfg.establishDays);
-    }
-    parts.push(n, days);
+    const s = statsSummary(map, cfg.establishDays);
+    parts.push(s.keys, s.cappedDays);
   }
   return parts.join(',');
 }

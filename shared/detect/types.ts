@@ -46,13 +46,11 @@ export interface DetectionContext {
   /** First event time seen for the cluster; baseline detectors stay quiet before it + clusterLearningDays. */
   clusterFirstSeen: number;
   /**
-   * The principal's profile as stored before this payload, for explanations: "what was normal"
-   * must not include requests of the very incident being reported. Undefined for a new principal.
+   * Peer-group profiles, for judging. Ingestion hands over the same objects `learnGroup` learns
+   * into, so a member is judged by what members earlier in its payload taught the group.
    */
-  priorProfile?: PrincipalProfile | undefined;
-  /** Peer-group profiles as stored before this payload (judging only; never mutated). */
   groups?: ReadonlyMap<string, PrincipalProfile>;
-  /** Working copies of peer-group profiles this payload learns into (absent: no group learning). */
+  /** The peer-group profiles this payload learns into (absent: no group learning). */
   learnGroup?: (groupKey: string, type: PrincipalProfile['type'], at: number) => PrincipalProfile | undefined;
   knowledge?: ClusterKnowledge;
   intel?: DetectionIntel;
@@ -74,6 +72,12 @@ export interface JudgeState {
   config: DetectionConfig;
   /** The principal's working profile, before this request is learned. */
   self: PrincipalProfile;
+  /**
+   * The principal's profile as handed to detection, for explanations (undefined for a new
+   * principal): as stored before this payload, or the working profile itself when detection
+   * learns in place (then "what was normal" is as of just before the request).
+   */
+  prior?: PrincipalProfile | undefined;
   /** Undefined while the cluster, the principal and its peer group are all still learning. */
   baseline?: Baseline | undefined;
   /** The stored peer-group profile of this request, mature or not. */

@@ -10,6 +10,8 @@ import { eventBridgeClientFor } from '#shared/clients/eventbridge';
 import { flushAll, ingestAuditEvent, type AuditIngestDeps } from '#shared/detect/ingest';
 import { DEFAULT_WRITE_AFTER_MS, ProfileCache } from '#shared/detect/profile-cache';
 import { DetailType } from '#shared/events/schema';
+import { DEFAULT_DETECTORS } from '#shared/detect/engine';
+import type { AuditDetector } from '#shared/detect/types';
 import { dynamoBackends, freshTable, useBackendAndBus } from '#test/support/dynamo';
 import { auditEvent, serviceAccountUser, subscriptionEvent } from '#test/support/audit-factory';
 
@@ -270,6 +272,43 @@ describe.each(dynamoBackends())('audit ingestion on $name', (backend) => {
       await flushAll(a);
       expect(await eventsOf(d)).toBe(5 + 5 * 2 + 5 * 3 + 4 + 1);
     });
+
+    it('learns into cached profiles in place, yet a payload whose publishing failed is judged and learned on redelivery as it was the first time', async () => {
+      const d = await deps();
+      const a = instance(d);
+      for (let day = 0; day < 9; day++) await ingestAuditEvent(a, subscriptionEvent(routine(checkout, day)));
+      const attack = subscriptionEvent([...routine(checkout, 9, 2), secretsDump(9)]);
+      servers.eb.failNextEntries(100, 'InternalFailure');
+      await expect(ingestAuditEvent(a, attack)).rejects.toThrow();
+      servers.eb.failNextEntries(0);
+      // Had the failed delivery's learning stayed in the cache, its alert would mute the retry.
+      const retry = await ingestAuditEvent(a, attack);
+      expect(retry.anomalies).toHaveLength(1);
+      await flushAll(a);
+      expect(await eventsOf(d)).toBe(9 * 5 + 3);
+    }, 60_000);
+
+    it('rebuilds a cached profile whose detection threw part-way from its item and pending requests: the half-learned payload counts for nothing', async () => {
+      const d = await established();
+      const a = instance(d);
+      // Unwritten learning in the cache (established keys: no shape change, so no write yet).
+      await ingestAuditEvent(a, small(checkout, 2, 0));
+      const events = Array.from({ length: 3 }, (_, i) => auditEvent({ user: checkout, at: new Date(T0 + 2 * DAY_MS + 10_000 + i * 100) }));
+      const throwsOnLast: AuditDetector = {
+        id: 'throws-on-last' as AuditDetector['id'],
+        kind: 'signature',
+        detect(f) {
+          if (f.event.auditID === events[2]!.auditID) throw new TypeError('detector bug');
+          return [];
+        },
+      };
+      const report = await ingestAuditEvent({ ...a, detectors: [...DEFAULT_DETECTORS, throwsOnLast] }, subscriptionEvent(events));
+      expect(report.failedPrincipals.map((f) => f.key)).toEqual(['system:serviceaccount:shop:checkout']);
+      // Two of its requests were learned into the cached profile before the third threw.
+      await ingestAuditEvent(a, small(checkout, 2, 20_000));
+      await flushAll(a);
+      expect(await eventsOf(d)).toBe(10 + 3 + 3);
+    }, 60_000);
   });
 
   it('counts bad records and still ingests the good ones in the same payload', async () => {
