@@ -19,8 +19,8 @@ export function isSystemPrincipal(username: string): boolean {
   if (username.startsWith('eks:')) return true;
   if (!username.startsWith('system:')) return false;
   if (!username.startsWith(SA_PREFIX)) return true;
-  const ns = username.slice(SA_PREFIX.length).split(':')[0] ?? '';
-  return SYSTEM_NAMESPACES.has(ns);
+  const end = username.indexOf(':', SA_PREFIX.length);
+  return SYSTEM_NAMESPACES.has(username.slice(SA_PREFIX.length, end < 0 ? undefined : end));
 }
 
 export function isSystemNamespace(namespace: string | undefined): boolean {

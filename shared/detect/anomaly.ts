@@ -88,6 +88,7 @@ function writtenObjects(fs: DetectedFinding[]): string[] {
 }
 
 export function buildAnomalies(cluster: string, principal: Principal, findings: DetectedFinding[], windowMinutes: number): BehaviorAnomaly[] {
+  if (findings.length === 0) return [];
   const windowMs = windowMinutes * MINUTE_MS;
   const byWindow = new Map<number, DetectedFinding[]>();
   for (const f of findings) {

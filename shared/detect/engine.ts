@@ -221,7 +221,7 @@ export function runPrincipal(
       } else for (let i = 0; i < out.length; i++) drafts.push(out[i]!);
     }
 
-    const seenHere = new Set<string>();
+    const seenHere = drafts.length > 0 ? new Set<string>() : undefined;
     for (const draft of drafts) {
       if (draft.pattern) {
         const pat = draft.pattern;
@@ -234,8 +234,8 @@ export function runPrincipal(
         if (muted) continue;
       }
       const key = `${draft.type}|${draft.subject}`;
-      if (seenHere.has(key)) continue;
-      seenHere.add(key);
+      if (seenHere!.has(key)) continue;
+      seenHere!.add(key);
       const last = ownEntry(profile.alerts, key);
       if (last !== undefined && t - last < cooldown && t >= last) {
         // Same finding again inside its cooldown: it joins the evidence of the open one instead.

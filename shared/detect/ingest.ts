@@ -388,9 +388,17 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   // Kept under the payload's id, claimed before any item carrying it is written (flushProfiles).
   cache.absorb(absorbed, tag);
   for (const p of detection.principals) cache.learn('principal', p.key, p.profile, p.version, tag, p.facts, p.changed, batchLast, p.digests);
-  const allFacts = [...byPrincipal.values()].flatMap((e) => e.facts);
+  const byGroup = new Map<string, AuditFacts[]>();
+  for (const { facts } of byPrincipal.values()) {
+    for (const f of facts) {
+      if (f.group === undefined) continue;
+      const list = byGroup.get(f.group);
+      if (list) list.push(f);
+      else byGroup.set(f.group, [f]);
+    }
+  }
   for (const g of detection.groups) {
-    const members = allFacts.filter((f) => f.group === g.key);
+    const members = byGroup.get(g.key) ?? [];
     // Without a cache, a group whose material did not change is not written (its counts refresh
     // with the next change). With one, today's peaks and counts wait for the write-behind: peers
     // judge by earlier days' peaks only.
