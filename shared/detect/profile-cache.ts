@@ -104,7 +104,9 @@ interface KnownAbsorbed extends AbsorbedIds {
 }
 
 export class ProfileCache {
-  readonly entries = new Map<string, CacheEntry>();
+  /** Entries by kind, then key (two maps: a combined string key per lookup cost more than the lookup). */
+  private readonly byKind: Record<EntryKind, Map<string, CacheEntry>> = { principal: new Map(), group: new Map() };
+  private readonly stale = new Set<CacheEntry>();
   readonly writeAfterMs: number;
   readonly maxEntries: number;
   readonly maxPending: number;
@@ -127,12 +129,18 @@ export class ProfileCache {
     this.maxPendingTotal = opts.maxPendingTotal ?? 40_000;
   }
 
-  static id(kind: EntryKind, key: string): string {
-    return `${kind}\u0000${key}`;
+  get(kind: EntryKind, key: string): CacheEntry | undefined {
+    return this.byKind[kind].get(key);
   }
 
-  get(kind: EntryKind, key: string): CacheEntry | undefined {
-    return this.entries.get(ProfileCache.id(kind, key));
+  /** Every entry, principals first. */
+  *entries(): IterableIterator<CacheEntry> {
+    yield* this.byKind.principal.values();
+    yield* this.byKind.group.values();
+  }
+
+  get size(): number {
+    return this.byKind.principal.size + this.byKind.group.size;
   }
 
   /** Whether the entry can be used without reading the table: dirty, or read recently. */
@@ -144,20 +152,21 @@ export class ProfileCache {
 
   /** What the table holds now (or that it holds nothing) for a key the caller read. */
   adopt(kind: EntryKind, key: string, stored: { profile: PrincipalProfile; version: number } | undefined, t: number): void {
-    const id = ProfileCache.id(kind, key);
-    const e = this.entries.get(id);
+    const map = this.byKind[kind];
+    const e = map.get(key);
     if (e?.dirtySince !== undefined) return;
+    if (e) this.stale.delete(e);
     if (!stored) {
-      this.entries.delete(id);
+      map.delete(key);
       return;
     }
-    this.entries.set(id, { kind, profile: stored.profile, version: stored.version, pending: [], pendingFacts: 0, urgent: false, syncedAt: t });
+    map.set(key, { kind, profile: stored.profile, version: stored.version, pending: [], pendingFacts: 0, urgent: false, syncedAt: t });
   }
 
   /** Keeps what payload `payload` taught an entry (after detection and publishing). */
   learn(kind: EntryKind, key: string, profile: PrincipalProfile, baseVersion: number, payload: string, facts: AuditFacts[], urgent: boolean, t: number, digests?: ProfileDigests): void {
-    const id = ProfileCache.id(kind, key);
-    const e = this.entries.get(id);
+    const map = this.byKind[kind];
+    const e = map.get(key);
     const chunk = { payload, facts };
     this.pendingTotal += facts.length;
     if (e && e.version === baseVersion && !e.stale) {
@@ -169,19 +178,24 @@ export class ProfileCache {
       e.urgent ||= urgent || e.pendingFacts >= this.maxPending;
       return;
     }
-    if (e) this.pendingTotal -= e.pendingFacts;
-    this.entries.set(id, { kind, profile, version: baseVersion, pending: [chunk], pendingFacts: facts.length, dirtySince: t, urgent, syncedAt: t, digests });
+    if (e) {
+      this.pendingTotal -= e.pendingFacts;
+      this.stale.delete(e);
+    }
+    map.set(key, { kind, profile, version: baseVersion, pending: [chunk], pendingFacts: facts.length, dirtySince: t, urgent, syncedAt: t, digests });
   }
 
   /** Entries whose profiles hold learning that was not kept: rebuilt before they are used again. */
   markStale(kind: EntryKind, key: string): void {
     const e = this.get(kind, key);
-    if (e) Object.assign(e, { stale: true, digests: undefined });
+    if (!e) return;
+    Object.assign(e, { stale: true, digests: undefined });
+    this.stale.add(e);
   }
 
   /** The stale entries (see markStale). */
   staleEntries(): CacheEntry[] {
-    return [...this.entries.values()].filter((e) => e.stale);
+    return [...this.stale];
   }
 
   /**
@@ -192,7 +206,7 @@ export class ProfileCache {
   due(t: number, all = false): CacheEntry[] {
     const dirty: CacheEntry[] = [];
     let tick = all || this.pendingTotal >= this.maxPendingTotal;
-    for (const e of this.entries.values()) {
+    for (const e of this.entries()) {
       if (e.dirtySince === undefined) continue;
       dirty.push(e);
       if (t - e.dirtySince >= this.writeAfterMs) tick = true;
@@ -210,17 +224,22 @@ export class ProfileCache {
   /** After `e` was rebuilt from the stored item and its remaining pending requests. */
   rebased(e: CacheEntry, profile: PrincipalProfile, version: number, t: number): void {
     Object.assign(e, { profile, version, syncedAt: t, digests: undefined, stale: false });
+    this.stale.delete(e);
   }
 
   /** Drops an entry whose learning cannot be written (dead-lettered by the caller). */
   forget(e: CacheEntry): void {
     this.pendingTotal -= e.pendingFacts;
-    this.entries.delete(ProfileCache.id(e.kind, e.profile.key));
+    this.stale.delete(e);
+    const map = this.byKind[e.kind];
+    if (map.get(e.profile.key) === e) map.delete(e.profile.key);
   }
 
   /** Drops clean entries when the cache is over its size, and what it knows of old absorbed items. */
   trim(t: number): void {
-    if (this.entries.size > this.maxEntries) for (const [id, e] of this.entries) if (e.dirtySince === undefined) this.entries.delete(id);
+    if (this.size > this.maxEntries) {
+      for (const map of Object.values(this.byKind)) for (const [key, e] of map) if (e.dirtySince === undefined && !e.stale) map.delete(key);
+    }
     if (this.absorbed.size > 256) {
       // Older items are read again if a payload of theirs comes back (a redelivery hours later).
       for (const [pk, k] of this.absorbed) if (t - k.readAt > 2 * this.writeAfterMs + 120_000 && !this.unclaimed.has(pk)) this.absorbed.delete(pk);
@@ -280,7 +299,7 @@ export class ProfileCache {
    */
   dropPayloads(payloads: ReadonlySet<string>): CacheEntry[] {
     const affected: CacheEntry[] = [];
-    for (const e of this.entries.values()) {
+    for (const e of this.entries()) {
       if (!e.pending.some((c) => payloads.has(c.payload))) continue;
       const kept = e.pending.filter((c) => !payloads.has(c.payload));
       const keptFacts = kept.reduce((n, c) => n + c.facts.length, 0);
