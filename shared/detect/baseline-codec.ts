@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { PrincipalType } from '../events/schema';
 import { parseStoredValue } from '../store/stored-json';
 import { statsSummary } from './map-summary';
-import { setEntry, type PodAddress, type PrincipalProfile, type SeenStats, type SessionUse } from './baseline';
+import { RATE_METRICS, setEntry, type PodAddress, type PrincipalProfile, type SeenStats, type SessionUse } from './baseline';
 
 const STATS_MAPS = ['behaviors', 'namespaces', 'sourceNets', 'userAgents', 'patterns', 'authz'] as const;
 type Packed = [number, number, number, number];
@@ -142,19 +142,25 @@ export class UnreadableProfileError extends Error {
  * last-seen times alone are not worth a write per payload (they refresh with the next change,
  * and at least daily, as days increment).
  */
-export function materialDigest(p: PrincipalProfile): string {
-  const parts: Array<string | number> = [p.firstSeen];
+export function materialDigest(p: PrincipalProfile): readonly number[] {
+  const parts: number[] = [p.firstSeen];
   for (const m of STATS_MAPS) {
     const map = p[m];
     if (!map) {
-      parts.push('-');
+      parts.push(-1, -1);
       continue;
     }
     const s = statsSummary(map);
     parts.push(s.keys, s.days);
   }
-  if (p.rates) for (const [m, list] of Object.entries(p.rates.peaks)) for (const [d, v] of list) parts.push(m, d, v);
-  return parts.join(',');
+  if (p.rates) {
+    for (const m of RATE_METRICS) {
+      // -1 ends a metric's list (days and peaks are never negative).
+      for (const [d, v] of p.rates.peaks[m] ?? []) parts.push(d, v);
+      parts.push(-1);
+    }
+  }
+  return parts;
 }
 
 /**

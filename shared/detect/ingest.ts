@@ -31,7 +31,7 @@ import {
   type DamagedProfile,
   type StoredProfile,
 } from './baseline-store';
-import { pendingFacts, ProfileCache, shapeOf, type CacheEntry, type ProfileDigests } from './profile-cache';
+import { pendingFacts, ProfileCache, sameDigest, shapeOf, type CacheEntry, type ProfileDigests } from './profile-cache';
 import { emptyProfile, established, pruneProfile, upgradeProfile, type PrincipalProfile } from './baseline';
 import { buildAnomalies } from './anomaly';
 import { DAY_MS, type DetectionConfig } from './config';
@@ -197,14 +197,17 @@ export function clusterKnowledge(groups: ReadonlyMap<string, PrincipalProfile>, 
   return { nodeNets, namespaces: groups.get('control-plane')?.namespaces ?? {} };
 }
 
+/** A profile handed to detection, with its digests when known. */
+export type HandedProfile = StoredProfile & { digests?: ProfileDigests | undefined };
+
 /**
  * What detection starts from. Its profiles are handed over: detection learns into them in place
  * (a deep copy of every touched profile per payload cost more than the rest of detection at
  * CloudWatch's delivery sizes). `digests`, when known, are those of the profile as handed over.
  */
 export interface PayloadState {
-  profiles: ReadonlyMap<string, StoredProfile & { digests?: ProfileDigests | undefined }>;
-  groups: ReadonlyMap<string, StoredProfile & { digests?: ProfileDigests | undefined }>;
+  profiles: ReadonlyMap<string, HandedProfile>;
+  groups: ReadonlyMap<string, HandedProfile>;
   clusterFirstSeen: number;
 }
 
@@ -234,7 +237,16 @@ export interface PayloadDetection {
 export function detectPayload(
   byPrincipal: Map<string, { principal: Principal; facts: AuditFacts[] }>,
   state: PayloadState,
-  opts: { cluster: string; detection: DetectionConfig; detectors?: AuditDetector[] | undefined; intel?: DetectionIntel; batchId: string; batchFirst: number },
+  opts: {
+    cluster: string;
+    detection: DetectionConfig;
+    detectors?: AuditDetector[] | undefined;
+    intel?: DetectionIntel;
+    batchId: string;
+    batchFirst: number;
+    /** Whether group writes wait for a material change (materialDigest): without an instance cache only. */
+    groupMaterial: boolean;
+  },
 ): PayloadDetection {
   const cfg = opts.detection;
   const storedGroups = new Map<string, PrincipalProfile>();
@@ -246,7 +258,7 @@ export function detectPayload(
     const stored = state.groups.get(key);
     // Learned in place: members later in the payload are judged by what earlier ones taught it,
     // as they would be had the payload been cut in two.
-    const before = stored ? (stored.digests ?? digestsOf(stored.profile, cfg)) : undefined;
+    const before = stored ? (stored.digests ?? digestsOf(stored.profile, cfg, opts.groupMaterial)) : undefined;
     const profile = stored ? upgradeProfile(stored.profile) : emptyProfile(key, type, at);
     working.set(key, { profile, version: stored?.version ?? 0, before });
     return profile;
@@ -277,21 +289,21 @@ export function detectPayload(
     }
     out.anomalies.push(...anomalies);
     const shape = shapeOf(run.profile, cfg);
-    out.principals.push({ key, facts, profile: run.profile, version: stored?.version ?? 0, changed: shape !== shapeBefore, digests: { shape } });
+    out.principals.push({ key, facts, profile: run.profile, version: stored?.version ?? 0, changed: !sameDigest(shape, shapeBefore), digests: { shape } });
   }
   for (const [key, w] of working) {
     const profile = pruneProfile(w.profile, cfg);
-    const digests = digestsOf(profile, cfg);
+    const digests = digestsOf(profile, cfg, opts.groupMaterial);
     // Groups change slowly: what detection reads from one changes far less often than its counts.
-    const changed = digests.material !== w.before?.material;
-    const reshaped = digests.shape !== w.before?.shape;
+    const changed = !sameDigest(digests.material, w.before?.material);
+    const reshaped = !sameDigest(digests.shape, w.before?.shape);
     out.groups.push({ key, profile, version: w.version, changed, reshaped, digests });
   }
   return out;
 }
 
-function digestsOf(p: PrincipalProfile, cfg: DetectionConfig): ProfileDigests {
-  return { shape: shapeOf(p, cfg), material: materialDigest(p) };
+function digestsOf(p: PrincipalProfile, cfg: DetectionConfig, material: boolean): ProfileDigests {
+  return { shape: shapeOf(p, cfg), ...(material ? { material: materialDigest(p) } : {}) };
 }
 
 export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLogsData): Promise<AuditIngestReport> {
@@ -360,7 +372,7 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   const detection = detectPayload(
     byPrincipal,
     { profiles, groups, clusterFirstSeen },
-    { cluster: deps.cluster, detection: deps.detection, detectors: deps.detectors, intel: deps.intel ?? intelFor(deps.detection), batchId, batchFirst },
+    { cluster: deps.cluster, detection: deps.detection, detectors: deps.detectors, intel: deps.intel ?? intelFor(deps.detection), batchId, batchFirst, groupMaterial: !deps.cache },
   );
   report.anomalies = detection.anomalies;
   report.failedPrincipals = detection.failed;

@@ -48,8 +48,15 @@ export type EntryKind = 'principal' | 'group';
 
 /** shapeOf (and, for groups, materialDigest) of a profile: what decides whether it is written now. */
 export interface ProfileDigests {
-  shape: string;
-  material?: string;
+  shape: readonly number[];
+  material?: readonly number[] | undefined;
+}
+
+/** Whether two digests are equal (numbers, not strings: formatting them cost more than computing them). */
+export function sameDigest(a: readonly number[] | undefined, b: readonly number[] | undefined): boolean {
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The requests one payload contributed to an entry. */
@@ -323,15 +330,17 @@ export function pendingFacts(e: CacheEntry): AuditFacts[] {
  * key counts toward being established (capped there: later days change nothing), the alerts
  * in cooldown and when the profile started. A change here is written at once.
  */
-export function shapeOf(p: PrincipalProfile, cfg: DetectionConfig): string {
-  const parts: Array<string | number> = [p.firstSeen, Object.keys(p.alerts).length];
+export function shapeOf(p: PrincipalProfile, cfg: DetectionConfig): readonly number[] {
+  let alerts = 0;
+  for (const _ in p.alerts) alerts += 1;
+  const parts: number[] = [p.firstSeen, alerts];
   for (const map of [p.behaviors, p.namespaces, p.sourceNets, p.userAgents, p.patterns, p.authz]) {
     if (!map) {
-      parts.push('-');
+      parts.push(-1, -1);
       continue;
     }
     const s = statsSummary(map, cfg.establishDays);
     parts.push(s.keys, s.cappedDays);
   }
-  return parts.join(',');
+  return parts;
 }

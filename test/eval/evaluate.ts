@@ -5,10 +5,9 @@
  * its evidence, to a look-new-but-benign event, or to nothing (a false alarm).
  */
 import type { ParsedAuditEvent } from '#shared/audit/event';
-import type { StoredProfile } from '#shared/detect/baseline-store';
 import { DAY_MS, DetectionConfig } from '#shared/detect/config';
 import { compileIntel } from '#shared/detect/ip-list';
-import { analysedStage, detectPayload, groupByPrincipal } from '#shared/detect/ingest';
+import { analysedStage, detectPayload, groupByPrincipal, type HandedProfile } from '#shared/detect/ingest';
 import { severityRank, type BehaviorAnomaly, type Severity } from '#shared/events/schema';
 import { stableId } from '#shared/events/ids';
 import { platformScenario } from '#test/eval/scenario/platform-cluster';
@@ -79,8 +78,8 @@ export function evaluate(opts: EvalOptions = {}): EvalResult {
   const learningEnd = info.start + detection.clusterLearningDays * DAY_MS;
   const cluster = model === 'platform' ? 'eval-platform-eks' : 'eval-eks';
 
-  const profiles = new Map<string, StoredProfile>();
-  const groups = new Map<string, StoredProfile>();
+  const profiles = new Map<string, HandedProfile>();
+  const groups = new Map<string, HandedProfile>();
   let clusterFirstSeen = Infinity;
   const labels = new Map<string, string>();
   const attackTimes = new Map<string, number>();
@@ -96,11 +95,11 @@ export function evaluate(opts: EvalOptions = {}): EvalResult {
     for (const p of batch) if (p.timeMs < first) first = p.timeMs;
     clusterFirstSeen = Math.min(clusterFirstSeen, first);
     const byPrincipal = groupByPrincipal(batch);
-    const out = detectPayload(byPrincipal, { profiles, groups, clusterFirstSeen }, { cluster, detection, intel, batchId: stableId('eval-payload', payloadSeq++), batchFirst: first });
+    const out = detectPayload(byPrincipal, { profiles, groups, clusterFirstSeen }, { cluster, detection, intel, batchId: stableId('eval-payload', payloadSeq++), batchFirst: first, groupMaterial: false });
     anomalies.push(...out.anomalies);
     if (opts.onAnomaly) for (const a of out.anomalies) opts.onAnomaly(a);
-    for (const p of out.principals) profiles.set(p.key, { profile: p.profile, version: p.version + 1 });
-    for (const g of out.groups) groups.set(g.key, { profile: g.profile, version: g.version + 1 });
+    for (const p of out.principals) profiles.set(p.key, { profile: p.profile, version: p.version + 1, digests: p.digests });
+    for (const g of out.groups) groups.set(g.key, { profile: g.profile, version: g.version + 1, digests: g.digests });
   };
 
   let hour = 0;

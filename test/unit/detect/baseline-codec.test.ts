@@ -59,15 +59,15 @@ describe('material digest', () => {
     see(p.behaviors, 'get nodes -', T0);
     const d0 = materialDigest(p);
     see(p.behaviors, 'get nodes -', T0 + 1000);
-    expect(materialDigest(p)).toBe(d0);
+    expect(materialDigest(p)).toEqual(d0);
     see(p.behaviors, 'get nodes -', T0 + 86_400_000);
     const d1 = materialDigest(p);
-    expect(d1).not.toBe(d0);
+    expect(d1).not.toEqual(d0);
     see(p.behaviors, 'list pods *', T0 + 86_400_000);
-    expect(materialDigest(p)).not.toBe(d1);
+    expect(materialDigest(p)).not.toEqual(d1);
     const d2 = materialDigest(p);
     p.rates!.peaks.deletes.push([20000, 4]);
-    expect(materialDigest(p)).not.toBe(d2);
+    expect(materialDigest(p)).not.toEqual(d2);
   });
 });
 
