@@ -47,7 +47,19 @@ const MAX_FORWARDED = 4;
  */
 export function clientIp(sourceIPs: readonly string[] | undefined): string | undefined {
   const last = sourceIPs?.[sourceIPs.length - 1];
-  return last !== undefined && last.length <= MAX_IP_CHARS && ipaddr.isValid(last) ? last : undefined;
+  return last !== undefined && last.length <= MAX_IP_CHARS && validIpCached(last) ? last : undefined;
+}
+
+const validMemo = new Map<string, boolean>();
+
+/** ipaddr.isValid, memoised (the same few addresses recur; bounded like the memos below). */
+function validIpCached(ip: string): boolean {
+  let v = validMemo.get(ip);
+  if (v === undefined) {
+    if (validMemo.size >= MEMO_LIMIT) validMemo.clear();
+    validMemo.set(ip, (v = ipaddr.isValid(ip)));
+  }
+  return v;
 }
 
 /**

@@ -119,7 +119,8 @@ export function normalizePrincipal(user: AuditUser): Principal {
 export function requestFeatures(event: AuditEvent): RequestFeatures {
   const extra = event.user.extra;
   const reason = event.annotations?.['authorization.k8s.io/reason'];
-  const authorizer = reason ? reason.split(':')[0]?.trim() : undefined;
+  const colon = reason ? reason.indexOf(':') : -1;
+  const authorizer = reason ? (colon < 0 ? reason : reason.slice(0, colon)).trim() : undefined;
   // Built field by field: this runs for every request, and absent features stay absent.
   const f: RequestFeatures = {};
   const sourceIP = clientIp(event.sourceIPs);

@@ -171,8 +171,11 @@ export function hourOfWeek(t: number): number {
  * inherited from Object.prototype.
  */
 export function ownEntry<V>(map: Readonly<Record<string, V>> | undefined, key: string): V | undefined {
+  if (map === undefined) return undefined;
   const k = entryKey(key);
-  return map !== undefined && Object.hasOwn(map, k) ? map[k] : undefined;
+  // Most lookups in a learned profile miss or hit an own entry: read first, check ownership after.
+  const v = map[k];
+  return v !== undefined && Object.hasOwn(map, k) ? v : undefined;
 }
 
 /**

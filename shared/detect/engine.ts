@@ -168,9 +168,9 @@ function enabledFor(cfg: DetectionConfig, detectors: AuditDetector[]): AuditDete
  * Judges then learns each request. `facts` must all belong to one principal; they are sorted
  * here. Findings in cooldown for the same type and subject join the open finding's evidence.
  *
- * `existing` is left as it was unless `learnInPlace`: then the caller hands it over and it is
- * learned into directly, which spares ingestion a deep copy of every principal's profile for
- * every payload. A run that throws leaves such a profile half-learned; the caller must discard it.
+ * `existing` is left as it was unless `learnInPlace`: then the caller hands it over, upgraded
+ * (as loadProfiles and earlier runs leave profiles), and it is learned into directly, which
+ * spares ingestion a deep copy of every principal's profile for every payload. A run that throws leaves such a profile half-learned; the caller must discard it.
  */
 export function runPrincipal(
   facts: AuditFacts[],
@@ -183,7 +183,9 @@ export function runPrincipal(
   const sorted = facts.length > 1 ? [...facts].sort((a, b) => a.timeMs - b.timeMs || (a.event.auditID < b.event.auditID ? -1 : 1)) : facts;
   const firstFact = sorted[0];
   const profile: PrincipalProfile = existing
-    ? upgradeProfile(opts.learnInPlace ? existing : cloneProfile(existing))
+    ? opts.learnInPlace
+      ? existing
+      : upgradeProfile(cloneProfile(existing))
     : emptyProfile(firstFact?.principal.key ?? '', firstFact?.principal.type ?? 'User', firstFact?.timeMs ?? 0);
   const cooldown = cfg.cooldownMinutes * MINUTE_MS;
   const clusterMatureAt = ctx.clusterFirstSeen + cfg.clusterLearningDays * DAY_MS;

@@ -201,7 +201,7 @@ export function clusterKnowledge(groups: ReadonlyMap<string, PrincipalProfile>, 
 export type HandedProfile = StoredProfile & { digests?: ProfileDigests | undefined };
 
 /**
- * What detection starts from. Its profiles are handed over: detection learns into them in place
+ * What detection starts from. Its profiles are handed over, upgraded (loadProfiles does): detection learns into them in place
  * (a deep copy of every touched profile per payload cost more than the rest of detection at
  * CloudWatch's delivery sizes). `digests`, when known, are those of the profile as handed over.
  */
@@ -259,7 +259,7 @@ export function detectPayload(
     // Learned in place: members later in the payload are judged by what earlier ones taught it,
     // as they would be had the payload been cut in two.
     const before = stored ? (stored.digests ?? digestsOf(stored.profile, cfg, opts.groupMaterial)) : undefined;
-    const profile = stored ? upgradeProfile(stored.profile) : emptyProfile(key, type, at);
+    const profile = stored ? stored.profile : emptyProfile(key, type, at);
     working.set(key, { profile, version: stored?.version ?? 0, before });
     return profile;
   };
