@@ -20,6 +20,7 @@ import { startLocalEventBridge } from '#infra/local/eventbridge-server';
 import { benignEvents, attackEvents } from '#infra/local/scenario/demo-cluster';
 import { startDynaliteChild } from './dynalite-child';
 import { deliveries, REALISTIC_DELIVERY } from './deliveries';
+import { profileIfAsked } from './profile';
 import type { BenchSection } from './types';
 
 const EVENTS_PER_PAYLOAD = 1000;
@@ -361,6 +362,7 @@ export async function realisticFigures(deps: AuditIngestDeps, counter: RequestCo
   let rawBytes = 0;
   let handlerCpu = 0;
   let floorCpu = 0;
+  const stopProfile = await profileIfAsked();
   for (let r = 0; r < MEASURED_ROUNDS; r++) {
     const from = start + r * ROUND_MS;
     const data = [...deliveries(from, from + ROUND_MS, REALISTIC_DELIVERY, seed++)];
@@ -387,6 +389,7 @@ export async function realisticFigures(deps: AuditIngestDeps, counter: RequestCo
     events += n;
     payloadCount += payloads.length;
   }
+  await stopProfile();
   return {
     eventsPerPayload: events / payloadCount,
     events,
