@@ -312,6 +312,21 @@ describe('map summaries', () => {
     );
   });
 
+  it('keeps a map whole exactly when the scan did, for any horizon, bound or damaged time', () => {
+    // Out of what validated profiles and configurations hold, but the scan's answer all the same.
+    const time = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom(Number.NaN, Infinity, -Infinity, undefined));
+    const bound = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom(Number.NaN, Infinity, -Infinity));
+    const query = fc.tuple(bound, fc.oneof(fc.integer({ min: -1, max: 3 }), fc.constantFrom(Infinity, Number.NaN)));
+    fc.assert(
+      fc.property(fc.array(time, { maxLength: 4 }), fc.array(query, { minLength: 1, maxLength: 3 }), (times, queries) => {
+        const map: Record<string, { last: number }> = {};
+        times.forEach((t, i) => setEntry(map, `k${i}`, { last: t as number }));
+        for (const [h, most] of queries) expect([h, most, keepsAll(map, (s) => s.last, h, most)]).toEqual([h, most, keepsAllOracle(map, (s) => s.last, h, most)]);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('is kept on the maps it summarised, where the leak checks above can see it', () => {
     const p = emptyProfile('k', 'User', T);
     see(p.behaviors, '__proto__', T);
