@@ -15,7 +15,11 @@ interface Summary {
   /** The map's write count when summarised. */
   writes: number;
   keys: number;
-  /** Lowest time of any entry then; entries' times only grow (see `touched`), so it stays a lower bound. */
+  /**
+   * Lowest time of any entry then (Infinity for none); entries' times only grow (see `touched`),
+   * so it stays a lower bound. NaN when an entry's time is no number (a damaged entry): no
+   * horizon keeps such an entry, as comparing its time with one fails.
+   */
   oldest: number;
   /** Whether every key was the map's own (a prototype-less `__proto__` entry makes pruning copy). */
   allOwn: boolean;
@@ -76,9 +80,9 @@ function summarise<T>(map: Record<string, T>, time: (v: T) => number, cap: numbe
     if (!Object.hasOwn(map, k)) allOwn = false;
     keys += 1;
     const v = map[k]!;
-    const t = time(v);
-    // NaN (a damaged entry) counts as oldest: pruning drops it.
-    if (!(t >= oldest)) oldest = Number.isNaN(t) ? -Infinity : t;
+    // Compared as `time(v) >= horizon` compares it: a missing time reads as NaN. Once NaN, it stays.
+    const t = Number(time(v));
+    if (Number.isNaN(t) || t < oldest) oldest = t;
     const d = daysOf(v);
     days += d;
     cappedDays += Math.min(d, cap);
@@ -94,8 +98,10 @@ function summarise<T>(map: Record<string, T>, time: (v: T) => number, cap: numbe
  */
 export function keepsAll<T>(map: Record<string, T>, time: (v: T) => number, horizon: number, max: number): boolean {
   let s = current(map);
-  if (s === undefined || !(s.oldest >= horizon)) s = summarise(map, time, (map as WithHolder)[HOLDER]?.summary?.cap ?? 0);
-  return s.allOwn && s.keys <= max && s.oldest >= horizon;
+  if (s === undefined || (s.keys > 0 && !(s.oldest >= horizon))) s = summarise(map, time, (map as WithHolder)[HOLDER]?.summary?.cap ?? 0);
+  // As an entry-by-entry check answers: an empty map is kept whatever the bounds (a NaN horizon,
+  // a bound below zero), and a count is too many only when it exceeds `max`.
+  return s.keys === 0 || (s.allOwn && !(s.keys > max) && s.oldest >= horizon);
 }
 
 const lastSeen = (v: { last: number }): number => v.last;
