@@ -1,9 +1,9 @@
 /**
  * What pruning and the write digests computed before their answers were remembered per map
  * (shared/detect/map-summary.ts, commit 114db18): the same code as then, scanning every map
- * each time. Tests hold the remembered answers to these.
+ * each time (the digests in the numeric form they have since). Tests hold the remembered answers to these.
  */
-import { MAX_CREATED, MAX_SESSIONS, type PrincipalProfile, type SeenStats } from '#shared/detect/baseline';
+import { MAX_CREATED, MAX_SESSIONS, RATE_METRICS, type PrincipalProfile, type SeenStats } from '#shared/detect/baseline';
 import { DAY_MS, HOUR_MS, type DetectionConfig } from '#shared/detect/config';
 
 const STATS_MAPS = ['behaviors', 'namespaces', 'sourceNets', 'userAgents', 'patterns', 'authz'] as const;
@@ -71,17 +71,17 @@ function scanStats(map: Record<string, SeenStats>, count: (days: number) => numb
   return [n, days];
 }
 
-/** shapeOf (profile-cache.ts) as it was. */
-export function shapeOfOracle(p: PrincipalProfile, cfg: DetectionConfig): string {
-  const parts: Array<string | number> = [p.firstSeen, Object.keys(p.alerts).length];
-  for (const map of [p.behaviors, p.namespaces, p.sourceNets, p.userAgents, p.patterns, p.authz]) parts.push(...(map ? scanStats(map, (d) => Math.min(d, cfg.establishDays)) : ['-']));
-  return parts.join(',');
+/** shapeOf (profile-cache.ts) by full scans. */
+export function shapeOfOracle(p: PrincipalProfile, cfg: DetectionConfig): number[] {
+  const parts: number[] = [p.firstSeen, Object.keys(p.alerts).length];
+  for (const map of [p.behaviors, p.namespaces, p.sourceNets, p.userAgents, p.patterns, p.authz]) parts.push(...(map ? scanStats(map, (d) => Math.min(d, cfg.establishDays)) : [-1, -1]));
+  return parts;
 }
 
-/** materialDigest (baseline-codec.ts) as it was. */
-export function materialDigestOracle(p: PrincipalProfile): string {
-  const parts: Array<string | number> = [p.firstSeen];
-  for (const map of STATS_MAPS.map((m) => p[m])) parts.push(...(map ? scanStats(map, (d) => d) : ['-']));
-  if (p.rates) for (const [m, list] of Object.entries(p.rates.peaks)) for (const [d, v] of list) parts.push(m, d, v);
-  return parts.join(',');
+/** materialDigest (baseline-codec.ts) by full scans: keys and days per map, then each metric's peaks ended by -1. */
+export function materialDigestOracle(p: PrincipalProfile): number[] {
+  const parts: number[] = [p.firstSeen];
+  for (const map of STATS_MAPS.map((m) => p[m])) parts.push(...(map ? scanStats(map, (d) => d) : [-1, -1]));
+  if (p.rates) for (const m of RATE_METRICS) parts.push(...(p.rates.peaks[m] ?? []).flat(), -1);
+  return parts;
 }
