@@ -52,7 +52,7 @@ export function factsOf(parsed: ParsedAuditEvent, principal: Principal = normali
   const ns = event.objectRef?.namespace;
   let group = principal.peerGroup;
   if (!group && principal.serviceAccount && features.boundPod) group = workloadGroupKey(principal.serviceAccount.namespace, features.boundPod);
-  return {
+  const facts: AuditFacts = {
     event,
     timeMs: parsed.timeMs,
     principal,
@@ -63,16 +63,18 @@ export function factsOf(parsed: ParsedAuditEvent, principal: Principal = normali
     succeeded: succeeded(event),
     systemActor: isSystemActor(event.user.username, ns),
     human: isHumanLike({ type: principal.type, canonicalArn: principal.type === 'IAMRole' ? principal.key : undefined, sessionName: features.sessionName, userAgent: features.userAgent }),
-    ...(group ? { group } : {}),
     connect: event.objectRef?.resource === 'pods' && CONNECT.has(event.objectRef.subresource ?? ''),
   };
+  // Assigned, not spread into the literal: a conditional spread builds each request's facts the slow way.
+  if (group) facts.group = group;
+  return facts;
 }
 
 /** The authorizer and, for EKS access policies, the policy: what granted the request. */
 function authzKey(f: AuditFacts): string | undefined {
   const reason = f.event.annotations?.['authorization.k8s.io/reason'];
   if (!reason) return undefined;
-  const policy = /cluster-access-policy\/([A-Za-z0-9]+)/.exec(reason);
+  const policy = reason.includes('cluster-access-policy/') ? /cluster-access-policy\/([A-Za-z0-9]+)/.exec(reason) : null;
   return policy ? `EKS Access Policy: ${policy[1]}` : f.features.authorizer;
 }
 
