@@ -201,9 +201,10 @@ export function clusterKnowledge(groups: ReadonlyMap<string, PrincipalProfile>, 
 export type HandedProfile = StoredProfile & { digests?: ProfileDigests | undefined };
 
 /**
- * What detection starts from. Its profiles are handed over, upgraded (loadProfiles does): detection learns into them in place
- * (a deep copy of every touched profile per payload cost more than the rest of detection at
- * CloudWatch's delivery sizes). `digests`, when known, are those of the profile as handed over.
+ * What detection starts from. Its profiles are handed over, upgraded (as loadProfiles leaves
+ * them), and detection learns into them in place: a deep copy of every touched profile per
+ * payload cost more than the rest of detection at CloudWatch's delivery sizes. `digests`, when
+ * known, are those of the profile as handed over.
  */
 export interface PayloadState {
   profiles: ReadonlyMap<string, HandedProfile>;
@@ -220,7 +221,10 @@ export interface PayloadDetection {
    * `digests`: the learned profile's, for the next payload's comparison.
    */
   principals: Array<{ key: string; facts: AuditFacts[]; profile: PrincipalProfile; version: number; changed: boolean; digests: ProfileDigests }>;
-  /** `changed`: what detection reads from it changed; `reshaped`: its shape did (profile-cache.ts). */
+  /**
+   * `changed`: what detection reads from it changed (always true unless `groupMaterial`);
+   * `reshaped`: its shape did (profile-cache.ts).
+   */
   groups: Array<{ key: string; profile: PrincipalProfile; version: number; changed: boolean; reshaped: boolean; digests: ProfileDigests }>;
   /**
    * Principals whose requests made detection throw: skipped, so they cannot stop the others.
