@@ -36,7 +36,9 @@
  * read again, when nothing is pending), so a redelivery is judged and learned exactly as the
  * first delivery was.
  *
- * Pure bookkeeping; ingest.ts does the reading and writing.
+ * One payload at a time works a cache (a Lambda instance takes one invocation at a time, Kinesis
+ * records go in order, replay is sequential). Pure bookkeeping; ingest.ts does the reading and
+ * writing.
  */
 import type { AbsorbedIds } from './baseline-store';
 import type { PrincipalProfile } from './baseline';
@@ -176,9 +178,12 @@ export class ProfileCache {
     const e = map.get(key);
     const chunk = { payload, facts };
     this.pendingTotal += facts.length;
-    if (e && e.version === baseVersion && !e.stale) {
-      e.profile = profile;
-      e.digests = digests;
+    if (e && e.version === baseVersion) {
+      // A stale entry keeps its profile: the rebuild learns this chunk from `pending` with the rest.
+      if (!e.stale) {
+        e.profile = profile;
+        e.digests = digests;
+      }
       e.pending.push(chunk);
       e.pendingFacts += facts.length;
       e.dirtySince ??= t;

@@ -32,6 +32,23 @@ describe('ProfileCache', () => {
     expect(c.due(T)).toEqual([]);
   });
 
+  it('keeps a stale entry stale: later learning joins its pending requests for the rebuild, its half-learned profile is never taken as learned', () => {
+    const c = new ProfileCache({ writeAfterMs: 5 * MIN });
+    const f1 = facts({ at: T });
+    const f2 = facts({ at: T + 1000 });
+    const first = profile('a');
+    c.learn('principal', 'a', first, 0, 'p1', [f1], false, T);
+    c.markStale('principal', 'a');
+    expect(c.staleEntries().map((e) => e.profile.key)).toEqual(['a']);
+    c.learn('principal', 'a', profile('a'), 0, 'p2', [f2], false, T + 1000);
+    const e = c.get('principal', 'a')!;
+    expect(e.profile).toBe(first);
+    expect(pendingFacts(e)).toEqual([f1, f2]);
+    c.rebased(e, profile('a'), 3, T + 2000);
+    expect(c.staleEntries()).toEqual([]);
+    expect(e.stale).toBe(false);
+  });
+
   it('drops the learning of a payload absorbed elsewhere from every entry, and only that payload', () => {
     const c = new ProfileCache({ writeAfterMs: 5 * MIN });
     const f1 = facts({ at: T });
