@@ -85,8 +85,6 @@ export interface CacheEntry {
   syncedAt: number;
   /** The digests of `profile` as last learned (recomputed when absent). */
   digests?: ProfileDigests | undefined;
-  /** Holds learning that was not kept (see the module comment): rebuild before use. */
-  stale?: boolean;
 }
 
 export interface ProfileCacheOptions {
@@ -115,6 +113,7 @@ interface KnownAbsorbed extends AbsorbedIds {
 export class ProfileCache {
   /** Entries by kind, then key (two maps: a combined string key per lookup cost more than the lookup). */
   private readonly byKind: Record<EntryKind, Map<string, CacheEntry>> = { principal: new Map(), group: new Map() };
+  /** Entries holding learning that was not kept (see the module comment): rebuilt before use. */
   private readonly stale = new Set<CacheEntry>();
   readonly writeAfterMs: number;
   readonly maxEntries: number;
@@ -180,7 +179,7 @@ export class ProfileCache {
     this.pendingTotal += facts.length;
     if (e && e.version === baseVersion) {
       // A stale entry keeps its profile: the rebuild learns this chunk from `pending` with the rest.
-      if (!e.stale) {
+      if (!this.stale.has(e)) {
         e.profile = profile;
         e.digests = digests;
       }
@@ -201,13 +200,17 @@ export class ProfileCache {
   markStale(kind: EntryKind, key: string): void {
     const e = this.get(kind, key);
     if (!e) return;
-    Object.assign(e, { stale: true, digests: undefined });
+    e.digests = undefined;
     this.stale.add(e);
   }
 
   /** The stale entries (see markStale). */
   staleEntries(): CacheEntry[] {
     return [...this.stale];
+  }
+
+  isStale(e: CacheEntry): boolean {
+    return this.stale.has(e);
   }
 
   /**
@@ -235,7 +238,7 @@ export class ProfileCache {
 
   /** After `e` was rebuilt from the stored item and its remaining pending requests. */
   rebased(e: CacheEntry, profile: PrincipalProfile, version: number, t: number): void {
-    Object.assign(e, { profile, version, syncedAt: t, digests: undefined, stale: false });
+    Object.assign(e, { profile, version, syncedAt: t, digests: undefined });
     this.stale.delete(e);
   }
 
@@ -250,7 +253,7 @@ export class ProfileCache {
   /** Drops clean entries when the cache is over its size, and what it knows of old absorbed items. */
   trim(t: number): void {
     if (this.size > this.maxEntries) {
-      for (const map of Object.values(this.byKind)) for (const [key, e] of map) if (e.dirtySince === undefined && !e.stale) map.delete(key);
+      for (const map of Object.values(this.byKind)) for (const [key, e] of map) if (e.dirtySince === undefined && !this.stale.has(e)) map.delete(key);
     }
     if (this.absorbed.size > 256) {
       // Older items are read again if a payload of theirs comes back (a redelivery hours later).

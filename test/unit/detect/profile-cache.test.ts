@@ -46,7 +46,7 @@ describe('ProfileCache', () => {
     expect(pendingFacts(e)).toEqual([f1, f2]);
     c.rebased(e, profile('a'), 3, T + 2000);
     expect(c.staleEntries()).toEqual([]);
-    expect(e.stale).toBe(false);
+    expect(c.isStale(e)).toBe(false);
   });
 
   it('drops the learning of a payload absorbed elsewhere from every entry, and only that payload', () => {
