@@ -32,7 +32,7 @@ import {
   type StoredProfile,
 } from './baseline-store';
 import { pendingFacts, ProfileCache, sameDigest, shapeOf, type CacheEntry, type ProfileDigests } from './profile-cache';
-import { emptyProfile, established, pruneProfile, upgradeProfile, type PrincipalProfile } from './baseline';
+import { emptyProfile, established, pruneProfile, type PrincipalProfile } from './baseline';
 import { buildAnomalies } from './anomaly';
 import { DAY_MS, type DetectionConfig } from './config';
 import { DEFAULT_DETECTORS, factsOf, observeGroup, runPrincipal } from './engine';
@@ -182,11 +182,23 @@ export function groupByPrincipal(parsed: ParsedAuditEvent[]): Map<string, { prin
 /** Peer groups whose profiles every payload reads: what the cluster's own nodes and control plane know. */
 export const KNOWLEDGE_GROUPS = ['kubelets', 'control-plane'] as const;
 
+/** A payload's requests by peer group, in payload order (requests of no group left out). */
+export function factsByGroup(byPrincipal: Map<string, { facts: AuditFacts[] }>): Map<string, AuditFacts[]> {
+  const byGroup = new Map<string, AuditFacts[]>();
+  for (const { facts } of byPrincipal.values()) {
+    for (const f of facts) {
+      if (!f.group) continue;
+      const list = byGroup.get(f.group);
+      if (list) list.push(f);
+      else byGroup.set(f.group, [f]);
+    }
+  }
+  return byGroup;
+}
+
 /** The peer-group keys a payload needs: its principals' groups and the knowledge groups. */
-export function groupKeysOf(byPrincipal: Map<string, { facts: AuditFacts[] }>): string[] {
-  const keys = new Set<string>(KNOWLEDGE_GROUPS);
-  for (const { facts } of byPrincipal.values()) for (const f of facts) if (f.group) keys.add(f.group);
-  return [...keys];
+export function groupKeysOf(byGroup: ReadonlyMap<string, AuditFacts[]>): string[] {
+  return [...new Set<string>([...KNOWLEDGE_GROUPS, ...byGroup.keys()])];
 }
 
 /** Cluster knowledge from the stored platform groups, as of `t`. */
@@ -329,7 +341,8 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   report.principals = byPrincipal.size;
   report.principalKeys = [...byPrincipal.keys()];
 
-  const groupKeys = groupKeysOf(byPrincipal);
+  const byGroup = factsByGroup(byPrincipal);
+  const groupKeys = groupKeysOf(byGroup);
   let batchFirst = Infinity;
   let batchLast = -Infinity;
   for (const p of parsed) {
@@ -404,15 +417,6 @@ export async function ingestAuditData(deps: AuditIngestDeps, data: CloudWatchLog
   // Kept under the payload's id, claimed before any item carrying it is written (flushProfiles).
   cache.absorb(absorbed, tag);
   for (const p of detection.principals) cache.learn('principal', p.key, p.profile, p.version, tag, p.facts, p.changed, batchLast, p.digests);
-  const byGroup = new Map<string, AuditFacts[]>();
-  for (const { facts } of byPrincipal.values()) {
-    for (const f of facts) {
-      if (f.group === undefined) continue;
-      const list = byGroup.get(f.group);
-      if (list) list.push(f);
-      else byGroup.set(f.group, [f]);
-    }
-  }
   for (const g of detection.groups) {
     const members = byGroup.get(g.key) ?? [];
     // Without a cache, a group whose material did not change is not written (its counts refresh
@@ -578,7 +582,7 @@ async function rebuildEntry(deps: AuditIngestDeps, ctx: DetectionContext, e: Cac
   const { groups, damaged } = await loadProfiles(deps.ddb, deps.tableName, deps.cluster, [], [key]);
   const fresh = groups.get(key);
   if (facts.length === 0) return fresh;
-  const next = fresh ? upgradeProfile(fresh.profile) : emptyProfile(key, facts[0]!.principal.type, facts[0]!.timeMs);
+  const next = fresh ? fresh.profile : emptyProfile(key, facts[0]!.principal.type, facts[0]!.timeMs);
   for (const f of facts) observeGroup(next, f);
   return { profile: pruneProfile(next, deps.detection), version: fresh?.version ?? damaged[0]?.version ?? 0 };
 }
