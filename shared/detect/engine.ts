@@ -172,7 +172,8 @@ function enabledFor(cfg: DetectionConfig, detectors: AuditDetector[]): AuditDete
  *
  * `existing` is left as it was unless `learnInPlace`: then the caller hands it over, upgraded
  * (as loadProfiles and earlier runs leave profiles), and it is learned into directly, which
- * spares ingestion a deep copy of every principal's profile for every payload. A run that throws leaves such a profile half-learned; the caller must discard it.
+ * spares ingestion a deep copy of every principal's profile for every payload. A run that
+ * throws leaves such a profile half-learned; the caller must discard it.
  */
 export function runPrincipal(
   facts: AuditFacts[],
